@@ -1,0 +1,33 @@
+#include "http/message.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+namespace svc::http {
+namespace {
+
+template <class Headers>
+auto find_in(Headers& headers, std::string_view name) -> decltype(&headers.front().value) {
+  for (auto& h : headers)
+    if (boost::algorithm::iequals(h.name, name))
+      return &h.value;
+  return nullptr;
+}
+
+}  // namespace
+
+const std::string* request::find_header(std::string_view name) const {
+  return find_in(headers, name);
+}
+
+const std::string* response::find_header(std::string_view name) const {
+  return find_in(headers, name);
+}
+
+void response::set_header(std::string name, std::string value) {
+  if (auto* existing = find_in(headers, name))
+    *existing = std::move(value);
+  else
+    headers.push_back({std::move(name), std::move(value)});
+}
+
+}  // namespace svc::http

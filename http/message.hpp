@@ -1,0 +1,37 @@
+// Plain HTTP request/response values exchanged between the Beast server and the
+// actors. Deliberately free of Beast and CAF so that every layer can include it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace svc::http {
+
+struct header {
+  std::string name;
+  std::string value;
+};
+
+struct request {
+  std::string method;  // upper case, e.g. "GET"
+  std::string target;  // raw request-target, e.g. "/api/v1/users?page=2"
+  std::vector<header> headers;
+  std::string body;
+  std::string remote_ip;
+  bool keep_alive = true;
+
+  // Case-insensitive lookup; nullptr when the header is absent.
+  const std::string* find_header(std::string_view name) const;
+};
+
+struct response {
+  unsigned status = 200;
+  std::vector<header> headers;  // Content-Type/Length are added by the server
+  std::string body;
+
+  void set_header(std::string name, std::string value);
+  const std::string* find_header(std::string_view name) const;
+};
+
+}  // namespace svc::http
