@@ -1,0 +1,236 @@
+#include "actors/db_pool_actor.hpp"
+
+#include <deque>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include "observability/log.hpp"
+
+#include "actors/db_worker_actor.hpp"
+
+namespace svc {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr auto tick_interval = std::chrono::milliseconds{250};
+constexpr auto probe_interval = std::chrono::milliseconds{500};
+// Connections above min_idle are closed after being unused this long.
+constexpr auto surplus_idle_limit = std::chrono::seconds{30};
+
+struct worker_slot {
+  db_worker_actor handle;
+  bool busy = false;
+  clock::time_point idle_since = clock::now();
+};
+
+struct waiting_task {
+  db_task task;
+  caf::typed_response_promise<db_value> promise;
+  clock::time_point enqueued;
+};
+
+struct pool_state {
+  static inline const char* name = "db-pool";
+  db_pool_config config;
+  std::unordered_map<std::uint64_t, worker_slot> workers;
+  std::deque<std::uint64_t> idle;  // most recently used at the back
+  std::deque<waiting_task> waiting;
+  std::uint64_t next_worker_id = 0;
+  bool database_up = true;
+  bool probing = false;
+};
+
+using pool_pointer = db_pool_actor::stateful_pointer<pool_state>;
+
+void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
+              caf::typed_response_promise<db_value> promise);
+
+std::uint64_t add_worker(pool_pointer self) {
+  auto& st = self->state;
+  auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection);
+  auto id = st.next_worker_id++;
+  st.workers.emplace(id, worker_slot{std::move(handle)});
+  return id;
+}
+
+void remove_worker(pool_pointer self, std::uint64_t id) {
+  auto& st = self->state;
+  auto it = st.workers.find(id);
+  if (it == st.workers.end())
+    return;
+  self->unlink_from(it->second.handle);
+  caf::anon_send_exit(it->second.handle, caf::exit_reason::user_shutdown);
+  st.workers.erase(it);
+  std::erase(st.idle, id);
+}
+
+void fail_waiting(pool_pointer self, db_failure failure) {
+  auto waiting = std::move(self->state.waiting);
+  self->state.waiting.clear();
+  for (auto& w : waiting)
+    w.promise.deliver(make_error(failure));
+}
+
+void start_probe(pool_pointer self);
+
+void mark_database_down(pool_pointer self) {
+  auto& st = self->state;
+  if (!st.database_up)
+    return;
+  log::error("database unreachable: failing requests fast until it answers again");
+  st.database_up = false;
+  fail_waiting(self, db_failure::unavailable);
+  // Idle connections are as dead as the one that failed; drop them now so that
+  // recovery does not spend one failed request per stale connection.
+  for (auto id : st.idle)
+    self->send(st.workers.at(id).handle, reset_atom::value);
+  start_probe(self);
+}
+
+void release(pool_pointer self, std::uint64_t id) {
+  auto& st = self->state;
+  auto it = st.workers.find(id);
+  if (it == st.workers.end())
+    return;
+  if (!st.waiting.empty() && st.database_up) {
+    auto next = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    dispatch(self, id, std::move(next.task), std::move(next.promise));
+    return;
+  }
+  it->second.busy = false;
+  it->second.idle_since = clock::now();
+  st.idle.push_back(id);
+}
+
+void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
+              caf::typed_response_promise<db_value> promise) {
+  auto& slot = self->state.workers.at(worker_id);
+  slot.busy = true;
+  auto guard = self->state.config.connection.query_timeout + std::chrono::seconds{5};
+  self->request(slot.handle, guard, execute_atom::value, std::move(task))
+    .then(
+      [=](db_value& value) mutable {
+        promise.deliver(std::move(value));
+        self->state.database_up = true;  // a task just succeeded
+        release(self, worker_id);
+      },
+      [=](caf::error& err) mutable {
+        promise.deliver(err);
+        if (db_failure_of(err) == db_failure::unavailable) {
+          release(self, worker_id);
+          mark_database_down(self);
+        } else if (err == caf::sec::request_timeout) {
+          // The worker is stuck in libpq past the statement timeout: retire it.
+          remove_worker(self, worker_id);
+        } else {
+          release(self, worker_id);
+        }
+      });
+}
+
+void start_probe(pool_pointer self) {
+  auto& st = self->state;
+  if (st.probing)
+    return;
+  st.probing = true;
+  self->delayed_send(self, probe_interval, pool_probe_atom::value);
+}
+
+void probe(pool_pointer self) {
+  auto& st = self->state;
+  st.probing = false;
+  std::uint64_t id;
+  if (!st.idle.empty()) {
+    id = st.idle.back();
+    st.idle.pop_back();
+  } else if (st.workers.size() < st.config.max_size) {
+    id = add_worker(self);
+  } else {  // every connection busy: look again shortly
+    start_probe(self);
+    return;
+  }
+  st.workers.at(id).busy = true;
+  self->request(st.workers.at(id).handle, std::chrono::seconds{30}, connect_atom::value)
+    .then(
+      [=](bool connected) {
+        auto& st = self->state;
+        if (connected && !st.database_up) {
+          log::info("database reachable again");
+          st.database_up = true;
+        }
+        release(self, id);
+        if (!connected)
+          start_probe(self);
+      },
+      [=](caf::error&) {
+        release(self, id);
+        start_probe(self);
+      });
+}
+
+void on_tick(pool_pointer self) {
+  auto& st = self->state;
+  auto now = clock::now();
+  while (!st.waiting.empty() && now - st.waiting.front().enqueued >= st.config.acquire_timeout) {
+    st.waiting.front().promise.deliver(make_error(db_failure::timeout));
+    st.waiting.pop_front();
+  }
+  // Shrink back towards min_idle, oldest-idle first.
+  while (st.workers.size() > st.config.min_idle && !st.idle.empty()) {
+    auto id = st.idle.front();
+    if (now - st.workers.at(id).idle_since < surplus_idle_limit)
+      break;
+    remove_worker(self, id);
+  }
+  self->delayed_send(self, tick_interval, pool_tick_atom::value);
+}
+
+db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
+  self->state.config = std::move(config);
+  for (std::size_t i = 0; i < self->state.config.min_idle; ++i) {
+    auto id = add_worker(self);
+    self->state.idle.push_back(id);
+    // Warm up: open min_idle connections now rather than on the first requests.
+    self->request(self->state.workers.at(id).handle, caf::infinite, connect_atom::value)
+      .then([](bool) {}, [](caf::error&) {});
+  }
+  self->delayed_send(self, tick_interval, pool_tick_atom::value);
+  return {
+    [=](execute_atom, db_task& task) -> caf::result<db_value> {
+      auto& st = self->state;
+      if (!st.database_up)
+        return make_error(db_failure::unavailable);
+      auto promise = self->make_response_promise<db_value>();
+      if (!st.idle.empty()) {
+        auto id = st.idle.back();
+        st.idle.pop_back();
+        dispatch(self, id, std::move(task), promise);
+      } else if (st.workers.size() < st.config.max_size) {
+        dispatch(self, add_worker(self), std::move(task), promise);
+      } else {
+        st.waiting.push_back({std::move(task), promise, clock::now()});
+      }
+      return promise;
+    },
+    [=](pool_status_atom) {
+      auto& st = self->state;
+      return db_pool_status{st.idle.size(), st.workers.size() - st.idle.size(), st.waiting.size(),
+                            st.database_up};
+    },
+    [=](pool_tick_atom) { on_tick(self); },
+    [=](pool_probe_atom) { probe(self); },
+  };
+}
+
+}  // namespace
+
+db_pool_actor spawn_db_pool(caf::actor_system& sys, db_pool_config config) {
+  return sys.spawn(db_pool, std::move(config));
+}
+
+}  // namespace svc

@@ -1,0 +1,68 @@
+// The only way to PostgreSQL: owns the worker actors (one connection each), hands
+// each task to a free one, queues for a bounded time when all are busy, and fails
+// fast while the database is down until a probe sees it back.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/db_messages.hpp"
+
+namespace svc {
+
+using pool_status_atom = caf::atom_constant<caf::atom("poolstat")>;
+using pool_tick_atom = caf::atom_constant<caf::atom("pooltick")>;
+using pool_probe_atom = caf::atom_constant<caf::atom("poolprobe")>;
+
+struct db_pool_status {
+  std::size_t idle = 0;
+  std::size_t in_use = 0;
+  std::size_t waiting = 0;
+  bool database_up = false;
+};
+
+struct db_pool_config {
+  db_connection_settings connection;
+  std::size_t min_idle = 10;
+  std::size_t max_size = 100;
+  std::chrono::milliseconds acquire_timeout{2000};
+};
+
+using db_pool_actor = caf::typed_actor<
+  caf::replies_to<execute_atom, db_task>::with<db_value>,
+  caf::replies_to<pool_status_atom>::with<db_pool_status>,
+  // Timers the pool sends itself: expire waiters and shrink; probe a down database.
+  caf::reacts_to<pool_tick_atom>,
+  caf::reacts_to<pool_probe_atom>>;
+
+db_pool_actor spawn_db_pool(caf::actor_system& sys, db_pool_config config);
+
+// The pool always answers within acquire_timeout plus the statement timeout; this
+// only guards a requester against a pool that died.
+inline constexpr std::chrono::seconds db_request_guard{120};
+
+// Runs `fn(pqxx::connection_base&)` on a pooled connection and calls `on_value`
+// with its result in the requesting actor, or `on_error` with the caf::error.
+template <class Self, class Fn, class OnValue, class OnError>
+void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, Fn fn,
+                 OnValue on_value, OnError on_error) {
+  using result_type = std::invoke_result_t<Fn&, pqxx::connection_base&>;
+  db_task task{[fn = std::move(fn)](pqxx::connection_base& c) mutable -> std::any { return fn(c); },
+               std::move(operation)};
+  self->request(pool, db_request_guard, execute_atom::value, std::move(task))
+    .then(
+      [on_value = std::move(on_value)](db_value& v) mutable {
+        on_value(std::move(*std::any_cast<result_type>(&v.value)));
+      },
+      [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });
+}
+
+}  // namespace svc
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::db_pool_status)

@@ -1,0 +1,145 @@
+#include "actors/http_front_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "http/cors.hpp"
+#include "http/envelope.hpp"
+#include "http/request_id.hpp"
+#include "http/target.hpp"
+
+namespace svc {
+namespace {
+
+// Resource actors always answer (the pool bounds every wait); this only guards
+// against an actor that died.
+constexpr auto resource_request_guard = std::chrono::seconds{130};
+
+http::response json_response(unsigned status, const nlohmann::json& body) {
+  http::response resp;
+  resp.status = status;
+  resp.body = body.dump();
+  return resp;
+}
+
+std::optional<std::string> header_value(const http::request& req, std::string_view name) {
+  if (auto* v = req.find_header(name))
+    return *v;
+  return std::nullopt;
+}
+
+// Everything a finished response needs whatever produced it.
+struct finisher {
+  std::shared_ptr<front_context> ctx;
+  std::string request_id;
+  std::optional<std::string> origin;
+  http::responder respond;
+
+  void operator()(http::response resp) const {
+    resp.set_header("X-Request-ID", request_id);
+    for (auto& h : http::cors_headers(ctx->cors_allowed_origins, origin ? &*origin : nullptr))
+      resp.set_header(std::move(h.name), std::move(h.value));
+    respond(std::move(resp));
+  }
+};
+
+// Answers /health (database check) and /health/ready (also false while draining).
+void check_health(caf::actor_system& sys, std::shared_ptr<front_context> ctx, bool readiness,
+                  finisher finish) {
+  sys.spawn([ctx, readiness, finish](caf::event_based_actor* self) {
+    if (readiness && ctx->draining.load()) {
+      finish(json_response(503, {{"status", "unavailable"}, {"reason", "draining"}}));
+      return;
+    }
+    auto report = [ctx, readiness, finish](bool database_ok) {
+      nlohmann::json body{{"status", database_ok ? "ok" : "unavailable"},
+                          {"service", ctx->service_name},
+                          {"checks", {{"database", database_ok ? "ok" : "unavailable"}}}};
+      if (readiness && ctx->draining.load())
+        body["status"] = "unavailable";
+      finish(json_response(body["status"] == "ok" ? 200 : 503, body));
+    };
+    run_db_task(
+      self, ctx->pool, "health.ping",
+      [](pqxx::connection_base& conn) {
+        pqxx::nontransaction tx{conn};
+        tx.exec("SELECT 1");
+        return true;
+      },
+      report, [report](const caf::error&) { report(false); });
+  });
+}
+
+void dispatch_to_resource(caf::actor_system& sys, resource_actor resource, api_request req,
+                          finisher finish) {
+  sys.spawn([resource, req = std::move(req), finish](caf::event_based_actor* self) mutable {
+    auto rid = req.request_id;
+    self->request(resource, resource_request_guard, handle_atom::value, std::move(req))
+      .then([finish](http::response& resp) { finish(std::move(resp)); },
+            [finish, rid](caf::error&) {
+              finish(http::error_response(http::error_code::service_unavailable,
+                                          "service temporarily unavailable", rid));
+            });
+  });
+}
+
+void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, http::request&& req,
+            http::responder respond) {
+  finisher finish{ctx, http::request_id_from(req), header_value(req, "Origin"), std::move(respond)};
+  auto target = http::parse_target(req.target);
+  if (!target) {
+    finish(http::error_response(http::error_code::bad_request, "malformed request target",
+                                finish.request_id));
+    return;
+  }
+  if (req.method == "OPTIONS") {
+    auto preflight = http::cors_preflight_response(ctx->cors_allowed_origins,
+                                                   finish.origin ? &*finish.origin : nullptr);
+    finish(std::move(preflight));
+    return;
+  }
+  const auto& path = target->path;
+  if (path == "/health/live") {
+    finish(json_response(200, {{"status", "ok"}, {"service", ctx->service_name}}));
+    return;
+  }
+  if (path == "/health" || path == "/health/ready") {
+    check_health(sys, ctx, path == "/health/ready", std::move(finish));
+    return;
+  }
+  auto match = ctx->router.match(req.method, path);
+  if (match.outcome == http::route_outcome::not_found) {
+    finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
+    return;
+  }
+  if (match.outcome == http::route_outcome::method_not_allowed) {
+    auto resp = http::error_response(http::error_code::method_not_allowed, "method not allowed",
+                                     finish.request_id);
+    resp.set_header("Allow", match.allow);
+    finish(std::move(resp));
+    return;
+  }
+  api_request api{req.method,
+                  match.route,
+                  std::move(match.params),
+                  std::move(target->query),
+                  std::move(req.body),
+                  header_value(req, "Content-Type"),
+                  header_value(req, "If-Match"),
+                  header_value(req, "Idempotency-Key"),
+                  finish.request_id};
+  dispatch_to_resource(sys, ctx->resources.at(match.target), std::move(api), std::move(finish));
+}
+
+}  // namespace
+
+http::request_handler make_front_handler(caf::actor_system& sys,
+                                         std::shared_ptr<front_context> context) {
+  return [&sys, context](http::request&& req, http::responder respond) {
+    handle(sys, context, std::move(req), std::move(respond));
+  };
+}
+
+}  // namespace svc

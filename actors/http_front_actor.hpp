@@ -1,0 +1,36 @@
+// The HTTP front: turns each request from the Beast server into a routed API
+// request, answers what needs no actor (preflight, routing errors, liveness) at
+// once, and spawns a short-lived front actor for everything that does.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/db_pool_actor.hpp"
+#include "actors/resource_actor.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+namespace svc {
+
+// Read-only after start-up, shared by every request; `draining` flips once on
+// SIGTERM so that readiness turns 503 at once.
+struct front_context {
+  std::string service_name;
+  http::router router;  // target ids index into `resources`
+  std::vector<resource_actor> resources;
+  db_pool_actor pool;
+  std::vector<std::string> cors_allowed_origins;
+  std::atomic<bool> draining{false};
+};
+
+// Builds the handler the Beast server calls for every request. It never blocks:
+// replies arrive through the responder from whichever thread finishes them.
+http::request_handler make_front_handler(caf::actor_system& sys,
+                                         std::shared_ptr<front_context> context);
+
+}  // namespace svc

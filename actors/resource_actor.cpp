@@ -1,0 +1,60 @@
+#include "actors/resource_actor.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+#include "http/envelope.hpp"
+
+namespace svc {
+
+http::response database_error_response(const caf::error& err, std::string_view request_id,
+                                       std::string_view conflict_message) {
+  using http::error_code;
+  switch (db_failure_of(err).value_or(db_failure::failed)) {
+    case db_failure::unavailable:
+      return http::error_response(error_code::service_unavailable, "database unavailable", request_id);
+    case db_failure::timeout:
+      return http::error_response(error_code::service_unavailable, "database busy, try again",
+                                  request_id);
+    case db_failure::conflict:
+      if (!conflict_message.empty())
+        return http::error_response(error_code::conflict, std::string{conflict_message}, request_id);
+      return http::error_response(error_code::conflict, "conflicting concurrent change", request_id);
+    case db_failure::failed:
+      break;
+  }
+  if (err == caf::sec::request_timeout || err == caf::sec::request_receiver_down)
+    return http::error_response(error_code::service_unavailable, "database unavailable", request_id);
+  return http::error_response(error_code::internal_error, "internal error", request_id);
+}
+
+std::optional<http::response> reject_non_json(const api_request& req) {
+  // An absent Content-Type is tolerated (the body must still be JSON); a
+  // different declared type is refused rather than guessed at.
+  if (!req.content_type)
+    return std::nullopt;
+  std::string_view type = *req.content_type;
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ')
+    type.remove_suffix(1);
+  if (boost::algorithm::iequals(type, "application/json") ||
+      boost::algorithm::iends_with(type, "+json"))
+    return std::nullopt;
+  return http::error_response(http::error_code::bad_request,
+                              "Content-Type must be application/json", req.request_id);
+}
+
+std::optional<http::response> reject_bad_idempotency_key(const api_request& req) {
+  if (!req.idempotency_key)
+    return std::nullopt;
+  const auto& key = *req.idempotency_key;
+  bool printable = !key.empty() && key.size() <= 255;
+  for (unsigned char c : key)
+    printable = printable && c >= 0x21 && c <= 0x7E;
+  if (printable)
+    return std::nullopt;
+  return http::error_response(http::error_code::bad_request,
+                              "Idempotency-Key must be 1-255 printable ASCII characters",
+                              req.request_id);
+}
+
+}  // namespace svc

@@ -1,0 +1,162 @@
+#include "domain/field_rules.hpp"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+namespace svc {
+namespace {
+
+// Deep nesting is never legitimate in this API and only costs memory and time.
+constexpr int max_json_depth = 32;
+
+std::string join(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto item : items) {
+    if (!out.empty())
+      out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string trim(std::string_view s) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
+  return std::string{s};
+}
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80)
+      ++n;
+  return n;
+}
+
+bool has_control_chars(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7F)
+      return true;
+  return false;
+}
+
+std::optional<std::string> string_field(const nlohmann::json& body, const char* name,
+                                        std::size_t min, std::size_t max, bool required,
+                                        field_errors& errors) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required)
+      errors.push_back({name, "is required"});
+    return std::nullopt;
+  }
+  if (!it->is_string()) {
+    errors.push_back({name, "must be a string"});
+    return std::nullopt;
+  }
+  auto value = trim(it->get_ref<const std::string&>());
+  auto len = utf8_length(value);
+  if (len < min || len > max) {
+    errors.push_back({name, "must be between " + std::to_string(min) + " and " +
+                              std::to_string(max) + " characters"});
+    return std::nullopt;
+  }
+  if (has_control_chars(value)) {
+    errors.push_back({name, "must not contain control characters"});
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::int64_t> integer_field(const nlohmann::json& body, const char* name,
+                                          std::int64_t min, std::int64_t max, bool required,
+                                          field_errors& errors) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required)
+      errors.push_back({name, "is required"});
+    return std::nullopt;
+  }
+  auto range = "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
+  if (it->is_number_unsigned()) {
+    auto v = it->get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(max)) {
+      errors.push_back({name, range});
+      return std::nullopt;
+    }
+    auto s = static_cast<std::int64_t>(v);
+    if (s < min) {
+      errors.push_back({name, range});
+      return std::nullopt;
+    }
+    return s;
+  }
+  if (it->is_number_integer()) {
+    auto v = it->get<std::int64_t>();
+    if (v < min || v > max) {
+      errors.push_back({name, range});
+      return std::nullopt;
+    }
+    return v;
+  }
+  errors.push_back({name, range});
+  return std::nullopt;
+}
+
+std::optional<std::string> enum_field(const nlohmann::json& body, const char* name,
+                                      const std::vector<std::string_view>& allowed,
+                                      field_errors& errors) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null())
+    return std::nullopt;
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    for (auto a : allowed)
+      if (s == a)
+        return s;
+  }
+  errors.push_back({name, "must be one of: " + join(allowed)});
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_int64(std::string_view text) {
+  if (text.empty())
+    return std::nullopt;
+  if (text.front() == '+')
+    text.remove_prefix(1);
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
+std::optional<nlohmann::json> parse_json_object(std::string_view body, std::string& problem) {
+  bool too_deep = false;
+  auto depth_guard = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (depth > max_json_depth)
+      too_deep = true;
+    return !too_deep;
+  };
+  auto parsed = nlohmann::json::parse(body.begin(), body.end(), depth_guard, false);
+  if (too_deep) {
+    problem = "JSON nested too deeply";
+    return std::nullopt;
+  }
+  if (parsed.is_discarded()) {
+    problem = "malformed JSON";
+    return std::nullopt;
+  }
+  if (!parsed.is_object()) {
+    problem = "request body must be a JSON object";
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+}  // namespace svc

@@ -1,0 +1,55 @@
+// Field-level rules shared by every resource's validation: reading typed values
+// out of a JSON object and collecting one error per offending field.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace svc {
+
+struct field_error {
+  std::string field;
+  std::string message;
+};
+
+using field_errors = std::vector<field_error>;
+
+// Trims ASCII white space at both ends.
+std::string trim(std::string_view s);
+
+// Number of Unicode code points in valid UTF-8 (the parser already rejected invalid).
+std::size_t utf8_length(std::string_view s);
+
+// True if the text holds a C0 control character or DEL (NUL included): such text
+// is never a sensible name and PostgreSQL cannot store NUL in `text`.
+bool has_control_chars(std::string_view s);
+
+// Reads body[name] as a trimmed string of min..max code points.
+// Absent: nullopt without error unless `required`. Wrong type or length: an error.
+std::optional<std::string> string_field(const nlohmann::json& body, const char* name,
+                                        std::size_t min, std::size_t max, bool required,
+                                        field_errors& errors);
+
+// Reads body[name] as an integer in [min, max]; floats, booleans and strings are errors.
+std::optional<std::int64_t> integer_field(const nlohmann::json& body, const char* name,
+                                          std::int64_t min, std::int64_t max, bool required,
+                                          field_errors& errors);
+
+// Reads body[name] as one of `allowed` strings.
+std::optional<std::string> enum_field(const nlohmann::json& body, const char* name,
+                                      const std::vector<std::string_view>& allowed,
+                                      field_errors& errors);
+
+// Parses a decimal integer (optionally signed) that must use the whole text.
+std::optional<std::int64_t> parse_int64(std::string_view text);
+
+// Parses a JSON request body. Returns nullopt (with `problem` set) for malformed
+// JSON, JSON nested deeper than a sane limit, or a body that is not an object.
+std::optional<nlohmann::json> parse_json_object(std::string_view body, std::string& problem);
+
+}  // namespace svc

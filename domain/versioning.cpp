@@ -1,0 +1,40 @@
+#include "domain/versioning.hpp"
+
+#include "domain/field_rules.hpp"
+
+namespace svc {
+
+std::string etag_for(std::int64_t version) {
+  return "\"" + std::to_string(version) + "\"";
+}
+
+version_precondition parse_if_match(const std::string* header) {
+  version_precondition result;
+  if (!header)
+    return result;
+  auto value = trim(*header);
+  if (value == "*")
+    return result;
+  result.required = true;
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto tag = trim(rest.substr(0, comma));
+    std::string_view t = tag;
+    if (t.rfind("W/", 0) == 0)  // weak comparison is good enough for a version number
+      t.remove_prefix(2);
+    if (t.size() >= 2 && t.front() == '"' && t.back() == '"')
+      t = t.substr(1, t.size() - 2);
+    if (auto v = parse_int64(t); v && *v >= 1) {
+      if (!result.versions_csv.empty())
+        result.versions_csv += ',';
+      result.versions_csv += std::to_string(*v);
+    }
+    if (comma == std::string_view::npos)
+      break;
+    rest.remove_prefix(comma + 1);
+  }
+  return result;
+}
+
+}  // namespace svc

@@ -1,0 +1,41 @@
+// Structured logging: one JSON object per line (or readable text), each line with
+// time, level, service and message, plus whatever fields the caller adds (request
+// id, route, status...). spdlog does the filtering and the writing.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace svc::log {
+
+enum class level { trace, debug, info, warn, error };
+enum class format { json, text };
+
+using value = std::variant<std::string, std::string_view, const char*, std::int64_t, double, bool>;
+using field = std::pair<std::string_view, value>;
+using fields = std::initializer_list<field>;
+
+// Parses "trace".."error"; nullopt-like false on an unknown name.
+bool parse_level(std::string_view name, level& out);
+
+// Call once at start-up, before any thread logs.
+void init(std::string service, level min_level, format fmt);
+
+bool enabled(level lvl);
+void write(level lvl, std::string_view message, fields extra = {});
+
+inline void trace(std::string_view m, fields f = {}) { write(level::trace, m, f); }
+inline void debug(std::string_view m, fields f = {}) { write(level::debug, m, f); }
+inline void info(std::string_view m, fields f = {}) { write(level::info, m, f); }
+inline void warn(std::string_view m, fields f = {}) { write(level::warn, m, f); }
+inline void error(std::string_view m, fields f = {}) { write(level::error, m, f); }
+
+// The JSON or text line for one event, without the trailing newline (for tests).
+std::string render(format fmt, std::string_view time, level lvl, std::string_view service,
+                   std::string_view message, fields extra);
+
+}  // namespace svc::log

@@ -1,0 +1,66 @@
+#include "persistence/idempotency.hpp"
+
+#include <pqxx/pqxx>
+
+namespace svc {
+namespace {
+
+const char* const lock_key = "idempotency_lock";
+const char* const find_key = "idempotency_find";
+const char* const store_key = "idempotency_store";
+
+}  // namespace
+
+const statement_list& idempotency_statements() {
+  static const statement_list statements{
+    {lock_key, "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))"},
+    {find_key,
+     "SELECT request_hash = md5($3), status, body, etag FROM idempotency_keys"
+     " WHERE scope = $1 AND key = $2"},
+    {store_key,
+     "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, etag)"
+     " VALUES ($1, $2, md5($3), $4, $5, $6)"},
+  };
+  return statements;
+}
+
+migration idempotency_migration(int version) {
+  return {version, "idempotency keys",
+          "CREATE TABLE idempotency_keys ("
+          " scope text NOT NULL,"
+          " key text NOT NULL,"
+          " request_hash text NOT NULL,"
+          " status integer NOT NULL,"
+          " body text NOT NULL,"
+          " etag text NOT NULL DEFAULT '',"
+          " created_at timestamptz NOT NULL DEFAULT now(),"
+          " PRIMARY KEY (scope, key))"};
+}
+
+idempotency_lookup begin_idempotent(pqxx::dbtransaction& tx, std::string_view scope,
+                                    const std::string& key, const std::string& request_body) {
+  std::string scope_text{scope};
+  tx.exec_prepared0(lock_key, scope_text, key);
+  auto rows = tx.exec_prepared(find_key, scope_text, key, request_body);
+  idempotency_lookup result;
+  if (rows.empty())
+    return result;
+  const auto& row = rows[0];
+  if (!row[0].as<bool>()) {
+    result.state = idempotency_state::mismatch;
+    return result;
+  }
+  result.state = idempotency_state::replay;
+  result.response.status = row[1].as<unsigned>();
+  result.response.body = row[2].as<std::string>();
+  result.response.etag = row[3].as<std::string>();
+  return result;
+}
+
+void record_idempotent(pqxx::dbtransaction& tx, std::string_view scope, const std::string& key,
+                       const std::string& request_body, const stored_response& response) {
+  tx.exec_prepared0(store_key, std::string{scope}, key, request_body, response.status,
+                    response.body, response.etag);
+}
+
+}  // namespace svc

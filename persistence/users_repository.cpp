@@ -1,0 +1,169 @@
+#include "persistence/users_repository.hpp"
+
+#include <pqxx/pqxx>
+
+#include "persistence/idempotency.hpp"
+
+namespace svc {
+namespace {
+
+#define USER_COLUMNS \
+  "id, name, email, age, status, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
+
+// A NULL precondition means "any live version"; otherwise a comma list of versions.
+#define VERSION_MATCHES(param) \
+  "(" param "::text IS NULL OR version = ANY(string_to_array(" param "::text, ',')::bigint[]))"
+
+#define LIVE_FILTER \
+  "deleted_at IS NULL AND ($1::text IS NULL OR status = $1)" \
+  " AND ($2::text IS NULL OR lower(name) LIKE $2 OR email LIKE $2)"
+
+const char* const insert_user_sql = "users_insert";
+const char* const find_user_sql = "users_find";
+const char* const list_users_sql = "users_list";
+const char* const count_users_sql = "users_count";
+const char* const update_user_sql = "users_update";
+const char* const delete_user_sql = "users_delete";
+const char* const user_exists_sql = "users_exists";
+
+user read_user(const pqxx::row& row) {
+  user u;
+  u.id = row[0].as<std::int64_t>();
+  u.name = row[1].as<std::string>();
+  u.email = row[2].as<std::string>();
+  if (!row[3].is_null())
+    u.age = row[3].as<std::int64_t>();
+  u.status = row[4].as<std::string>();
+  u.version = row[5].as<std::int64_t>();
+  u.created_at = row[6].as<std::string>();
+  u.updated_at = row[7].as<std::string>();
+  return u;
+}
+
+std::optional<std::string> versions_param(const version_precondition& p) {
+  if (!p.required)
+    return std::nullopt;
+  return p.versions_csv;
+}
+
+std::optional<std::string> search_param(const std::optional<std::string>& search) {
+  if (!search)
+    return std::nullopt;
+  std::string lowered = like_pattern(*search);
+  for (auto& c : lowered)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lowered;
+}
+
+bool user_exists(pqxx::dbtransaction& tx, std::int64_t id) {
+  return !tx.exec_prepared(user_exists_sql, id).empty();
+}
+
+}  // namespace
+
+const std::vector<migration>& users_migrations() {
+  static const std::vector<migration> migrations{
+    {1, "users table",
+     "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+     "CREATE TABLE users ("
+     " id bigserial PRIMARY KEY,"
+     " name text NOT NULL,"
+     " email text NOT NULL,"
+     " age integer CHECK (age BETWEEN 0 AND 150),"
+     " status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive')),"
+     " version bigint NOT NULL DEFAULT 1,"
+     " created_at timestamptz NOT NULL DEFAULT now(),"
+     " updated_at timestamptz NOT NULL DEFAULT now(),"
+     " deleted_at timestamptz);"
+     // Uniqueness among live users only, enforced by the database so that two
+     // concurrent creates cannot both win.
+     "CREATE UNIQUE INDEX users_email_live_key ON users (lower(email)) WHERE deleted_at IS NULL;"
+     "CREATE INDEX users_status_id_idx ON users (status, id DESC) WHERE deleted_at IS NULL;"
+     "CREATE INDEX users_name_trgm_idx ON users USING gin (lower(name) gin_trgm_ops)"
+     " WHERE deleted_at IS NULL;"
+     "CREATE INDEX users_email_trgm_idx ON users USING gin (email gin_trgm_ops)"
+     " WHERE deleted_at IS NULL;"},
+    idempotency_migration(2),
+  };
+  return migrations;
+}
+
+const statement_list& users_statements() {
+  static const statement_list statements = [] {
+    statement_list s{
+      {insert_user_sql,
+       "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4)"
+       " RETURNING " USER_COLUMNS},
+      {find_user_sql, "SELECT " USER_COLUMNS " FROM users WHERE id = $1 AND deleted_at IS NULL"},
+      {list_users_sql,
+       "SELECT " USER_COLUMNS " FROM users WHERE " LIVE_FILTER
+       " ORDER BY id DESC LIMIT $3 OFFSET $4"},
+      {count_users_sql, "SELECT count(*) FROM users WHERE " LIVE_FILTER},
+      {update_user_sql,
+       "UPDATE users SET"
+       " name = COALESCE($2, name),"
+       " email = COALESCE($3, email),"
+       " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
+       " status = COALESCE($6, status),"
+       " version = version + 1, updated_at = now()"
+       " WHERE id = $1 AND deleted_at IS NULL AND " VERSION_MATCHES("$7")
+       " RETURNING " USER_COLUMNS},
+      {delete_user_sql,
+       "UPDATE users SET deleted_at = now(), updated_at = now(), version = version + 1"
+       " WHERE id = $1 AND deleted_at IS NULL AND " VERSION_MATCHES("$2")},
+      {user_exists_sql, "SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL"},
+    };
+    for (const auto& st : idempotency_statements())
+      s.push_back(st);
+    return s;
+  }();
+  return statements;
+}
+
+user insert_user(pqxx::dbtransaction& tx, const user_draft& draft) {
+  auto rows = tx.exec_prepared(insert_user_sql, draft.name, draft.email, draft.age, draft.status);
+  return read_user(rows.at(0));
+}
+
+std::optional<user> find_user(pqxx::dbtransaction& tx, std::int64_t id) {
+  auto rows = tx.exec_prepared(find_user_sql, id);
+  if (rows.empty())
+    return std::nullopt;
+  return read_user(rows[0]);
+}
+
+user_page list_users(pqxx::dbtransaction& tx, const user_filter& filter) {
+  auto search = search_param(filter.search);
+  user_page page;
+  page.total = tx.exec_prepared(count_users_sql, filter.status, search).at(0)[0].as<std::int64_t>();
+  if (filter.page.offset() >= page.total)
+    return page;
+  auto rows = tx.exec_prepared(list_users_sql, filter.status, search, filter.page.page_size,
+                               filter.page.offset());
+  page.items.reserve(rows.size());
+  for (const auto& row : rows)
+    page.items.push_back(read_user(row));
+  return page;
+}
+
+write_result<user> update_user(pqxx::dbtransaction& tx, std::int64_t id, const user_patch& patch,
+                               const version_precondition& precondition) {
+  std::optional<std::int64_t> age;
+  if (patch.age)
+    age = *patch.age;
+  auto rows = tx.exec_prepared(update_user_sql, id, patch.name, patch.email, patch.age.has_value(),
+                               age, patch.status, versions_param(precondition));
+  if (rows.empty())
+    return {user_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, {}};
+  return {write_outcome::done, read_user(rows[0])};
+}
+
+write_result<bool> soft_delete_user(pqxx::dbtransaction& tx, std::int64_t id,
+                                    const version_precondition& precondition) {
+  auto rows = tx.exec_prepared(delete_user_sql, id, versions_param(precondition));
+  if (rows.affected_rows() == 0)
+    return {user_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, false};
+  return {write_outcome::done, true};
+}
+
+}  // namespace svc

@@ -1,0 +1,52 @@
+// SQL for the users resource. Each function runs inside the caller's transaction;
+// statements are prepared once per connection from users_statements().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "domain/list_query.hpp"
+#include "domain/user.hpp"
+#include "domain/versioning.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/statements.hpp"
+
+namespace pqxx {
+class dbtransaction;
+}
+
+namespace svc {
+
+struct user_filter {
+  page_request page;
+  std::optional<std::string> status;
+  std::optional<std::string> search;
+};
+
+struct user_page {
+  std::vector<user> items;
+  std::int64_t total = 0;
+};
+
+// Outcome of a conditional write.
+enum class write_outcome { done, not_found, version_mismatch };
+
+template <class T>
+struct write_result {
+  write_outcome outcome = write_outcome::done;
+  T value{};
+};
+
+const std::vector<migration>& users_migrations();
+const statement_list& users_statements();
+
+user insert_user(pqxx::dbtransaction& tx, const user_draft& draft);
+std::optional<user> find_user(pqxx::dbtransaction& tx, std::int64_t id);
+user_page list_users(pqxx::dbtransaction& tx, const user_filter& filter);
+write_result<user> update_user(pqxx::dbtransaction& tx, std::int64_t id, const user_patch& patch,
+                               const version_precondition& precondition);
+write_result<bool> soft_delete_user(pqxx::dbtransaction& tx, std::int64_t id,
+                                    const version_precondition& precondition);
+
+}  // namespace svc

@@ -1,0 +1,190 @@
+#include "runtime/service_host.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/http_front_actor.hpp"
+#include "config/settings_loader.hpp"
+#include "http/server.hpp"
+#include "observability/log.hpp"
+
+namespace svc {
+namespace {
+
+// SIGINT/SIGTERM are blocked in every thread and taken synchronously by the main
+// thread, so no handler ever runs on an I/O or scheduler thread.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Waits up to `timeout` for a shutdown signal; true when one arrived.
+bool shutdown_requested_within(std::chrono::milliseconds timeout) {
+  auto set = shutdown_signals();
+  timespec ts{static_cast<time_t>(timeout.count() / 1000),
+              static_cast<long>((timeout.count() % 1000) * 1000000)};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+void wait_for_shutdown_signal() {
+  auto set = shutdown_signals();
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::info("shutdown signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+}
+
+enum class startup { ready, failed, interrupted };
+
+// Waits for the database (DB_CONNECT_RETRIES attempts, doubling back-off) and
+// brings its schema up to date.
+startup prepare_database(const settings& cfg, const service_definition& service) {
+  auto backoff = std::chrono::milliseconds{250};
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::connection conn{cfg.database_url};
+      auto applied = apply_migrations(conn, service.migrations);
+      log::info("database schema up to date", {{"migrations_applied", std::int64_t{applied}}});
+      return startup::ready;
+    } catch (const pqxx::broken_connection& e) {
+      if (attempt >= cfg.db_connect_retries) {
+        log::error("database unreachable, giving up",
+                   {{"attempts", std::int64_t{attempt}}, {"error", e.what()}});
+        return startup::failed;
+      }
+      log::warn("database unreachable, retrying",
+                {{"attempt", std::int64_t{attempt}}, {"retry_in_ms", std::int64_t{backoff.count()}}});
+    } catch (const std::exception& e) {
+      log::error("database migration failed", {{"error", e.what()}});
+      return startup::failed;
+    }
+    if (shutdown_requested_within(backoff))
+      return startup::interrupted;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds{4000});
+  }
+}
+
+http::server_options server_options_from(const settings& cfg) {
+  http::server_options opts;
+  opts.host = cfg.http_host;
+  opts.port = cfg.http_port;
+  opts.threads = cfg.http_threads;
+  opts.max_body_bytes = cfg.max_body_bytes;
+  opts.max_header_bytes = cfg.max_header_bytes;
+  opts.header_timeout = cfg.http_header_timeout;
+  opts.idle_timeout = cfg.http_idle_timeout;
+  opts.max_connections = cfg.max_connections;
+  return opts;
+}
+
+db_pool_config pool_config_from(const settings& cfg, const service_definition& service) {
+  db_pool_config pool;
+  pool.connection.url = cfg.database_url;
+  pool.connection.max_lifetime = cfg.db_conn_max_lifetime;
+  pool.connection.query_timeout = cfg.db_query_timeout;
+  pool.connection.statements = std::make_shared<const statement_list>(service.statements);
+  pool.min_idle = cfg.db_pool_min_idle;
+  pool.max_size = cfg.db_pool_max;
+  pool.acquire_timeout = cfg.db_acquire_timeout;
+  return pool;
+}
+
+void log_effective_settings(const settings& cfg) {
+  for (const auto& [key, value] : effective_settings(cfg))
+    log::info("setting", {{"key", key}, {"value", value}});
+}
+
+int serve(const settings& cfg, const service_definition& service) {
+  caf::actor_system_config caf_cfg;
+  if (cfg.scheduler_max_threads > 0)
+    caf_cfg.set("scheduler.max-threads", static_cast<std::int64_t>(cfg.scheduler_max_threads));
+  caf::actor_system sys{caf_cfg};
+
+  auto front = std::make_shared<front_context>();
+  front->service_name = service.name;
+  front->cors_allowed_origins = cfg.cors_allowed_origins;
+  front->pool = spawn_db_pool(sys, pool_config_from(cfg, service));
+  service_wiring wiring{sys, cfg, front->pool, *front};
+  service.wire(wiring);
+
+  int exit_code = 0;
+  {
+    http::server server{server_options_from(cfg), make_front_handler(sys, front)};
+    try {
+      server.start();
+    } catch (const std::exception& e) {
+      log::error("cannot listen", {{"host", cfg.http_host}, {"port", std::int64_t{cfg.http_port}},
+                                   {"error", e.what()}});
+      exit_code = 1;
+    }
+    if (exit_code == 0) {
+      log::info("listening", {{"host", cfg.http_host}, {"port", std::int64_t{server.port()}}});
+      wait_for_shutdown_signal();
+      front->draining = true;
+      server.stop_accepting();
+      auto drained = server.drain(std::chrono::duration_cast<std::chrono::milliseconds>(cfg.shutdown_timeout));
+      if (!drained)
+        log::warn("shutdown timeout reached with requests in flight",
+                  {{"in_flight", std::int64_t(server.in_flight())}});
+      server.stop();
+    }
+  }
+  // Actor handles must be gone before the system's destructor waits for actors.
+  for (auto& r : front->resources)
+    caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(front->pool, caf::exit_reason::user_shutdown);
+  front.reset();
+  log::info("stopped");
+  return exit_code;
+}
+
+}  // namespace
+
+service_wiring::service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
+                               front_context& front)
+  : sys_(sys), cfg_(cfg), pool_(std::move(pool)), front_(front) {
+}
+
+void service_wiring::route(std::string method, std::string pattern, const resource_actor& resource) {
+  auto& resources = front_.resources;
+  auto it = std::find(resources.begin(), resources.end(), resource);
+  auto target = static_cast<int>(it - resources.begin());
+  if (it == resources.end())
+    resources.push_back(resource);
+  front_.router.add(std::move(method), std::move(pattern), target);
+}
+
+int run_service(const service_definition& service, int argc, char** argv) {
+  auto signals = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto loaded = load_settings(service.name, argc, argv);
+  if (loaded.kind == load_result::help) {
+    std::cout << loaded.text;
+    return 0;
+  }
+  if (loaded.kind == load_result::error) {
+    std::cerr << service.name << ": " << loaded.text << '\n';
+    return 2;
+  }
+  const auto& cfg = loaded.config;
+  log::init(service.name, cfg.log_level, cfg.log_format);
+  log_effective_settings(cfg);
+  switch (prepare_database(cfg, service)) {
+    case startup::failed: return 1;
+    case startup::interrupted: return 0;
+    case startup::ready: break;
+  }
+  return serve(cfg, service);
+}
+
+}  // namespace svc

@@ -1,0 +1,53 @@
+// Runs one service process: settings, logging, database wait and migrations,
+// the actor system, the HTTP server, and an orderly shutdown on SIGINT/SIGTERM.
+// A service's main() only says which actors it has and which routes reach them.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <caf/fwd.hpp>
+
+#include "actors/db_pool_actor.hpp"
+#include "actors/resource_actor.hpp"
+#include "config/settings.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/statements.hpp"
+
+namespace svc {
+
+struct front_context;
+
+// What a service's wiring function may use and declare.
+class service_wiring {
+public:
+  service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
+                 front_context& front);
+
+  caf::actor_system& system() { return sys_; }
+  const settings& config() const { return cfg_; }
+  const db_pool_actor& pool() const { return pool_; }
+
+  // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to `resource`.
+  void route(std::string method, std::string pattern, const resource_actor& resource);
+
+private:
+  caf::actor_system& sys_;
+  const settings& cfg_;
+  db_pool_actor pool_;
+  front_context& front_;
+};
+
+struct service_definition {
+  std::string name;  // "user-service"
+  std::vector<migration> migrations;
+  statement_list statements;
+  std::function<void(service_wiring&)> wire;
+};
+
+// The whole process; returns the exit code (0 after a clean shutdown, 2 for a bad
+// setting, 1 when start-up fails).
+int run_service(const service_definition& service, int argc, char** argv);
+
+}  // namespace svc

@@ -1,0 +1,23 @@
+// user-service: the users resource over its own PostgreSQL database.
+#include "actors/users_actor.hpp"
+#include "persistence/users_repository.hpp"
+#include "runtime/service_host.hpp"
+
+int main(int argc, char** argv) {
+  return svc::run_service(
+    {
+      .name = "user-service",
+      .migrations = svc::users_migrations(),
+      .statements = svc::users_statements(),
+      .wire =
+        [](svc::service_wiring& w) {
+          auto users = svc::spawn_users_actor(w.system(), w.pool());
+          w.route("POST", "/api/v1/users", users);
+          w.route("GET", "/api/v1/users", users);
+          w.route("GET", "/api/v1/users/{id}", users);
+          w.route("PUT", "/api/v1/users/{id}", users);
+          w.route("DELETE", "/api/v1/users/{id}", users);
+        },
+    },
+    argc, argv);
+}

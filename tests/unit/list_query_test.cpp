@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "domain/list_query.hpp"
+
+using namespace svc;
+
+TEST(ListQuery, DefaultsAndValidValues) {
+  field_errors errors;
+  auto page = parse_page({}, errors);
+  EXPECT_EQ(page.page, 1);
+  EXPECT_EQ(page.page_size, 10);
+  page = parse_page({{"page", "3"}, {"page_size", "100"}}, errors);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(page.offset(), 200);
+}
+
+TEST(ListQuery, OutOfRangeOrNonIntegerIsAnErrorNotAClamp) {
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+         {"page", "0"}, {"page", "-1"}, {"page", "x"}, {"page", "1.5"}, {"page", ""},
+         {"page_size", "0"}, {"page_size", "101"}, {"page_size", "10abc"},
+         {"page", "99999999999999999999"}}) {
+    field_errors errors;
+    parse_page({{name, value}}, errors);
+    ASSERT_EQ(errors.size(), 1u) << name << "=" << value;
+    EXPECT_EQ(errors[0].field, name);
+  }
+}
+
+TEST(ListQuery, StatusMustBeKnown) {
+  field_errors errors;
+  EXPECT_EQ(parse_enum_param({{"status", "active"}}, "status", {"active", "inactive"}, errors), "active");
+  EXPECT_FALSE(parse_enum_param({{"status", "ACTIVE"}}, "status", {"active", "inactive"}, errors));
+  EXPECT_EQ(errors.size(), 1u);
+}
+
+TEST(ListQuery, SearchIsTrimmedAndEmptyMeansNone) {
+  field_errors errors;
+  EXPECT_FALSE(parse_search({{"search", "   "}}, errors));
+  EXPECT_EQ(parse_search({{"search", " ada "}}, errors), "ada");
+  EXPECT_TRUE(errors.empty());
+}
+
+TEST(ListQuery, LikePatternEscapesMetacharacters) {
+  EXPECT_EQ(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+}
+
+TEST(ListQuery, PathIds) {
+  EXPECT_EQ(parse_path_id("42"), 42);
+  EXPECT_FALSE(parse_path_id("0"));
+  EXPECT_FALSE(parse_path_id("-3"));
+  EXPECT_FALSE(parse_path_id("+3"));
+  EXPECT_FALSE(parse_path_id("abc"));
+  EXPECT_FALSE(parse_path_id("12abc"));
+  EXPECT_FALSE(parse_path_id("9223372036854775808"));
+  EXPECT_EQ(parse_path_id("9223372036854775807"), INT64_MAX);
+}

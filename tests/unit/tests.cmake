@@ -1,0 +1,7 @@
+svc_test(unit_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/user_validation_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/list_query_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/versioning_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/log_test.cpp
+  LIBS svc_domain svc_observability)
