@@ -18,7 +18,6 @@ constexpr std::string_view users_collection = "/api/v1/users";
 constexpr std::string_view users_item = "/api/v1/users/{id}";
 constexpr std::string_view create_scope = "POST /api/v1/users";
 constexpr std::string_view email_taken = "a user with this email already exists";
-const std::vector<std::string_view> user_statuses{"active", "inactive"};
 
 using self_pointer = resource_actor::pointer;
 using promise_type = caf::typed_response_promise<http::response>;
@@ -120,7 +119,7 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
   field_errors errors;
   user_filter filter;
   filter.page = parse_page(req.query, errors);
-  filter.status = parse_enum_param(req.query, "status", user_statuses, errors);
+  filter.status = parse_enum_param(req.query, "status", user_statuses(), errors);
   filter.search = parse_search(req.query, errors);
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);

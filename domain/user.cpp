@@ -9,7 +9,6 @@ namespace svc {
 namespace {
 
 constexpr std::size_t max_email_length = 255;
-const std::vector<std::string_view> user_statuses{"active", "inactive"};
 
 std::string to_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -73,6 +72,11 @@ std::optional<std::string> email_field(const nlohmann::json& body, bool required
 
 }  // namespace
 
+const std::vector<std::string_view>& user_statuses() {
+  static const std::vector<std::string_view> statuses{"active", "inactive"};
+  return statuses;
+}
+
 bool is_valid_email(std::string_view email) {
   auto at = email.rfind('@');
   if (at == std::string_view::npos || email.size() > max_email_length)
@@ -98,7 +102,7 @@ validated<user_draft> validate_user_create(const nlohmann::json& body) {
   auto name = string_field(body, "name", 2, 100, true, errors);
   auto email = email_field(body, true, errors);
   auto age = integer_field(body, "age", 0, 150, false, errors);
-  auto status = enum_field(body, "status", user_statuses, errors);
+  auto status = enum_field(body, "status", user_statuses(), errors);
   if (!errors.empty())
     return errors;
   draft.name = std::move(*name);
@@ -119,7 +123,7 @@ validated<user_patch> validate_user_update(const nlohmann::json& body) {
   if (body.contains("age"))
     patch.age = integer_field(body, "age", 0, 150, false, errors);
   if (body.contains("status")) {
-    patch.status = enum_field(body, "status", user_statuses, errors);
+    patch.status = enum_field(body, "status", user_statuses(), errors);
     if (!patch.status && body.at("status").is_null())
       errors.push_back({"status", "must be one of: active, inactive"});
   }

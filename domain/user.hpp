@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -24,6 +26,8 @@ struct user {
 };
 
 nlohmann::json to_json(const user& u);
+
+const std::vector<std::string_view>& user_statuses();
 
 // A validated create request.
 struct user_draft {

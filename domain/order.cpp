@@ -1,0 +1,94 @@
+#include "domain/order.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "domain/money.hpp"
+
+namespace svc {
+namespace {
+
+std::optional<std::int64_t> price_field(const nlohmann::json& body,
+                                        const std::map<std::string, std::string>& numbers,
+                                        bool required, field_errors& errors) {
+  auto it = body.find("price");
+  if (it == body.end() || it->is_null()) {
+    if (required)
+      errors.push_back({"price", "is required"});
+    return std::nullopt;
+  }
+  const char* rule = "must be a number greater than 0 and at most 1000000 with at most two decimals";
+  auto text = numbers.find("price");
+  if (!it->is_number() || text == numbers.end()) {
+    errors.push_back({"price", rule});
+    return std::nullopt;
+  }
+  auto cents = parse_cents(text->second);
+  if (!cents || *cents <= 0 || *cents > max_price_cents) {
+    errors.push_back({"price", rule});
+    return std::nullopt;
+  }
+  return cents;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& order_statuses() {
+  static const std::vector<std::string_view> statuses{"pending", "confirmed", "shipped",
+                                                      "delivered", "cancelled"};
+  return statuses;
+}
+
+nlohmann::json to_json(const order& o) {
+  return {
+    {"id", o.id},
+    {"user_id", o.user_id},
+    {"product_name", o.product_name},
+    {"quantity", o.quantity},
+    {"price", cents_to_json_number(o.price_cents)},
+    {"total_amount", cents_to_json_number(o.total_cents)},
+    {"status", o.status},
+    {"user_validated", o.user_validated},
+    {"created_at", o.created_at},
+    {"updated_at", o.updated_at},
+  };
+}
+
+validated<order_draft> validate_order_create(const nlohmann::json& body,
+                                             const std::map<std::string, std::string>& numbers) {
+  field_errors errors;
+  auto user_id = integer_field(body, "user_id", 1, INT64_MAX, true, errors);
+  auto product = string_field(body, "product_name", 1, 200, true, errors);
+  auto quantity = integer_field(body, "quantity", 1, 10000, true, errors);
+  auto price = price_field(body, numbers, true, errors);
+  auto status = enum_field(body, "status", order_statuses(), errors);
+  if (!errors.empty())
+    return errors;
+  order_draft draft{*user_id, std::move(*product), *quantity, *price};
+  if (status)
+    draft.status = std::move(*status);
+  return draft;
+}
+
+validated<order_patch> validate_order_update(const nlohmann::json& body,
+                                             const std::map<std::string, std::string>& numbers) {
+  field_errors errors;
+  order_patch patch;
+  if (body.contains("user_id"))
+    errors.push_back({"user_id", "cannot be changed"});
+  if (body.contains("product_name"))
+    patch.product_name = string_field(body, "product_name", 1, 200, true, errors);
+  if (body.contains("quantity"))
+    patch.quantity = integer_field(body, "quantity", 1, 10000, true, errors);
+  if (body.contains("price"))
+    patch.price_cents = price_field(body, numbers, true, errors);
+  if (body.contains("status")) {
+    patch.status = enum_field(body, "status", order_statuses(), errors);
+    if (!patch.status && body.at("status").is_null())
+      errors.push_back({"status", "is required"});
+  }
+  if (!errors.empty())
+    return errors;
+  return patch;
+}
+
+}  // namespace svc

@@ -1,0 +1,64 @@
+// The order resource: its stored shape, what a client may send, and the rules.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "domain/field_rules.hpp"
+#include "domain/user.hpp"  // validated<T>
+
+namespace svc {
+
+struct order {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::string product_name;
+  std::int64_t quantity = 0;
+  std::int64_t price_cents = 0;
+  std::int64_t total_cents = 0;
+  std::string status;
+  bool user_validated = false;
+  std::string created_at;
+  std::string updated_at;
+  std::int64_t version = 1;
+};
+
+nlohmann::json to_json(const order& o);
+
+const std::vector<std::string_view>& order_statuses();
+
+inline constexpr std::int64_t max_price_cents = 100'000'000;  // 1 000 000.00
+
+struct order_draft {
+  std::int64_t user_id = 0;
+  std::string product_name;
+  std::int64_t quantity = 0;
+  std::int64_t price_cents = 0;
+  std::string status = "pending";
+
+  std::int64_t total_cents() const { return quantity * price_cents; }
+};
+
+struct order_patch {
+  std::optional<std::string> product_name;
+  std::optional<std::int64_t> quantity;
+  std::optional<std::int64_t> price_cents;
+  std::optional<std::string> status;
+
+  bool empty() const { return !product_name && !quantity && !price_cents && !status; }
+};
+
+// `numbers` holds the raw text of the body's top-level numbers
+// (top_level_number_texts), so that the price is read exactly.
+validated<order_draft> validate_order_create(const nlohmann::json& body,
+                                             const std::map<std::string, std::string>& numbers);
+validated<order_patch> validate_order_update(const nlohmann::json& body,
+                                             const std::map<std::string, std::string>& numbers);
+
+}  // namespace svc

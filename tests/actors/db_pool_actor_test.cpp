@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <caf/send.hpp>
+#include <thread>
+
+#include "actor_test_support.hpp"
+
+using namespace svc;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Outcome of one task run through the pool from a scoped actor.
+struct outcome {
+  std::optional<long> value;
+  std::optional<db_failure> failure;
+  caf::error error;
+};
+
+class DbPoolActor : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    url_ = svc_test::fresh_database("pool_actor_test");
+    pqxx::connection conn{url_};
+    pqxx::work tx{conn};
+    tx.exec("CREATE TABLE items (id int PRIMARY KEY)");
+    tx.commit();
+  }
+
+  outcome run(const db_pool_actor& pool, std::function<long(pqxx::connection_base&)> fn) {
+    caf::scoped_actor self{sys_};
+    outcome out;
+    db_task task{[fn](pqxx::connection_base& c) -> std::any { return fn(c); }, "test"};
+    self->request(pool, 30s, execute_atom::value, std::move(task))
+      .receive([&](db_value& v) { out.value = std::any_cast<long>(v.value); },
+               [&](caf::error& e) {
+                 out.error = e;
+                 out.failure = db_failure_of(e);
+               });
+    return out;
+  }
+
+  db_pool_status status(const db_pool_actor& pool) {
+    caf::scoped_actor self{sys_};
+    db_pool_status st;
+    self->request(pool, 10s, pool_status_atom::value)
+      .receive([&](db_pool_status& s) { st = s; }, [&](caf::error&) {});
+    return st;
+  }
+
+  void TearDown() override {
+    for (auto& p : pools_)
+      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    pools_.clear();
+  }
+
+  db_pool_actor spawn(db_pool_config cfg) {
+    pools_.push_back(spawn_db_pool(sys_, std::move(cfg)));
+    return pools_.back();
+  }
+
+  static inline std::string url_;
+  caf::actor_system_config cfg_;
+  caf::actor_system sys_{cfg_};
+  std::vector<db_pool_actor> pools_;
+};
+
+long select_value(pqxx::connection_base& c, const std::string& sql) {
+  pqxx::work tx{c};
+  auto v = tx.exec1(sql)[0].as<long>();
+  tx.commit();
+  return v;
+}
+
+}  // namespace
+
+TEST_F(DbPoolActor, RunsTasksAndKeepsMinIdleConnectionsOpen) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 3, 8));
+  auto out = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 41 + 1"); });
+  ASSERT_TRUE(out.value) << caf::to_string(out.error);
+  EXPECT_EQ(*out.value, 42);
+  // The pool opened its min_idle connections at start (the warm-up).
+  EXPECT_TRUE(svc_test::eventually([&] {
+    return run(pool, [](pqxx::connection_base& c) {
+             return select_value(c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                    " AND pid <> pg_backend_pid()");
+           }).value.value_or(0) >= 2;
+  }));
+  auto st = status(pool);
+  EXPECT_TRUE(st.database_up);
+  EXPECT_EQ(st.idle + st.in_use, 3u);
+}
+
+TEST_F(DbPoolActor, ClassifiesFailuresWithoutDying) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 1, 2));
+  auto conflict = run(pool, [](pqxx::connection_base& c) {
+    pqxx::work tx{c};
+    tx.exec("INSERT INTO items VALUES (1) ON CONFLICT DO NOTHING");
+    tx.exec("INSERT INTO items VALUES (1)");
+    tx.commit();
+    return 0L;
+  });
+  EXPECT_EQ(conflict.failure, db_failure::conflict);
+  auto broken_sql = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT nonsense FROM nowhere"); });
+  EXPECT_EQ(broken_sql.failure, db_failure::failed);
+  auto thrown = run(pool, [](pqxx::connection_base&) -> long { throw std::runtime_error("bug"); });
+  EXPECT_EQ(thrown.failure, db_failure::failed);
+  // The pool and its connection still work afterwards.
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 7"); }).value, 7);
+}
+
+TEST_F(DbPoolActor, StatementTimeoutIsATimeout) {
+  auto cfg = svc_test::pool_config(url_, {}, 1, 1);
+  cfg.connection.query_timeout = 1s;
+  auto pool = spawn(cfg);
+  auto out = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(3)"); });
+  EXPECT_EQ(out.failure, db_failure::timeout);
+}
+
+TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 1, 1));
+  std::thread slow([&] { run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); }); });
+  ASSERT_TRUE(svc_test::eventually([&] { return status(pool).in_use == 1; }));
+  auto waited = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
+  slow.join();
+  EXPECT_EQ(waited.failure, db_failure::timeout);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value, 2);
+}
+
+TEST_F(DbPoolActor, GrowsUpToMaxUnderConcurrentLoad) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 1, 4));
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i)
+    clients.emplace_back([&] {
+      if (run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(0.3)"); }).value)
+        ++ok;
+    });
+  for (auto& t : clients)
+    t.join();
+  EXPECT_EQ(ok.load(), 4);
+  auto st = status(pool);
+  EXPECT_EQ(st.idle + st.in_use, 4u);
+}
+
+TEST_F(DbPoolActor, FailsFastWhileTheDatabaseIsDownAndRecoversByItself) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 2, 4));
+  ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
+  svc_test::pg_ctl("stop");
+  auto during = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
+  EXPECT_EQ(during.failure, db_failure::unavailable);
+  // While down, requests are refused by the pool itself, without touching libpq.
+  EXPECT_FALSE(status(pool).database_up);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).failure,
+            db_failure::unavailable);
+  svc_test::pg_ctl("start");
+  EXPECT_TRUE(svc_test::eventually([&] {
+    return run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 5"); }).value == 5;
+  }));
+  EXPECT_TRUE(status(pool).database_up);
+}

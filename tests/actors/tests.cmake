@@ -1,0 +1,6 @@
+svc_test(actor_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/db_pool_actor_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/users_actor_test.cpp
+  LIBS svc_actors
+  DATABASE)
