@@ -5,4 +5,5 @@ svc_test(unit_tests
     ${CMAKE_CURRENT_LIST_DIR}/versioning_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/log_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/money_test.cpp
-  LIBS svc_domain svc_observability)
+    ${CMAKE_CURRENT_LIST_DIR}/circuit_breaker_test.cpp
+  LIBS svc_domain svc_observability svc_resilience)
