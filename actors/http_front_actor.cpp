@@ -45,30 +45,69 @@ struct finisher {
   }
 };
 
+// Collects one health report: the database check, then each breaker's state.
+struct health_report {
+  std::shared_ptr<front_context> ctx;
+  bool readiness;
+  finisher finish;
+  bool database_ok = false;
+  nlohmann::json breakers = nlohmann::json::object();
+
+  void send() const {
+    bool ok = database_ok && !(readiness && ctx->draining.load());
+    nlohmann::json body{{"status", ok ? "ok" : "unavailable"},
+                        {"service", ctx->service_name},
+                        {"checks", {{"database", database_ok ? "ok" : "unavailable"}}}};
+    if (readiness && ctx->draining.load())
+      body["reason"] = "draining";
+    // An open breaker degrades the service but does not make it unhealthy.
+    if (!ctx->breakers.empty())
+      body["circuit_breakers"] = breakers;
+    finish(json_response(ok ? 200 : 503, body));
+  }
+};
+
+void collect_breakers(caf::event_based_actor* self, std::shared_ptr<health_report> report,
+                      std::size_t index) {
+  const auto& breakers = report->ctx->breakers;
+  if (index == breakers.size()) {
+    report->send();
+    return;
+  }
+  const auto& [name, breaker] = breakers[index];
+  self->request(breaker, std::chrono::seconds{5}, breaker_status_atom::value)
+    .then(
+      [=](breaker_status& st) {
+        report->breakers[report->ctx->breakers[index].first] = to_string(st.state);
+        collect_breakers(self, report, index + 1);
+      },
+      [=](caf::error&) {
+        report->breakers[report->ctx->breakers[index].first] = "unknown";
+        collect_breakers(self, report, index + 1);
+      });
+}
+
 // Answers /health (database check) and /health/ready (also false while draining).
 void check_health(caf::actor_system& sys, std::shared_ptr<front_context> ctx, bool readiness,
                   finisher finish) {
-  sys.spawn([ctx, readiness, finish](caf::event_based_actor* self) {
-    if (readiness && ctx->draining.load()) {
-      finish(json_response(503, {{"status", "unavailable"}, {"reason", "draining"}}));
-      return;
-    }
-    auto report = [ctx, readiness, finish](bool database_ok) {
-      nlohmann::json body{{"status", database_ok ? "ok" : "unavailable"},
-                          {"service", ctx->service_name},
-                          {"checks", {{"database", database_ok ? "ok" : "unavailable"}}}};
-      if (readiness && ctx->draining.load())
-        body["status"] = "unavailable";
-      finish(json_response(body["status"] == "ok" ? 200 : 503, body));
+  if (readiness && ctx->draining.load()) {
+    health_report{ctx, readiness, std::move(finish)}.send();
+    return;
+  }
+  sys.spawn([report = std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)})](
+              caf::event_based_actor* self) {
+    auto after_ping = [self, report](bool database_ok) {
+      report->database_ok = database_ok;
+      collect_breakers(self, report, 0);
     };
     run_db_task(
-      self, ctx->pool, "health.ping",
+      self, report->ctx->pool, "health.ping",
       [](pqxx::connection_base& conn) {
         pqxx::nontransaction tx{conn};
         tx.exec("SELECT 1");
         return true;
       },
-      report, [report](const caf::error&) { report(false); });
+      after_ping, [after_ping](const caf::error&) { after_ping(false); });
   });
 }
 

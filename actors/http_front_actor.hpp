@@ -10,6 +10,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/breaker_actor.hpp"
 #include "actors/db_pool_actor.hpp"
 #include "actors/resource_actor.hpp"
 #include "http/router.hpp"
@@ -25,6 +26,8 @@ struct front_context {
   std::vector<resource_actor> resources;
   db_pool_actor pool;
   std::vector<std::string> cors_allowed_origins;
+  // Breakers guarding neighbour services, by target name; /health reports them.
+  std::vector<std::pair<std::string, breaker_actor>> breakers;
   std::atomic<bool> draining{false};
 };
 

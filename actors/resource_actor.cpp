@@ -57,4 +57,49 @@ std::optional<http::response> reject_bad_idempotency_key(const api_request& req)
                               req.request_id);
 }
 
+std::variant<nlohmann::json, http::response> parse_json_body(const api_request& req) {
+  if (auto rejected = reject_non_json(req))
+    return std::move(*rejected);
+  std::string problem;
+  if (auto body = parse_json_object(req.body, problem))
+    return std::move(*body);
+  return http::error_response(http::error_code::bad_request, problem, req.request_id);
+}
+
+http::response validation_failed(field_errors errors, std::string_view request_id) {
+  return http::error_response(http::error_code::validation_error, "invalid request", request_id,
+                              std::move(errors));
+}
+
+http::response write_refused(write_outcome outcome, std::string_view resource,
+                             std::string_view request_id) {
+  if (outcome == write_outcome::not_found)
+    return http::error_response(http::error_code::not_found, std::string{resource} + " not found",
+                                request_id);
+  return http::error_response(
+    http::error_code::conflict,
+    "the " + std::string{resource} + " was modified by someone else (If-Match does not match)",
+    request_id);
+}
+
+std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
+                                                std::string_view request_id) {
+  if (seen.state == idempotency_state::fresh)
+    return std::nullopt;
+  if (seen.state == idempotency_state::mismatch)
+    return http::error_response(http::error_code::conflict,
+                                "Idempotency-Key was already used with a different body",
+                                request_id);
+  http::response replay{seen.response.status, {}, seen.response.body};
+  if (!seen.response.etag.empty())
+    replay.set_header("ETag", seen.response.etag);
+  replay.set_header("Idempotent-Replayed", "true");
+  return replay;
+}
+
+stored_response to_stored(const http::response& resp) {
+  auto* etag = resp.find_header("ETag");
+  return {resp.status, resp.body, etag ? *etag : std::string{}};
+}
+
 }  // namespace svc

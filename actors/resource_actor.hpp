@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -12,8 +13,15 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <caf/typed_response_promise.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/transaction>
+
+#include "actors/db_pool_actor.hpp"
 #include "domain/list_query.hpp"
 #include "http/message.hpp"
+#include "persistence/idempotency.hpp"
+#include "persistence/versioned_rows.hpp"
 
 namespace svc {
 
@@ -45,6 +53,53 @@ http::response database_error_response(const caf::error& err, std::string_view r
 // or nullopt when the request passes.
 std::optional<http::response> reject_non_json(const api_request& req);
 std::optional<http::response> reject_bad_idempotency_key(const api_request& req);
+
+// The request body as a JSON object, or the 400 response to send instead.
+std::variant<nlohmann::json, http::response> parse_json_body(const api_request& req);
+
+http::response validation_failed(field_errors errors, std::string_view request_id);
+
+// The response for a failed conditional write (404, or 409 on a stale If-Match).
+http::response write_refused(write_outcome outcome, std::string_view resource,
+                             std::string_view request_id);
+
+// For a key seen before: the stored answer (same body) or a 409 (another body).
+// nullopt for a fresh key.
+std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
+                                                std::string_view request_id);
+stored_response to_stored(const http::response& resp);
+
+// Runs `fn(pqxx::dbtransaction&) -> http::response` in one transaction on a pooled
+// connection and delivers its response (or the database error's) to `promise`.
+// The response is built on the worker's thread, off the resource actor.
+template <class Self, class Fn>
+void deliver_from_transaction(Self* self, const db_pool_actor& pool, const char* operation,
+                              std::string request_id, std::string_view conflict_message, Fn fn,
+                              caf::typed_response_promise<http::response> promise) {
+  run_db_task(
+    self, pool, operation,
+    [fn = std::move(fn)](pqxx::connection_base& conn) mutable {
+      pqxx::work tx{conn};
+      http::response resp = fn(tx);
+      tx.commit();
+      return resp;
+    },
+    [promise](http::response resp) mutable { promise.deliver(std::move(resp)); },
+    [promise, request_id, conflict_message](const caf::error& err) mutable {
+      promise.deliver(database_error_response(err, request_id, conflict_message));
+    });
+}
+
+// The same, answering the request being handled now.
+template <class Self, class Fn>
+caf::typed_response_promise<http::response>
+respond_from_transaction(Self* self, const db_pool_actor& pool, const char* operation,
+                         std::string request_id, std::string_view conflict_message, Fn fn) {
+  auto promise = self->template make_response_promise<http::response>();
+  deliver_from_transaction(self, pool, operation, std::move(request_id), conflict_message,
+                           std::move(fn), promise);
+  return promise;
+}
 
 }  // namespace svc
 

@@ -15,12 +15,10 @@ namespace svc {
 namespace {
 
 constexpr std::string_view users_collection = "/api/v1/users";
-constexpr std::string_view users_item = "/api/v1/users/{id}";
 constexpr std::string_view create_scope = "POST /api/v1/users";
 constexpr std::string_view email_taken = "a user with this email already exists";
 
 using self_pointer = resource_actor::pointer;
-using promise_type = caf::typed_response_promise<http::response>;
 
 http::response with_etag(http::response resp, std::int64_t version) {
   resp.set_header("ETag", etag_for(version));
@@ -32,85 +30,28 @@ http::response user_response(const user& u, unsigned status = 200) {
 }
 
 http::response not_found(std::string_view request_id) {
-  return http::error_response(http::error_code::not_found, "user not found", request_id);
-}
-
-http::response write_failed(write_outcome outcome, std::string_view request_id) {
-  if (outcome == write_outcome::not_found)
-    return not_found(request_id);
-  return http::error_response(http::error_code::conflict,
-                              "the user was modified by someone else (If-Match does not match)",
-                              request_id);
-}
-
-http::response validation_failed(field_errors errors, std::string_view request_id) {
-  return http::error_response(http::error_code::validation_error, "invalid request", request_id,
-                              std::move(errors));
-}
-
-// Runs `fn(tx)` in one transaction on a pooled connection; `fn` builds the
-// response there, so serialisation happens on the worker's thread.
-template <class Fn>
-promise_type run_in_transaction(self_pointer self, const db_pool_actor& pool, const char* operation,
-                                std::string request_id, std::string_view conflict_message, Fn fn) {
-  auto promise = self->make_response_promise<http::response>();
-  run_db_task(
-    self, pool, operation,
-    [fn = std::move(fn)](pqxx::connection_base& conn) mutable {
-      pqxx::work tx{conn};
-      http::response resp = fn(tx);
-      tx.commit();
-      return resp;
-    },
-    [promise](http::response resp) mutable { promise.deliver(std::move(resp)); },
-    [promise, request_id, conflict_message](const caf::error& err) mutable {
-      promise.deliver(database_error_response(err, request_id, conflict_message));
-    });
-  return promise;
-}
-
-std::optional<nlohmann::json> parse_body(const api_request& req, http::response& error) {
-  if (auto rejected = reject_non_json(req)) {
-    error = std::move(*rejected);
-    return std::nullopt;
-  }
-  std::string problem;
-  auto body = parse_json_object(req.body, problem);
-  if (!body)
-    error = http::error_response(http::error_code::bad_request, problem, req.request_id);
-  return body;
+  return write_refused(write_outcome::not_found, "user", request_id);
 }
 
 caf::result<http::response> create(self_pointer self, const db_pool_actor& pool, api_request& req) {
   if (auto rejected = reject_bad_idempotency_key(req))
     return std::move(*rejected);
-  http::response error;
-  auto body = parse_body(req, error);
-  if (!body)
-    return error;
-  auto checked = validate_user_create(*body);
+  auto body = parse_json_body(req);
+  if (auto* error = std::get_if<http::response>(&body))
+    return std::move(*error);
+  auto checked = validate_user_create(std::get<nlohmann::json>(body));
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
-  return run_in_transaction(
+  return respond_from_transaction(
     self, pool, "users.create", req.request_id, email_taken,
     [draft = std::get<user_draft>(std::move(checked)), key = req.idempotency_key,
      raw = std::move(req.body), rid = req.request_id](pqxx::dbtransaction& tx) {
-      if (key) {
-        auto seen = begin_idempotent(tx, create_scope, *key, raw);
-        if (seen.state == idempotency_state::mismatch)
-          return http::error_response(http::error_code::conflict,
-                                      "Idempotency-Key was already used with a different body", rid);
-        if (seen.state == idempotency_state::replay) {
-          http::response replay{seen.response.status, {}, std::move(seen.response.body)};
-          replay.set_header("ETag", seen.response.etag);
-          replay.set_header("Idempotent-Replayed", "true");
-          return replay;
-        }
-      }
+      if (key)
+        if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
+          return std::move(*earlier);
       auto created = user_response(insert_user(tx, draft), 201);
       if (key)
-        record_idempotent(tx, create_scope, *key, raw,
-                          {created.status, created.body, *created.find_header("ETag")});
+        record_idempotent(tx, create_scope, *key, raw, to_stored(created));
       return created;
     });
 }
@@ -123,7 +64,7 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
   filter.search = parse_search(req.query, errors);
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
-  return run_in_transaction(self, pool, "users.list", req.request_id, "",
+  return respond_from_transaction(self, pool, "users.list", req.request_id, "",
                             [filter](pqxx::dbtransaction& tx) {
                               auto page = list_users(tx, filter);
                               auto items = nlohmann::json::array();
@@ -136,7 +77,7 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
 
 caf::result<http::response> get(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                 const api_request& req) {
-  return run_in_transaction(self, pool, "users.get", req.request_id, "",
+  return respond_from_transaction(self, pool, "users.get", req.request_id, "",
                             [id, rid = req.request_id](pqxx::dbtransaction& tx) {
                               auto found = find_user(tx, id);
                               return found ? user_response(*found) : not_found(rid);
@@ -145,15 +86,14 @@ caf::result<http::response> get(self_pointer self, const db_pool_actor& pool, st
 
 caf::result<http::response> update(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                    const api_request& req) {
-  http::response error;
-  auto body = parse_body(req, error);
-  if (!body)
-    return error;
-  auto checked = validate_user_update(*body);
+  auto body = parse_json_body(req);
+  if (auto* error = std::get_if<http::response>(&body))
+    return std::move(*error);
+  auto checked = validate_user_update(std::get<nlohmann::json>(body));
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return run_in_transaction(
+  return respond_from_transaction(
     self, pool, "users.update", req.request_id, email_taken,
     [id, patch = std::get<user_patch>(std::move(checked)), precondition,
      rid = req.request_id](pqxx::dbtransaction& tx) {
@@ -163,7 +103,7 @@ caf::result<http::response> update(self_pointer self, const db_pool_actor& pool,
       }
       auto result = update_user(tx, id, patch, precondition);
       if (result.outcome != write_outcome::done)
-        return write_failed(result.outcome, rid);
+        return write_refused(result.outcome, "user", rid);
       return user_response(result.value);
     });
 }
@@ -171,11 +111,11 @@ caf::result<http::response> update(self_pointer self, const db_pool_actor& pool,
 caf::result<http::response> remove(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                    const api_request& req) {
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return run_in_transaction(self, pool, "users.delete", req.request_id, "",
+  return respond_from_transaction(self, pool, "users.delete", req.request_id, "",
                             [id, precondition, rid = req.request_id](pqxx::dbtransaction& tx) {
                               auto result = soft_delete_user(tx, id, precondition);
                               if (result.outcome != write_outcome::done)
-                                return write_failed(result.outcome, rid);
+                                return write_refused(result.outcome, "user", rid);
                               return http::no_content_response();
                             });
 }

@@ -10,13 +10,9 @@ namespace {
 #define USER_COLUMNS \
   "id, name, email, age, status, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
-// A NULL precondition means "any live version"; otherwise a comma list of versions.
-#define VERSION_MATCHES(param) \
-  "(" param "::text IS NULL OR version = ANY(string_to_array(" param "::text, ',')::bigint[]))"
-
 #define LIVE_FILTER \
   "deleted_at IS NULL AND ($1::text IS NULL OR status = $1)" \
-  " AND ($2::text IS NULL OR lower(name) LIKE $2 OR email LIKE $2)"
+  " AND ($2::text IS NULL OR lower(name) LIKE lower($2) OR email LIKE lower($2))"
 
 const char* const insert_user_sql = "users_insert";
 const char* const find_user_sql = "users_find";
@@ -38,21 +34,6 @@ user read_user(const pqxx::row& row) {
   u.created_at = row[6].as<std::string>();
   u.updated_at = row[7].as<std::string>();
   return u;
-}
-
-std::optional<std::string> versions_param(const version_precondition& p) {
-  if (!p.required)
-    return std::nullopt;
-  return p.versions_csv;
-}
-
-std::optional<std::string> search_param(const std::optional<std::string>& search) {
-  if (!search)
-    return std::nullopt;
-  std::string lowered = like_pattern(*search);
-  for (auto& c : lowered)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lowered;
 }
 
 bool user_exists(pqxx::dbtransaction& tx, std::int64_t id) {
@@ -106,11 +87,11 @@ const statement_list& users_statements() {
        " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
        " status = COALESCE($6, status),"
        " version = version + 1, updated_at = now()"
-       " WHERE id = $1 AND deleted_at IS NULL AND " VERSION_MATCHES("$7")
+       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$7")
        " RETURNING " USER_COLUMNS},
       {delete_user_sql,
        "UPDATE users SET deleted_at = now(), updated_at = now(), version = version + 1"
-       " WHERE id = $1 AND deleted_at IS NULL AND " VERSION_MATCHES("$2")},
+       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$2")},
       {user_exists_sql, "SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL"},
     };
     for (const auto& st : idempotency_statements())
@@ -133,7 +114,9 @@ std::optional<user> find_user(pqxx::dbtransaction& tx, std::int64_t id) {
 }
 
 user_page list_users(pqxx::dbtransaction& tx, const user_filter& filter) {
-  auto search = search_param(filter.search);
+  std::optional<std::string> search;
+  if (filter.search)
+    search = like_pattern(*filter.search);
   user_page page;
   page.total = tx.exec_prepared(count_users_sql, filter.status, search).at(0)[0].as<std::int64_t>();
   if (filter.page.offset() >= page.total)

@@ -8,9 +8,9 @@
 
 #include "domain/list_query.hpp"
 #include "domain/user.hpp"
-#include "domain/versioning.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/statements.hpp"
+#include "persistence/versioned_rows.hpp"
 
 namespace pqxx {
 class dbtransaction;
@@ -27,15 +27,6 @@ struct user_filter {
 struct user_page {
   std::vector<user> items;
   std::int64_t total = 0;
-};
-
-// Outcome of a conditional write.
-enum class write_outcome { done, not_found, version_mismatch };
-
-template <class T>
-struct write_result {
-  write_outcome outcome = write_outcome::done;
-  T value{};
 };
 
 const std::vector<migration>& users_migrations();

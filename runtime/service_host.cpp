@@ -141,6 +141,8 @@ int serve(const settings& cfg, const service_definition& service) {
   // Actor handles must be gone before the system's destructor waits for actors.
   for (auto& r : front->resources)
     caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  for (auto& [name, b] : front->breakers)
+    caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(front->pool, caf::exit_reason::user_shutdown);
   front.reset();
   log::info("stopped");
@@ -152,6 +154,21 @@ int serve(const settings& cfg, const service_definition& service) {
 service_wiring::service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
                                front_context& front)
   : sys_(sys), cfg_(cfg), pool_(std::move(pool)), front_(front) {
+}
+
+breaker_actor service_wiring::breaker(std::string target_name, std::string base_url) {
+  breaker_config config;
+  config.target_name = target_name;
+  config.base_url = std::move(base_url);
+  config.settings = {cfg_.breaker_failure_threshold,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.breaker_open_timeout),
+                     cfg_.breaker_half_open_max};
+  config.client.total_timeout =
+    std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_client_timeout);
+  config.client.connect_timeout = std::min(config.client.total_timeout, std::chrono::milliseconds{2000});
+  auto handle = spawn_breaker(sys_, std::move(config));
+  front_.breakers.emplace_back(std::move(target_name), handle);
+  return handle;
 }
 
 void service_wiring::route(std::string method, std::string pattern, const resource_actor& resource) {

@@ -9,6 +9,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/breaker_actor.hpp"
 #include "actors/db_pool_actor.hpp"
 #include "actors/resource_actor.hpp"
 #include "config/settings.hpp"
@@ -28,6 +29,10 @@ public:
   caf::actor_system& system() { return sys_; }
   const settings& config() const { return cfg_; }
   const db_pool_actor& pool() const { return pool_; }
+
+  // A breaker actor guarding calls to a neighbour service at `base_url`, set up
+  // from the breaker and HTTP client settings; /health reports its state.
+  breaker_actor breaker(std::string target_name, std::string base_url);
 
   // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to `resource`.
   void route(std::string method, std::string pattern, const resource_actor& resource);

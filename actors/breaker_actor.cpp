@@ -1,0 +1,103 @@
+#include "actors/breaker_actor.hpp"
+
+#include <memory>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "observability/log.hpp"
+
+namespace svc {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+struct pending_call {
+  circuit_breaker::ticket ticket;
+  caf::typed_response_promise<outbound_result> promise;
+};
+
+struct breaker_actor_state {
+  static inline const char* name = "breaker";
+  breaker_config config;
+  std::unique_ptr<circuit_breaker> breaker;
+  std::unique_ptr<http::client> client;  // destroyed with the state: pending calls end
+  std::unordered_map<std::uint64_t, pending_call> pending;
+  std::uint64_t next_call = 0;
+};
+
+using breaker_pointer = breaker_actor::stateful_pointer<breaker_actor_state>;
+
+void report_transition(breaker_pointer self) {
+  auto& st = self->state;
+  if (auto t = st.breaker->take_transition())
+    log::warn("circuit breaker changed state", {{"target", st.config.target_name},
+                                               {"from", to_string(t->from)},
+                                               {"to", to_string(t->to)}});
+}
+
+outbound_result to_outbound(http::client_result&& r) {
+  outbound_result out;
+  out.status = r.status;
+  out.body = std::move(r.body);
+  out.error = std::move(r.error);
+  bool answered = r.result == http::client_result::outcome::response && r.status < 500;
+  out.result = answered ? outbound_result::outcome::answered : outbound_result::outcome::failed;
+  return out;
+}
+
+breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config) {
+  auto& st = self->state;
+  st.breaker = std::make_unique<circuit_breaker>(config.settings);
+  st.client = std::make_unique<http::client>(config.client);
+  st.config = std::move(config);
+  return {
+    [=](call_atom, outbound_call& call) -> caf::result<outbound_result> {
+      auto& st = self->state;
+      auto ticket = st.breaker->try_acquire(clock::now());
+      report_transition(self);
+      if (!ticket)
+        return outbound_result{outbound_result::outcome::rejected, 0, {}, "circuit open"};
+      auto id = st.next_call++;
+      auto promise = self->make_response_promise<outbound_result>();
+      st.pending.emplace(id, pending_call{*ticket, promise});
+      // The client answers on its own I/O thread; only a message crosses back.
+      auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+      st.client->request(std::move(call.method), st.config.base_url, std::move(call.target),
+                         std::move(call.headers), {}, [weak, id](http::client_result r) {
+                           if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
+                             caf::anon_send(caf::actor_cast<breaker_actor>(strong),
+                                            call_done_atom::value, id, std::move(r));
+                         });
+      return promise;
+    },
+    [=](call_done_atom, std::uint64_t id, http::client_result& r) {
+      auto& st = self->state;
+      auto it = st.pending.find(id);
+      if (it == st.pending.end())
+        return;
+      auto call = std::move(it->second);
+      st.pending.erase(it);
+      auto out = to_outbound(std::move(r));
+      if (out.result == outbound_result::outcome::answered)
+        st.breaker->on_success(call.ticket);
+      else
+        st.breaker->on_failure(call.ticket, clock::now());
+      report_transition(self);
+      call.promise.deliver(std::move(out));
+    },
+    [=](breaker_status_atom) { return breaker_status{self->state.breaker->state()}; },
+  };
+}
+
+}  // namespace
+
+breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config) {
+  return sys.spawn(breaker, std::move(config));
+}
+
+}  // namespace svc

@@ -1,0 +1,67 @@
+// Guards calls to a neighbour service (order-service -> user-service) with a
+// circuit breaker. Calls go out over the asynchronous HTTP client; while the
+// circuit is open they are rejected at once instead of waiting on timeouts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "http/client.hpp"
+#include "http/message.hpp"
+#include "resilience/circuit_breaker.hpp"
+
+namespace svc {
+
+struct outbound_call {
+  std::string method;
+  std::string target;  // "/api/v1/users/7"
+  std::vector<http::header> headers;
+};
+
+struct outbound_result {
+  enum class outcome {
+    answered,  // the neighbour answered (any status below 500)
+    rejected,  // circuit open: not attempted
+    failed,    // refused, timed out, broken, or a 5xx
+  };
+  outcome result = outcome::failed;
+  unsigned status = 0;
+  std::string body;
+  std::string error;  // for logs
+};
+
+struct breaker_status {
+  breaker_state state = breaker_state::closed;
+};
+
+using call_atom = caf::atom_constant<caf::atom("call")>;
+using call_done_atom = caf::atom_constant<caf::atom("calldone")>;
+using breaker_status_atom = caf::atom_constant<caf::atom("brkstatus")>;
+
+using breaker_actor = caf::typed_actor<
+  caf::replies_to<call_atom, outbound_call>::with<outbound_result>,
+  caf::replies_to<breaker_status_atom>::with<breaker_status>,
+  // The HTTP client's completion, sent by the client's I/O thread to the actor.
+  caf::reacts_to<call_done_atom, std::uint64_t, http::client_result>>;
+
+struct breaker_config {
+  std::string target_name;  // "user-service", for logs and metrics
+  std::string base_url;     // "http://localhost:8081"
+  breaker_settings settings;
+  http::client_options client;
+};
+
+breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config);
+
+}  // namespace svc
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::outbound_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::outbound_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::breaker_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::http::client_result)

@@ -1,0 +1,217 @@
+#include "actors/orders_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "domain/money.hpp"
+#include "domain/order.hpp"
+#include "http/envelope.hpp"
+#include "observability/log.hpp"
+#include "persistence/orders_repository.hpp"
+
+namespace svc {
+namespace {
+
+constexpr std::string_view orders_collection = "/api/v1/orders";
+constexpr std::string_view create_scope = "POST /api/v1/orders";
+
+using self_pointer = resource_actor::pointer;
+using promise_type = caf::typed_response_promise<http::response>;
+
+// What user-service said about an order's user.
+enum class user_check { exists, missing, unknown };
+
+http::response order_response(const order& o, unsigned status = 200) {
+  auto resp = http::ok_response(to_json(o), status);
+  resp.set_header("ETag", etag_for(o.version));
+  return resp;
+}
+
+http::response not_found(std::string_view request_id) {
+  return write_refused(write_outcome::not_found, "order", request_id);
+}
+
+user_check interpret(const outbound_result& r, std::string_view request_id) {
+  using outcome = outbound_result::outcome;
+  if (r.result == outcome::answered && r.status == 200)
+    return user_check::exists;
+  if (r.result == outcome::answered && r.status == 404)
+    return user_check::missing;
+  std::string reason = r.result == outcome::rejected ? "circuit open"
+                       : r.result == outcome::failed ? r.error
+                                                     : "status " + std::to_string(r.status);
+  log::warn("user not validated; order taken anyway (graceful degradation)",
+            {{"request_id", request_id}, {"reason", reason}});
+  return user_check::unknown;
+}
+
+// Step 3 of a create: insert the order (and its idempotency record).
+void insert_checked(self_pointer self, const orders_actor_config& cfg, order_draft draft,
+                    user_check check, const api_request& req, promise_type promise) {
+  if (check == user_check::missing) {
+    promise.deliver(validation_failed({{"user_id", "user does not exist"}}, req.request_id));
+    return;
+  }
+  deliver_from_transaction(
+    self, cfg.pool, "orders.create", req.request_id, "",
+    [draft = std::move(draft), validated = check == user_check::exists, key = req.idempotency_key,
+     raw = req.body, rid = req.request_id](pqxx::dbtransaction& tx) {
+      if (key)
+        if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
+          return std::move(*earlier);
+      auto created = order_response(insert_order(tx, draft, validated), 201);
+      if (key)
+        record_idempotent(tx, create_scope, *key, raw, to_stored(created));
+      return created;
+    },
+    std::move(promise));
+}
+
+// Step 2: ask user-service, through the breaker, whether the user exists.
+void check_user(self_pointer self, const orders_actor_config& cfg, order_draft draft,
+                std::shared_ptr<api_request> req, promise_type promise) {
+  outbound_call call{"GET", "/api/v1/users/" + std::to_string(draft.user_id),
+                     {{"X-Request-ID", req->request_id}, {"Accept", "application/json"}}};
+  self->request(cfg.users_breaker, cfg.user_check_timeout, call_atom::value, std::move(call))
+    .then(
+      [=](outbound_result& r) mutable {
+        insert_checked(self, cfg, std::move(draft), interpret(r, req->request_id), *req,
+                       std::move(promise));
+      },
+      [=](caf::error&) mutable {
+        insert_checked(self, cfg, std::move(draft), user_check::unknown, *req, std::move(promise));
+      });
+}
+
+caf::result<http::response> create(self_pointer self, const orders_actor_config& cfg,
+                                   api_request& req) {
+  if (auto rejected = reject_bad_idempotency_key(req))
+    return std::move(*rejected);
+  auto body = parse_json_body(req);
+  if (auto* error = std::get_if<http::response>(&body))
+    return std::move(*error);
+  auto checked = validate_order_create(std::get<nlohmann::json>(body), top_level_number_texts(req.body));
+  if (auto* errors = std::get_if<field_errors>(&checked))
+    return validation_failed(std::move(*errors), req.request_id);
+  auto draft = std::get<order_draft>(std::move(checked));
+  auto promise = self->make_response_promise<http::response>();
+  auto shared_req = std::make_shared<api_request>(std::move(req));
+  if (!shared_req->idempotency_key) {
+    check_user(self, cfg, std::move(draft), std::move(shared_req), promise);
+    return promise;
+  }
+  // Step 1 (with a key): a retry is answered from the first response without
+  // asking user-service again.
+  run_db_task(
+    self, cfg.pool, "orders.idempotency",
+    [key = *shared_req->idempotency_key, raw = shared_req->body,
+     rid = shared_req->request_id](pqxx::connection_base& conn) {
+      pqxx::work tx{conn};
+      auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, key, raw), rid);
+      tx.commit();
+      return earlier;
+    },
+    [=](std::optional<http::response> earlier) mutable {
+      if (earlier)
+        promise.deliver(std::move(*earlier));
+      else
+        check_user(self, cfg, std::move(draft), shared_req, promise);
+    },
+    [=](const caf::error& err) mutable {
+      promise.deliver(database_error_response(err, shared_req->request_id, ""));
+    });
+  return promise;
+}
+
+caf::result<http::response> list(self_pointer self, const orders_actor_config& cfg,
+                                 const api_request& req) {
+  field_errors errors;
+  order_filter filter;
+  filter.page = parse_page(req.query, errors);
+  filter.status = parse_enum_param(req.query, "status", order_statuses(), errors);
+  filter.user_id = parse_id_param(req.query, "user_id", errors);
+  filter.search = parse_search(req.query, errors);
+  if (!errors.empty())
+    return validation_failed(std::move(errors), req.request_id);
+  return respond_from_transaction(self, cfg.pool, "orders.list", req.request_id, "",
+                                  [filter](pqxx::dbtransaction& tx) {
+                                    auto page = list_orders(tx, filter);
+                                    auto items = nlohmann::json::array();
+                                    for (const auto& o : page.items)
+                                      items.push_back(to_json(o));
+                                    return http::list_response(
+                                      items, {filter.page.page, filter.page.page_size, page.total});
+                                  });
+}
+
+caf::result<http::response> get(self_pointer self, const orders_actor_config& cfg, std::int64_t id,
+                                const api_request& req) {
+  return respond_from_transaction(self, cfg.pool, "orders.get", req.request_id, "",
+                                  [id, rid = req.request_id](pqxx::dbtransaction& tx) {
+                                    auto found = find_order(tx, id);
+                                    return found ? order_response(*found) : not_found(rid);
+                                  });
+}
+
+caf::result<http::response> update(self_pointer self, const orders_actor_config& cfg,
+                                   std::int64_t id, const api_request& req) {
+  auto body = parse_json_body(req);
+  if (auto* error = std::get_if<http::response>(&body))
+    return std::move(*error);
+  auto checked = validate_order_update(std::get<nlohmann::json>(body), top_level_number_texts(req.body));
+  if (auto* errors = std::get_if<field_errors>(&checked))
+    return validation_failed(std::move(*errors), req.request_id);
+  auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
+  return respond_from_transaction(
+    self, cfg.pool, "orders.update", req.request_id, "",
+    [id, patch = std::get<order_patch>(std::move(checked)), precondition,
+     rid = req.request_id](pqxx::dbtransaction& tx) {
+      if (patch.empty() && !precondition.required) {
+        auto found = find_order(tx, id);
+        return found ? order_response(*found) : not_found(rid);
+      }
+      auto result = update_order(tx, id, patch, precondition);
+      if (result.outcome != write_outcome::done)
+        return write_refused(result.outcome, "order", rid);
+      return order_response(result.value);
+    });
+}
+
+caf::result<http::response> remove(self_pointer self, const orders_actor_config& cfg,
+                                   std::int64_t id, const api_request& req) {
+  auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
+  return respond_from_transaction(self, cfg.pool, "orders.delete", req.request_id, "",
+                                  [id, precondition, rid = req.request_id](pqxx::dbtransaction& tx) {
+                                    auto result = soft_delete_order(tx, id, precondition);
+                                    if (result.outcome != write_outcome::done)
+                                      return write_refused(result.outcome, "order", rid);
+                                    return http::no_content_response();
+                                  });
+}
+
+resource_actor::behavior_type orders_actor(self_pointer self, orders_actor_config cfg) {
+  return {
+    [=](handle_atom, api_request& req) -> caf::result<http::response> {
+      if (req.route == orders_collection)
+        return req.method == "POST" ? create(self, cfg, req) : list(self, cfg, req);
+      auto id = parse_path_id(req.path_param("id") ? *req.path_param("id") : std::string{});
+      if (!id)
+        return http::error_response(http::error_code::bad_request,
+                                    "order id must be a positive integer", req.request_id);
+      if (req.method == "GET")
+        return get(self, cfg, *id, req);
+      if (req.method == "PUT")
+        return update(self, cfg, *id, req);
+      return remove(self, cfg, *id, req);
+    },
+  };
+}
+
+}  // namespace
+
+resource_actor spawn_orders_actor(caf::actor_system& sys, orders_actor_config config) {
+  return sys.spawn(orders_actor, std::move(config));
+}
+
+}  // namespace svc

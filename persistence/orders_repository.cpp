@@ -1,0 +1,173 @@
+#include "persistence/orders_repository.hpp"
+
+#include <pqxx/pqxx>
+
+#include "domain/money.hpp"
+#include "persistence/idempotency.hpp"
+
+namespace svc {
+namespace {
+
+#define ORDER_COLUMNS                                                                 \
+  "id, user_id, product_name, quantity, price::text, total_amount::text, status, " \
+  "user_validated, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
+
+#define LIVE_FILTER                                                     \
+  "deleted_at IS NULL AND ($1::text IS NULL OR status = $1)"            \
+  " AND ($2::bigint IS NULL OR user_id = $2)"                           \
+  " AND ($3::text IS NULL OR lower(product_name) LIKE lower($3))"
+
+const char* const insert_order_sql = "orders_insert";
+const char* const find_order_sql = "orders_find";
+const char* const list_orders_sql = "orders_list";
+const char* const count_orders_sql = "orders_count";
+const char* const update_order_sql = "orders_update";
+const char* const delete_order_sql = "orders_delete";
+const char* const order_exists_sql = "orders_exists";
+
+std::int64_t cents_of(const pqxx::field& f) {
+  auto cents = parse_cents(f.c_str());
+  if (!cents)
+    throw std::runtime_error("unexpected amount in the database");
+  return *cents;
+}
+
+order read_order(const pqxx::row& row) {
+  order o;
+  o.id = row[0].as<std::int64_t>();
+  o.user_id = row[1].as<std::int64_t>();
+  o.product_name = row[2].as<std::string>();
+  o.quantity = row[3].as<std::int64_t>();
+  o.price_cents = cents_of(row[4]);
+  o.total_cents = cents_of(row[5]);
+  o.status = row[6].as<std::string>();
+  o.user_validated = row[7].as<bool>();
+  o.version = row[8].as<std::int64_t>();
+  o.created_at = row[9].as<std::string>();
+  o.updated_at = row[10].as<std::string>();
+  return o;
+}
+
+std::optional<std::string> amount_param(const std::optional<std::int64_t>& cents) {
+  if (!cents)
+    return std::nullopt;
+  return format_cents(*cents);
+}
+
+bool order_exists(pqxx::dbtransaction& tx, std::int64_t id) {
+  return !tx.exec_prepared(order_exists_sql, id).empty();
+}
+
+}  // namespace
+
+const std::vector<migration>& orders_migrations() {
+  static const std::vector<migration> migrations{
+    {1, "orders table",
+     "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+     "CREATE TABLE orders ("
+     " id bigserial PRIMARY KEY,"
+     " user_id bigint NOT NULL CHECK (user_id >= 1),"
+     " product_name text NOT NULL,"
+     " quantity integer NOT NULL CHECK (quantity BETWEEN 1 AND 10000),"
+     " price numeric(12, 2) NOT NULL CHECK (price > 0 AND price <= 1000000),"
+     " total_amount numeric(16, 2) NOT NULL,"
+     " status text NOT NULL DEFAULT 'pending'"
+     "   CHECK (status IN ('pending', 'confirmed', 'shipped', 'delivered', 'cancelled')),"
+     " user_validated boolean NOT NULL DEFAULT false,"
+     " version bigint NOT NULL DEFAULT 1,"
+     " created_at timestamptz NOT NULL DEFAULT now(),"
+     " updated_at timestamptz NOT NULL DEFAULT now(),"
+     " deleted_at timestamptz);"
+     "CREATE INDEX orders_user_id_idx ON orders (user_id, id DESC) WHERE deleted_at IS NULL;"
+     "CREATE INDEX orders_status_id_idx ON orders (status, id DESC) WHERE deleted_at IS NULL;"
+     "CREATE INDEX orders_product_trgm_idx ON orders USING gin (lower(product_name) gin_trgm_ops)"
+     " WHERE deleted_at IS NULL;"},
+    idempotency_migration(2),
+  };
+  return migrations;
+}
+
+const statement_list& orders_statements() {
+  static const statement_list statements = [] {
+    statement_list s{
+      {insert_order_sql,
+       "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
+       " user_validated) VALUES ($1, $2, $3, $4::numeric, $3 * $4::numeric, $5, $6)"
+       " RETURNING " ORDER_COLUMNS},
+      {find_order_sql, "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 AND deleted_at IS NULL"},
+      {list_orders_sql,
+       "SELECT " ORDER_COLUMNS " FROM orders WHERE " LIVE_FILTER
+       " ORDER BY id DESC LIMIT $4 OFFSET $5"},
+      {count_orders_sql, "SELECT count(*) FROM orders WHERE " LIVE_FILTER},
+      {update_order_sql,
+       "UPDATE orders SET"
+       " product_name = COALESCE($2, product_name),"
+       " quantity = COALESCE($3::integer, quantity),"
+       " price = COALESCE($4::numeric, price),"
+       " total_amount = COALESCE($3::integer, quantity) * COALESCE($4::numeric, price),"
+       " status = COALESCE($5, status),"
+       " version = version + 1, updated_at = now()"
+       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$6")
+       " RETURNING " ORDER_COLUMNS},
+      {delete_order_sql,
+       "UPDATE orders SET deleted_at = now(), updated_at = now(), version = version + 1"
+       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$2")},
+      {order_exists_sql, "SELECT 1 FROM orders WHERE id = $1 AND deleted_at IS NULL"},
+    };
+    for (const auto& st : idempotency_statements())
+      s.push_back(st);
+    return s;
+  }();
+  return statements;
+}
+
+order insert_order(pqxx::dbtransaction& tx, const order_draft& draft, bool user_validated) {
+  auto rows = tx.exec_prepared(insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
+                               format_cents(draft.price_cents), draft.status, user_validated);
+  return read_order(rows.at(0));
+}
+
+std::optional<order> find_order(pqxx::dbtransaction& tx, std::int64_t id) {
+  auto rows = tx.exec_prepared(find_order_sql, id);
+  if (rows.empty())
+    return std::nullopt;
+  return read_order(rows[0]);
+}
+
+order_page list_orders(pqxx::dbtransaction& tx, const order_filter& filter) {
+  std::optional<std::string> search;
+  if (filter.search)
+    search = like_pattern(*filter.search);
+  order_page page;
+  page.total = tx.exec_prepared(count_orders_sql, filter.status, filter.user_id, search)
+                 .at(0)[0]
+                 .as<std::int64_t>();
+  if (filter.page.offset() >= page.total)
+    return page;
+  auto rows = tx.exec_prepared(list_orders_sql, filter.status, filter.user_id, search,
+                               filter.page.page_size, filter.page.offset());
+  page.items.reserve(rows.size());
+  for (const auto& row : rows)
+    page.items.push_back(read_order(row));
+  return page;
+}
+
+write_result<order> update_order(pqxx::dbtransaction& tx, std::int64_t id, const order_patch& patch,
+                                 const version_precondition& precondition) {
+  auto rows = tx.exec_prepared(update_order_sql, id, patch.product_name, patch.quantity,
+                               amount_param(patch.price_cents), patch.status,
+                               versions_param(precondition));
+  if (rows.empty())
+    return {order_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, {}};
+  return {write_outcome::done, read_order(rows[0])};
+}
+
+write_result<bool> soft_delete_order(pqxx::dbtransaction& tx, std::int64_t id,
+                                     const version_precondition& precondition) {
+  auto rows = tx.exec_prepared(delete_order_sql, id, versions_param(precondition));
+  if (rows.affected_rows() == 0)
+    return {order_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, false};
+  return {write_outcome::done, true};
+}
+
+}  // namespace svc

@@ -1,0 +1,31 @@
+// What the repositories of versioned, soft-deleted resources share: the outcome
+// of a conditional write and how an If-Match precondition reaches SQL.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "domain/versioning.hpp"
+
+namespace svc {
+
+enum class write_outcome { done, not_found, version_mismatch };
+
+template <class T>
+struct write_result {
+  write_outcome outcome = write_outcome::done;
+  T value{};
+};
+
+// NULL means "any live version"; otherwise a comma list of acceptable versions,
+// tested in SQL with VERSION_MATCHES.
+inline std::optional<std::string> versions_param(const version_precondition& p) {
+  if (!p.required)
+    return std::nullopt;
+  return p.versions_csv;
+}
+
+#define SVC_VERSION_MATCHES(param) \
+  "(" param "::text IS NULL OR version = ANY(string_to_array(" param "::text, ',')::bigint[]))"
+
+}  // namespace svc

@@ -1,0 +1,25 @@
+// order-service: the orders resource over its own PostgreSQL database; each new
+// order's user is checked with user-service through a circuit breaker.
+#include "actors/orders_actor.hpp"
+#include "persistence/orders_repository.hpp"
+#include "runtime/service_host.hpp"
+
+int main(int argc, char** argv) {
+  return svc::run_service(
+    {
+      .name = "order-service",
+      .migrations = svc::orders_migrations(),
+      .statements = svc::orders_statements(),
+      .wire =
+        [](svc::service_wiring& w) {
+          auto users = w.breaker("user-service", w.config().user_service_url);
+          auto orders = svc::spawn_orders_actor(w.system(), {w.pool(), users});
+          w.route("POST", "/api/v1/orders", orders);
+          w.route("GET", "/api/v1/orders", orders);
+          w.route("GET", "/api/v1/orders/{id}", orders);
+          w.route("PUT", "/api/v1/orders/{id}", orders);
+          w.route("DELETE", "/api/v1/orders/{id}", orders);
+        },
+    },
+    argc, argv);
+}
