@@ -34,10 +34,15 @@ using breaker_pointer = breaker_actor::stateful_pointer<breaker_actor_state>;
 
 void report_transition(breaker_pointer self) {
   auto& st = self->state;
-  if (auto t = st.breaker->take_transition())
-    log::warn("circuit breaker changed state", {{"target", st.config.target_name},
-                                               {"from", to_string(t->from)},
-                                               {"to", to_string(t->to)}});
+  auto t = st.breaker->take_transition();
+  if (!t)
+    return;
+  log::warn("circuit breaker changed state",
+            {{"target", st.config.target_name}, {"from", to_string(t->from)}, {"to", to_string(t->to)}});
+  if (auto& m = st.config.metrics) {
+    m->breaker_transition(st.config.target_name, to_string(t->from), to_string(t->to));
+    m->breaker_state(st.config.target_name, static_cast<int>(t->to));
+  }
 }
 
 outbound_result to_outbound(http::client_result&& r) {
@@ -55,13 +60,18 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
   st.breaker = std::make_unique<circuit_breaker>(config.settings);
   st.client = std::make_unique<http::client>(config.client);
   st.config = std::move(config);
+  if (st.config.metrics)
+    st.config.metrics->breaker_state(st.config.target_name, static_cast<int>(breaker_state::closed));
   return {
     [=](call_atom, outbound_call& call) -> caf::result<outbound_result> {
       auto& st = self->state;
       auto ticket = st.breaker->try_acquire(clock::now());
       report_transition(self);
-      if (!ticket)
+      if (!ticket) {
+        if (st.config.metrics)
+          st.config.metrics->breaker_rejected(st.config.target_name);
         return outbound_result{outbound_result::outcome::rejected, 0, {}, "circuit open"};
+      }
       auto id = st.next_call++;
       auto promise = self->make_response_promise<outbound_result>();
       st.pending.emplace(id, pending_call{*ticket, promise});

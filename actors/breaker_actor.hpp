@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 #include "http/client.hpp"
 #include "http/message.hpp"
+#include "observability/metrics.hpp"
 #include "resilience/circuit_breaker.hpp"
 
 namespace svc {
@@ -55,6 +57,7 @@ struct breaker_config {
   std::string base_url;     // "http://localhost:8081"
   breaker_settings settings;
   http::client_options client;
+  std::shared_ptr<service_metrics> metrics;  // may be null (tests)
 };
 
 breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config);

@@ -47,7 +47,13 @@ struct pool_state {
 using pool_pointer = db_pool_actor::stateful_pointer<pool_state>;
 
 void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
-              caf::typed_response_promise<db_value> promise);
+              caf::typed_response_promise<db_value> promise, clock::time_point enqueued);
+
+void report_connections(pool_pointer self) {
+  auto& st = self->state;
+  if (st.config.metrics)
+    st.config.metrics->pool_connections(st.idle.size(), st.workers.size() - st.idle.size());
+}
 
 std::uint64_t add_worker(pool_pointer self) {
   auto& st = self->state;
@@ -99,27 +105,41 @@ void release(pool_pointer self, std::uint64_t id) {
   if (!st.waiting.empty() && st.database_up) {
     auto next = std::move(st.waiting.front());
     st.waiting.pop_front();
-    dispatch(self, id, std::move(next.task), std::move(next.promise));
+    dispatch(self, id, std::move(next.task), std::move(next.promise), next.enqueued);
     return;
   }
   it->second.busy = false;
   it->second.idle_since = clock::now();
   st.idle.push_back(id);
+  report_connections(self);
 }
 
 void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
-              caf::typed_response_promise<db_value> promise) {
+              caf::typed_response_promise<db_value> promise, clock::time_point enqueued) {
   auto& slot = self->state.workers.at(worker_id);
   slot.busy = true;
+  auto started = clock::now();
+  auto& metrics = self->state.config.metrics;
+  if (metrics) {
+    metrics->pool_wait(std::chrono::duration<double>(started - enqueued).count());
+    report_connections(self);
+  }
+  auto operation = task.operation;
+  auto record_duration = [self, operation, started] {
+    if (auto& m = self->state.config.metrics)
+      m->query_duration(operation, std::chrono::duration<double>(clock::now() - started).count());
+  };
   auto guard = self->state.config.connection.query_timeout + std::chrono::seconds{5};
   self->request(slot.handle, guard, execute_atom::value, std::move(task))
     .then(
       [=](db_value& value) mutable {
+        record_duration();
         promise.deliver(std::move(value));
         self->state.database_up = true;  // a task just succeeded
         release(self, worker_id);
       },
       [=](caf::error& err) mutable {
+        record_duration();
         promise.deliver(err);
         if (db_failure_of(err) == db_failure::unavailable) {
           release(self, worker_id);
@@ -209,9 +229,9 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
       if (!st.idle.empty()) {
         auto id = st.idle.back();
         st.idle.pop_back();
-        dispatch(self, id, std::move(task), promise);
+        dispatch(self, id, std::move(task), promise, clock::now());
       } else if (st.workers.size() < st.config.max_size) {
-        dispatch(self, add_worker(self), std::move(task), promise);
+        dispatch(self, add_worker(self), std::move(task), promise, clock::now());
       } else {
         st.waiting.push_back({std::move(task), promise, clock::now()});
       }

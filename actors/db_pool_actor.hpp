@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -13,6 +14,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/db_messages.hpp"
+#include "observability/metrics.hpp"
 
 namespace svc {
 
@@ -32,6 +34,7 @@ struct db_pool_config {
   std::size_t min_idle = 10;
   std::size_t max_size = 100;
   std::chrono::milliseconds acquire_timeout{2000};
+  std::shared_ptr<service_metrics> metrics;  // may be null (tests)
 };
 
 using db_pool_actor = caf::typed_actor<

@@ -9,6 +9,7 @@
 #include "http/envelope.hpp"
 #include "http/request_id.hpp"
 #include "http/target.hpp"
+#include "observability/log.hpp"
 
 namespace svc {
 namespace {
@@ -30,17 +31,33 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
   return std::nullopt;
 }
 
-// Everything a finished response needs whatever produced it.
+// Everything a finished response needs, whatever produced it: the request id and
+// CORS headers, the access log line and the request metrics.
 struct finisher {
   std::shared_ptr<front_context> ctx;
   std::string request_id;
   std::optional<std::string> origin;
+  std::string method;
+  std::string route = "unmatched";  // a template, never a raw path (metric label)
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   http::responder respond;
 
   void operator()(http::response resp) const {
     resp.set_header("X-Request-ID", request_id);
     for (auto& h : http::cors_headers(ctx->cors_allowed_origins, origin ? &*origin : nullptr))
       resp.set_header(std::move(h.name), std::move(h.value));
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (ctx->metrics) {
+      ctx->metrics->request_finished(method, route, resp.status, seconds);
+      if (!resp.error_code.empty())
+        ctx->metrics->app_error(resp.error_code);
+    }
+    if (log::enabled(log::level::info))
+      log::info("request", {{"request_id", request_id},
+                            {"method", method},
+                            {"route", route},
+                            {"status", std::int64_t{resp.status}},
+                            {"duration_ms", seconds * 1000.0}});
     respond(std::move(resp));
   }
 };
@@ -126,7 +143,10 @@ void dispatch_to_resource(caf::actor_system& sys, resource_actor resource, api_r
 
 void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, http::request&& req,
             http::responder respond) {
-  finisher finish{ctx, http::request_id_from(req), header_value(req, "Origin"), std::move(respond)};
+  if (ctx->metrics)
+    ctx->metrics->request_started();
+  finisher finish{ctx, http::request_id_from(req), header_value(req, "Origin"), req.method};
+  finish.respond = std::move(respond);
   auto target = http::parse_target(req.target);
   if (!target) {
     finish(http::error_response(http::error_code::bad_request, "malformed request target",
@@ -140,6 +160,15 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
     return;
   }
   const auto& path = target->path;
+  if (path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics")
+    finish.route = path;
+  if (path == "/metrics" && ctx->metrics) {
+    http::response resp;
+    resp.body = ctx->metrics->render();
+    resp.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    finish(std::move(resp));
+    return;
+  }
   if (path == "/health/live") {
     finish(json_response(200, {{"status", "ok"}, {"service", ctx->service_name}}));
     return;
@@ -149,6 +178,8 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
     return;
   }
   auto match = ctx->router.match(req.method, path);
+  if (match.outcome != http::route_outcome::not_found)
+    finish.route = match.route;
   if (match.outcome == http::route_outcome::not_found) {
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
     return;

@@ -15,6 +15,7 @@
 #include "actors/resource_actor.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "observability/metrics.hpp"
 
 namespace svc {
 
@@ -28,6 +29,7 @@ struct front_context {
   std::vector<std::string> cors_allowed_origins;
   // Breakers guarding neighbour services, by target name; /health reports them.
   std::vector<std::pair<std::string, breaker_actor>> breakers;
+  std::shared_ptr<service_metrics> metrics;
   std::atomic<bool> draining{false};
 };
 

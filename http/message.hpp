@@ -29,6 +29,8 @@ struct response {
   unsigned status = 200;
   std::vector<header> headers;  // Content-Type/Length are added by the server
   std::string body;
+  // The envelope's error code ("NOT_FOUND") for metrics and logs; never sent.
+  std::string error_code;
 
   void set_header(std::string name, std::string value);
   const std::string* find_header(std::string_view name) const;

@@ -111,8 +111,11 @@ int serve(const settings& cfg, const service_definition& service) {
 
   auto front = std::make_shared<front_context>();
   front->service_name = service.name;
+  front->metrics = std::make_shared<service_metrics>(service.name);
   front->cors_allowed_origins = cfg.cors_allowed_origins;
-  front->pool = spawn_db_pool(sys, pool_config_from(cfg, service));
+  auto pool_cfg = pool_config_from(cfg, service);
+  pool_cfg.metrics = front->metrics;
+  front->pool = spawn_db_pool(sys, std::move(pool_cfg));
   service_wiring wiring{sys, cfg, front->pool, *front};
   service.wire(wiring);
 
@@ -166,6 +169,7 @@ breaker_actor service_wiring::breaker(std::string target_name, std::string base_
   config.client.total_timeout =
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_client_timeout);
   config.client.connect_timeout = std::min(config.client.total_timeout, std::chrono::milliseconds{2000});
+  config.metrics = front_.metrics;
   auto handle = spawn_breaker(sys_, std::move(config));
   front_.breakers.emplace_back(std::move(target_name), handle);
   return handle;

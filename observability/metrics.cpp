@@ -1,0 +1,216 @@
+#include "observability/metrics.hpp"
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unistd.h>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace svc {
+namespace {
+
+using prometheus::Labels;
+
+// Latency buckets from 0.5 ms to 10 s: the API's answers live at the low end,
+// timeouts at the high end.
+const prometheus::Histogram::BucketBoundaries latency_buckets{
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+// process_* metrics from /proc/self, as the Prometheus client libraries define them.
+class process_collector : public prometheus::Collectable {
+public:
+  process_collector() : start_time_(read_start_time()) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    long ticks = sysconf(_SC_CLK_TCK);
+    auto stat = read_stat();
+    return {
+      family("process_resident_memory_bytes", "Resident memory size in bytes.",
+             prometheus::MetricType::Gauge, static_cast<double>(stat.rss_pages) * sysconf(_SC_PAGESIZE)),
+      family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+             prometheus::MetricType::Counter, static_cast<double>(stat.utime + stat.stime) / ticks),
+      family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+             prometheus::MetricType::Gauge, start_time_),
+    };
+  }
+
+private:
+  struct stat_fields {
+    unsigned long long utime = 0, stime = 0, starttime = 0;
+    long long rss_pages = 0;
+  };
+
+  static stat_fields read_stat() {
+    stat_fields f;
+    std::ifstream in{"/proc/self/stat"};
+    std::string line;
+    std::getline(in, line);
+    // Fields after the parenthesised command name, which may itself hold spaces.
+    auto close = line.rfind(')');
+    if (close == std::string::npos)
+      return f;
+    std::istringstream rest{line.substr(close + 2)};
+    std::string field;
+    for (int i = 3; rest >> field; ++i) {
+      if (i == 14) f.utime = std::stoull(field);
+      if (i == 15) f.stime = std::stoull(field);
+      if (i == 22) f.starttime = std::stoull(field);
+      if (i == 24) { f.rss_pages = std::stoll(field); break; }
+    }
+    return f;
+  }
+
+  static double read_start_time() {
+    std::ifstream in{"/proc/stat"};
+    std::string key;
+    double boot_time = 0;
+    while (in >> key)
+      if (key == "btime") {
+        in >> boot_time;
+        break;
+      }
+    return boot_time + static_cast<double>(read_stat().starttime) / sysconf(_SC_CLK_TCK);
+  }
+
+  static prometheus::MetricFamily family(std::string name, std::string help,
+                                         prometheus::MetricType type, double value) {
+    prometheus::ClientMetric m;
+    if (type == prometheus::MetricType::Counter)
+      m.counter.value = value;
+    else
+      m.gauge.value = value;
+    return {std::move(name), std::move(help), type, {m}};
+  }
+
+  double start_time_;
+};
+
+}  // namespace
+
+struct service_metrics::impl {
+  std::string service;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& requests =
+    prometheus::BuildCounter().Name("http_requests_total").Help("HTTP requests answered.").Register(*registry);
+  prometheus::Family<prometheus::Histogram>& durations =
+    prometheus::BuildHistogram()
+      .Name("http_request_duration_seconds")
+      .Help("Time from a complete request to its response.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& in_flight =
+    prometheus::BuildGauge().Name("http_requests_in_flight").Help("Requests being handled.").Register(*registry);
+  prometheus::Family<prometheus::Counter>& errors =
+    prometheus::BuildCounter().Name("app_errors_total").Help("Error responses by error code.").Register(*registry);
+  prometheus::Family<prometheus::Counter>& limited =
+    prometheus::BuildCounter()
+      .Name("rate_limit_rejected_total")
+      .Help("Requests refused by the per-IP rate limit.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& breaker_states =
+    prometheus::BuildGauge()
+      .Name("circuit_breaker_state")
+      .Help("Circuit breaker state: 0 closed, 1 half-open, 2 open.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& breaker_transitions =
+    prometheus::BuildCounter()
+      .Name("circuit_breaker_transitions_total")
+      .Help("Circuit breaker state changes.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& breaker_rejections =
+    prometheus::BuildCounter()
+      .Name("circuit_breaker_rejected_total")
+      .Help("Calls refused at once because the circuit was open.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pool_connections =
+    prometheus::BuildGauge().Name("db_pool_connections").Help("Pooled database connections.").Register(*registry);
+  prometheus::Family<prometheus::Histogram>& pool_waits =
+    prometheus::BuildHistogram()
+      .Name("db_pool_wait_seconds")
+      .Help("Time a task waited for a free connection.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& queries =
+    prometheus::BuildHistogram()
+      .Name("db_query_duration_seconds")
+      .Help("Time a database task held its connection.")
+      .Register(*registry);
+  prometheus::Gauge& in_flight_gauge = in_flight.Add({{"service", service}});
+  prometheus::Histogram& pool_wait_histogram = pool_waits.Add({{"service", service}}, latency_buckets);
+  process_collector process;
+
+  explicit impl(std::string name) : service(std::move(name)) {
+    limited.Add({{"service", service}});
+    pool_connections.Add({{"service", service}, {"state", "idle"}});
+    pool_connections.Add({{"service", service}, {"state", "in_use"}});
+  }
+};
+
+service_metrics::service_metrics(std::string service) : impl_(std::make_unique<impl>(std::move(service))) {}
+
+service_metrics::~service_metrics() = default;
+
+void service_metrics::request_started() {
+  impl_->in_flight_gauge.Increment();
+}
+
+void service_metrics::request_finished(std::string_view method, std::string_view route,
+                                       unsigned status, double seconds) {
+  auto& i = *impl_;
+  i.in_flight_gauge.Decrement();
+  std::string m{method}, r{route};
+  i.requests.Add({{"service", i.service}, {"method", m}, {"route", r}, {"status", std::to_string(status)}})
+    .Increment();
+  i.durations.Add({{"service", i.service}, {"method", m}, {"route", r}}, latency_buckets).Observe(seconds);
+}
+
+void service_metrics::app_error(std::string_view code) {
+  impl_->errors.Add({{"service", impl_->service}, {"code", std::string{code}}}).Increment();
+}
+
+void service_metrics::rate_limited() {
+  impl_->limited.Add({{"service", impl_->service}}).Increment();
+}
+
+void service_metrics::breaker_state(std::string_view target, int state) {
+  impl_->breaker_states.Add({{"service", impl_->service}, {"target", std::string{target}}}).Set(state);
+}
+
+void service_metrics::breaker_transition(std::string_view target, std::string_view from,
+                                         std::string_view to) {
+  impl_->breaker_transitions
+    .Add({{"service", impl_->service}, {"target", std::string{target}}, {"from", std::string{from}},
+          {"to", std::string{to}}})
+    .Increment();
+}
+
+void service_metrics::breaker_rejected(std::string_view target) {
+  impl_->breaker_rejections.Add({{"service", impl_->service}, {"target", std::string{target}}}).Increment();
+}
+
+void service_metrics::pool_connections(std::size_t idle, std::size_t in_use) {
+  auto& i = *impl_;
+  i.pool_connections.Add({{"service", i.service}, {"state", "idle"}}).Set(static_cast<double>(idle));
+  i.pool_connections.Add({{"service", i.service}, {"state", "in_use"}}).Set(static_cast<double>(in_use));
+}
+
+void service_metrics::pool_wait(double seconds) {
+  impl_->pool_wait_histogram.Observe(seconds);
+}
+
+void service_metrics::query_duration(std::string_view operation, double seconds) {
+  impl_->queries.Add({{"service", impl_->service}, {"operation", std::string{operation}}}, latency_buckets)
+    .Observe(seconds);
+}
+
+std::string service_metrics::render() const {
+  auto families = impl_->registry->Collect();
+  for (auto& f : impl_->process.Collect())
+    families.push_back(std::move(f));
+  return prometheus::TextSerializer{}.Serialize(families);
+}
+
+}  // namespace svc

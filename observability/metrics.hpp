@@ -1,0 +1,46 @@
+// The service's Prometheus metrics (names and labels as the contract lists them),
+// rendered in the text exposition format for GET /metrics. Thread-safe: actors
+// and I/O threads record into it directly. prometheus-cpp stays in the .cpp.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace svc {
+
+class service_metrics {
+public:
+  explicit service_metrics(std::string service);
+  ~service_metrics();
+  service_metrics(const service_metrics&) = delete;
+  service_metrics& operator=(const service_metrics&) = delete;
+
+  // HTTP: `route` is the route template (never a raw path).
+  void request_started();
+  void request_finished(std::string_view method, std::string_view route, unsigned status,
+                        double seconds);
+  void app_error(std::string_view code);
+  void rate_limited();
+
+  // Circuit breakers, by target service; state as the gauge's number
+  // (0 closed, 1 half-open, 2 open).
+  void breaker_state(std::string_view target, int state);
+  void breaker_transition(std::string_view target, std::string_view from, std::string_view to);
+  void breaker_rejected(std::string_view target);
+
+  // The DB pool.
+  void pool_connections(std::size_t idle, std::size_t in_use);
+  void pool_wait(double seconds);
+  void query_duration(std::string_view operation, double seconds);
+
+  // Every metric, with the standard process metrics, in Prometheus text format.
+  std::string render() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace svc
