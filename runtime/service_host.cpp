@@ -105,8 +105,7 @@ void log_effective_settings(const settings& cfg) {
 
 int serve(const settings& cfg, const service_definition& service) {
   caf::actor_system_config caf_cfg;
-  if (cfg.scheduler_max_threads > 0)
-    caf_cfg.set("scheduler.max-threads", static_cast<std::int64_t>(cfg.scheduler_max_threads));
+  apply_to_caf_config(cfg, caf_cfg);
   caf::actor_system sys{caf_cfg};
 
   auto front = std::make_shared<front_context>();
