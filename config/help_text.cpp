@@ -1,0 +1,58 @@
+// --help: generated from the option table, so it cannot fall behind the options.
+#include <string>
+
+#include "config/caf_ini.hpp"
+#include "config/option_table.hpp"
+#include "config/settings_loader.hpp"
+
+namespace svc {
+namespace {
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width)
+    text.append(width - text.size(), ' ');
+  else
+    text += ' ';
+  return text;
+}
+
+}  // namespace
+
+std::string help_text(std::string_view service_name) {
+  const auto defaults = default_settings(service_name);
+  std::string out;
+  out += "Usage: " + std::string{service_name} + " [--group.key=VALUE | --group.key VALUE]... [--config-file=PATH]\n\n";
+  out +=
+    "Every setting comes from, lowest to highest precedence: its default, the CAF config\n"
+    "file ([group] key = value), a .env file in the working directory, the environment\n"
+    "variable, and the flag. A DURATION is a whole number with a unit (500ms, 30s, 2min,\n"
+    "1h); a bare number counts seconds unless said otherwise. A bad value stops start-up\n"
+    "with exit code 2.\n\n"
+    "  -h, --help                              print this help and exit\n"
+    "  --config-file=PATH                      CAF config file to read (must exist); without\n"
+    "                                          it, caf-application.ini in the working\n"
+    "                                          directory if present\n";
+
+  std::string_view group;
+  for (const auto& option : config_detail::option_table()) {
+    if (option.group != group) {
+      group = option.group;
+      out += "\n[" + std::string{group} + "]\n";
+    }
+    out += "  " + pad(option.flag() + "=" + std::string{option.hint}, 40) + std::string{option.env} + "\n";
+    out += "      " + std::string{option.meaning} + " (default: " + option.render(defaults) + ")\n";
+  }
+
+  out += "\nCAF's own options are accepted too, in the config file and as --group.key=VALUE\n"
+         "flags, checked against CAF's types and handed to CAF: [scheduler] (policy,\n"
+         "max-throughput, ...) and the groups\n";
+  config_detail::caf_option_catalog caf;
+  std::string groups;
+  for (const auto& name : caf.groups())
+    if (name != "scheduler")
+      groups += (groups.empty() ? "[" : " [") + name + "]";
+  out += groups + ".\n";
+  return out;
+}
+
+}  // namespace svc

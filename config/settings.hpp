@@ -1,0 +1,104 @@
+// Every runtime setting of a service, with its default: the contract's table
+// (/work/shared/API.md, "Runtime interface") plus a few operational extras.
+// A plain struct, free of CAF and Beast, so any layer may include it cheaply;
+// config/settings_loader.hpp fills it from file, .env, environment and flags.
+//
+// Extras beyond the contract (flag / environment variable / default):
+//   --http.threads            HTTP_THREADS            2      asio I/O threads
+//   --scheduler.max-threads   SCHEDULER_MAX_THREADS   0      CAF scheduler threads, 0 = CAF's default
+//   --database.acquire-timeout DB_ACQUIRE_TIMEOUT_MS  2000ms wait for a pooled connection, then 503
+//   --database.query-timeout  DB_QUERY_TIMEOUT        10s    PostgreSQL statement_timeout
+//   --http.header-timeout     HTTP_HEADER_TIMEOUT     10s    time a client has to send its headers
+//   --http.idle-timeout       HTTP_IDLE_TIMEOUT       60s    keep-alive idle time
+//   --http.max-connections    MAX_CONNECTIONS         10000  open connections at most
+//   --http.max-header-bytes   MAX_HEADER_BYTES        16384  largest request header block
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Only for the two enums log::level and log::format (header-only use: no link
+// dependency), so that the settings feed log::init() unchanged.
+#include "observability/log.hpp"
+
+namespace svc {
+
+struct settings {
+  // Set by the caller: "user-service" or "order-service".
+  std::string service_name;
+
+  // [http]
+  std::string http_host = "0.0.0.0";
+  std::uint16_t http_port = 8081;  // 8082 for order-service
+  unsigned http_threads = 2;
+  std::chrono::seconds http_header_timeout{10};
+  std::chrono::seconds http_idle_timeout{60};
+  std::size_t max_body_bytes = 1048576;
+  std::size_t max_header_bytes = 16384;
+  std::size_t max_connections = 10000;
+  // "*" alone, or exact origins such as "https://app.example.com".
+  std::vector<std::string> cors_allowed_origins{"*"};
+
+  // [database]
+  std::string database_url = "postgresql://postgres@localhost:5432/users";  // "/orders" for order-service
+  std::size_t db_pool_min_idle = 10;
+  std::size_t db_pool_max = 100;
+  std::chrono::seconds db_conn_max_lifetime{3600};
+  int db_connect_retries = 5;
+  std::chrono::milliseconds db_acquire_timeout{2000};
+  std::chrono::seconds db_query_timeout{10};
+
+  // [user-service]: the HTTP client of order-service (present, unused, in user-service).
+  std::string user_service_url = "http://localhost:8081";  // no trailing '/'
+  std::chrono::milliseconds http_client_timeout{10000};
+
+  // [rate-limit], per client IP
+  double rate_limit_rps = 100;  // tokens added per second; fractions allowed
+  std::size_t rate_limit_burst = 100;
+
+  // [breaker]
+  int breaker_failure_threshold = 5;
+  std::chrono::milliseconds breaker_open_timeout{30000};
+  int breaker_half_open_max = 1;
+
+  // [shutdown]
+  std::chrono::milliseconds shutdown_timeout{30000};
+
+  // [log]
+  log::level log_level = log::level::info;
+  log::format log_format = log::format::json;
+
+  // [scheduler]
+  std::size_t scheduler_max_threads = 0;  // 0: leave CAF's default (max(cores, 4))
+
+  // CAF's own options found in the config file or on the command line (e.g.
+  // "scheduler.policy" -> "'sharing'"), already type-checked against CAF's
+  // declaration. Values are in CAF's config syntax: caf::config_value::parse()
+  // gives the typed value back; apply_to_caf_config() does exactly that.
+  std::vector<std::pair<std::string, std::string>> caf_passthrough;
+
+  // database_url with its password replaced by "***", for logs and messages.
+  std::string masked_database_url() const;
+};
+
+// The defaults of one service: its name, port (8081/8082) and database (users/orders).
+settings default_settings(std::string_view service_name);
+
+// `url` with any password hidden: the one in "scheme://user:secret@host/..." and
+// a "password=" query parameter become "***". Works on malformed URLs too.
+std::string mask_url_password(std::string_view url);
+
+// The effective configuration as ("http.port", "8081") pairs, in the order of
+// --help, secrets masked, CAF pass-through options last: one log line each at start-up.
+std::vector<std::pair<std::string, std::string>> effective_settings(const settings& s);
+
+// "info", "json": the names the options accept.
+std::string_view log_level_name(log::level level);
+std::string_view log_format_name(log::format format);
+
+}  // namespace svc

@@ -1,0 +1,264 @@
+#include "config/settings_loader.hpp"
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <system_error>
+
+#include <unistd.h>  // environ
+
+#include "config/caf_ini.hpp"
+#include "config/dotenv.hpp"
+#include "config/option_table.hpp"
+#include "config/value_parsers.hpp"
+
+namespace svc {
+namespace {
+
+using namespace config_detail;
+namespace fs = std::filesystem;
+
+constexpr std::string_view default_config_file = "caf-application.ini";
+
+struct flag {
+  std::string name;  // "http.port", without the dashes
+  std::string value;
+};
+
+struct command_line {
+  bool help = false;
+  std::optional<std::string> config_file;
+  std::vector<flag> flags;
+  std::string error;
+};
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Splits the arguments into flags; what the flags mean is decided later, once
+// the lower layers are in (so that --help works even beside a bad flag).
+command_line parse_command_line(const std::vector<std::string>& args) {
+  command_line cl;
+  for (const auto& arg : args)
+    if (arg == "--help" || arg == "-h")
+      cl.help = true;
+  if (cl.help)
+    return cl;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (!starts_with(arg, "--") || arg.size() == 2) {
+      cl.error = "unexpected argument " + quote_value(arg) + " (options look like --group.key=VALUE; see --help)";
+      return cl;
+    }
+    auto body = arg.substr(2);
+    auto eq = body.find('=');
+    flag f{std::string{body.substr(0, eq)}, {}};
+    if (eq != std::string_view::npos) {
+      f.value = body.substr(eq + 1);
+    } else if (i + 1 < args.size() && !starts_with(args[i + 1], "--")) {
+      f.value = args[++i];
+    } else {
+      cl.error = "missing value for --" + f.name + " (see --help)";
+      return cl;
+    }
+    if (f.name == "config-file")
+      cl.config_file = f.value;
+    else
+      cl.flags.push_back(std::move(f));
+  }
+  return cl;
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad())
+    return std::nullopt;
+  return content.str();
+}
+
+void set_passthrough(settings& s, std::string name, std::string value) {
+  for (auto& entry : s.caf_passthrough)
+    if (entry.first == name) {
+      entry.second = std::move(value);
+      return;
+    }
+  s.caf_passthrough.emplace_back(std::move(name), std::move(value));
+}
+
+// Applies the layers one by one; every method returns the error line, or an
+// empty string when all went well.
+class loader {
+public:
+  explicit loader(settings defaults) : s_(std::move(defaults)) {
+  }
+
+  settings& result() {
+    return s_;
+  }
+
+  std::string apply(const option_spec& option, std::string_view text, std::string_view source) {
+    if (auto why = option.assign(trim(text), s_))
+      return invalid_value_line(option, *why, source);
+    return {};
+  }
+
+  std::string apply_config_file(const fs::path& path, bool must_exist) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      if (must_exist)
+        return "config file " + path.string() + " (--config-file) not found";
+      return {};
+    }
+    auto content = read_file(path);
+    if (!content)
+      return "config file " + path.string() + " cannot be read";
+    const auto source = "config file " + path.string();
+    auto parsed = parse_ini(*content);
+    if (!parsed.error.empty())
+      return source + ": " + parsed.error;
+    for (const auto& entry : parsed.entries) {
+      if (auto option = find_option(entry.group, entry.key)) {
+        auto error = entry.convertible && (!entry.is_list || option->takes_list)
+                       ? apply(*option, entry.text, source)
+                       : invalid_value_line(*option, entry.caf_value + " is not a single value", source);
+        if (!error.empty())
+          return error;
+      } else if (caf_.knows(entry.group, entry.key)) {
+        std::string why;
+        auto value = caf_.check_ini_value(entry.group, entry.key, entry.caf_value, why);
+        if (!value)
+          return "invalid value for --" + entry.group + "." + entry.key + ": " + why + " [from " + source + "]";
+        set_passthrough(s_, entry.group + "." + entry.key, std::move(*value));
+      } else if (is_our_group(entry.group) || caf_.is_caf_group(entry.group)) {
+        return source + ": unknown key \"" + entry.key + "\" in [" + entry.group + "] (see --help)";
+      } else {
+        return source + ": unknown group [" + entry.group + "] (see --help)";
+      }
+    }
+    return {};
+  }
+
+  std::string apply_dotenv(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+      return {};
+    auto content = read_file(path);
+    if (!content)
+      return ".env file " + path.string() + " cannot be read";
+    auto parsed = parse_dotenv(*content);
+    if (!parsed.error.empty())
+      return ".env file " + path.string() + ": " + parsed.error;
+    // Table order, so that the first bad value reported does not depend on the file's order.
+    for (const auto& option : option_table()) {
+      auto it = parsed.values.find(std::string{option.env});
+      if (it == parsed.values.end())
+        continue;
+      auto source = path.string() + " line " + std::to_string(it->second.line);
+      if (auto error = apply(option, it->second.value, source); !error.empty())
+        return error;
+    }
+    return {};
+  }
+
+  std::string apply_environment(const std::map<std::string, std::string>& environment) {
+    for (const auto& option : option_table()) {
+      auto it = environment.find(std::string{option.env});
+      if (it == environment.end())
+        continue;
+      if (auto error = apply(option, it->second, "environment"); !error.empty())
+        return error;
+    }
+    return {};
+  }
+
+  std::string apply_flags(const std::vector<flag>& flags) {
+    for (const auto& f : flags) {
+      auto dot = f.name.find('.');
+      auto group = std::string_view{f.name}.substr(0, dot);
+      auto key = dot == std::string::npos ? std::string_view{} : std::string_view{f.name}.substr(dot + 1);
+      if (auto option = find_option(group, key)) {
+        if (auto error = apply(*option, f.value, "command line"); !error.empty())
+          return error;
+      } else if (!key.empty() && caf_.knows(group, key)) {
+        std::string why;
+        auto value = caf_.parse_flag_value(group, key, f.value, why);
+        if (!value)
+          return "invalid value for --" + f.name + ": " + why + " [from command line]";
+        set_passthrough(s_, f.name, std::move(*value));
+      } else {
+        return "unknown option --" + f.name + " (see --help)";
+      }
+    }
+    return {};
+  }
+
+private:
+  settings s_;
+  caf_option_catalog caf_;
+};
+
+load_result failure(std::string line) {
+  load_result r;
+  r.kind = load_result::error;
+  r.text = std::move(line);
+  return r;
+}
+
+}  // namespace
+
+load_result load_settings(std::string_view service_name, const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& environment,
+                          const std::filesystem::path& working_dir) {
+  if (service_name != "user-service" && service_name != "order-service")
+    return failure("unknown service name " + quote_value(service_name));
+  auto cl = parse_command_line(args);
+  if (cl.help) {
+    load_result r;
+    r.kind = load_result::help;
+    r.text = help_text(service_name);
+    return r;
+  }
+  if (!cl.error.empty())
+    return failure(cl.error);
+
+  loader l{default_settings(service_name)};
+  auto config_file = cl.config_file ? working_dir / *cl.config_file : working_dir / default_config_file;
+  if (auto error = l.apply_config_file(config_file, cl.config_file.has_value()); !error.empty())
+    return failure(error);
+  if (auto error = l.apply_dotenv(working_dir / ".env"); !error.empty())
+    return failure(error);
+  if (auto error = l.apply_environment(environment); !error.empty())
+    return failure(error);
+  if (auto error = l.apply_flags(cl.flags); !error.empty())
+    return failure(error);
+  if (auto error = check_consistency(l.result()))
+    return failure(*error);
+
+  load_result r;
+  r.kind = load_result::ok;
+  r.config = std::move(l.result());
+  return r;
+}
+
+load_result load_settings(std::string_view service_name, int argc, const char* const* argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i)
+    args.emplace_back(argv[i]);
+  std::map<std::string, std::string> environment;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view text{*entry};
+    auto eq = text.find('=');
+    if (eq != std::string_view::npos)
+      environment.emplace(text.substr(0, eq), text.substr(eq + 1));
+  }
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  return load_settings(service_name, args, environment, ec ? std::filesystem::path{"."} : cwd);
+}
+
+}  // namespace svc

@@ -1,0 +1,195 @@
+// Every kind of bad value stops loading with one line naming the option (flag
+// and environment variable) and the value, whichever layer it came from.
+#include "config_test_support.hpp"
+
+namespace svc {
+namespace {
+
+using errors_test = testing::config_dir;
+
+struct bad_value {
+  const char* env;
+  const char* value;
+  const char* flag;
+};
+
+std::ostream& operator<<(std::ostream& os, const bad_value& b) {
+  return os << b.env << "=" << b.value;
+}
+
+const bad_value bad_values[] = {
+  {"HTTP_PORT", "80a81", "--http.port"},
+  {"HTTP_PORT", "0", "--http.port"},
+  {"HTTP_PORT", "65536", "--http.port"},
+  {"HTTP_PORT", "-1", "--http.port"},
+  {"HTTP_PORT", "", "--http.port"},
+  {"HTTP_PORT", "8.5", "--http.port"},
+  {"HTTP_HOST", "local host", "--http.host"},
+  {"HTTP_HOST", "", "--http.host"},
+  {"HTTP_THREADS", "0", "--http.threads"},
+  {"HTTP_HEADER_TIMEOUT", "0", "--http.header-timeout"},
+  {"HTTP_HEADER_TIMEOUT", "1500ms", "--http.header-timeout"},  // finer than the field's seconds
+  {"HTTP_IDLE_TIMEOUT", "10x", "--http.idle-timeout"},
+  {"HTTP_IDLE_TIMEOUT", "-5", "--http.idle-timeout"},
+  {"MAX_BODY_BYTES", "-1", "--http.max-body-bytes"},
+  {"MAX_BODY_BYTES", "1MB", "--http.max-body-bytes"},
+  {"MAX_BODY_BYTES", "99999999999999999999", "--http.max-body-bytes"},
+  {"MAX_HEADER_BYTES", "0", "--http.max-header-bytes"},
+  {"MAX_CONNECTIONS", "lots", "--http.max-connections"},
+  {"CORS_ALLOWED_ORIGINS", "", "--http.cors-allowed-origins"},
+  {"CORS_ALLOWED_ORIGINS", "https://a.example,,https://b.example", "--http.cors-allowed-origins"},
+  {"CORS_ALLOWED_ORIGINS", "*,https://a.example", "--http.cors-allowed-origins"},
+  {"CORS_ALLOWED_ORIGINS", "a.example", "--http.cors-allowed-origins"},
+  {"CORS_ALLOWED_ORIGINS", "https://a.example/", "--http.cors-allowed-origins"},
+  {"DATABASE_URL", "mysql://db/users", "--database.url"},
+  {"DATABASE_URL", "localhost:5432/users", "--database.url"},
+  {"DATABASE_URL", "postgresql://db:99999/users", "--database.url"},
+  {"DB_POOL_MIN_IDLE", "-1", "--database.pool-min-idle"},
+  {"DB_POOL_MAX", "0", "--database.pool-max"},
+  {"DB_CONN_MAX_LIFETIME", "0s", "--database.conn-max-lifetime"},
+  {"DB_CONNECT_RETRIES", "0", "--database.connect-retries"},
+  {"DB_ACQUIRE_TIMEOUT_MS", "0", "--database.acquire-timeout"},
+  {"DB_QUERY_TIMEOUT", "1.5", "--database.query-timeout"},
+  {"USER_SERVICE_URL", "localhost:8081", "--user-service.url"},
+  {"USER_SERVICE_URL", "https://users:8081", "--user-service.url"},
+  {"USER_SERVICE_URL", "http://users:8081/api", "--user-service.url"},
+  {"USER_SERVICE_URL", "http://:8081", "--user-service.url"},
+  {"HTTP_CLIENT_TIMEOUT", "soon", "--user-service.timeout"},
+  {"RATE_LIMIT_RPS", "0", "--rate-limit.rps"},
+  {"RATE_LIMIT_RPS", "nan", "--rate-limit.rps"},
+  {"RATE_LIMIT_RPS", "100rps", "--rate-limit.rps"},
+  {"RATE_LIMIT_BURST", "0", "--rate-limit.burst"},
+  {"BREAKER_FAILURE_THRESHOLD", "0", "--breaker.failure-threshold"},
+  {"BREAKER_OPEN_TIMEOUT", "0", "--breaker.open-timeout"},
+  {"BREAKER_HALF_OPEN_MAX", "0", "--breaker.half-open-max"},
+  {"SHUTDOWN_TIMEOUT", "30 s", "--shutdown.timeout"},
+  {"LOG_LEVEL", "verbose", "--log.level"},
+  {"LOG_FORMAT", "xml", "--log.format"},
+  {"SCHEDULER_MAX_THREADS", "-2", "--scheduler.max-threads"},
+};
+
+class bad_value_test : public testing::config_dir, public ::testing::WithParamInterface<bad_value> {};
+
+TEST_P(bad_value_test, from_the_environment) {
+  auto b = GetParam();
+  auto line = error({}, {{b.env, b.value}});
+  EXPECT_NE(line.find(std::string{"invalid value for "} + b.flag + " (" + b.env + "): "), std::string::npos)
+    << line;
+  EXPECT_NE(line.find(std::string{"\""} + b.value + "\""), std::string::npos) << line;
+  EXPECT_NE(line.find("[from environment]"), std::string::npos) << line;
+}
+
+TEST_P(bad_value_test, from_the_command_line) {
+  auto b = GetParam();
+  auto line = error({std::string{b.flag} + "=" + b.value});
+  EXPECT_NE(line.find(std::string{"invalid value for "} + b.flag), std::string::npos) << line;
+}
+
+TEST_P(bad_value_test, from_the_dotenv_file_even_when_overridden_higher_up) {
+  auto b = GetParam();
+  write(".env", std::string{b.env} + "='" + b.value + "'\n");
+  // A bad value is an error even though a flag would override it.
+  auto line = error({std::string{b.flag} + "=1"});
+  EXPECT_NE(line.find(std::string{"invalid value for "} + b.flag), std::string::npos) << line;
+  EXPECT_NE(line.find(".env line 1]"), std::string::npos) << line;
+}
+
+INSTANTIATE_TEST_SUITE_P(all, bad_value_test, ::testing::ValuesIn(bad_values));
+
+TEST_F(errors_test, error_line_reads_as_the_contract_shows) {
+  EXPECT_EQ(error({}, {{"HTTP_PORT", "80a81"}}),
+            "invalid value for --http.port (HTTP_PORT): \"80a81\" is not a port number (1-65535) "
+            "[from environment]");
+}
+
+TEST_F(errors_test, database_password_never_appears_in_an_error) {
+  auto line = error({}, {{"DATABASE_URL", "mysql://app:s3cr3t@db/users"}});
+  EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
+  EXPECT_NE(line.find("mysql://app:***@db/users"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, malformed_database_url_hides_its_password_too) {
+  auto line = error({}, {{"DATABASE_URL", "postgresql://app:pa#ss@db/users"}});
+  EXPECT_EQ(line.find("pa#ss"), std::string::npos) << line;
+  EXPECT_EQ(line.find("ss@"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, min_idle_above_pool_max_is_an_error) {
+  auto line = error({"--database.pool-min-idle=50", "--database.pool-max=20"});
+  EXPECT_NE(line.find("--database.pool-min-idle (DB_POOL_MIN_IDLE)"), std::string::npos) << line;
+  EXPECT_NE(line.find("50 is more than --database.pool-max (20)"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, wrongly_typed_ini_values_are_errors_not_ignored) {
+  for (const char* port : {"\"abc\"", "8.5", "8.0", "true", "'eighty'", "[8081]", "30s", "{a = 1}"}) {
+    write_ini(std::string{"[http]\nport = "} + port + "\n");
+    auto line = error();
+    EXPECT_NE(line.find("--http.port"), std::string::npos) << port << ": " << line;
+    EXPECT_NE(line.find("caf-application.ini"), std::string::npos) << port << ": " << line;
+  }
+}
+
+TEST_F(errors_test, ini_duration_finer_than_the_option_is_an_error) {
+  write_ini("[shutdown]\ntimeout = 1500ms\n[http]\nidle-timeout = 1500ms\n");
+  EXPECT_EQ(error(), "invalid value for --http.idle-timeout (HTTP_IDLE_TIMEOUT): \"1500ms\" is not a whole "
+                     "number of seconds [from config file " + (dir_ / "caf-application.ini").string() + "]");
+  write_ini("[shutdown]\ntimeout = 1500ms\n");
+  EXPECT_EQ(ok().shutdown_timeout, std::chrono::milliseconds{1500});
+}
+
+TEST_F(errors_test, a_quoted_number_in_the_ini_file_is_accepted) {
+  write_ini("[http]\nport = \"9000\"\n");
+  EXPECT_EQ(ok().http_port, 9000);
+}
+
+TEST_F(errors_test, ini_syntax_error_names_the_line) {
+  write_ini("[http]\nhost = \"0.0.0.0\"\nport = 80a81");  // no final newline: CAF alone would read 80
+  auto line = error();
+  EXPECT_NE(line.find("line 3 (\"port = 80a81\")"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, ini_file_cut_off_inside_a_list_is_an_error) {
+  write_ini("[http]\nport = 9000\ncors-allowed-origins = [\"https://a.example\",\n");
+  EXPECT_NE(error().find("unexpected end of file"), std::string::npos);
+}
+
+TEST_F(errors_test, ini_unknown_key_and_group_are_named) {
+  write_ini("[http]\nprot = 9000\n");
+  auto line = error();
+  EXPECT_NE(line.find("unknown key \"prot\" in [http]"), std::string::npos) << line;
+
+  write_ini("[htpp]\nport = 9000\n");
+  line = error();
+  EXPECT_NE(line.find("unknown group [htpp]"), std::string::npos) << line;
+
+  write_ini("port = 9000\n");
+  line = error();
+  EXPECT_NE(line.find("\"port\" is outside any [group]"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, ini_key_given_twice_is_an_error) {
+  write_ini("[http]\nport = 9000\n\n[http]\nport = 9001\n");
+  auto line = error();
+  EXPECT_NE(line.find("\"port\" of [http] is set twice (lines 2 and 5)"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, bad_flags_are_errors) {
+  EXPECT_EQ(error({"--http.prot=1"}), "unknown option --http.prot (see --help)");
+  EXPECT_EQ(error({"--verbose=1"}), "unknown option --verbose (see --help)");
+  EXPECT_EQ(error({"--http.port"}), "missing value for --http.port (see --help)");
+  EXPECT_NE(error({"serve"}).find("unexpected argument \"serve\""), std::string::npos);
+  EXPECT_NE(error({"-p", "80"}).find("unexpected argument \"-p\""), std::string::npos);
+}
+
+TEST_F(errors_test, malformed_dotenv_line_is_an_error) {
+  write(".env", "HTTP_PORT=9000\nthis is not an assignment\n");
+  auto line = error();
+  EXPECT_NE(line.find(".env"), std::string::npos) << line;
+  EXPECT_NE(line.find("line 2: expected KEY=VALUE"), std::string::npos) << line;
+
+  write(".env", "LOG_LEVEL=\"debug\n");
+  EXPECT_NE(error().find("line 1: unterminated double quote"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace svc
