@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# run-local.sh: run the services on this machine (what `make run` calls).
+#
+# 1. Database: if DATABASE_URL is unset, start the throwaway PostgreSQL cluster in
+#    .local/pg (deploy/local-postgres.sh; port 5432 if free, else a free one) and give
+#    each service its own database:  user-service -> <base>/users,
+#    order-service -> <base>/orders.  If DATABASE_URL is set, nothing is started and
+#    both services get it as is. USERS_DATABASE_URL / ORDERS_DATABASE_URL override
+#    per service.
+# 2. build/bin/user-service on USER_SERVICE_PORT (8081), and, if it has been built,
+#    build/bin/order-service on ORDER_SERVICE_PORT (8082) with
+#    USER_SERVICE_URL=http://127.0.0.1:8081.
+# 3. Ctrl-C / SIGTERM: stop both services (SIGTERM, they drain), then the database
+#    if this script started it. If a service exits on its own, the rest is stopped
+#    too and its exit code is returned.
+#
+# Every other setting (LOG_LEVEL, RATE_LIMIT_RPS, ...) is read by the services from
+# the environment, from .env in the repository root, or from caf-application.ini.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+BIN_DIR=${BIN_DIR:-$ROOT/build/bin}
+PG_DIR=${PG_DIR:-$ROOT/.local/pg}
+PG_SCRIPT=$ROOT/deploy/local-postgres.sh
+USER_PORT=${USER_SERVICE_PORT:-8081}
+ORDER_PORT=${ORDER_SERVICE_PORT:-8082}
+STOP_GRACE=${STOP_GRACE:-$(( ${SHUTDOWN_TIMEOUT:-30} + 5 ))}   # seconds before SIGKILL
+
+log() { echo "run-local: $*" >&2; }
+die() { echo "run-local: error: $*" >&2; exit 1; }
+
+port_in_use() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
+
+# True while PID runs (an exited, not yet reaped child is a zombie: kill -0 still succeeds).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+started_pg=0
+declare -A pids=()      # name -> pid
+
+# shellcheck disable=SC2317  # invoked through the EXIT trap
+cleanup() {
+  local status=$?
+  trap '' INT TERM
+  local name pid waited
+  for name in "${!pids[@]}"; do
+    pid=${pids[$name]}
+    if alive "$pid"; then
+      log "stopping $name (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for name in "${!pids[@]}"; do
+    pid=${pids[$name]}
+    for (( waited = 0; waited < STOP_GRACE * 10; waited++ )); do
+      alive "$pid" || break
+      sleep 0.1
+    done
+    if alive "$pid"; then
+      log "$name did not stop within ${STOP_GRACE}s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  if (( started_pg )); then
+    log "stopping PostgreSQL ($PG_DIR)"
+    bash "$PG_SCRIPT" stop "$PG_DIR" || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Waits until http://127.0.0.1:PORT/health/live answers (or the process dies).
+wait_live() {
+  local name=$1 port=$2 pid=$3 i
+  for (( i = 0; i < 300; i++ )); do
+    alive "$pid" || die "$name exited during start-up"
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/health/live" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "warning: $name does not answer /health/live on port $port after 30 s; continuing"
+}
+
+# --- database --------------------------------------------------------------
+if [[ -z ${DATABASE_URL:-} ]]; then
+  pg_port=()                        # empty: let local-postgres.sh pick a free port
+  if [[ -n ${PG_PORT:-} ]]; then pg_port=("$PG_PORT"); fi
+  if (( ${#pg_port[@]} == 0 )) && ! port_in_use 5432; then
+    pg_port=(5432)
+  fi
+  started_pg=1
+  base_url=$(bash "$PG_SCRIPT" start "$PG_DIR" "${pg_port[@]}")
+  users_db_url=${USERS_DATABASE_URL:-$base_url/users}
+  orders_db_url=${ORDERS_DATABASE_URL:-$base_url/orders}
+else
+  users_db_url=${USERS_DATABASE_URL:-$DATABASE_URL}
+  orders_db_url=${ORDERS_DATABASE_URL:-$DATABASE_URL}
+fi
+
+# --- services --------------------------------------------------------------
+[[ -x $BIN_DIR/user-service ]] || die "$BIN_DIR/user-service not built (run: make build)"
+port_in_use "$USER_PORT" && die "port $USER_PORT (user-service) is already in use"
+
+DATABASE_URL=$users_db_url HTTP_PORT=$USER_PORT "$BIN_DIR/user-service" &
+pids[user-service]=$!
+log "user-service  pid ${pids[user-service]}  http://127.0.0.1:$USER_PORT  db $users_db_url"
+wait_live user-service "$USER_PORT" "${pids[user-service]}"
+
+if [[ -f $BIN_DIR/order-service ]]; then
+  port_in_use "$ORDER_PORT" && die "port $ORDER_PORT (order-service) is already in use"
+  DATABASE_URL=$orders_db_url HTTP_PORT=$ORDER_PORT USER_SERVICE_URL=http://127.0.0.1:$USER_PORT \
+    "$BIN_DIR/order-service" &
+  pids[order-service]=$!
+  log "order-service pid ${pids[order-service]}  http://127.0.0.1:$ORDER_PORT  db $orders_db_url"
+  wait_live order-service "$ORDER_PORT" "${pids[order-service]}"
+else
+  log "no $BIN_DIR/order-service: running user-service only"
+fi
+
+log "running; Ctrl-C to stop"
+
+# Until a service exits on its own (or a signal ends the script through the traps).
+set +e
+wait -n -p exited "${pids[@]}"
+status=$?
+set -e
+for name in "${!pids[@]}"; do
+  if [[ ${pids[$name]} == "${exited:-}" ]]; then
+    log "$name exited with status $status"
+    unset "pids[$name]"
+  fi
+done
+exit "$status"
