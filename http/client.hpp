@@ -1,0 +1,72 @@
+// Asynchronous HTTP/1.1 client for calls to a neighbour service (order-service's
+// breaker actor -> user-service). Callbacks only, no CAF. Beast and Asio stay in
+// client.cpp (pimpl) so that actor code including this header compiles fast.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace svc::http {
+
+struct client_options {
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds total_timeout{10000};  // whole exchange: resolve+connect+write+read
+  std::size_t max_idle_per_host = 64;              // keep-alive connections kept for reuse
+  std::size_t max_response_bytes = 1 << 20;
+  unsigned threads = 1;  // the client's own I/O threads (0 is taken as 1)
+};
+
+struct client_result {
+  enum class outcome { response, connect_failed, timeout, io_error, invalid_url };
+  outcome result = outcome::io_error;
+  unsigned status = 0;
+  std::vector<header> headers;
+  std::string body;
+  std::string error;  // human-readable, for logs
+};
+
+// "response", "connect_failed", ... for logs.
+std::string_view to_string(client_result::outcome o);
+
+using client_callback = std::function<void(client_result)>;
+
+class client {
+public:
+  explicit client(client_options opts = {});
+  // Stops: pending calls complete with io_error, threads joined. No callback
+  // runs after it returned.
+  ~client();
+
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // base_url like "http://127.0.0.1:8081" (http only; https -> invalid_url);
+  // target like "/api/v1/users/7". Only posts work: never blocks on I/O.
+  // Safe to call from any thread concurrently.
+  // The callback runs exactly once, on one of the client's I/O threads, and
+  // must not block. Exception: after stop() it runs at once, on the caller's
+  // thread, with io_error.
+  void request(std::string method, const std::string& base_url, std::string target,
+               std::vector<header> headers, std::string body, client_callback done);
+
+  // Idempotent. Completes pending calls with io_error and joins the threads
+  // (unless called from one of them: see client.cpp).
+  void stop();
+
+  // Keep-alive connections currently parked in the idle pool (all hosts).
+  std::size_t idle_connections() const;
+
+  struct impl;  // public only so that client.cpp's helpers can name it
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace svc::http

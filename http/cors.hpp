@@ -1,0 +1,36 @@
+// CORS headers (pure functions, no I/O). The allowed origins come from
+// CORS_ALLOWED_ORIGINS: a list of exact origins, or one entry "*" for all.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace svc::http {
+
+// True when `allowed` holds "*" or `origin` (case-insensitively: browsers send
+// scheme and host in lower case, an operator may not have typed them so).
+bool origin_allowed(const std::vector<std::string>& allowed, const std::string& origin);
+
+// Headers for a normal (simple or actual) response. `origin` is the request's
+// Origin header, nullptr when absent.
+//   "*" allowed   -> Access-Control-Allow-Origin: *
+//   origin listed -> Access-Control-Allow-Origin: <origin>, Vary: Origin
+//   otherwise     -> no allow-origin (only Vary: Origin when a list is configured,
+//                    because the answer still depends on the Origin header)
+// Access-Control-Expose-Headers accompanies every allow-origin.
+std::vector<header> cors_headers(const std::vector<std::string>& allowed, const std::string* origin);
+
+// The answer to an OPTIONS preflight: 204, empty body, the headers above plus
+// Access-Control-Allow-Methods/-Headers/-Max-Age when the origin is allowed.
+response cors_preflight_response(const std::vector<std::string>& allowed, const std::string* origin);
+
+inline constexpr const char* cors_allowed_methods = "GET, POST, PUT, DELETE, OPTIONS";
+inline constexpr const char* cors_allowed_headers =
+  "Content-Type, Authorization, X-Request-ID, If-Match, Idempotency-Key";
+inline constexpr const char* cors_exposed_headers =
+  "X-Request-ID, ETag, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After";
+inline constexpr const char* cors_max_age = "600";
+
+}  // namespace svc::http

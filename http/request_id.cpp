@@ -1,0 +1,35 @@
+#include "http/request_id.hpp"
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+namespace svc::http {
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128 || id.front() == ' ' || id.back() == ' ')
+    return false;
+  for (unsigned char c : id)
+    if (c < 0x20 || c > 0x7E)
+      return false;
+  return true;
+}
+
+std::string new_request_id() {
+  // random_generator is not thread-safe and is costly to seed (it reads the OS
+  // entropy source), so each thread seeds one once and keeps it.
+  thread_local boost::uuids::random_generator generator;
+  return boost::uuids::to_string(generator());
+}
+
+std::string request_id_from(const std::string* header_value) {
+  if (header_value && valid_request_id(*header_value))
+    return *header_value;
+  return new_request_id();
+}
+
+std::string request_id_from(const request& req) {
+  return request_id_from(req.find_header("X-Request-ID"));
+}
+
+}  // namespace svc::http

@@ -1,0 +1,155 @@
+// Private to server.cpp and session.cpp: the Beast-facing internals of
+// http::server. Named .ipp, not .hpp, because it pulls in Beast and Asio and
+// must never be included from outside http/.
+#pragma once
+
+#include <atomic>
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/envelope.hpp"
+#include "http/server.hpp"
+
+namespace svc::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+extern thread_local bool on_io_thread;
+
+// Responders run on foreign threads; they may post to a connection's strand
+// only while the io_context exists. stop() closes the gate (exclusively) before
+// it tears the io_context down.
+struct post_gate {
+  std::shared_mutex mutex;
+  bool open = true;
+};
+
+class session;
+
+struct server::impl {
+  impl(server_options options, request_handler handler);
+  ~impl();
+
+  void start();
+  void stop_accepting();
+  void stop();
+
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void stop_accepting_locked();
+  static std::string peer_address(const tcp::socket& socket);
+
+  // Called by sessions.
+  void request_done();
+  void unregister(session* s);
+  std::vector<std::shared_ptr<session>> snapshot();
+
+  const server_options opts;
+  const request_handler handler;
+  const std::shared_ptr<post_gate> gate = std::make_shared<post_gate>();
+
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> open{0};
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint16_t> bound_port{0};
+  std::mutex drain_mutex;
+  std::condition_variable drained;
+
+  // Every live session, owned here while it waits for its handler's response
+  // (then nothing else holds it); removed when the session closes.
+  std::mutex sessions_mutex;
+  std::unordered_map<session*, std::shared_ptr<session>> sessions;
+
+  std::mutex lifecycle_mutex;
+  bool started = false;
+  bool stopped = false;
+
+  // Declared after everything a session touches: members die in reverse order,
+  // so sessions still queued in the io_context are destroyed while the
+  // counters and the registry above are alive.
+  net::io_context ioc;
+  tcp::acceptor acceptor;      // on its own strand
+  net::steady_timer accept_retry;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+};
+
+// One TCP connection: reads a request, hands it to the handler, writes the
+// response, repeats while keep-alive holds. Every member function except the
+// constructor, executor() and force_close() runs on the connection's strand.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(server::impl& srv, tcp::socket&& socket, std::string remote_ip);
+  ~session();
+
+  net::any_io_executor executor() const { return executor_; }
+  void start();
+  void close_if_idle();
+  void deliver(std::uint64_t seq, response resp);
+  void force_close();  // only once the I/O threads are joined
+
+private:
+  enum class phase { awaiting, reading, handling, writing, closing };
+
+  void read_request();
+  void on_first_bytes(beast::error_code ec, std::size_t n);
+  void read_header();
+  void on_header(beast::error_code ec, std::size_t n);
+  void on_continue_written(beast::error_code ec, std::size_t n);
+  void read_body();
+  void on_body(beast::error_code ec, std::size_t n);
+  void on_read_error(beast::error_code ec);
+  void dispatch_request();
+  void send_server_error(error_code code, std::string message);
+  void write(response resp, bool keep_alive_allowed);
+  void prepare(response resp, bool keep_alive_allowed);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t n);
+  void linger();
+  void on_linger(beast::error_code ec, std::size_t n);
+  void close();
+  void count_in_flight();
+  void finish_in_flight();
+  void release_slot();
+
+  server::impl& srv_;
+  const net::any_io_executor executor_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> res_;
+  bhttp::response<bhttp::empty_body> continue_;
+  std::array<char, 4096> discard_{};
+  const std::string remote_ip_;
+  phase phase_ = phase::awaiting;
+  std::uint64_t seq_ = 0;         // identifies the request a responder belongs to
+  unsigned version_ = 11;         // of the current request, echoed in the response
+  bool request_keep_alive_ = true;
+  bool head_request_ = false;
+  bool first_request_ = true;
+  bool counted_ = false;          // this request is counted in impl::in_flight
+  bool slot_held_ = true;         // this connection is counted in impl::open
+  bool closed_ = false;
+};
+
+}  // namespace svc::http

@@ -1,0 +1,386 @@
+// One HTTP/1.1 connection of http::server (see server_impl.ipp).
+#include "http/server_impl.ipp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+#include "http/request_id.hpp"
+
+namespace svc::http {
+namespace {
+
+// The state shared by every copy of one request's responder.
+struct responder_state {
+  std::weak_ptr<session> target;  // weak: a dead connection just drops the answer
+  std::shared_ptr<post_gate> gate;
+  std::uint64_t seq;
+  std::optional<std::string> request_id_header;
+  std::atomic<bool> done{false};
+
+  void deliver(response resp) {
+    if (done.exchange(true))
+      return;  // exactly once: later calls are ignored
+    std::shared_lock lock{gate->mutex};
+    if (!gate->open)
+      return;
+    // Declared after `lock`, so the session (possibly its last owner) is
+    // released while the gate still holds off stop().
+    auto s = target.lock();
+    if (!s)
+      return;
+    net::post(s->executor(), [s, seq = seq, resp = std::move(resp)]() mutable {
+      s->deliver(seq, std::move(resp));
+    });
+  }
+
+  response internal_error(std::string message) const {
+    auto id = request_id_from(request_id_header ? &*request_id_header : nullptr);
+    auto resp = error_response(error_code::internal_error, std::move(message), id);
+    resp.set_header("X-Request-ID", id);
+    return resp;
+  }
+
+  // A handler that lost its responder would leave the client waiting forever
+  // and the request counted in flight, so answer for it.
+  ~responder_state() {
+    if (done.load())
+      return;
+    try {
+      deliver(internal_error("the request was dropped without a response"));
+    } catch (...) {
+    }
+  }
+};
+
+bool is_http_parse_error(const beast::error_code& ec) {
+  return &ec.category() == &bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+// CR or LF in a header would let a value start a header (or a body) of its own.
+std::string without_line_breaks(std::string s) {
+  for (auto& c : s)
+    if (c == '\r' || c == '\n')
+      c = ' ';
+  return s;
+}
+
+}  // namespace
+
+session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip)
+  : srv_(srv),
+    executor_(socket.get_executor()),
+    stream_(std::move(socket)),
+    remote_ip_(std::move(remote_ip)) {
+}
+
+session::~session() {
+  finish_in_flight();
+  release_slot();
+}
+
+void session::start() {
+  net::post(executor_, [self = shared_from_this()] { self->read_request(); });
+}
+
+void session::read_request() {
+  // A fresh parser per request: Beast parsers are single-use, and the limits
+  // must be set before any byte is parsed.
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(
+    std::min<std::size_t>(srv_.opts.max_header_bytes, UINT32_MAX)));
+  parser_->body_limit(srv_.opts.max_body_bytes);
+  if (buffer_.size() > 0) {
+    // The client already sent (part of) the next request.
+    phase_ = phase::reading;
+    stream_.expires_after(srv_.opts.header_timeout);
+    read_header();
+    return;
+  }
+  phase_ = phase::awaiting;
+  // A new connection has header_timeout for its whole first header; between
+  // keep-alive requests the client may stay silent for idle_timeout.
+  stream_.expires_after(first_request_ ? srv_.opts.header_timeout : srv_.opts.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  buffer_.commit(n);
+  if (ec) {
+    close();  // idle timeout, or the client closed, or stop_accepting()
+    return;
+  }
+  phase_ = phase::reading;
+  // The first request keeps the deadline set at connect; a later one gets
+  // header_timeout from its first byte (slow-loris clients are cut off).
+  if (!first_request_)
+    stream_.expires_after(srv_.opts.header_timeout);
+  read_header();
+}
+
+void session::read_header() {
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&session::on_header, shared_from_this()));
+}
+
+void session::on_header(beast::error_code ec, std::size_t) {
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  count_in_flight();
+  first_request_ = false;
+  auto& msg = parser_->get();
+  version_ = msg.version();
+  auto expect = msg.find(bhttp::field::expect);
+  if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") && version_ >= 11 &&
+      !parser_->is_done()) {
+    // The client waits for this before sending the body (curl does for large
+    // bodies). An oversized Content-Length never gets here: 413 came first.
+    continue_ = {bhttp::status::continue_, version_};
+    stream_.expires_after(srv_.opts.idle_timeout);
+    bhttp::async_write(stream_, continue_,
+                       beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
+    return;
+  }
+  read_body();
+}
+
+void session::on_continue_written(beast::error_code ec, std::size_t) {
+  if (ec) {
+    close();
+    return;
+  }
+  read_body();
+}
+
+void session::read_body() {
+  if (parser_->is_done()) {
+    dispatch_request();
+    return;
+  }
+  stream_.expires_after(srv_.opts.idle_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&session::on_body, shared_from_this()));
+}
+
+void session::on_body(beast::error_code ec, std::size_t) {
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  dispatch_request();
+}
+
+void session::on_read_error(beast::error_code ec) {
+  head_request_ = false;
+  if (ec == bhttp::error::body_limit) {
+    send_server_error(error_code::payload_too_large,
+                      "request body exceeds " + std::to_string(srv_.opts.max_body_bytes) + " bytes");
+    return;
+  }
+  if (ec == bhttp::error::header_limit) {
+    send_server_error(error_code::bad_request, "request header too large");
+    return;
+  }
+  // end_of_stream / partial_message: the client went away; nobody to answer.
+  if (is_http_parse_error(ec) && ec != bhttp::error::end_of_stream &&
+      ec != bhttp::error::partial_message) {
+    send_server_error(error_code::bad_request, "malformed HTTP request");
+    return;
+  }
+  close();  // timeouts, resets, aborted reads
+}
+
+void session::send_server_error(error_code code, std::string message) {
+  count_in_flight();
+  std::optional<std::string> id_header;
+  if (parser_) {
+    // Fields parsed before the error (all of them for a 413) are usable.
+    auto& msg = parser_->get();
+    if (auto it = msg.find("X-Request-ID"); it != msg.end())
+      id_header.emplace(it->value());
+  }
+  auto id = request_id_from(id_header ? &*id_header : nullptr);
+  auto resp = error_response(code, std::move(message), id);
+  resp.set_header("X-Request-ID", id);
+  // The rest of the stream cannot be trusted (or is a body we refuse): close.
+  write(std::move(resp), false);
+}
+
+void session::dispatch_request() {
+  auto& msg = parser_->get();
+  request req;
+  req.method = std::string{msg.method_string()};
+  req.target = std::string{msg.target()};
+  for (const auto& field : msg)
+    req.headers.push_back({std::string{field.name_string()}, std::string{field.value()}});
+  req.body = std::move(msg.body());
+  req.remote_ip = remote_ip_;
+  req.keep_alive = msg.keep_alive();
+  request_keep_alive_ = req.keep_alive;
+  head_request_ = msg.method() == bhttp::verb::head;
+
+  ++seq_;
+  phase_ = phase::handling;
+  stream_.expires_never();  // the handler's time is not the client's fault
+  auto state = std::make_shared<responder_state>();
+  state->target = weak_from_this();
+  state->gate = srv_.gate;
+  state->seq = seq_;
+  if (auto* id = req.find_header("X-Request-ID"))
+    state->request_id_header = *id;
+  try {
+    srv_.handler(std::move(req), [state](response resp) { state->deliver(std::move(resp)); });
+  } catch (const std::exception&) {
+    // No e.what() in the body: it may hold SQL or internals. The caller logs.
+    state->deliver(state->internal_error("internal error"));
+  } catch (...) {
+    state->deliver(state->internal_error("internal error"));
+  }
+}
+
+void session::deliver(std::uint64_t seq, response resp) {
+  if (closed_ || phase_ != phase::handling || seq != seq_)
+    return;  // a stale or duplicate answer
+  write(std::move(resp), true);
+}
+
+void session::write(response resp, bool keep_alive_allowed) {
+  try {
+    prepare(std::move(resp), keep_alive_allowed);
+  } catch (...) {
+    close();  // e.g. bad_alloc: nothing sensible can be sent any more
+  }
+}
+
+void session::prepare(response resp, bool keep_alive_allowed) {
+  res_ = {};
+  res_.version(version_);
+  auto status = resp.status;
+  bool sane = status >= 200 && status <= 599;  // a 1xx is never a final answer
+  res_.result(sane ? status : 500);
+  for (auto& h : resp.headers) {
+    // Framing belongs to the server; a handler's copy could only contradict it.
+    // A handler may still ask to end the connection with "Connection: close".
+    if (beast::iequals(h.name, "Connection")) {
+      if (beast::iequals(h.value, "close"))
+        keep_alive_allowed = false;
+      continue;
+    }
+    if (beast::iequals(h.name, "Content-Length") || beast::iequals(h.name, "Transfer-Encoding"))
+      continue;
+    if (h.name.empty() || h.name.find_first_of(" :\r\n") != std::string::npos)
+      continue;
+    res_.insert(h.name, without_line_breaks(std::move(h.value)));
+  }
+  bool bodyless = res_.result_int() == 204 || res_.result_int() == 304;
+  if (!bodyless && !resp.body.empty()) {
+    if (res_.find(bhttp::field::content_type) == res_.end())
+      res_.set(bhttp::field::content_type, "application/json");
+    res_.body() = std::move(resp.body);
+  }
+  bool keep = keep_alive_allowed && request_keep_alive_ && !srv_.draining.load();
+  res_.keep_alive(keep);
+  res_.prepare_payload();
+  if (head_request_) {
+    // HEAD: the headers of the would-be answer, no body, so that the framing
+    // of the next request on this connection stays intact.
+    auto length = res_.body().size();
+    res_.body().clear();
+    if (!bodyless)
+      res_.content_length(length);
+  }
+  phase_ = phase::writing;
+  // A client that does not read its response is as idle as one that does not write.
+  stream_.expires_after(srv_.opts.idle_timeout);
+  bhttp::async_write(stream_, res_,
+                     beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
+}
+
+void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  finish_in_flight();
+  if (ec) {
+    close();
+    return;
+  }
+  if (!keep_alive) {
+    linger();
+    return;
+  }
+  read_request();
+}
+
+void session::linger() {
+  // Closing with unread input makes the kernel send RST, which can destroy the
+  // response before the client reads it (a 413 while the body still streams
+  // in). So: half-close, read and discard briefly, then close.
+  phase_ = phase::closing;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) {
+    close();
+    return;
+  }
+  stream_.expires_after(std::chrono::seconds{2});
+  stream_.async_read_some(net::buffer(discard_),
+                          beast::bind_front_handler(&session::on_linger, shared_from_this()));
+}
+
+void session::on_linger(beast::error_code ec, std::size_t) {
+  if (ec) {
+    close();  // EOF from the client (the usual case), timeout, or reset
+    return;
+  }
+  stream_.async_read_some(net::buffer(discard_),
+                          beast::bind_front_handler(&session::on_linger, shared_from_this()));
+}
+
+void session::close_if_idle() {
+  if (phase_ == phase::awaiting)
+    close();
+}
+
+void session::close() {
+  if (closed_)
+    return;
+  auto self = shared_from_this();  // unregister() may drop the last other owner
+  closed_ = true;
+  phase_ = phase::closing;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+  finish_in_flight();
+  release_slot();
+  srv_.unregister(this);
+}
+
+void session::force_close() {
+  closed_ = true;
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+  finish_in_flight();
+  release_slot();
+}
+
+void session::count_in_flight() {
+  if (!counted_) {
+    counted_ = true;
+    srv_.in_flight.fetch_add(1);
+  }
+}
+
+void session::finish_in_flight() {
+  if (counted_) {
+    counted_ = false;
+    srv_.request_done();
+  }
+}
+
+void session::release_slot() {
+  if (slot_held_) {
+    slot_held_ = false;
+    srv_.open.fetch_sub(1);
+  }
+}
+
+}  // namespace svc::http

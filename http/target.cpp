@@ -1,0 +1,49 @@
+#include "http/target.hpp"
+
+#include <boost/url.hpp>
+// Boost.URL is compiled into the program from this one translation unit (its
+// header-only mode). No other .cpp in the repository may include this too, or
+// the link sees every Boost.URL symbol twice.
+#include <boost/url/src.hpp>
+
+namespace svc::http {
+namespace {
+
+target_result from_view(const boost::urls::url_view& url) {
+  parsed_target out;
+  out.path = url.path();  // percent-decoded
+  if (out.path.empty())
+    out.path.push_back('/');  // not `= "/"`: g++ 12 -O2 warns falsely (-Wrestrict, PR 105329)
+  if (url.has_query()) {
+    // params() decodes with '+' as space, the form encoding browsers use.
+    for (auto p : url.params()) {
+      // "a=1&&b=2" yields an empty entry between the '&'; it carries nothing.
+      if (p.key.empty() && !p.has_value)
+        continue;
+      out.query.emplace_back(std::move(p.key), std::move(p.value));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+target_result parse_target(std::string_view raw) {
+  if (raw.empty())
+    return target_result::failure("empty request target");
+  if (raw.front() == '/') {
+    auto parsed = boost::urls::parse_origin_form(raw);
+    if (!parsed)
+      return target_result::failure("malformed request target");
+    return from_view(*parsed);
+  }
+  auto parsed = boost::urls::parse_absolute_uri(raw);
+  if (!parsed)
+    return target_result::failure("malformed request target");
+  auto scheme = parsed->scheme_id();
+  if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https)
+    return target_result::failure("request target must be a path");
+  return from_view(*parsed);
+}
+
+}  // namespace svc::http

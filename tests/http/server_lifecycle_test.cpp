@@ -1,0 +1,231 @@
+// http::server over loopback: timeouts, limits, draining and stopping.
+#include "http/server.hpp"
+
+#include <future>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/envelope.hpp"
+#include "test_client.hpp"
+
+using namespace svc::http;
+using namespace svc::http::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+server_options loopback() {
+  server_options o;
+  o.host = "127.0.0.1";
+  return o;
+}
+
+void answer_ok(request&&, responder respond) {
+  respond(ok_response(nlohmann::json::object()));
+}
+
+// Holds the responders of parked requests until the test releases them.
+struct parking {
+  std::mutex mutex;
+  std::vector<responder> parked;
+  std::condition_variable arrived;
+
+  request_handler handler() {
+    return [this](request&&, responder respond) {
+      std::lock_guard lock{mutex};
+      parked.push_back(std::move(respond));
+      arrived.notify_all();
+    };
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock lock{mutex};
+    return arrived.wait_for(lock, 5s, [&] { return parked.size() >= n; });
+  }
+  void release_all() {
+    std::vector<responder> out;
+    {
+      std::lock_guard lock{mutex};
+      out.swap(parked);
+    }
+    for (auto& r : out)
+      r(ok_response(nlohmann::json::object()));
+  }
+};
+
+bool eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 500; ++i) {
+    if (condition())
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+}  // namespace
+
+TEST(server_lifecycle, slow_headers_are_cut_off_after_header_timeout) {
+  auto opts = loopback();
+  opts.header_timeout = 1s;
+  server srv{opts, answer_ok};
+  srv.start();
+  test_client c{srv.port()};
+  auto start = std::chrono::steady_clock::now();
+  c.write_raw("GET / HTTP/1.1\r\nHost: x\r\n");  // never finished
+  EXPECT_TRUE(c.closed_by_peer(5s));
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 900ms);
+  EXPECT_LT(waited, 4s);
+  EXPECT_TRUE(eventually([&] { return srv.open_connections() == 0; }));
+}
+
+TEST(server_lifecycle, silent_new_connection_is_cut_off_after_header_timeout) {
+  auto opts = loopback();
+  opts.header_timeout = 1s;
+  server srv{opts, answer_ok};
+  srv.start();
+  test_client c{srv.port()};
+  EXPECT_TRUE(c.closed_by_peer(5s));
+}
+
+TEST(server_lifecycle, idle_keep_alive_connection_is_closed_after_idle_timeout) {
+  auto opts = loopback();
+  opts.header_timeout = 5s;
+  opts.idle_timeout = 1s;
+  server srv{opts, answer_ok};
+  srv.start();
+  test_client c{srv.port()};
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST(server_lifecycle, connections_over_the_limit_are_closed_at_once) {
+  auto opts = loopback();
+  opts.max_connections = 1;
+  server srv{opts, answer_ok};
+  srv.start();
+  test_client first{srv.port()};
+  EXPECT_EQ(first.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
+  test_client second{srv.port()};
+  EXPECT_TRUE(second.closed_by_peer(3s));
+  EXPECT_EQ(srv.open_connections(), 1u);
+  EXPECT_EQ(first.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
+}
+
+TEST(server_lifecycle, bind_failure_throws_a_clear_error) {
+  server first{loopback(), answer_ok};
+  first.start();
+  auto opts = loopback();
+  opts.port = first.port();
+  server second{opts, answer_ok};
+  try {
+    second.start();
+    FAIL() << "bound a port already in use";
+  } catch (const std::runtime_error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("127.0.0.1:" + std::to_string(first.port())), std::string::npos) << what;
+    EXPECT_NE(what.find("bind"), std::string::npos) << what;
+  }
+  auto bad = loopback();
+  bad.host = "no-such-host.invalid";
+  server third{bad, answer_ok};
+  EXPECT_THROW(third.start(), std::runtime_error);
+  EXPECT_THROW(first.start(), std::logic_error);
+}
+
+TEST(server_lifecycle, stop_accepting_then_drain_waits_for_in_flight_request) {
+  parking park;
+  server srv{loopback(), park.handler()};
+  srv.start();
+  auto port = srv.port();
+  test_client busy{port};
+  test_client idle{port};
+  EXPECT_TRUE(eventually([&] { return srv.open_connections() == 2; }));
+  busy.send(make_request(bhttp::verb::post, "/slow", "{}"));
+  ASSERT_TRUE(park.wait_for(1));
+  EXPECT_EQ(srv.in_flight(), 1u);
+
+  srv.stop_accepting();
+  // No new connections; the idle one is closed, the busy one is not.
+  EXPECT_THROW(test_client{port}, boost::system::system_error);
+  EXPECT_TRUE(idle.closed_by_peer(3s));
+  EXPECT_FALSE(srv.drain(100ms));
+
+  std::promise<bool> drained;
+  std::thread waiter{[&] { drained.set_value(srv.drain(5s)); }};
+  std::this_thread::sleep_for(100ms);
+  park.release_all();
+  beast_response res;
+  ASSERT_FALSE(busy.read(res, 5s));
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_FALSE(res.keep_alive());  // draining: the client should go elsewhere
+  waiter.join();
+  EXPECT_TRUE(drained.get_future().get());
+  EXPECT_EQ(srv.in_flight(), 0u);
+  EXPECT_TRUE(busy.closed_by_peer(3s));
+  srv.stop();
+  srv.stop();  // idempotent
+}
+
+TEST(server_lifecycle, drain_with_nothing_in_flight_is_immediate) {
+  server srv{loopback(), answer_ok};
+  srv.start();
+  srv.stop_accepting();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(srv.drain(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
+TEST(server_lifecycle, stop_closes_connections_and_late_responses_are_dropped) {
+  parking park;
+  auto srv = std::make_unique<server>(loopback(), park.handler());
+  srv->start();
+  test_client c{srv->port()};
+  c.send(make_request(bhttp::verb::get, "/never"));
+  ASSERT_TRUE(park.wait_for(1));
+  srv->stop();
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_EQ(srv->open_connections(), 0u);
+  EXPECT_EQ(srv->in_flight(), 0u);
+  srv.reset();           // the server is gone...
+  park.release_all();    // ...and its responders do nothing harmful
+}
+
+TEST(server_lifecycle, stop_without_start_and_destructor_are_safe) {
+  server never{loopback(), answer_ok};
+  never.stop();
+  server running{loopback(), answer_ok};
+  running.start();
+  test_client c{running.port()};
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
+  // ~server stops it with the connection still open.
+}
+
+TEST(server_lifecycle, many_concurrent_clients) {
+  async_answerer answers;
+  auto opts = loopback();
+  server srv{opts, [&](request&& req, responder respond) {
+               answers.later(1ms, [respond, target = req.target] {
+                 respond(ok_response({{"target", target}}));
+               });
+             }};
+  srv.start();
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i)
+    clients.emplace_back([&, i] {
+      test_client c{srv.port()};
+      for (int j = 0; j < 20; ++j) {
+        auto target = "/c" + std::to_string(i) + "/" + std::to_string(j);
+        auto res = c.round_trip(make_request(bhttp::verb::get, target));
+        if (nlohmann::json::parse(res.body())["data"]["target"] == target)
+          ++ok;
+      }
+    });
+  for (auto& t : clients)
+    t.join();
+  EXPECT_EQ(ok.load(), 160);
+  srv.stop();
+}

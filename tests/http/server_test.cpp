@@ -1,0 +1,275 @@
+// http::server over loopback: requests, keep-alive, server-made errors.
+#include "http/server.hpp"
+
+#include <atomic>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/envelope.hpp"
+#include "test_client.hpp"
+
+using namespace svc::http;
+using namespace svc::http::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Echoes the request as JSON, answering from another thread after 10 ms.
+struct echo_fixture : ::testing::Test {
+  async_answerer answers;  // declared first: joined after the server stopped
+  std::atomic<int> calls{0};
+  server_options opts = [] {
+    server_options o;
+    o.host = "127.0.0.1";
+    o.max_body_bytes = 100;
+    return o;
+  }();
+  std::unique_ptr<server> srv;
+
+  void SetUp() override {
+    srv = std::make_unique<server>(opts, [this](request&& req, responder respond) {
+      ++calls;
+      if (req.target == "/throw")
+        throw std::runtime_error("boom: SELECT secret FROM table");
+      if (req.target == "/drop")
+        return;  // the responder dies unused
+      answers.later(10ms, [req = std::move(req), respond] {
+        json headers = json::object();
+        for (auto& h : req.headers)
+          headers[h.name] = h.value;
+        auto resp = ok_response({{"method", req.method}, {"target", req.target}, {"body", req.body},
+                                 {"remote_ip", req.remote_ip}, {"keep_alive", req.keep_alive},
+                                 {"headers", headers}});
+        resp.set_header("X-Custom", "yes");
+        respond(std::move(resp));
+        respond(error_response(error_code::conflict, "second answer is ignored", "x"));
+      });
+    });
+    srv->start();
+  }
+  void TearDown() override { srv->stop(); }
+};
+
+}  // namespace
+
+TEST_F(echo_fixture, answers_from_another_thread) {
+  ASSERT_NE(srv->port(), 0);
+  test_client c{srv->port()};
+  auto req = make_request(bhttp::verb::post, "/api/v1/users?x=1", R"({"a":1})");
+  req.set("X-Request-ID", "abc");
+  auto res = c.round_trip(req);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(res[bhttp::field::content_length], std::to_string(res.body().size()));
+  EXPECT_EQ(res["X-Custom"], "yes");
+  EXPECT_EQ(res.find(bhttp::field::server), res.end());
+  EXPECT_TRUE(res.keep_alive());
+  auto body = json::parse(res.body());
+  EXPECT_EQ(body["success"], true);
+  EXPECT_EQ(body["data"]["method"], "POST");
+  EXPECT_EQ(body["data"]["target"], "/api/v1/users?x=1");
+  EXPECT_EQ(body["data"]["body"], R"({"a":1})");
+  EXPECT_EQ(body["data"]["remote_ip"], "127.0.0.1");
+  EXPECT_EQ(body["data"]["headers"]["X-Request-ID"], "abc");
+}
+
+TEST_F(echo_fixture, keep_alive_serves_two_requests_on_one_connection) {
+  test_client c{srv->port()};
+  auto first = c.round_trip(make_request(bhttp::verb::get, "/one"));
+  auto second = c.round_trip(make_request(bhttp::verb::get, "/two"));
+  EXPECT_EQ(json::parse(first.body())["data"]["target"], "/one");
+  EXPECT_EQ(json::parse(second.body())["data"]["target"], "/two");
+  EXPECT_TRUE(second.keep_alive());
+  EXPECT_EQ(srv->open_connections(), 1u);
+}
+
+TEST_F(echo_fixture, pipelined_requests_are_answered_in_order) {
+  test_client c{srv->port()};
+  c.write_raw("GET /p1 HTTP/1.1\r\nHost: x\r\n\r\n"
+              "POST /p2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+              "GET /p3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (const char* target : {"/p1", "/p2", "/p3"}) {
+    beast_response res;
+    ASSERT_FALSE(c.read(res, 3s)) << target;
+    EXPECT_EQ(nlohmann::json::parse(res.body())["data"]["target"], target);
+  }
+}
+
+TEST_F(echo_fixture, head_gets_headers_without_body) {
+  test_client c{srv->port()};
+  c.send(make_request(bhttp::verb::head, "/h"));
+  beast_response head;
+  ASSERT_FALSE(c.read_head_response(head));
+  EXPECT_EQ(head.result_int(), 200u);
+  EXPECT_NE(head[bhttp::field::content_length], "0");
+  // The connection is still in step: the next answer parses.
+  auto next = c.round_trip(make_request(bhttp::verb::get, "/after-head"));
+  EXPECT_EQ(json::parse(next.body())["data"]["target"], "/after-head");
+}
+
+TEST_F(echo_fixture, connection_close_is_honoured) {
+  test_client c{srv->port()};
+  auto req = make_request(bhttp::verb::get, "/bye");
+  req.keep_alive(false);
+  auto res = c.round_trip(req);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_EQ(res[bhttp::field::connection], "close");
+  EXPECT_TRUE(c.closed_by_peer(3s));
+}
+
+TEST_F(echo_fixture, oversize_content_length_is_refused_before_the_body) {
+  test_client c{srv->port()};
+  // Only the headers: the server must answer without waiting for 1000 bytes.
+  c.write_raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "X-Request-ID: big-1\r\nContent-Length: 1000\r\n\r\n");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(res.result_int(), 413u);
+  EXPECT_EQ(res["X-Request-ID"], "big-1");
+  EXPECT_FALSE(res.keep_alive());
+  auto body = json::parse(res.body());
+  EXPECT_EQ(body["success"], false);
+  EXPECT_EQ(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+  EXPECT_EQ(body["request_id"], "big-1");
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_TRUE(c.closed_by_peer(3s));
+}
+
+TEST_F(echo_fixture, body_at_the_limit_is_accepted) {
+  test_client c{srv->port()};
+  auto res = c.round_trip(make_request(bhttp::verb::post, "/x", std::string(100, 'a')));
+  EXPECT_EQ(res.result_int(), 200u);
+}
+
+TEST_F(echo_fixture, oversize_chunked_body_is_refused) {
+  test_client c{srv->port()};
+  c.write_raw("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "50\r\n" + std::string(80, 'a') + "\r\n50\r\n" + std::string(80, 'b') + "\r\n0\r\n\r\n");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(res.result_int(), 413u);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "PAYLOAD_TOO_LARGE");
+}
+
+TEST_F(echo_fixture, garbage_request_line_is_400_and_closed) {
+  test_client c{srv->port()};
+  c.write_raw("THIS IS NOT HTTP\r\n\r\n");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(res.result_int(), 400u);
+  auto body = json::parse(res.body());
+  EXPECT_EQ(body["error"]["code"], "BAD_REQUEST");
+  EXPECT_FALSE(body["request_id"].get<std::string>().empty());
+  EXPECT_EQ(res["X-Request-ID"], body["request_id"].get<std::string>());
+  EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST_F(echo_fixture, oversize_headers_are_400) {
+  test_client c{srv->port()};
+  c.write_raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(res.result_int(), 400u);
+}
+
+TEST_F(echo_fixture, expect_100_continue_is_answered) {
+  test_client c{srv->port()};
+  c.write_raw("POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  beast_response interim;
+  // Beast reads the 100 as a (bodyless) response of its own.
+  ASSERT_FALSE(c.read(interim, 3s));
+  EXPECT_EQ(interim.result_int(), 100u);
+  c.write_raw("hello");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(json::parse(res.body())["data"]["body"], "hello");
+}
+
+TEST_F(echo_fixture, throwing_handler_gives_500_and_server_keeps_serving) {
+  {
+    test_client c{srv->port()};
+    auto req = make_request(bhttp::verb::get, "/throw");
+    req.set("X-Request-ID", "t-1");
+    auto res = c.round_trip(req);
+    EXPECT_EQ(res.result_int(), 500u);
+    EXPECT_EQ(res["X-Request-ID"], "t-1");
+    auto body = json::parse(res.body());
+    EXPECT_EQ(body["error"]["code"], "INTERNAL_ERROR");
+    EXPECT_EQ(body["request_id"], "t-1");
+    EXPECT_EQ(res.body().find("SELECT"), std::string::npos);
+    // The same connection goes on.
+    EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/after")).result_int(), 200u);
+  }
+  for (int i = 0; i < 4; ++i) {  // more than the I/O threads: none of them died
+    test_client c{srv->port()};
+    EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/throw")).result_int(), 500u);
+  }
+  test_client c{srv->port()};
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/ok")).result_int(), 200u);
+}
+
+TEST_F(echo_fixture, dropped_responder_gives_500) {
+  test_client c{srv->port()};
+  auto res = c.round_trip(make_request(bhttp::verb::get, "/drop"));
+  EXPECT_EQ(res.result_int(), 500u);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "INTERNAL_ERROR");
+  // The count drops when the write completes, which may be just after the client read.
+  EXPECT_TRUE(srv->drain(2s));
+}
+
+TEST_F(echo_fixture, http10_keep_alive_and_close) {
+  test_client c{srv->port()};
+  auto req = make_request(bhttp::verb::get, "/old");
+  req.version(10);
+  auto res = c.round_trip(req);
+  EXPECT_EQ(res.version(), 10u);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_TRUE(c.closed_by_peer(3s));
+}
+
+TEST(server_responses, framing_and_content_type_rules) {
+  server srv{server_options{"127.0.0.1"}, [](request&& req, responder respond) {
+               response resp;
+               if (req.target == "/empty") {
+                 resp.status = 204;
+                 resp.body = "dropped: a 204 has no body";
+               } else if (req.target == "/text") {
+                 resp.set_header("Content-Type", "text/plain");
+                 resp.body = "hi";
+               } else if (req.target == "/close") {
+                 resp.set_header("Connection", "close");
+               } else if (req.target == "/bogus") {
+                 resp.status = 42;
+                 resp.set_header("Content-Length", "999");
+                 resp.set_header("X-Evil", "a\r\nInjected: 1");
+                 resp.body = "{}";
+               }
+               respond(std::move(resp));
+             }};
+  srv.start();
+  test_client c{srv.port()};
+  auto empty = c.round_trip(make_request(bhttp::verb::delete_, "/empty"));
+  EXPECT_EQ(empty.result_int(), 204u);
+  EXPECT_TRUE(empty.body().empty());
+  EXPECT_EQ(empty.find(bhttp::field::content_type), empty.end());
+  auto text = c.round_trip(make_request(bhttp::verb::get, "/text"));
+  EXPECT_EQ(text[bhttp::field::content_type], "text/plain");
+  auto nothing = c.round_trip(make_request(bhttp::verb::get, "/nothing"));
+  EXPECT_EQ(nothing.result_int(), 200u);
+  EXPECT_EQ(nothing.find(bhttp::field::content_type), nothing.end());
+  EXPECT_EQ(nothing[bhttp::field::content_length], "0");
+  auto bogus = c.round_trip(make_request(bhttp::verb::get, "/bogus"));
+  EXPECT_EQ(bogus.result_int(), 500u);
+  EXPECT_EQ(bogus[bhttp::field::content_length], "2");
+  EXPECT_EQ(bogus.find("Injected"), bogus.end());
+  auto closing = c.round_trip(make_request(bhttp::verb::get, "/close"));
+  EXPECT_FALSE(closing.keep_alive());
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  srv.stop();
+}

@@ -1,0 +1,57 @@
+#include "http/target.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace svc::http;
+
+TEST(target, splits_path_and_query_in_order) {
+  auto t = parse_target("/api/v1/users?page=2&page_size=10&page=3");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->path, "/api/v1/users");
+  param_list expected{{"page", "2"}, {"page_size", "10"}, {"page", "3"}};
+  EXPECT_EQ(t->query, expected);
+}
+
+TEST(target, decodes_percent_escapes) {
+  auto t = parse_target("/api/v1/users/caf%C3%A9?search=a%26b%3Dc&na%20me=x%2By");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->path, "/api/v1/users/caf\xC3\xA9");
+  param_list expected{{"search", "a&b=c"}, {"na me", "x+y"}};
+  EXPECT_EQ(t->query, expected);
+}
+
+TEST(target, plus_is_space_in_query_only) {
+  auto t = parse_target("/a+b?q=hello+world");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->path, "/a+b");
+  EXPECT_EQ(t->query.at(0).second, "hello world");
+}
+
+TEST(target, keys_without_values_and_empty_pieces) {
+  auto t = parse_target("/x?flag&&empty=&=v");
+  ASSERT_TRUE(t);
+  param_list expected{{"flag", ""}, {"empty", ""}, {"", "v"}};
+  EXPECT_EQ(t->query, expected);
+  auto bare = parse_target("/x?");
+  ASSERT_TRUE(bare);
+  EXPECT_TRUE(bare->query.empty());
+}
+
+TEST(target, accepts_absolute_form) {
+  auto t = parse_target("http://example.com:8081/api/v1/users?page=1");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->path, "/api/v1/users");
+  EXPECT_EQ(t->query.at(0).first, "page");
+  auto root = parse_target("http://example.com");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->path, "/");
+}
+
+TEST(target, rejects_invalid_targets) {
+  for (const char* bad : {"", "*", "/a%zz", "/a%", "/a b", "/a?b=%G1", "/a#frag", "users",
+                          "ftp://host/x", "/a\x01"}) {
+    auto t = parse_target(bad);
+    EXPECT_FALSE(t) << "accepted: " << bad;
+    EXPECT_FALSE(t.error().empty());
+  }
+}
