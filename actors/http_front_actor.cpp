@@ -145,8 +145,11 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
             http::responder respond) {
   if (ctx->metrics)
     ctx->metrics->request_started();
-  finisher finish{ctx, http::request_id_from(req), header_value(req, "Origin"), req.method};
-  finish.respond = std::move(respond);
+  finisher finish{.ctx = ctx,
+                  .request_id = http::request_id_from(req),
+                  .origin = header_value(req, "Origin"),
+                  .method = req.method,
+                  .respond = std::move(respond)};
   auto target = http::parse_target(req.target);
   if (!target) {
     finish(http::error_response(http::error_code::bad_request, "malformed request target",

@@ -90,7 +90,9 @@ std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
     return http::error_response(http::error_code::conflict,
                                 "Idempotency-Key was already used with a different body",
                                 request_id);
-  http::response replay{seen.response.status, {}, seen.response.body};
+  http::response replay;
+  replay.status = seen.response.status;
+  replay.body = seen.response.body;
   if (!seen.response.etag.empty())
     replay.set_header("ETag", seen.response.etag);
   replay.set_header("Idempotent-Replayed", "true");

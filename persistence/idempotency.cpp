@@ -40,7 +40,7 @@ migration idempotency_migration(int version) {
 idempotency_lookup begin_idempotent(pqxx::dbtransaction& tx, std::string_view scope,
                                     const std::string& key, const std::string& request_body) {
   std::string scope_text{scope};
-  tx.exec_prepared0(lock_key, scope_text, key);
+  tx.exec_prepared(lock_key, scope_text, key);
   auto rows = tx.exec_prepared(find_key, scope_text, key, request_body);
   idempotency_lookup result;
   if (rows.empty())

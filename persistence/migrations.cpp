@@ -24,7 +24,7 @@ int apply_migrations(pqxx::connection_base& conn, const std::vector<migration>& 
   int applied = 0;
   for (const auto& m : migrations) {
     pqxx::work tx{conn};
-    tx.exec_params0("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
     auto done = tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", m.version);
     if (!done.empty())
       continue;
