@@ -92,7 +92,7 @@ const statement_list& orders_statements() {
     statement_list s{
       {insert_order_sql,
        "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
-       " user_validated) VALUES ($1, $2, $3, $4::numeric, $3 * $4::numeric, $5, $6)"
+       " user_validated) VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6)"
        " RETURNING " ORDER_COLUMNS},
       {find_order_sql, "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 AND deleted_at IS NULL"},
       {list_orders_sql,
