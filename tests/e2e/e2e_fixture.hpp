@@ -1,0 +1,81 @@
+// e2e_fixture.hpp: one real user-service per test suite, on a fresh database, plus
+// the contract checks the suites share.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "e2e/http_client.hpp"
+#include "e2e/service_process.hpp"
+
+namespace e2e {
+
+using nlohmann::json;
+
+#ifdef USER_SERVICE_BIN
+inline constexpr const char* user_service_binary = USER_SERVICE_BIN;
+#else
+inline constexpr const char* user_service_binary = "user-service";
+#endif
+
+inline constexpr unsigned test_max_body_bytes = 1024;
+
+struct running_service {
+  std::unique_ptr<service_process> process;
+  std::uint16_t port = 0;
+};
+
+// Environment of a test instance: loopback, a free port, the database, info logs,
+// MAX_BODY_BYTES=1024, rate limits high enough never to interfere, a small pool.
+std::map<std::string, std::string> instance_env(std::uint16_t port, const std::string& database_url);
+
+// Creates database `db` afresh and starts user-service on it; waits until
+// /health/live answers 200 (throws with the log tail otherwise).
+running_service start_user_service(const std::string& db, std::map<std::string, std::string> extra_env = {});
+
+// "status 404, x-request-id ..., body {...}" for failure messages.
+std::string describe(const reply& r);
+
+// Contract checks, as assertion results so failures point at the caller.
+::testing::AssertionResult is_json_body(const reply& r);
+::testing::AssertionResult is_error(const reply& r, unsigned status, const std::string& code);
+::testing::AssertionResult is_user(const json& user);
+::testing::AssertionResult is_rfc3339_utc(const json& value);
+::testing::AssertionResult is_uuid_v4(const std::string& value);
+// The `field` of every entry of error.details (a multiset: duplicates show).
+std::multiset<std::string> detail_fields(const reply& r);
+
+// Base of the suites that share one instance of user-service.
+class user_service_suite : public ::testing::Test {
+public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  static std::uint16_t port() { return instance_.port; }
+  static service_process& service() { return *instance_.process; }
+  http_client& client() { return *client_; }
+
+  // A fresh lower-case token, unique within the run: for names, emails, searches.
+  static std::string tag();
+  // {"name": "<who> <tag>", "email": "<who>.<tag>@example.com"}
+  static json user_body(const std::string& who, const std::string& tag);
+  // POSTs `body`; expects 201 and returns `data` (an empty object on failure).
+  json create_user(const json& body);
+
+private:
+  static running_service instance_;
+  static std::string start_error_;
+  std::unique_ptr<http_client> client_;
+};
+
+}  // namespace e2e

@@ -1,0 +1,102 @@
+// Database outage: the test cluster is stopped under a running user-service and
+// started again. Kept in the last source file so that it runs last; the cluster is
+// restarted whatever happens.
+#include <thread>
+
+#include "e2e/e2e_fixture.hpp"
+#include "pg_env.hpp"
+
+namespace e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DatabaseOutage : public user_service_suite {};
+
+// Starts the cluster again if the test left it stopped.
+struct cluster_guard {
+  bool stopped = false;
+  ~cluster_guard() {
+    if (stopped) {
+      try {
+        svc_test::pg_ctl("start");
+      } catch (const std::exception& e) {
+        std::cerr << "e2e: could not restart the test cluster: " << e.what() << "\n";
+      }
+    }
+  }
+};
+
+TEST_F(DatabaseOutage, ApiAnswers503AndRecoversWithoutRestart) {
+  const auto t = tag();
+  auto body = user_body("survivor", t);
+  body["age"] = 64;
+  const auto before = create_user(body);
+  ASSERT_TRUE(before.contains("id"));
+  const auto item = "/api/v1/users/" + std::to_string(before["id"].get<long long>());
+  const auto pid = service().pid();
+
+  cluster_guard guard;
+  ASSERT_NO_THROW(svc_test::pg_ctl("stop"));
+  guard.stopped = true;
+
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round + 1) + " with the database down");
+    EXPECT_TRUE(is_error(client().get(item), 503, "SERVICE_UNAVAILABLE"));
+    EXPECT_TRUE(is_error(client().get("/api/v1/users?search=" + t), 503, "SERVICE_UNAVAILABLE"));
+    EXPECT_TRUE(is_error(client().post("/api/v1/users", user_body("during" + std::to_string(round), t)), 503,
+                         "SERVICE_UNAVAILABLE"));
+    EXPECT_TRUE(is_error(client().put(item, {{"age", 65}}), 503, "SERVICE_UNAVAILABLE"));
+    EXPECT_TRUE(is_error(client().del(item), 503, "SERVICE_UNAVAILABLE"));
+
+    auto health = client().get("/health");
+    EXPECT_EQ(health.status, 503u) << describe(health);
+    if (is_json_body(health)) {
+      const auto j = health.json();
+      EXPECT_EQ(j.value("status", ""), "unavailable") << health.body;
+      EXPECT_TRUE(j.contains("checks") && j["checks"].contains("database") && j["checks"]["database"] != "ok")
+        << "the failing check is named: " << health.body;
+    } else {
+      ADD_FAILURE() << "/health body is not JSON: " << describe(health);
+    }
+    const auto ready = client().get("/health/ready");
+    EXPECT_EQ(ready.status, 503u) << describe(ready);
+    const auto live = client().get("/health/live");
+    EXPECT_EQ(live.status, 200u) << "liveness does not depend on the database: " << describe(live);
+  }
+
+  ASSERT_NO_THROW(svc_test::pg_ctl("start"));
+  guard.stopped = false;
+
+  // Bounded wait for the service to reconnect on its own.
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  reply last;
+  int polls = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ++polls;
+    try {
+      last = client().get(item);
+      if (last.status == 200)
+        break;
+    } catch (const std::exception& e) {
+      last = reply{};
+      last.body = std::string{"transport error: "} + e.what();
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(last.status, 200u) << "no recovery within 15 s (" << polls << " polls); last: " << describe(last);
+  EXPECT_EQ(last.json()["data"], before) << "the user from before the outage is intact";
+
+  EXPECT_EQ(client().get("/health").status, 200u);
+  EXPECT_EQ(client().get("/health/ready").status, 200u);
+  const auto after = client().post("/api/v1/users", user_body("after", t));
+  EXPECT_EQ(after.status, 201u) << describe(after);
+  const auto list = client().get("/api/v1/users?search=" + t);
+  ASSERT_EQ(list.status, 200u) << describe(list);
+  EXPECT_EQ(list.json()["meta"]["total"], 2) << "nothing written during the outage: " << list.body;
+  EXPECT_TRUE(service().running());
+  EXPECT_EQ(service().pid(), pid) << "recovered without a restart";
+}
+
+}  // namespace
+}  // namespace e2e
