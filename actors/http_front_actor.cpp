@@ -40,10 +40,15 @@ struct finisher {
   std::string method;
   std::string route = "unmatched";  // a template, never a raw path (metric label)
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::optional<long> rate_remaining{};  // set once the limiter answered (API routes)
   http::responder respond;
 
   void operator()(http::response resp) const {
     resp.set_header("X-Request-ID", request_id);
+    if (rate_remaining) {
+      resp.set_header("X-RateLimit-Limit", std::to_string(ctx->rate_limit));
+      resp.set_header("X-RateLimit-Remaining", std::to_string(*rate_remaining));
+    }
     for (auto& h : http::cors_headers(ctx->cors_allowed_origins, origin ? &*origin : nullptr))
       resp.set_header(std::move(h.name), std::move(h.value));
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -128,16 +133,56 @@ void check_health(caf::actor_system& sys, std::shared_ptr<front_context> ctx, bo
   });
 }
 
-void dispatch_to_resource(caf::actor_system& sys, resource_actor resource, api_request req,
-                          finisher finish) {
-  sys.spawn([resource, req = std::move(req), finish](caf::event_based_actor* self) mutable {
-    auto rid = req.request_id;
-    self->request(resource, resource_request_guard, handle_atom::value, std::move(req))
-      .then([finish](http::response& resp) { finish(std::move(resp)); },
-            [finish, rid](caf::error&) {
-              finish(http::error_response(http::error_code::service_unavailable,
-                                          "service temporarily unavailable", rid));
-            });
+// Answers a routed API request: routing errors at once, the rest by the resource actor.
+void answer_routed(caf::event_based_actor* self, const std::shared_ptr<front_context>& ctx,
+                   http::route_match match, api_request req, const finisher& finish) {
+  if (match.outcome == http::route_outcome::not_found) {
+    finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
+    return;
+  }
+  if (match.outcome == http::route_outcome::method_not_allowed) {
+    auto resp = http::error_response(http::error_code::method_not_allowed, "method not allowed",
+                                     finish.request_id);
+    resp.set_header("Allow", match.allow);
+    finish(std::move(resp));
+    return;
+  }
+  req.route = match.route;
+  req.path_params = std::move(match.params);
+  auto rid = req.request_id;
+  self->request(ctx->resources.at(match.target), resource_request_guard, handle_atom::value,
+                std::move(req))
+    .then([finish](http::response& resp) { finish(std::move(resp)); },
+          [finish, rid](caf::error&) {
+            finish(http::error_response(http::error_code::service_unavailable,
+                                        "service temporarily unavailable", rid));
+          });
+}
+
+// The per-request front actor of an API call: rate limit, then route and dispatch.
+void serve_api(caf::actor_system& sys, std::shared_ptr<front_context> ctx, std::string client,
+               http::route_match match, api_request req, finisher finish) {
+  sys.spawn([ctx, client = std::move(client), match = std::move(match), req = std::move(req),
+             finish = std::move(finish)](caf::event_based_actor* self) mutable {
+    if (!ctx->limiter) {
+      answer_routed(self, ctx, std::move(match), std::move(req), finish);
+      return;
+    }
+    self->request(ctx->limiter, std::chrono::seconds{10}, rate_check_atom::value, client)
+      .then(
+        [=](rate_decision& d) mutable {
+          finish.rate_remaining = d.remaining;
+          if (d.allowed) {
+            answer_routed(self, ctx, std::move(match), std::move(req), finish);
+            return;
+          }
+          auto resp = http::error_response(http::error_code::rate_limit_exceeded,
+                                           "rate limit exceeded", finish.request_id);
+          resp.set_header("Retry-After", std::to_string(d.retry_after.count()));
+          finish(std::move(resp));
+        },
+        // A limiter that does not answer must not take the API down with it.
+        [=](caf::error&) mutable { answer_routed(self, ctx, std::move(match), std::move(req), finish); });
   });
 }
 
@@ -180,30 +225,23 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
     check_health(sys, ctx, path == "/health/ready", std::move(finish));
     return;
   }
-  auto match = ctx->router.match(req.method, path);
-  if (match.outcome != http::route_outcome::not_found)
-    finish.route = match.route;
-  if (match.outcome == http::route_outcome::not_found) {
+  if (!path.starts_with("/api/")) {
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
     return;
   }
-  if (match.outcome == http::route_outcome::method_not_allowed) {
-    auto resp = http::error_response(http::error_code::method_not_allowed, "method not allowed",
-                                     finish.request_id);
-    resp.set_header("Allow", match.allow);
-    finish(std::move(resp));
-    return;
-  }
+  auto match = ctx->router.match(req.method, path);
+  if (match.outcome != http::route_outcome::not_found)
+    finish.route = match.route;
   api_request api{req.method,
-                  match.route,
-                  std::move(match.params),
+                  {},
+                  {},
                   std::move(target->query),
                   std::move(req.body),
                   header_value(req, "Content-Type"),
                   header_value(req, "If-Match"),
                   header_value(req, "Idempotency-Key"),
                   finish.request_id};
-  dispatch_to_resource(sys, ctx->resources.at(match.target), std::move(api), std::move(finish));
+  serve_api(sys, ctx, std::move(req.remote_ip), std::move(match), std::move(api), std::move(finish));
 }
 
 }  // namespace

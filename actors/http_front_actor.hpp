@@ -12,6 +12,7 @@
 
 #include "actors/breaker_actor.hpp"
 #include "actors/db_pool_actor.hpp"
+#include "actors/limiter_actor.hpp"
 #include "actors/resource_actor.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -30,6 +31,9 @@ struct front_context {
   // Breakers guarding neighbour services, by target name; /health reports them.
   std::vector<std::pair<std::string, breaker_actor>> breakers;
   std::shared_ptr<service_metrics> metrics;
+  // Every /api/ request asks it first; X-RateLimit-Limit advertises the burst.
+  limiter_actor limiter;
+  long rate_limit = 0;
   std::atomic<bool> draining{false};
 };
 

@@ -112,6 +112,9 @@ int serve(const settings& cfg, const service_definition& service) {
   front->service_name = service.name;
   front->metrics = std::make_shared<service_metrics>(service.name);
   front->cors_allowed_origins = cfg.cors_allowed_origins;
+  front->rate_limit = static_cast<long>(cfg.rate_limit_burst);
+  front->limiter = spawn_limiter(sys, {{cfg.rate_limit_rps, static_cast<double>(cfg.rate_limit_burst)},
+                                       100000, front->metrics});
   auto pool_cfg = pool_config_from(cfg, service);
   pool_cfg.metrics = front->metrics;
   front->pool = spawn_db_pool(sys, std::move(pool_cfg));
@@ -146,6 +149,7 @@ int serve(const settings& cfg, const service_definition& service) {
   for (auto& [name, b] : front->breakers)
     caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(front->pool, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(front->limiter, caf::exit_reason::user_shutdown);
   front.reset();
   log::info("stopped");
   return exit_code;
