@@ -1,6 +1,8 @@
 #include "actors/limiter_actor.hpp"
 
+#include <algorithm>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -30,17 +32,21 @@ void forget_full_buckets(limiter_pointer self, clock::time_point now) {
 void make_room(limiter_pointer self, clock::time_point now) {
   auto& st = self->state;
   forget_full_buckets(self, now);
-  // Still too many clients mid-burst: forget the longest idle ones. They restart
+  if (st.buckets.size() < st.config.max_clients)
+    return;
+  // Still too many clients mid-burst: forget the tenth idle longest. They restart
   // with a full bucket, the only inexactness, and only under an address flood.
-  while (st.buckets.size() >= st.config.max_clients) {
-    auto oldest = st.buckets.begin();
-    for (auto it = st.buckets.begin(); it != st.buckets.end(); ++it)
-      if (it->second.last_seen() < oldest->second.last_seen())
-        oldest = it;
-    st.buckets.erase(oldest);
-    if (st.buckets.size() < st.config.max_clients * 9 / 10)
-      break;
-  }
+  std::vector<std::pair<clock::time_point, const std::string*>> by_age;
+  by_age.reserve(st.buckets.size());
+  for (const auto& [client, bucket] : st.buckets)
+    by_age.emplace_back(bucket.last_seen(), &client);
+  auto victims = by_age.begin() + static_cast<std::ptrdiff_t>(by_age.size() / 10 + 1);
+  std::nth_element(by_age.begin(), victims, by_age.end());
+  std::vector<std::string> doomed;
+  for (auto it = by_age.begin(); it != victims; ++it)
+    doomed.push_back(*it->second);
+  for (const auto& client : doomed)
+    st.buckets.erase(client);
 }
 
 limiter_actor::behavior_type limiter(limiter_pointer self, limiter_config config) {
@@ -61,6 +67,7 @@ limiter_actor::behavior_type limiter(limiter_pointer self, limiter_config config
         st.config.metrics->rate_limited();
       return decision;
     },
+    [=](rate_clients_atom) { return self->state.buckets.size(); },
     [=](rate_sweep_atom) {
       forget_full_buckets(self, clock::now());
       self->delayed_send(self, sweep_interval, rate_sweep_atom::value);

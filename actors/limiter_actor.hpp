@@ -18,10 +18,13 @@ namespace svc {
 
 using rate_check_atom = caf::atom_constant<caf::atom("ratecheck")>;
 using rate_sweep_atom = caf::atom_constant<caf::atom("ratesweep")>;
+using rate_clients_atom = caf::atom_constant<caf::atom("rateclient")>;
 
 using limiter_actor = caf::typed_actor<
   // Takes one token from the client's bucket (by IP address).
   caf::replies_to<rate_check_atom, std::string>::with<rate_decision>,
+  // How many client buckets it holds (memory stays bounded by max_clients).
+  caf::replies_to<rate_clients_atom>::with<std::size_t>,
   // Timer the limiter sends itself: forget buckets that have refilled.
   caf::reacts_to<rate_sweep_atom>>;
 

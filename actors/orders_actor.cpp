@@ -192,7 +192,8 @@ caf::result<http::response> remove(self_pointer self, const orders_actor_config&
 
 resource_actor::behavior_type orders_actor(self_pointer self, orders_actor_config cfg) {
   return {
-    [=](handle_atom, api_request& req) -> caf::result<http::response> {
+    [=](handle_atom, api_request& req) {
+      return guarded(req, [&]() -> caf::result<http::response> {
       if (req.route == orders_collection)
         return req.method == "POST" ? create(self, cfg, req) : list(self, cfg, req);
       auto id = parse_path_id(req.path_param("id") ? *req.path_param("id") : std::string{});
@@ -204,6 +205,7 @@ resource_actor::behavior_type orders_actor(self_pointer self, orders_actor_confi
       if (req.method == "PUT")
         return update(self, cfg, *id, req);
       return remove(self, cfg, *id, req);
+      });
     },
   };
 }

@@ -6,6 +6,10 @@
 
 namespace svc {
 
+http::response internal_error_response(std::string_view request_id) {
+  return http::error_response(http::error_code::internal_error, "internal error", request_id);
+}
+
 http::response database_error_response(const caf::error& err, std::string_view request_id,
                                        std::string_view conflict_message) {
   using http::error_code;

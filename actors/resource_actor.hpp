@@ -20,6 +20,7 @@
 #include "actors/db_pool_actor.hpp"
 #include "domain/list_query.hpp"
 #include "http/message.hpp"
+#include "observability/log.hpp"
 #include "persistence/idempotency.hpp"
 #include "persistence/versioned_rows.hpp"
 
@@ -43,6 +44,24 @@ struct api_request {
 using handle_atom = caf::atom_constant<caf::atom("handle")>;
 
 using resource_actor = caf::typed_actor<caf::replies_to<handle_atom, api_request>::with<http::response>>;
+
+http::response internal_error_response(std::string_view request_id);
+
+// Recovery: runs a resource handler so that an exception becomes a logged 500
+// INTERNAL_ERROR instead of killing the actor (CAF ends an actor that throws).
+template <class Handler>
+caf::result<http::response> guarded(const api_request& req, Handler&& handler) noexcept {
+  try {
+    return handler();
+  } catch (const std::exception& e) {
+    log::error("unhandled exception in a request handler",
+               {{"request_id", req.request_id}, {"route", req.route}, {"error", e.what()}});
+  } catch (...) {
+    log::error("unhandled exception in a request handler",
+               {{"request_id", req.request_id}, {"route", req.route}});
+  }
+  return internal_error_response(req.request_id);
+}
 
 // The response for a failed database task: 503 while the database is unreachable
 // or saturated, 409 on a conflict, 500 (logged, never detailed) otherwise.

@@ -122,7 +122,8 @@ caf::result<http::response> remove(self_pointer self, const db_pool_actor& pool,
 
 resource_actor::behavior_type users_actor(self_pointer self, db_pool_actor pool) {
   return {
-    [=](handle_atom, api_request& req) -> caf::result<http::response> {
+    [=](handle_atom, api_request& req) {
+      return guarded(req, [&]() -> caf::result<http::response> {
       if (req.route == users_collection)
         return req.method == "POST" ? create(self, pool, req) : list(self, pool, req);
       auto id = parse_path_id(req.path_param("id") ? *req.path_param("id") : std::string{});
@@ -134,6 +135,7 @@ resource_actor::behavior_type users_actor(self_pointer self, db_pool_actor pool)
       if (req.method == "PUT")
         return update(self, pool, *id, req);
       return remove(self, pool, *id, req);
+      });
     },
   };
 }
