@@ -24,7 +24,7 @@ SHELL := /bin/bash
 
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
-            postgresql postgresql-contrib curl
+            postgresql postgresql-contrib curl prometheus
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1

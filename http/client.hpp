@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "http/message.hpp"
@@ -31,9 +30,6 @@ struct client_result {
   std::string body;
   std::string error;  // human-readable, for logs
 };
-
-// "response", "connect_failed", ... for logs.
-std::string_view to_string(client_result::outcome o);
 
 using client_callback = std::function<void(client_result)>;
 
