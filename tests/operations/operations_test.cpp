@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "e2e/e2e_fixture.hpp"
+#include "pg_env.hpp"
 
 using namespace e2e;
 using namespace std::chrono_literals;
