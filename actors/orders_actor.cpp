@@ -13,7 +13,6 @@
 namespace svc {
 namespace {
 
-constexpr std::string_view orders_collection = "/api/v1/orders";
 constexpr std::string_view create_scope = "POST /api/v1/orders";
 
 using self_pointer = resource_actor::pointer;
@@ -193,19 +192,12 @@ caf::result<http::response> remove(self_pointer self, const orders_actor_config&
 resource_actor::behavior_type orders_actor(self_pointer self, orders_actor_config cfg) {
   return {
     [=](handle_atom, api_request& req) {
-      return guarded(req, [&]() -> caf::result<http::response> {
-      if (req.route == orders_collection)
-        return req.method == "POST" ? create(self, cfg, req) : list(self, cfg, req);
-      auto id = parse_path_id(req.path_param("id") ? *req.path_param("id") : std::string{});
-      if (!id)
-        return http::error_response(http::error_code::bad_request,
-                                    "order id must be a positive integer", req.request_id);
-      if (req.method == "GET")
-        return get(self, cfg, *id, req);
-      if (req.method == "PUT")
-        return update(self, cfg, *id, req);
-      return remove(self, cfg, *id, req);
-      });
+      return dispatch_collection(
+        req, "order", [&](api_request& r) { return create(self, cfg, r); },
+        [&](api_request& r) { return list(self, cfg, r); },
+        [&](std::int64_t id, api_request& r) { return get(self, cfg, id, r); },
+        [&](std::int64_t id, api_request& r) { return update(self, cfg, id, r); },
+        [&](std::int64_t id, api_request& r) { return remove(self, cfg, id, r); });
     },
   };
 }

@@ -10,6 +10,11 @@ http::response internal_error_response(std::string_view request_id) {
   return http::error_response(http::error_code::internal_error, "internal error", request_id);
 }
 
+http::response bad_path_id_response(std::string_view noun, std::string_view request_id) {
+  return http::error_response(http::error_code::bad_request,
+                              std::string{noun} + " id must be a positive integer", request_id);
+}
+
 http::response database_error_response(const caf::error& err, std::string_view request_id,
                                        std::string_view conflict_message) {
   using http::error_code;

@@ -63,6 +63,30 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
   return internal_error_response(req.request_id);
 }
 
+http::response bad_path_id_response(std::string_view noun, std::string_view request_id);
+
+// Routes a request of a collection resource (`/things` and `/things/{id}`, as
+// registered by the service) to its operation, under `guarded`. A path id that is
+// not a positive integer is a 400.
+template <class Create, class List, class Get, class Update, class Remove>
+caf::result<http::response> dispatch_collection(api_request& req, std::string_view noun,
+                                                Create create, List list, Get get, Update update,
+                                                Remove remove) {
+  return guarded(req, [&]() -> caf::result<http::response> {
+    const auto* raw_id = req.path_param("id");
+    if (!raw_id)
+      return req.method == "POST" ? create(req) : list(req);
+    auto id = parse_path_id(*raw_id);
+    if (!id)
+      return bad_path_id_response(noun, req.request_id);
+    if (req.method == "GET")
+      return get(*id, req);
+    if (req.method == "PUT")
+      return update(*id, req);
+    return remove(*id, req);
+  });
+}
+
 // The response for a failed database task: 503 while the database is unreachable
 // or saturated, 409 on a conflict, 500 (logged, never detailed) otherwise.
 http::response database_error_response(const caf::error& err, std::string_view request_id,

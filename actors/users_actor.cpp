@@ -14,7 +14,6 @@
 namespace svc {
 namespace {
 
-constexpr std::string_view users_collection = "/api/v1/users";
 constexpr std::string_view create_scope = "POST /api/v1/users";
 constexpr std::string_view email_taken = "a user with this email already exists";
 
@@ -123,19 +122,12 @@ caf::result<http::response> remove(self_pointer self, const db_pool_actor& pool,
 resource_actor::behavior_type users_actor(self_pointer self, db_pool_actor pool) {
   return {
     [=](handle_atom, api_request& req) {
-      return guarded(req, [&]() -> caf::result<http::response> {
-      if (req.route == users_collection)
-        return req.method == "POST" ? create(self, pool, req) : list(self, pool, req);
-      auto id = parse_path_id(req.path_param("id") ? *req.path_param("id") : std::string{});
-      if (!id)
-        return http::error_response(http::error_code::bad_request,
-                                    "user id must be a positive integer", req.request_id);
-      if (req.method == "GET")
-        return get(self, pool, *id, req);
-      if (req.method == "PUT")
-        return update(self, pool, *id, req);
-      return remove(self, pool, *id, req);
-      });
+      return dispatch_collection(
+        req, "user", [&](api_request& r) { return create(self, pool, r); },
+        [&](api_request& r) { return list(self, pool, r); },
+        [&](std::int64_t id, api_request& r) { return get(self, pool, id, r); },
+        [&](std::int64_t id, api_request& r) { return update(self, pool, id, r); },
+        [&](std::int64_t id, api_request& r) { return remove(self, pool, id, r); });
     },
   };
 }
