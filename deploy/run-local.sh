@@ -11,8 +11,10 @@
 #    build/bin/order-service on ORDER_SERVICE_PORT (8082) with
 #    USER_SERVICE_URL=http://127.0.0.1:8081.
 # 3. Ctrl-C / SIGTERM: stop both services (SIGTERM, they drain), then the database
-#    if this script started it. If a service exits on its own, the rest is stopped
-#    too and its exit code is returned.
+#    if this script started it. If a service exits on its own (or is killed, e.g.
+#    to watch order-service degrade gracefully), the other keeps running and the
+#    command to start the missing one again is printed; the script ends when no
+#    service is left, with the last exit code.
 #
 # Every other setting (LOG_LEVEL, RATE_LIMIT_RPS, ...) is read by the services from
 # the environment, from .env in the repository root, or from caf-application.ini.
@@ -43,6 +45,7 @@ alive() {
 
 started_pg=0
 declare -A pids=()      # name -> pid
+declare -A restart=()   # name -> the command line that starts it again
 
 # shellcheck disable=SC2317  # invoked through the EXIT trap
 cleanup() {
@@ -111,6 +114,7 @@ port_in_use "$USER_PORT" && die "port $USER_PORT (user-service) is already in us
 
 DATABASE_URL=$users_db_url HTTP_PORT=$USER_PORT "$BIN_DIR/user-service" &
 pids[user-service]=$!
+restart[user-service]="DATABASE_URL=$users_db_url HTTP_PORT=$USER_PORT $BIN_DIR/user-service"
 log "user-service  pid ${pids[user-service]}  http://127.0.0.1:$USER_PORT  db $users_db_url"
 wait_live user-service "$USER_PORT" "${pids[user-service]}"
 
@@ -119,6 +123,7 @@ if [[ -f $BIN_DIR/order-service ]]; then
   DATABASE_URL=$orders_db_url HTTP_PORT=$ORDER_PORT USER_SERVICE_URL=http://127.0.0.1:$USER_PORT \
     "$BIN_DIR/order-service" &
   pids[order-service]=$!
+  restart[order-service]="DATABASE_URL=$orders_db_url HTTP_PORT=$ORDER_PORT USER_SERVICE_URL=http://127.0.0.1:$USER_PORT $BIN_DIR/order-service"
   log "order-service pid ${pids[order-service]}  http://127.0.0.1:$ORDER_PORT  db $orders_db_url"
   wait_live order-service "$ORDER_PORT" "${pids[order-service]}"
 else
@@ -127,15 +132,21 @@ fi
 
 log "running; Ctrl-C to stop"
 
-# Until a service exits on its own (or a signal ends the script through the traps).
-set +e
-wait -n -p exited "${pids[@]}"
-status=$?
-set -e
-for name in "${!pids[@]}"; do
-  if [[ ${pids[$name]} == "${exited:-}" ]]; then
-    log "$name exited with status $status"
-    unset "pids[$name]"
-  fi
+# Until every service has exited (or a signal ends the script through the traps).
+# A service that dies leaves the other running: surviving a dead neighbour is
+# what they are built for.
+status=0
+while (( ${#pids[@]} > 0 )); do
+  set +e
+  wait -n -p exited "${pids[@]}"
+  status=$?
+  set -e
+  for name in "${!pids[@]}"; do
+    if [[ ${pids[$name]} == "${exited:-}" ]]; then
+      log "$name exited with status $status; the other service keeps running"
+      log "to start it again: ${restart[$name]:-}"
+      unset "pids[$name]"
+    fi
+  done
 done
 exit "$status"
