@@ -35,6 +35,7 @@ function(svc_promtool_test name mode file)
 endfunction()
 
 svc_promtool_test(deploy_prometheus_config     check-config "${SVC_DEPLOY_DIR}/prometheus/prometheus.yml")
+svc_promtool_test(deploy_prometheus_local_config check-config "${SVC_DEPLOY_DIR}/prometheus/prometheus-local.yml")
 svc_promtool_test(deploy_prometheus_rules      check-rules  "${SVC_DEPLOY_DIR}/prometheus/alerts.yml")
 svc_promtool_test(deploy_prometheus_rules_test test-rules   "${SVC_DEPLOY_DIR}/prometheus/alerts_test.yml")
 
