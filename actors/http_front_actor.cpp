@@ -109,6 +109,24 @@ void collect_breakers(caf::event_based_actor* self, std::shared_ptr<health_repor
       });
 }
 
+// A short-lived actor per health check. (Spawned with an argument: CAF 0.17's
+// spawn of an argument-less function binds a reference to a null pointer, which
+// UBSan rightly reports.)
+void health_actor(caf::event_based_actor* self, std::shared_ptr<health_report> report) {
+  auto after_ping = [self, report](bool database_ok) {
+    report->database_ok = database_ok;
+    collect_breakers(self, report, 0);
+  };
+  run_db_task(
+    self, report->ctx->pool, "health.ping",
+    [](pqxx::connection_base& conn) {
+      pqxx::nontransaction tx{conn};
+      tx.exec("SELECT 1");
+      return true;
+    },
+    after_ping, [after_ping](const caf::error&) { after_ping(false); });
+}
+
 // Answers /health (database check) and /health/ready (also false while draining).
 void check_health(caf::actor_system& sys, std::shared_ptr<front_context> ctx, bool readiness,
                   finisher finish) {
@@ -116,21 +134,7 @@ void check_health(caf::actor_system& sys, std::shared_ptr<front_context> ctx, bo
     health_report{ctx, readiness, std::move(finish)}.send();
     return;
   }
-  sys.spawn([report = std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)})](
-              caf::event_based_actor* self) {
-    auto after_ping = [self, report](bool database_ok) {
-      report->database_ok = database_ok;
-      collect_breakers(self, report, 0);
-    };
-    run_db_task(
-      self, report->ctx->pool, "health.ping",
-      [](pqxx::connection_base& conn) {
-        pqxx::nontransaction tx{conn};
-        tx.exec("SELECT 1");
-        return true;
-      },
-      after_ping, [after_ping](const caf::error&) { after_ping(false); });
-  });
+  sys.spawn(health_actor, std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)}));
 }
 
 // Answers a routed API request: routing errors at once, the rest by the resource actor.
@@ -159,31 +163,40 @@ void answer_routed(caf::event_based_actor* self, const std::shared_ptr<front_con
           });
 }
 
+// One API call on its way through its front actor.
+struct api_call {
+  std::shared_ptr<front_context> ctx;
+  std::string client;  // the peer address: the rate limit key
+  http::route_match match;
+  api_request req;
+  finisher finish;
+};
+
 // The per-request front actor of an API call: rate limit, then route and dispatch.
-void serve_api(caf::actor_system& sys, std::shared_ptr<front_context> ctx, std::string client,
-               http::route_match match, api_request req, finisher finish) {
-  sys.spawn([ctx, client = std::move(client), match = std::move(match), req = std::move(req),
-             finish = std::move(finish)](caf::event_based_actor* self) mutable {
-    if (!ctx->limiter) {
-      answer_routed(self, ctx, std::move(match), std::move(req), finish);
-      return;
-    }
-    self->request(ctx->limiter, std::chrono::seconds{10}, rate_check_atom::value, client)
-      .then(
-        [=](rate_decision& d) mutable {
-          finish.rate_remaining = d.remaining;
-          if (d.allowed) {
-            answer_routed(self, ctx, std::move(match), std::move(req), finish);
-            return;
-          }
-          auto resp = http::error_response(http::error_code::rate_limit_exceeded,
-                                           "rate limit exceeded", finish.request_id);
-          resp.set_header("Retry-After", std::to_string(d.retry_after.count()));
-          finish(std::move(resp));
-        },
-        // A limiter that does not answer must not take the API down with it.
-        [=](caf::error&) mutable { answer_routed(self, ctx, std::move(match), std::move(req), finish); });
-  });
+void api_front_actor(caf::event_based_actor* self, std::shared_ptr<api_call> call) {
+  auto& ctx = call->ctx;
+  if (!ctx->limiter) {
+    answer_routed(self, ctx, std::move(call->match), std::move(call->req), call->finish);
+    return;
+  }
+  self->request(ctx->limiter, std::chrono::seconds{10}, rate_check_atom::value, call->client)
+    .then(
+      [self, call](rate_decision& d) {
+        auto& finish = call->finish;
+        finish.rate_remaining = d.remaining;
+        if (d.allowed) {
+          answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), finish);
+          return;
+        }
+        auto resp = http::error_response(http::error_code::rate_limit_exceeded,
+                                         "rate limit exceeded", finish.request_id);
+        resp.set_header("Retry-After", std::to_string(d.retry_after.count()));
+        finish(std::move(resp));
+      },
+      // A limiter that does not answer must not take the API down with it.
+      [self, call](caf::error&) {
+        answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), call->finish);
+      });
 }
 
 void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, http::request&& req,
@@ -241,7 +254,9 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
                   header_value(req, "If-Match"),
                   header_value(req, "Idempotency-Key"),
                   finish.request_id};
-  serve_api(sys, ctx, std::move(req.remote_ip), std::move(match), std::move(api), std::move(finish));
+  sys.spawn(api_front_actor,
+            std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
+                                                std::move(api), std::move(finish)}));
 }
 
 }  // namespace

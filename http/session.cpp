@@ -91,6 +91,7 @@ void session::read_request() {
   if (buffer_.size() > 0) {
     // The client already sent (part of) the next request.
     phase_ = phase::reading;
+    count_in_flight();
     stream_.expires_after(srv_.opts.header_timeout);
     read_header();
     return;
@@ -110,6 +111,10 @@ void session::on_first_bytes(beast::error_code ec, std::size_t n) {
     return;
   }
   phase_ = phase::reading;
+  // A request counts as in flight from its first byte, not from its complete
+  // header: drain() must not return while a request is still arriving, or it
+  // would be handled (and committed) after stop() closed its connection.
+  count_in_flight();
   // The first request keeps the deadline set at connect; a later one gets
   // header_timeout from its first byte (slow-loris clients are cut off).
   if (!first_request_)

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // A resource actor whose handler throws on one route, built the way the real ones are.
-resource_actor::behavior_type flaky_resource(resource_actor::pointer) {
+resource_actor::behavior_type flaky_resource(resource_actor::pointer, std::string /*name*/) {
   return {
     [](handle_atom, api_request& req) {
       return guarded(req, [&]() -> caf::result<http::response> {
@@ -47,7 +47,7 @@ http::response ask(caf::actor_system& sys, const resource_actor& actor, std::str
 TEST(Recovery, AThrowingHandlerAnswers500AndTheActorLivesOn) {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto actor = sys.spawn(flaky_resource);
+  auto actor = sys.spawn(flaky_resource, std::string{"flaky"});
   auto failed = ask(sys, actor, "/boom");
   EXPECT_EQ(failed.status, 500u);
   auto body = nlohmann::json::parse(failed.body);
