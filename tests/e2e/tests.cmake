@@ -27,3 +27,33 @@ target_compile_definitions(e2e_users_tests PRIVATE
   E2E_LOG_DIR="${CMAKE_BINARY_DIR}/tests/e2e-logs")
 add_dependencies(e2e_users_tests user-service)
 set_tests_properties(e2e_users_tests PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+
+# order-service end to end, with the REAL user-service behind it: each suite starts
+# both executables on fresh databases of the test cluster (order-service pointed at
+# user-service through USER_SERVICE_URL, small breaker settings). The outage suite
+# SIGKILLs and restarts user-service; RUN_SERIAL keeps the shared cluster calm.
+svc_test(e2e_orders_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/service_process.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/http_client.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/e2e_fixture.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_fixture.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_helpers_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_crud_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_list_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_user_check_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_concurrency_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_outage_test.cpp
+  LIBS
+    PkgConfig::PQXX
+    nlohmann_json::nlohmann_json
+    Boost::headers
+    Threads::Threads
+  DATABASE)
+target_include_directories(e2e_orders_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/..)
+target_compile_definitions(e2e_orders_tests PRIVATE
+  USER_SERVICE_BIN="$<TARGET_FILE:user-service>"
+  ORDER_SERVICE_BIN="$<TARGET_FILE:order-service>"
+  E2E_LOG_DIR="${CMAKE_BINARY_DIR}/tests/e2e-logs")
+add_dependencies(e2e_orders_tests user-service order-service)
+set_tests_properties(e2e_orders_tests PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)

@@ -1,0 +1,178 @@
+// user-service outage: SIGKILLed under a running order-service, then restarted on
+// the same port and database. Orders keep being taken (user_validated: false), the
+// breaker opens and shows in /health and /metrics, and closes again on recovery.
+#include <iostream>
+
+#include "e2e/orders_fixture.hpp"
+
+namespace e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+class OrdersUserServiceOutage : public orders_suite {
+protected:
+  json health() {
+    const auto h = orders().get("/health");
+    EXPECT_EQ(h.status, 200u) << "an open breaker alone keeps order-service healthy: " << describe(h);
+    if (!is_json_body(h))
+      return json::object();
+    return h.json();
+  }
+  std::string breaker_in_health() {
+    const auto j = health();
+    if (!j.contains("circuit_breakers") || !j["circuit_breakers"].is_object())
+      return "<no circuit_breakers in " + j.dump() + ">";
+    return j["circuit_breakers"].value("user-service", "<missing>");
+  }
+  std::optional<double> metric(const std::string& name, std::map<std::string, std::string> labels) {
+    const auto m = orders().get("/metrics");
+    EXPECT_EQ(m.status, 200u) << describe(m);
+    labels["service"] = "order-service";
+    labels["target"] = "user-service";
+    return metric_value(m.body, name, labels);
+  }
+};
+
+TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
+  const auto uid = create_user("steady");
+  ASSERT_GT(uid, 0);
+  const auto t = tag();
+  auto order_body = [&](const std::string& phase, int n) {
+    return json{{"user_id", uid}, {"product_name", "Outage " + t + " " + phase + std::to_string(n)},
+                {"quantity", 3}, {"price", 0.1}};
+  };
+
+  // Before: validated, breaker closed.
+  const auto before = create_order(order_body("before", 0));
+  ASSERT_EQ(before.value("user_validated", false), true) << before.dump();
+  EXPECT_EQ(breaker_in_health(), "closed");
+  EXPECT_EQ(metric("circuit_breaker_state", {}), std::optional<double>{0.0});
+
+  // user-service dies without a goodbye.
+  kill_user_service();
+  ASSERT_FALSE(user_service_running());
+
+  // Every order is still taken; none can be validated. Enough calls to pass the
+  // threshold (2) several times over.
+  int outage_orders = 0;
+  for (int i = 0; i < 3 * test_breaker_threshold + 2; ++i) {
+    const auto r = orders().post("/api/v1/orders", order_body("down", i));
+    ASSERT_EQ(r.status, 201u) << "order " << i << " while user-service is down must still be created: "
+                              << describe(r);
+    EXPECT_EQ(r.json()["data"].value("user_validated", true), false) << r.body;
+    ++outage_orders;
+  }
+  // An unknown user cannot be told from a known one now: taken, not validated.
+  const auto ghost = orders().post("/api/v1/orders",
+                                   {{"user_id", 987654321}, {"product_name", "Outage " + t + " ghost"},
+                                    {"quantity", 1}, {"price", 1}});
+  EXPECT_EQ(ghost.status, 201u) << "graceful degradation also for an unverifiable user: " << describe(ghost);
+  if (ghost.status == 201) {
+    EXPECT_EQ(ghost.json()["data"].value("user_validated", true), false) << ghost.body;
+  }
+
+  // The breaker is open, and says so; the service stays ok.
+  const auto h = health();
+  EXPECT_EQ(h.value("status", ""), "ok") << h.dump();
+  EXPECT_EQ(h["checks"].value("database", ""), "ok") << h.dump();
+  ASSERT_TRUE(h.contains("circuit_breakers")) << h.dump();
+  EXPECT_EQ(h["circuit_breakers"].value("user-service", ""), "open") << h.dump();
+  EXPECT_EQ(orders().get("/health/ready").status, 200u) << "an open breaker does not take traffic away";
+  EXPECT_EQ(metric("circuit_breaker_state", {}), std::optional<double>{2.0}) << "open is 2";
+  const auto opened = metric("circuit_breaker_transitions_total", {{"from", "closed"}, {"to", "open"}});
+  EXPECT_TRUE(opened && *opened >= 1.0) << "closed -> open transition counted";
+
+  // Reads never needed user-service.
+  const auto list = orders().get("/api/v1/orders?search=" + t);
+  ASSERT_EQ(list.status, 200u) << describe(list);
+  EXPECT_EQ(list.json()["meta"].value("total", -1), 1 + outage_orders + (ghost.status == 201 ? 1 : 0)) << list.body;
+  const auto got = orders().get("/api/v1/orders/" + std::to_string(before.value("id", 0LL)));
+  EXPECT_EQ(got.status, 200u) << describe(got);
+
+  // user-service comes back on the same port, with the same data.
+  ASSERT_NO_THROW(restart_user_service());
+  {
+    http_client fresh{user_port()};
+    const auto u = fresh.get("/api/v1/users/" + std::to_string(uid));
+    ASSERT_EQ(u.status, 200u) << "the restarted user-service has the same database: " << describe(u);
+  }
+
+  // Within the open timeout plus a margin, orders are validated again. Every
+  // attempt meanwhile is still a 201.
+  const auto bound = std::chrono::seconds{test_breaker_open_seconds + 3 * test_client_timeout_seconds + 5};
+  int attempt = 0;
+  reply last;
+  bool failed = false;
+  const bool recovered = poll_until(
+    [&] {
+      last = orders().post("/api/v1/orders", order_body("recovering", attempt++));
+      if (last.status != 201) {
+        failed = true;
+        return true;
+      }
+      return last.json()["data"].value("user_validated", false);
+    },
+    bound, 250ms);
+  ASSERT_FALSE(failed) << "an order failed during recovery: " << describe(last);
+  ASSERT_TRUE(recovered) << "orders not validated again within " << bound.count() << " s (" << attempt
+                         << " attempts); last: " << describe(last);
+
+  EXPECT_EQ(breaker_in_health(), "closed");
+  EXPECT_EQ(metric("circuit_breaker_state", {}), std::optional<double>{0.0}) << "closed again";
+  const auto closed = metric("circuit_breaker_transitions_total", {{"from", "half_open"}, {"to", "closed"}});
+  EXPECT_TRUE(closed && *closed >= 1.0) << "half_open -> closed transition counted";
+
+  // Validation is real again: an unknown user is refused.
+  const auto unknown = orders().post("/api/v1/orders",
+                                     {{"user_id", 987654321}, {"product_name", "Outage " + t + " after"},
+                                      {"quantity", 1}, {"price", 1}});
+  EXPECT_TRUE(is_error(unknown, 400, "VALIDATION_ERROR"));
+  EXPECT_EQ(detail_fields(unknown), (std::multiset<std::string>{"user_id"})) << describe(unknown);
+
+  // Orders taken during the outage are kept, unvalidated.
+  const auto down = orders().get("/api/v1/orders?page_size=100&search=" + url_encode("Outage " + t + " down"));
+  ASSERT_EQ(down.status, 200u) << describe(down);
+  const auto listed = down.json();  // a named value: the loop below borrows from it
+  EXPECT_EQ(listed["meta"].value("total", -1), outage_orders) << down.body;
+  for (const auto& o : listed["data"])
+    EXPECT_EQ(o.value("user_validated", true), false) << o.dump();
+}
+
+// A second outage in the same process: the breaker cycles again (no one-shot state).
+TEST_F(OrdersUserServiceOutage, BreakerCyclesAgainOnASecondOutage) {
+  const auto uid = create_user("again");
+  ASSERT_GT(uid, 0);
+  const auto t = tag();
+  auto post = [&](int n) {
+    return orders().post("/api/v1/orders",
+                         {{"user_id", uid}, {"product_name", "Again " + t + " " + std::to_string(n)},
+                          {"quantity", 1}, {"price", 1}});
+  };
+  const auto first = post(0);
+  ASSERT_EQ(first.status, 201u) << describe(first);
+  ASSERT_EQ(first.json()["data"].value("user_validated", false), true) << first.body;
+
+  kill_user_service();
+  for (int i = 1; i <= test_breaker_threshold + 2; ++i) {
+    const auto r = post(i);
+    ASSERT_EQ(r.status, 201u) << describe(r);
+    EXPECT_EQ(r.json()["data"].value("user_validated", true), false) << r.body;
+  }
+  EXPECT_EQ(breaker_in_health(), "open");
+
+  ASSERT_NO_THROW(restart_user_service());
+  int n = 100;
+  reply last;
+  const bool recovered = poll_until(
+    [&] {
+      last = post(n++);
+      return last.status == 201 && last.json()["data"].value("user_validated", false);
+    },
+    std::chrono::seconds{test_breaker_open_seconds + 3 * test_client_timeout_seconds + 5}, 250ms);
+  ASSERT_TRUE(recovered) << "last: " << describe(last);
+  EXPECT_EQ(breaker_in_health(), "closed");
+}
+
+}  // namespace
+}  // namespace e2e
