@@ -110,3 +110,29 @@ clean:
 distclean: clean
 	@if [ -d .local/pg/data ]; then bash deploy/local-postgres.sh stop .local/pg || true; fi
 	rm -rf .local
+
+# --- benchmark ------------------------------------------------------------------
+# make bench: the performance harness, bench/run.sh (not part of `make test`): a
+# Release build in build-bench/, a throwaway PostgreSQL, both services, and wrk /
+# pgbench against each service and its reference (nginx, pgbench) in the same run;
+# prints the table and rewrites its section of docs/PERFORMANCE.md.
+# `make bench BENCH_ARGS=--growth` runs the cost-growth curve instead. Installs wrk
+# and nginx-light when missing, like `make deps` (on a systemd host Debian also
+# starts the packaged nginx service on :80; the bench runs its own nginx and does
+# not need it). Settings: see the header of bench/run.sh.
+.PHONY: bench
+bench: deps
+	@missing=""; \
+	for p in wrk nginx-light; do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "bench: installing$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ] && [ -z "$(SUDO)" ]; then \
+	    echo "bench: not root and no sudo: install as root:$$missing" >&2; exit 1; \
+	  fi; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@JOBS=$(JOBS) bash bench/run.sh $(BENCH_ARGS)
