@@ -82,30 +82,20 @@ std::optional<std::int64_t> integer_field(const nlohmann::json& body, const char
       errors.push_back({name, "is required"});
     return std::nullopt;
   }
-  auto range = "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
+  // JSON integers arrive as signed or unsigned; floats, booleans and strings never pass.
+  std::optional<std::int64_t> value;
   if (it->is_number_unsigned()) {
-    auto v = it->get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(max)) {
-      errors.push_back({name, range});
-      return std::nullopt;
-    }
-    auto s = static_cast<std::int64_t>(v);
-    if (s < min) {
-      errors.push_back({name, range});
-      return std::nullopt;
-    }
-    return s;
+    if (auto v = it->get<std::uint64_t>(); v <= static_cast<std::uint64_t>(INT64_MAX))
+      value = static_cast<std::int64_t>(v);
+  } else if (it->is_number_integer()) {
+    value = it->get<std::int64_t>();
   }
-  if (it->is_number_integer()) {
-    auto v = it->get<std::int64_t>();
-    if (v < min || v > max) {
-      errors.push_back({name, range});
-      return std::nullopt;
-    }
-    return v;
+  if (!value || *value < min || *value > max) {
+    errors.push_back({name, "must be an integer between " + std::to_string(min) + " and " +
+                              std::to_string(max)});
+    return std::nullopt;
   }
-  errors.push_back({name, range});
-  return std::nullopt;
+  return value;
 }
 
 std::optional<std::string> enum_field(const nlohmann::json& body, const char* name,
