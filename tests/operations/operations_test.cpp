@@ -164,8 +164,6 @@ TEST(Operations, SigtermUnderLoadAnswersEveryAcceptedRequestAndExitsZero) {
           (r.status == 201 ? created : other)++;
         } catch (const std::exception&) {
           refused++;  // not accepted: the listener is closed
-          if (!svc.process->running())
-            return;
           std::this_thread::sleep_for(10ms);
         }
       }
