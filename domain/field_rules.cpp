@@ -20,6 +20,17 @@ std::string join(const std::vector<std::string_view>& items) {
   return out;
 }
 
+// body[name] when it is there and not null; otherwise end(), with an error if required.
+nlohmann::json::const_iterator present_field(const nlohmann::json& body, const char* name,
+                                             bool required, field_errors& errors) {
+  auto it = body.find(name);
+  if (it != body.end() && !it->is_null())
+    return it;
+  if (required)
+    errors.push_back({name, "is required"});
+  return body.end();
+}
+
 }  // namespace
 
 std::string trim(std::string_view s) {
@@ -49,12 +60,9 @@ bool has_control_chars(std::string_view s) {
 std::optional<std::string> string_field(const nlohmann::json& body, const char* name,
                                         std::size_t min, std::size_t max, bool required,
                                         field_errors& errors) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required)
-      errors.push_back({name, "is required"});
+  auto it = present_field(body, name, required, errors);
+  if (it == body.end())
     return std::nullopt;
-  }
   if (!it->is_string()) {
     errors.push_back({name, "must be a string"});
     return std::nullopt;
@@ -76,12 +84,9 @@ std::optional<std::string> string_field(const nlohmann::json& body, const char* 
 std::optional<std::int64_t> integer_field(const nlohmann::json& body, const char* name,
                                           std::int64_t min, std::int64_t max, bool required,
                                           field_errors& errors) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required)
-      errors.push_back({name, "is required"});
+  auto it = present_field(body, name, required, errors);
+  if (it == body.end())
     return std::nullopt;
-  }
   // JSON integers arrive as signed or unsigned; floats, booleans and strings never pass.
   std::optional<std::int64_t> value;
   if (it->is_number_unsigned()) {
