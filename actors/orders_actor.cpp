@@ -22,9 +22,7 @@ using promise_type = caf::typed_response_promise<http::response>;
 enum class user_check { exists, missing, unknown };
 
 http::response order_response(const order& o, unsigned status = 200) {
-  auto resp = http::ok_response(to_json(o), status);
-  resp.set_header("ETag", etag_for(o.version));
-  return resp;
+  return with_etag(http::ok_response(to_json(o), status), o.version);
 }
 
 http::response not_found(std::string_view request_id) {

@@ -75,6 +75,11 @@ std::variant<nlohmann::json, http::response> parse_json_body(const api_request& 
   return http::error_response(http::error_code::bad_request, problem, req.request_id);
 }
 
+http::response with_etag(http::response resp, std::int64_t version) {
+  resp.set_header("ETag", etag_for(version));
+  return resp;
+}
+
 http::response validation_failed(field_errors errors, std::string_view request_id) {
   return http::error_response(http::error_code::validation_error, "invalid request", request_id,
                               std::move(errors));

@@ -102,6 +102,9 @@ std::variant<nlohmann::json, http::response> parse_json_body(const api_request& 
 
 http::response validation_failed(field_errors errors, std::string_view request_id);
 
+// A single-resource response carries its version as a strong ETag.
+http::response with_etag(http::response resp, std::int64_t version);
+
 // The response for a failed conditional write (404, or 409 on a stale If-Match).
 http::response write_refused(write_outcome outcome, std::string_view resource,
                              std::string_view request_id);

@@ -19,11 +19,6 @@ constexpr std::string_view email_taken = "a user with this email already exists"
 
 using self_pointer = resource_actor::pointer;
 
-http::response with_etag(http::response resp, std::int64_t version) {
-  resp.set_header("ETag", etag_for(version));
-  return resp;
-}
-
 http::response user_response(const user& u, unsigned status = 200) {
   return with_etag(http::ok_response(to_json(u), status), u.version);
 }
