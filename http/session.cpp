@@ -106,7 +106,10 @@ void session::read_request() {
 
 void session::on_first_bytes(beast::error_code ec, std::size_t n) {
   buffer_.commit(n);
-  if (ec) {
+  // closed_: close_if_idle() ran after these bytes arrived but before this handler;
+  // the request must not be parsed and handled on a connection already closed
+  // (it would be committed with nobody left to answer).
+  if (ec || closed_) {
     close();  // idle timeout, or the client closed, or stop_accepting()
     return;
   }
