@@ -1,6 +1,8 @@
 #include "actors/db_pool_actor.hpp"
 
 #include <deque>
+#include <optional>
+#include <vector>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -25,6 +27,10 @@ struct worker_slot {
   db_worker_actor handle;
   bool busy = false;
   clock::time_point idle_since = clock::now();
+  // The task running on it, answered by the worker's reply or, when the worker
+  // is stuck in libpq past the statement timeout, by the tick (on_tick).
+  std::optional<caf::typed_response_promise<db_value>> running;
+  clock::time_point running_since{};
 };
 
 struct waiting_task {
@@ -59,7 +65,9 @@ std::uint64_t add_worker(pool_pointer self) {
   auto& st = self->state;
   auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection);
   auto id = st.next_worker_id++;
-  st.workers.emplace(id, worker_slot{std::move(handle)});
+  worker_slot slot;
+  slot.handle = std::move(handle);
+  st.workers.emplace(id, std::move(slot));
   return id;
 }
 
@@ -114,6 +122,15 @@ void release(pool_pointer self, std::uint64_t id) {
   report_connections(self);
 }
 
+// Whether the worker still runs a task the pool has not answered; clears it.
+bool take_running(pool_pointer self, std::uint64_t worker_id) {
+  auto it = self->state.workers.find(worker_id);
+  if (it == self->state.workers.end() || !it->second.running)
+    return false;
+  it->second.running.reset();
+  return true;
+}
+
 void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
               caf::typed_response_promise<db_value> promise, clock::time_point enqueued) {
   auto& slot = self->state.workers.at(worker_id);
@@ -129,27 +146,27 @@ void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
     if (auto& m = self->state.config.metrics)
       m->query_duration(operation, std::chrono::duration<double>(clock::now() - started).count());
   };
-  auto guard = self->state.config.connection.query_timeout + std::chrono::seconds{5};
-  self->request(slot.handle, guard, execute_atom::value, std::move(task))
+  slot.running = promise;
+  slot.running_since = started;
+  // No request timeout (see run_db_task): on_tick retires a stuck worker.
+  self->request(slot.handle, caf::infinite, execute_atom::value, std::move(task))
     .then(
       [=](db_value& value) mutable {
+        if (!take_running(self, worker_id))
+          return;  // already answered by on_tick, and the worker retired
         record_duration();
         promise.deliver(std::move(value));
         self->state.database_up = true;  // a task just succeeded
         release(self, worker_id);
       },
       [=](caf::error& err) mutable {
+        if (!take_running(self, worker_id))
+          return;
         record_duration();
         promise.deliver(err);
-        if (db_failure_of(err) == db_failure::unavailable) {
-          release(self, worker_id);
+        release(self, worker_id);
+        if (db_failure_of(err) == db_failure::unavailable)
           mark_database_down(self);
-        } else if (err == caf::sec::request_timeout) {
-          // The worker is stuck in libpq past the statement timeout: retire it.
-          remove_worker(self, worker_id);
-        } else {
-          release(self, worker_id);
-        }
       });
 }
 
@@ -199,6 +216,17 @@ void on_tick(pool_pointer self) {
   while (!st.waiting.empty() && now - st.waiting.front().enqueued >= st.config.acquire_timeout) {
     st.waiting.front().promise.deliver(make_error(db_failure::timeout));
     st.waiting.pop_front();
+  }
+  // A worker still busy well past the statement timeout is stuck: answer its
+  // task and retire it.
+  auto stuck_after = st.config.connection.query_timeout + st.config.stuck_grace;
+  std::vector<std::uint64_t> stuck;
+  for (auto& [id, slot] : st.workers)
+    if (slot.running && now - slot.running_since >= stuck_after)
+      stuck.push_back(id);
+  for (auto id : stuck) {
+    st.workers.at(id).running->deliver(make_error(caf::sec::request_timeout));
+    remove_worker(self, id);
   }
   // Shrink back towards min_idle, oldest-idle first.
   while (st.workers.size() > st.config.min_idle && !st.idle.empty()) {

@@ -34,6 +34,10 @@ struct db_pool_config {
   std::size_t min_idle = 10;
   std::size_t max_size = 100;
   std::chrono::milliseconds acquire_timeout{2000};
+  // A connection still busy this long after its statement timeout is stuck
+  // (e.g. a database host gone without a reset): its task gets an error and the
+  // connection is replaced.
+  std::chrono::milliseconds stuck_grace{5000};
   std::shared_ptr<service_metrics> metrics;  // may be null (tests)
 };
 
@@ -46,19 +50,23 @@ using db_pool_actor = caf::typed_actor<
 
 db_pool_actor spawn_db_pool(caf::actor_system& sys, db_pool_config config);
 
-// The pool always answers within acquire_timeout plus the statement timeout; this
-// only guards a requester against a pool that died.
-inline constexpr std::chrono::seconds db_request_guard{120};
-
 // Runs `fn(pqxx::connection_base&)` on a pooled connection and calls `on_value`
 // with its result in the requesting actor, or `on_error` with the caf::error.
+//
+// No request timeout (caf::infinite): the pool always answers, since waiters
+// expire after acquire_timeout and a stuck connection after the statement
+// timeout (db_pool_actor.cpp). A finite timeout would cost more than it guards:
+// CAF 0.17 keeps it in the actor clock, with a strong reference to the
+// requester, until it expires, even when the answer came long before: a
+// clock-thread wake-up per request, and memory that grows with request rate x
+// timeout.
 template <class Self, class Fn, class OnValue, class OnError>
 void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, Fn fn,
                  OnValue on_value, OnError on_error) {
   using result_type = std::invoke_result_t<Fn&, pqxx::connection_base&>;
   db_task task{[fn = std::move(fn)](pqxx::connection_base& c) mutable -> std::any { return fn(c); },
                std::move(operation)};
-  self->request(pool, db_request_guard, execute_atom::value, std::move(task))
+  self->request(pool, caf::infinite, execute_atom::value, std::move(task))
     .then(
       [on_value = std::move(on_value)](db_value& v) mutable {
         on_value(std::move(*std::any_cast<result_type>(&v.value)));

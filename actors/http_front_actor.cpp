@@ -14,10 +14,6 @@
 namespace svc {
 namespace {
 
-// Resource actors always answer (the pool bounds every wait); this only guards
-// against an actor that died.
-constexpr auto resource_request_guard = std::chrono::seconds{130};
-
 http::response json_response(unsigned status, const nlohmann::json& body) {
   http::response resp;
   resp.status = status;
@@ -154,7 +150,7 @@ void answer_routed(caf::event_based_actor* self, const std::shared_ptr<front_con
   req.route = match.route;
   req.path_params = std::move(match.params);
   auto rid = req.request_id;
-  self->request(ctx->resources.at(match.target), resource_request_guard, handle_atom::value,
+  self->request(ctx->resources.at(match.target), caf::infinite, handle_atom::value,
                 std::move(req))
     .then([finish](http::response& resp) { finish(std::move(resp)); },
           [finish, rid](caf::error&) {
@@ -179,7 +175,7 @@ void api_front_actor(caf::event_based_actor* self, std::shared_ptr<api_call> cal
     answer_routed(self, ctx, std::move(call->match), std::move(call->req), call->finish);
     return;
   }
-  self->request(ctx->limiter, std::chrono::seconds{10}, rate_check_atom::value, call->client)
+  self->request(ctx->limiter, caf::infinite, rate_check_atom::value, call->client)
     .then(
       [self, call](rate_decision& d) {
         auto& finish = call->finish;

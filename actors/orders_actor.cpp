@@ -50,10 +50,13 @@ void insert_checked(self_pointer self, const orders_actor_config& cfg, order_dra
     promise.deliver(validation_failed({{"user_id", "user does not exist"}}, req.request_id));
     return;
   }
-  deliver_from_transaction(
-    self, cfg.pool, "orders.create", req.request_id, "",
+  // Without a key the insert is the only statement; with one, the key's row and
+  // the order are written in one transaction.
+  auto scope = req.idempotency_key ? db_scope::transaction : db_scope::single_statement;
+  deliver_from_database(
+    self, cfg.pool, "orders.create", scope, req.request_id, "",
     [draft = std::move(draft), validated = check == user_check::exists, key = req.idempotency_key,
-     raw = req.body, rid = req.request_id](pqxx::dbtransaction& tx) {
+     raw = req.body, rid = req.request_id](pqxx::transaction_base& tx) {
       if (key)
         if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
           return std::move(*earlier);
@@ -70,7 +73,7 @@ void check_user(self_pointer self, const orders_actor_config& cfg, order_draft d
                 std::shared_ptr<api_request> req, promise_type promise) {
   outbound_call call{"GET", "/api/v1/users/" + std::to_string(draft.user_id),
                      {{"X-Request-ID", req->request_id}, {"Accept", "application/json"}}};
-  self->request(cfg.users_breaker, cfg.user_check_timeout, call_atom::value, std::move(call))
+  self->request(cfg.users_breaker, caf::infinite, call_atom::value, std::move(call))
     .then(
       [=](outbound_result& r) mutable {
         insert_checked(self, cfg, std::move(draft), interpret(r, req->request_id), *req,
@@ -131,8 +134,8 @@ caf::result<http::response> list(self_pointer self, const orders_actor_config& c
   filter.search = parse_search(req.query, errors);
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
-  return respond_from_transaction(self, cfg.pool, "orders.list", req.request_id, "",
-                                  [filter](pqxx::dbtransaction& tx) {
+  return respond_from_database(self, cfg.pool, "orders.list", db_scope::single_statement, req.request_id, "",
+                                  [filter](pqxx::transaction_base& tx) {
                                     auto page = list_orders(tx, filter);
                                     auto items = nlohmann::json::array();
                                     for (const auto& o : page.items)
@@ -144,8 +147,8 @@ caf::result<http::response> list(self_pointer self, const orders_actor_config& c
 
 caf::result<http::response> get(self_pointer self, const orders_actor_config& cfg, std::int64_t id,
                                 const api_request& req) {
-  return respond_from_transaction(self, cfg.pool, "orders.get", req.request_id, "",
-                                  [id, rid = req.request_id](pqxx::dbtransaction& tx) {
+  return respond_from_database(self, cfg.pool, "orders.get", db_scope::single_statement, req.request_id, "",
+                                  [id, rid = req.request_id](pqxx::transaction_base& tx) {
                                     auto found = find_order(tx, id);
                                     return found ? order_response(*found) : not_found(rid);
                                   });
@@ -160,10 +163,10 @@ caf::result<http::response> update(self_pointer self, const orders_actor_config&
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_transaction(
-    self, cfg.pool, "orders.update", req.request_id, "",
+  return respond_from_database(
+    self, cfg.pool, "orders.update", db_scope::transaction, req.request_id, "",
     [id, patch = std::get<order_patch>(std::move(checked)), precondition,
-     rid = req.request_id](pqxx::dbtransaction& tx) {
+     rid = req.request_id](pqxx::transaction_base& tx) {
       if (patch.empty() && !precondition.required) {
         auto found = find_order(tx, id);
         return found ? order_response(*found) : not_found(rid);
@@ -178,8 +181,8 @@ caf::result<http::response> update(self_pointer self, const orders_actor_config&
 caf::result<http::response> remove(self_pointer self, const orders_actor_config& cfg,
                                    std::int64_t id, const api_request& req) {
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_transaction(self, cfg.pool, "orders.delete", req.request_id, "",
-                                  [id, precondition, rid = req.request_id](pqxx::dbtransaction& tx) {
+  return respond_from_database(self, cfg.pool, "orders.delete", db_scope::transaction, req.request_id, "",
+                                  [id, precondition, rid = req.request_id](pqxx::transaction_base& tx) {
                                     auto result = soft_delete_order(tx, id, precondition);
                                     if (result.outcome != write_outcome::done)
                                       return write_refused(result.outcome, "order", rid);

@@ -2,8 +2,6 @@
 // user-service through the breaker actor, and runs its SQL through the DB pool.
 #pragma once
 
-#include <chrono>
-
 #include "actors/breaker_actor.hpp"
 #include "actors/db_pool_actor.hpp"
 #include "actors/resource_actor.hpp"
@@ -12,9 +10,8 @@ namespace svc {
 
 struct orders_actor_config {
   db_pool_actor pool;
+  // Always answers: its HTTP client bounds every call with a timeout.
   breaker_actor users_breaker;
-  // Longest wait for the breaker's answer; the HTTP client's own timeout is shorter.
-  std::chrono::milliseconds user_check_timeout{15000};
 };
 
 resource_actor spawn_orders_actor(caf::actor_system& sys, orders_actor_config config);

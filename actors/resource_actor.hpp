@@ -15,6 +15,7 @@
 
 #include <caf/typed_response_promise.hpp>
 #include <nlohmann/json.hpp>
+#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 
 #include "actors/db_pool_actor.hpp"
@@ -115,18 +116,29 @@ std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
                                                 std::string_view request_id);
 stored_response to_stored(const http::response& resp);
 
-// Runs `fn(pqxx::dbtransaction&) -> http::response` in one transaction on a pooled
-// connection and delivers its response (or the database error's) to `promise`.
-// The response is built on the worker's thread, off the resource actor.
+// How much of a transaction a database task needs. A lone statement runs in
+// autocommit: one round trip to PostgreSQL instead of three (BEGIN, statement,
+// COMMIT), which is most of the database cost of a read or a plain insert.
+enum class db_scope { single_statement, transaction };
+
+// Runs `fn(pqxx::transaction_base&) -> http::response` on a pooled connection, in
+// one transaction or as a single autocommitted statement, and delivers its
+// response (or the database error's) to `promise`. The response is built on the
+// worker's thread, off the resource actor.
 template <class Self, class Fn>
-void deliver_from_transaction(Self* self, const db_pool_actor& pool, const char* operation,
-                              std::string request_id, std::string_view conflict_message, Fn fn,
-                              caf::typed_response_promise<http::response> promise) {
+void deliver_from_database(Self* self, const db_pool_actor& pool, const char* operation,
+                           db_scope scope, std::string request_id,
+                           std::string_view conflict_message, Fn fn,
+                           caf::typed_response_promise<http::response> promise) {
   run_db_task(
     self, pool, operation,
-    [fn = std::move(fn)](pqxx::connection_base& conn) mutable {
+    [fn = std::move(fn), scope](pqxx::connection_base& conn) mutable {
+      if (scope == db_scope::single_statement) {
+        pqxx::nontransaction tx{conn};
+        return fn(static_cast<pqxx::transaction_base&>(tx));
+      }
       pqxx::work tx{conn};
-      http::response resp = fn(tx);
+      http::response resp = fn(static_cast<pqxx::transaction_base&>(tx));
       tx.commit();
       return resp;
     },
@@ -139,11 +151,12 @@ void deliver_from_transaction(Self* self, const db_pool_actor& pool, const char*
 // The same, answering the request being handled now.
 template <class Self, class Fn>
 caf::typed_response_promise<http::response>
-respond_from_transaction(Self* self, const db_pool_actor& pool, const char* operation,
-                         std::string request_id, std::string_view conflict_message, Fn fn) {
+respond_from_database(Self* self, const db_pool_actor& pool, const char* operation,
+                      db_scope scope, std::string request_id, std::string_view conflict_message,
+                      Fn fn) {
   auto promise = self->template make_response_promise<http::response>();
-  deliver_from_transaction(self, pool, operation, std::move(request_id), conflict_message,
-                           std::move(fn), promise);
+  deliver_from_database(self, pool, operation, scope, std::move(request_id), conflict_message,
+                        std::move(fn), promise);
   return promise;
 }
 

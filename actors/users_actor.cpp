@@ -36,10 +36,13 @@ caf::result<http::response> create(self_pointer self, const db_pool_actor& pool,
   auto checked = validate_user_create(std::get<nlohmann::json>(body));
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
-  return respond_from_transaction(
-    self, pool, "users.create", req.request_id, email_taken,
+  // Without a key the insert is the only statement; with one, the key's row and
+  // the user are written in one transaction.
+  auto scope = req.idempotency_key ? db_scope::transaction : db_scope::single_statement;
+  return respond_from_database(
+    self, pool, "users.create", scope, req.request_id, email_taken,
     [draft = std::get<user_draft>(std::move(checked)), key = req.idempotency_key,
-     raw = std::move(req.body), rid = req.request_id](pqxx::dbtransaction& tx) {
+     raw = std::move(req.body), rid = req.request_id](pqxx::transaction_base& tx) {
       if (key)
         if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
           return std::move(*earlier);
@@ -58,8 +61,8 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
   filter.search = parse_search(req.query, errors);
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
-  return respond_from_transaction(self, pool, "users.list", req.request_id, "",
-                            [filter](pqxx::dbtransaction& tx) {
+  return respond_from_database(self, pool, "users.list", db_scope::single_statement, req.request_id, "",
+                            [filter](pqxx::transaction_base& tx) {
                               auto page = list_users(tx, filter);
                               auto items = nlohmann::json::array();
                               for (const auto& u : page.items)
@@ -71,8 +74,8 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
 
 caf::result<http::response> get(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                 const api_request& req) {
-  return respond_from_transaction(self, pool, "users.get", req.request_id, "",
-                            [id, rid = req.request_id](pqxx::dbtransaction& tx) {
+  return respond_from_database(self, pool, "users.get", db_scope::single_statement, req.request_id, "",
+                            [id, rid = req.request_id](pqxx::transaction_base& tx) {
                               auto found = find_user(tx, id);
                               return found ? user_response(*found) : not_found(rid);
                             });
@@ -87,10 +90,10 @@ caf::result<http::response> update(self_pointer self, const db_pool_actor& pool,
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_transaction(
-    self, pool, "users.update", req.request_id, email_taken,
+  return respond_from_database(
+    self, pool, "users.update", db_scope::transaction, req.request_id, email_taken,
     [id, patch = std::get<user_patch>(std::move(checked)), precondition,
-     rid = req.request_id](pqxx::dbtransaction& tx) {
+     rid = req.request_id](pqxx::transaction_base& tx) {
       if (patch.empty() && !precondition.required) {
         auto found = find_user(tx, id);
         return found ? user_response(*found) : not_found(rid);
@@ -105,8 +108,8 @@ caf::result<http::response> update(self_pointer self, const db_pool_actor& pool,
 caf::result<http::response> remove(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                    const api_request& req) {
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_transaction(self, pool, "users.delete", req.request_id, "",
-                            [id, precondition, rid = req.request_id](pqxx::dbtransaction& tx) {
+  return respond_from_database(self, pool, "users.delete", db_scope::transaction, req.request_id, "",
+                            [id, precondition, rid = req.request_id](pqxx::transaction_base& tx) {
                               auto result = soft_delete_user(tx, id, precondition);
                               if (result.outcome != write_outcome::done)
                                 return write_refused(result.outcome, "user", rid);

@@ -16,9 +16,10 @@ bool valid_request_id(std::string_view id) {
 }
 
 std::string new_request_id() {
-  // random_generator is not thread-safe and is costly to seed (it reads the OS
-  // entropy source), so each thread seeds one once and keeps it.
-  thread_local boost::uuids::random_generator generator;
+  // Boost's random_generator asks the OS for entropy (a getrandom system call)
+  // for every UUID. A request id needs uniqueness, not secrecy: each thread
+  // seeds a Mersenne twister from the OS once and draws from it.
+  thread_local boost::uuids::random_generator_mt19937 generator;
   return boost::uuids::to_string(generator());
 }
 

@@ -28,6 +28,10 @@ struct server_options {
   std::chrono::seconds header_timeout{10};  // from connect (or a request's first byte) to end of headers
   std::chrono::seconds idle_timeout{60};    // keep-alive wait; also bounds body reads and writes
   std::size_t max_connections = 10000;      // connections over this are closed at once
+  // A handler that has not answered by then gets a 503 SERVICE_UNAVAILABLE sent
+  // for it (its late answer is dropped). Only a lost answer can take this long:
+  // the actors behind the handler bound every wait they do themselves.
+  std::chrono::seconds response_timeout{130};
 };
 
 // Delivers the response for one request. Call it exactly once, from any thread;

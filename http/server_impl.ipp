@@ -122,6 +122,7 @@ private:
   void on_read_error(beast::error_code ec);
   void dispatch_request();
   void send_server_error(error_code code, std::string message);
+  void on_response_timeout(std::uint64_t seq, const std::optional<std::string>& id_header);
   void write(response resp, bool keep_alive_allowed);
   void prepare(response resp, bool keep_alive_allowed);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t n);
@@ -135,6 +136,7 @@ private:
   server::impl& srv_;
   const net::any_io_executor executor_;
   beast::tcp_stream stream_;
+  net::steady_timer response_timer_;  // see server_options::response_timeout
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;

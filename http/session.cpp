@@ -69,6 +69,7 @@ session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip)
   : srv_(srv),
     executor_(socket.get_executor()),
     stream_(std::move(socket)),
+    response_timer_(executor_),
     remote_ip_(std::move(remote_ip)) {
 }
 
@@ -237,6 +238,12 @@ void session::dispatch_request() {
   state->seq = seq_;
   if (auto* id = req.find_header("X-Request-ID"))
     state->request_id_header = *id;
+  response_timer_.expires_after(srv_.opts.response_timeout);
+  response_timer_.async_wait(
+    [self = shared_from_this(), seq = seq_, id = state->request_id_header](beast::error_code ec) {
+      if (!ec)
+        self->on_response_timeout(seq, id);
+    });
   try {
     srv_.handler(std::move(req), [state](response resp) { state->deliver(std::move(resp)); });
   } catch (const std::exception&) {
@@ -250,6 +257,16 @@ void session::dispatch_request() {
 void session::deliver(std::uint64_t seq, response resp) {
   if (closed_ || phase_ != phase::handling || seq != seq_)
     return;  // a stale or duplicate answer
+  response_timer_.cancel();
+  write(std::move(resp), true);
+}
+
+void session::on_response_timeout(std::uint64_t seq, const std::optional<std::string>& id_header) {
+  if (closed_ || phase_ != phase::handling || seq != seq_)
+    return;
+  auto id = request_id_from(id_header ? &*id_header : nullptr);
+  auto resp = error_response(error_code::service_unavailable, "service temporarily unavailable", id);
+  resp.set_header("X-Request-ID", id);
   write(std::move(resp), true);
 }
 
@@ -354,6 +371,7 @@ void session::close() {
   auto self = shared_from_this();  // unregister() may drop the last other owner
   closed_ = true;
   phase_ = phase::closing;
+  response_timer_.cancel();
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);

@@ -1,8 +1,11 @@
 #include "observability/metrics.hpp"
 
+#include <array>
 #include <fstream>
 #include <mutex>
+#include <shared_mutex>
 #include <sstream>
+#include <unordered_map>
 #include <unistd.h>
 
 #include <prometheus/counter.h>
@@ -90,6 +93,44 @@ private:
   double start_time_;
 };
 
+// The children of a labelled family, looked up once and then reused.
+// prometheus-cpp's Family::Add builds a label map, hashes it and takes the
+// family's lock on every call: most of the cost of recording a request, and
+// the same few label sets every time. Children are never removed, so the
+// pointers stay valid.
+template <class Metric>
+class child_cache {
+public:
+  template <class Make>
+  Metric& get(const std::string& key, Make make) {
+    {
+      std::shared_lock lock{mutex_};
+      if (auto it = children_.find(key); it != children_.end())
+        return *it->second;
+    }
+    std::unique_lock lock{mutex_};
+    auto [it, inserted] = children_.try_emplace(key, nullptr);
+    if (inserted)
+      it->second = &make();
+    return *it->second;
+  }
+
+private:
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, Metric*> children_;
+};
+
+// A label holds one of the methods the API knows, or OTHER: a client must not be
+// able to create a new time series per made-up method.
+std::string_view method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 7> known{"GET",    "HEAD",    "POST", "PUT",
+                                                         "DELETE", "OPTIONS", "PATCH"};
+  for (auto m : known)
+    if (m == method)
+      return m;
+  return "OTHER";
+}
+
 }  // namespace
 
 struct service_metrics::impl {
@@ -140,13 +181,16 @@ struct service_metrics::impl {
       .Register(*registry);
   prometheus::Gauge& in_flight_gauge = in_flight.Add({{"service", service}});
   prometheus::Histogram& pool_wait_histogram = pool_waits.Add({{"service", service}}, latency_buckets);
+  prometheus::Gauge& pool_idle = pool_connections.Add({{"service", service}, {"state", "idle"}});
+  prometheus::Gauge& pool_in_use = pool_connections.Add({{"service", service}, {"state", "in_use"}});
+  prometheus::Counter& limited_counter = limited.Add({{"service", service}});
+  child_cache<prometheus::Counter> request_counters;   // by "method route status"
+  child_cache<prometheus::Histogram> request_durations;  // by "method route"
+  child_cache<prometheus::Histogram> query_durations;    // by operation
+  child_cache<prometheus::Counter> error_counters;       // by code
   process_collector process;
 
-  explicit impl(std::string name) : service(std::move(name)) {
-    limited.Add({{"service", service}});
-    pool_connections.Add({{"service", service}, {"state", "idle"}});
-    pool_connections.Add({{"service", service}, {"state", "in_use"}});
-  }
+  explicit impl(std::string name) : service(std::move(name)) {}
 };
 
 service_metrics::service_metrics(std::string service) : impl_(std::make_unique<impl>(std::move(service))) {}
@@ -161,18 +205,44 @@ void service_metrics::request_finished(std::string_view method, std::string_view
                                        unsigned status, double seconds) {
   auto& i = *impl_;
   i.in_flight_gauge.Decrement();
-  std::string m{method}, r{route};
-  i.requests.Add({{"service", i.service}, {"method", m}, {"route", r}, {"status", std::to_string(status)}})
+  auto m = method_label(method);
+  thread_local std::string key;  // reused: no allocation per request
+  key.assign(m).append(1, ' ').append(route);
+  i.request_durations
+    .get(key,
+         [&]() -> prometheus::Histogram& {
+           return i.durations.Add(
+             {{"service", i.service}, {"method", std::string{m}}, {"route", std::string{route}}},
+             latency_buckets);
+         })
+    .Observe(seconds);
+  auto status_text = std::to_string(status);
+  key.append(1, ' ').append(status_text);
+  i.request_counters
+    .get(key,
+         [&]() -> prometheus::Counter& {
+           return i.requests.Add({{"service", i.service},
+                                  {"method", std::string{m}},
+                                  {"route", std::string{route}},
+                                  {"status", status_text}});
+         })
     .Increment();
-  i.durations.Add({{"service", i.service}, {"method", m}, {"route", r}}, latency_buckets).Observe(seconds);
 }
 
 void service_metrics::app_error(std::string_view code) {
-  impl_->errors.Add({{"service", impl_->service}, {"code", std::string{code}}}).Increment();
+  auto& i = *impl_;
+  thread_local std::string key;
+  key.assign(code);
+  i.error_counters
+    .get(key,
+         [&]() -> prometheus::Counter& {
+           return i.errors.Add({{"service", i.service}, {"code", key}});
+         })
+    .Increment();
 }
 
 void service_metrics::rate_limited() {
-  impl_->limited.Add({{"service", impl_->service}}).Increment();
+  impl_->limited_counter.Increment();
 }
 
 void service_metrics::breaker_state(std::string_view target, int state) {
@@ -192,9 +262,8 @@ void service_metrics::breaker_rejected(std::string_view target) {
 }
 
 void service_metrics::pool_connections(std::size_t idle, std::size_t in_use) {
-  auto& i = *impl_;
-  i.pool_connections.Add({{"service", i.service}, {"state", "idle"}}).Set(static_cast<double>(idle));
-  i.pool_connections.Add({{"service", i.service}, {"state", "in_use"}}).Set(static_cast<double>(in_use));
+  impl_->pool_idle.Set(static_cast<double>(idle));
+  impl_->pool_in_use.Set(static_cast<double>(in_use));
 }
 
 void service_metrics::pool_wait(double seconds) {
@@ -202,7 +271,14 @@ void service_metrics::pool_wait(double seconds) {
 }
 
 void service_metrics::query_duration(std::string_view operation, double seconds) {
-  impl_->queries.Add({{"service", impl_->service}, {"operation", std::string{operation}}}, latency_buckets)
+  auto& i = *impl_;
+  thread_local std::string key;
+  key.assign(operation);
+  i.query_durations
+    .get(key,
+         [&]() -> prometheus::Histogram& {
+           return i.queries.Add({{"service", i.service}, {"operation", key}}, latency_buckets);
+         })
     .Observe(seconds);
 }
 

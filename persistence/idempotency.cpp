@@ -37,7 +37,7 @@ migration idempotency_migration(int version) {
           " PRIMARY KEY (scope, key))"};
 }
 
-idempotency_lookup begin_idempotent(pqxx::dbtransaction& tx, std::string_view scope,
+idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view scope,
                                     const std::string& key, const std::string& request_body) {
   std::string scope_text{scope};
   tx.exec_prepared(lock_key, scope_text, key);
@@ -57,7 +57,7 @@ idempotency_lookup begin_idempotent(pqxx::dbtransaction& tx, std::string_view sc
   return result;
 }
 
-void record_idempotent(pqxx::dbtransaction& tx, std::string_view scope, const std::string& key,
+void record_idempotent(pqxx::transaction_base& tx, std::string_view scope, const std::string& key,
                        const std::string& request_body, const stored_response& response) {
   tx.exec_prepared0(store_key, std::string{scope}, key, request_body, response.status,
                     response.body, response.etag);

@@ -9,7 +9,7 @@
 #include "persistence/statements.hpp"
 
 namespace pqxx {
-class dbtransaction;
+class transaction_base;
 }
 
 namespace svc {
@@ -29,11 +29,11 @@ struct idempotency_lookup {
 
 // Call first inside the transaction that performs the write: it serialises
 // concurrent requests with the same key and tells whether one already succeeded.
-idempotency_lookup begin_idempotent(pqxx::dbtransaction& tx, std::string_view scope,
+idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view scope,
                                     const std::string& key, const std::string& request_body);
 
 // Call in the same transaction once the write succeeded.
-void record_idempotent(pqxx::dbtransaction& tx, std::string_view scope, const std::string& key,
+void record_idempotent(pqxx::transaction_base& tx, std::string_view scope, const std::string& key,
                        const std::string& request_body, const stored_response& response);
 
 const statement_list& idempotency_statements();

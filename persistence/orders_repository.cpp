@@ -4,6 +4,7 @@
 
 #include "domain/money.hpp"
 #include "persistence/idempotency.hpp"
+#include "persistence/paged_list.hpp"
 
 namespace svc {
 namespace {
@@ -12,15 +13,8 @@ namespace {
   "id, user_id, product_name, quantity, price::text, total_amount::text, status, " \
   "user_validated, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
-#define LIVE_FILTER                                                     \
-  "deleted_at IS NULL AND ($1::text IS NULL OR status = $1)"            \
-  " AND ($2::bigint IS NULL OR user_id = $2)"                           \
-  " AND ($3::text IS NULL OR lower(product_name) LIKE lower($3))"
-
 const char* const insert_order_sql = "orders_insert";
 const char* const find_order_sql = "orders_find";
-const char* const list_orders_sql = "orders_list";
-const char* const count_orders_sql = "orders_count";
 const char* const update_order_sql = "orders_update";
 const char* const delete_order_sql = "orders_delete";
 const char* const order_exists_sql = "orders_exists";
@@ -32,19 +26,20 @@ std::int64_t cents_of(const pqxx::field& f) {
   return *cents;
 }
 
-order read_order(const pqxx::row& row) {
+// Reads ORDER_COLUMNS, starting at column `first` of the row.
+order read_order(const pqxx::row& row, pqxx::row::size_type first = 0) {
   order o;
-  o.id = row[0].as<std::int64_t>();
-  o.user_id = row[1].as<std::int64_t>();
-  o.product_name = row[2].as<std::string>();
-  o.quantity = row[3].as<std::int64_t>();
-  o.price_cents = cents_of(row[4]);
-  o.total_cents = cents_of(row[5]);
-  o.status = row[6].as<std::string>();
-  o.user_validated = row[7].as<bool>();
-  o.version = row[8].as<std::int64_t>();
-  o.created_at = row[9].as<std::string>();
-  o.updated_at = row[10].as<std::string>();
+  o.id = row[first].as<std::int64_t>();
+  o.user_id = row[first + 1].as<std::int64_t>();
+  o.product_name = row[first + 2].as<std::string>();
+  o.quantity = row[first + 3].as<std::int64_t>();
+  o.price_cents = cents_of(row[first + 4]);
+  o.total_cents = cents_of(row[first + 5]);
+  o.status = row[first + 6].as<std::string>();
+  o.user_validated = row[first + 7].as<bool>();
+  o.version = row[first + 8].as<std::int64_t>();
+  o.created_at = row[first + 9].as<std::string>();
+  o.updated_at = row[first + 10].as<std::string>();
   return o;
 }
 
@@ -54,7 +49,7 @@ std::optional<std::string> amount_param(const std::optional<std::int64_t>& cents
   return format_cents(*cents);
 }
 
-bool order_exists(pqxx::dbtransaction& tx, std::int64_t id) {
+bool order_exists(pqxx::transaction_base& tx, std::int64_t id) {
   return !tx.exec_prepared(order_exists_sql, id).empty();
 }
 
@@ -83,6 +78,7 @@ const std::vector<migration>& orders_migrations() {
      "CREATE INDEX orders_product_trgm_idx ON orders USING gin (lower(product_name) gin_trgm_ops)"
      " WHERE deleted_at IS NULL;"},
     idempotency_migration(2),
+    live_row_counts_migration(3, "orders"),
   };
   return migrations;
 }
@@ -95,10 +91,6 @@ const statement_list& orders_statements() {
        " user_validated) VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6)"
        " RETURNING " ORDER_COLUMNS},
       {find_order_sql, "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 AND deleted_at IS NULL"},
-      {list_orders_sql,
-       "SELECT " ORDER_COLUMNS " FROM orders WHERE " LIVE_FILTER
-       " ORDER BY id DESC LIMIT $4 OFFSET $5"},
-      {count_orders_sql, "SELECT count(*) FROM orders WHERE " LIVE_FILTER},
       {update_order_sql,
        "UPDATE orders SET"
        " product_name = COALESCE($2, product_name),"
@@ -121,38 +113,35 @@ const statement_list& orders_statements() {
   return statements;
 }
 
-order insert_order(pqxx::dbtransaction& tx, const order_draft& draft, bool user_validated) {
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft, bool user_validated) {
   auto rows = tx.exec_prepared(insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
                                format_cents(draft.price_cents), draft.status, user_validated);
   return read_order(rows.at(0));
 }
 
-std::optional<order> find_order(pqxx::dbtransaction& tx, std::int64_t id) {
+std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id) {
   auto rows = tx.exec_prepared(find_order_sql, id);
   if (rows.empty())
     return std::nullopt;
   return read_order(rows[0]);
 }
 
-order_page list_orders(pqxx::dbtransaction& tx, const order_filter& filter) {
-  std::optional<std::string> search;
+order_page list_orders(pqxx::transaction_base& tx, const order_filter& filter) {
+  list_spec spec{"orders", ORDER_COLUMNS, filter.status, {}, filter.page};
+  if (filter.user_id)
+    spec.conditions.push_back({"user_id = {}::bigint", std::to_string(*filter.user_id)});
   if (filter.search)
-    search = like_pattern(*filter.search);
+    spec.conditions.push_back({"lower(product_name) LIKE lower({})", like_pattern(*filter.search)});
+  auto rows = fetch_page(tx, spec);
   order_page page;
-  page.total = tx.exec_prepared(count_orders_sql, filter.status, filter.user_id, search)
-                 .at(0)[0]
-                 .as<std::int64_t>();
-  if (filter.page.offset() >= page.total)
-    return page;
-  auto rows = tx.exec_prepared(list_orders_sql, filter.status, filter.user_id, search,
-                               filter.page.page_size, filter.page.offset());
-  page.items.reserve(rows.size());
+  page.total = page_total(rows);
   for (const auto& row : rows)
-    page.items.push_back(read_order(row));
+    if (!row[1].is_null())
+      page.items.push_back(read_order(row, 1));
   return page;
 }
 
-write_result<order> update_order(pqxx::dbtransaction& tx, std::int64_t id, const order_patch& patch,
+write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
                                  const version_precondition& precondition) {
   auto rows = tx.exec_prepared(update_order_sql, id, patch.product_name, patch.quantity,
                                amount_param(patch.price_cents), patch.status,
@@ -162,7 +151,7 @@ write_result<order> update_order(pqxx::dbtransaction& tx, std::int64_t id, const
   return {write_outcome::done, read_order(rows[0])};
 }
 
-write_result<bool> soft_delete_order(pqxx::dbtransaction& tx, std::int64_t id,
+write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id,
                                      const version_precondition& precondition) {
   auto rows = tx.exec_prepared(delete_order_sql, id, versions_param(precondition));
   if (rows.affected_rows() == 0)

@@ -14,7 +14,7 @@
 #include "persistence/versioned_rows.hpp"
 
 namespace pqxx {
-class dbtransaction;
+class transaction_base;
 }
 
 namespace svc {
@@ -34,12 +34,12 @@ struct order_page {
 const std::vector<migration>& orders_migrations();
 const statement_list& orders_statements();
 
-order insert_order(pqxx::dbtransaction& tx, const order_draft& draft, bool user_validated);
-std::optional<order> find_order(pqxx::dbtransaction& tx, std::int64_t id);
-order_page list_orders(pqxx::dbtransaction& tx, const order_filter& filter);
-write_result<order> update_order(pqxx::dbtransaction& tx, std::int64_t id, const order_patch& patch,
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft, bool user_validated);
+std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id);
+order_page list_orders(pqxx::transaction_base& tx, const order_filter& filter);
+write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
                                  const version_precondition& precondition);
-write_result<bool> soft_delete_order(pqxx::dbtransaction& tx, std::int64_t id,
+write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id,
                                      const version_precondition& precondition);
 
 }  // namespace svc

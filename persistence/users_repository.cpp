@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/idempotency.hpp"
+#include "persistence/paged_list.hpp"
 
 namespace svc {
 namespace {
@@ -10,33 +11,28 @@ namespace {
 #define USER_COLUMNS \
   "id, name, email, age, status, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
-#define LIVE_FILTER \
-  "deleted_at IS NULL AND ($1::text IS NULL OR status = $1)" \
-  " AND ($2::text IS NULL OR lower(name) LIKE lower($2) OR email LIKE lower($2))"
-
 const char* const insert_user_sql = "users_insert";
 const char* const find_user_sql = "users_find";
-const char* const list_users_sql = "users_list";
-const char* const count_users_sql = "users_count";
 const char* const update_user_sql = "users_update";
 const char* const delete_user_sql = "users_delete";
 const char* const user_exists_sql = "users_exists";
 
-user read_user(const pqxx::row& row) {
+// Reads USER_COLUMNS, starting at column `first` of the row.
+user read_user(const pqxx::row& row, pqxx::row::size_type first = 0) {
   user u;
-  u.id = row[0].as<std::int64_t>();
-  u.name = row[1].as<std::string>();
-  u.email = row[2].as<std::string>();
-  if (!row[3].is_null())
-    u.age = row[3].as<std::int64_t>();
-  u.status = row[4].as<std::string>();
-  u.version = row[5].as<std::int64_t>();
-  u.created_at = row[6].as<std::string>();
-  u.updated_at = row[7].as<std::string>();
+  u.id = row[first].as<std::int64_t>();
+  u.name = row[first + 1].as<std::string>();
+  u.email = row[first + 2].as<std::string>();
+  if (!row[first + 3].is_null())
+    u.age = row[first + 3].as<std::int64_t>();
+  u.status = row[first + 4].as<std::string>();
+  u.version = row[first + 5].as<std::int64_t>();
+  u.created_at = row[first + 6].as<std::string>();
+  u.updated_at = row[first + 7].as<std::string>();
   return u;
 }
 
-bool user_exists(pqxx::dbtransaction& tx, std::int64_t id) {
+bool user_exists(pqxx::transaction_base& tx, std::int64_t id) {
   return !tx.exec_prepared(user_exists_sql, id).empty();
 }
 
@@ -65,6 +61,7 @@ const std::vector<migration>& users_migrations() {
      "CREATE INDEX users_email_trgm_idx ON users USING gin (email gin_trgm_ops)"
      " WHERE deleted_at IS NULL;"},
     idempotency_migration(2),
+    live_row_counts_migration(3, "users"),
   };
   return migrations;
 }
@@ -76,10 +73,6 @@ const statement_list& users_statements() {
        "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4)"
        " RETURNING " USER_COLUMNS},
       {find_user_sql, "SELECT " USER_COLUMNS " FROM users WHERE id = $1 AND deleted_at IS NULL"},
-      {list_users_sql,
-       "SELECT " USER_COLUMNS " FROM users WHERE " LIVE_FILTER
-       " ORDER BY id DESC LIMIT $3 OFFSET $4"},
-      {count_users_sql, "SELECT count(*) FROM users WHERE " LIVE_FILTER},
       {update_user_sql,
        "UPDATE users SET"
        " name = COALESCE($2, name),"
@@ -101,35 +94,35 @@ const statement_list& users_statements() {
   return statements;
 }
 
-user insert_user(pqxx::dbtransaction& tx, const user_draft& draft) {
+user insert_user(pqxx::transaction_base& tx, const user_draft& draft) {
   auto rows = tx.exec_prepared(insert_user_sql, draft.name, draft.email, draft.age, draft.status);
   return read_user(rows.at(0));
 }
 
-std::optional<user> find_user(pqxx::dbtransaction& tx, std::int64_t id) {
+std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id) {
   auto rows = tx.exec_prepared(find_user_sql, id);
   if (rows.empty())
     return std::nullopt;
   return read_user(rows[0]);
 }
 
-user_page list_users(pqxx::dbtransaction& tx, const user_filter& filter) {
-  std::optional<std::string> search;
-  if (filter.search)
-    search = like_pattern(*filter.search);
+user_page list_users(pqxx::transaction_base& tx, const user_filter& filter) {
+  list_spec spec{"users", USER_COLUMNS, filter.status, {}, filter.page};
+  if (filter.search) {
+    // Name or email: the two trigram indexes (lower(name), email).
+    auto pattern = like_pattern(*filter.search);
+    spec.conditions.push_back({"(lower(name) LIKE lower({}) OR email LIKE lower({}))", pattern});
+  }
+  auto rows = fetch_page(tx, spec);
   user_page page;
-  page.total = tx.exec_prepared(count_users_sql, filter.status, search).at(0)[0].as<std::int64_t>();
-  if (filter.page.offset() >= page.total)
-    return page;
-  auto rows = tx.exec_prepared(list_users_sql, filter.status, search, filter.page.page_size,
-                               filter.page.offset());
-  page.items.reserve(rows.size());
+  page.total = page_total(rows);
   for (const auto& row : rows)
-    page.items.push_back(read_user(row));
+    if (!row[1].is_null())
+      page.items.push_back(read_user(row, 1));
   return page;
 }
 
-write_result<user> update_user(pqxx::dbtransaction& tx, std::int64_t id, const user_patch& patch,
+write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, const user_patch& patch,
                                const version_precondition& precondition) {
   std::optional<std::int64_t> age;
   if (patch.age)
@@ -141,7 +134,7 @@ write_result<user> update_user(pqxx::dbtransaction& tx, std::int64_t id, const u
   return {write_outcome::done, read_user(rows[0])};
 }
 
-write_result<bool> soft_delete_user(pqxx::dbtransaction& tx, std::int64_t id,
+write_result<bool> soft_delete_user(pqxx::transaction_base& tx, std::int64_t id,
                                     const version_precondition& precondition) {
   auto rows = tx.exec_prepared(delete_user_sql, id, versions_param(precondition));
   if (rows.affected_rows() == 0)

@@ -13,7 +13,7 @@
 #include "persistence/versioned_rows.hpp"
 
 namespace pqxx {
-class dbtransaction;
+class transaction_base;
 }
 
 namespace svc {
@@ -32,12 +32,12 @@ struct user_page {
 const std::vector<migration>& users_migrations();
 const statement_list& users_statements();
 
-user insert_user(pqxx::dbtransaction& tx, const user_draft& draft);
-std::optional<user> find_user(pqxx::dbtransaction& tx, std::int64_t id);
-user_page list_users(pqxx::dbtransaction& tx, const user_filter& filter);
-write_result<user> update_user(pqxx::dbtransaction& tx, std::int64_t id, const user_patch& patch,
+user insert_user(pqxx::transaction_base& tx, const user_draft& draft);
+std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id);
+user_page list_users(pqxx::transaction_base& tx, const user_filter& filter);
+write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, const user_patch& patch,
                                const version_precondition& precondition);
-write_result<bool> soft_delete_user(pqxx::dbtransaction& tx, std::int64_t id,
+write_result<bool> soft_delete_user(pqxx::transaction_base& tx, std::int64_t id,
                                     const version_precondition& precondition);
 
 }  // namespace svc

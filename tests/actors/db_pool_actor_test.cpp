@@ -117,6 +117,22 @@ TEST_F(DbPoolActor, StatementTimeoutIsATimeout) {
   EXPECT_EQ(out.failure, db_failure::timeout);
 }
 
+TEST_F(DbPoolActor, StuckConnectionIsAnsweredAndReplaced) {
+  auto cfg = svc_test::pool_config(url_, {}, 1, 1);
+  cfg.connection.query_timeout = 1s;
+  cfg.stuck_grace = 0ms;
+  auto pool = spawn(cfg);
+  // Blocks its worker outside PostgreSQL, where no statement timeout reaches it.
+  auto stuck = run(pool, [](pqxx::connection_base&) -> long {
+    std::this_thread::sleep_for(2s);
+    return 1;
+  });
+  EXPECT_EQ(stuck.error, caf::sec::request_timeout);
+  EXPECT_FALSE(stuck.value);
+  // The only connection was replaced: the pool serves again at once.
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value, 2);
+}
+
 TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
   auto pool = spawn(svc_test::pool_config(url_, {}, 1, 1));
   std::thread slow([&] { run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); }); });

@@ -2,6 +2,8 @@
 #include "http/server.hpp"
 
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,8 +26,11 @@ struct echo_fixture : ::testing::Test {
     server_options o;
     o.host = "127.0.0.1";
     o.max_body_bytes = 100;
+    o.response_timeout = 1s;
     return o;
   }();
+  std::mutex held_mutex;
+  std::vector<responder> held;  // responders of /hang: kept, never called
   std::unique_ptr<server> srv;
 
   void SetUp() override {
@@ -35,6 +40,11 @@ struct echo_fixture : ::testing::Test {
         throw std::runtime_error("boom: SELECT secret FROM table");
       if (req.target == "/drop")
         return;  // the responder dies unused
+      if (req.target == "/hang") {
+        std::lock_guard lock{held_mutex};
+        held.push_back(std::move(respond));
+        return;
+      }
       answers.later(10ms, [req = std::move(req), respond] {
         json headers = json::object();
         for (auto& h : req.headers)
@@ -221,6 +231,24 @@ TEST_F(echo_fixture, dropped_responder_gives_500) {
   EXPECT_EQ(json::parse(res.body())["error"]["code"], "INTERNAL_ERROR");
   // The count drops when the write completes, which may be just after the client read.
   EXPECT_TRUE(srv->drain(2s));
+}
+
+TEST_F(echo_fixture, handler_that_never_answers_gets_503_after_the_response_timeout) {
+  test_client c{srv->port()};
+  auto req = make_request(bhttp::verb::get, "/hang");
+  req.set("X-Request-ID", "hang-1");
+  auto started = std::chrono::steady_clock::now();
+  auto res = c.round_trip(req);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+  EXPECT_EQ(res.result_int(), 503u);
+  EXPECT_EQ(res["X-Request-ID"], "hang-1");
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "SERVICE_UNAVAILABLE");
+  // A late answer is dropped, and the connection goes on.
+  {
+    std::lock_guard lock{held_mutex};
+    held.back()(error_response(error_code::conflict, "too late", "x"));
+  }
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/after")).result_int(), 200u);
 }
 
 TEST_F(echo_fixture, http10_keep_alive_and_close) {

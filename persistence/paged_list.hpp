@@ -1,0 +1,56 @@
+// One page of a resource list and its total, read in ONE statement: one round
+// trip, one snapshot (the total always agrees with the page).
+//
+// The SQL names only the filters a request gives, and is planned with its actual
+// values (not prepared): a catch-all prepared statement such as
+// "($1 IS NULL OR status = $1)" makes PostgreSQL's generic plan give up its
+// indexes, and a LIKE pattern decides between the trigram index and walking the
+// primary key. Without a search, the total comes from `live_row_counts`, a
+// per-status counter kept by a trigger, so the first page of a million-row table
+// costs no count(*) scan.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/list_query.hpp"
+#include "persistence/migrations.hpp"
+
+namespace pqxx {
+class result;
+class transaction_base;
+}  // namespace pqxx
+
+namespace svc {
+
+// A filter on the listed table with one parameter, written as `{}` wherever it
+// is used (e.g. "user_id = {}::bigint"). Any such filter means the total is counted from the
+// table itself: live_row_counts only knows totals per status.
+struct list_condition {
+  std::string sql;
+  std::string value;
+};
+
+struct list_spec {
+  std::string_view table;    // e.g. "users": columns id, status, deleted_at
+  std::string_view columns;  // the select list of one item
+  std::optional<std::string> status;
+  std::vector<list_condition> conditions;  // the other filters (search, user_id, ...)
+  page_request page;
+};
+
+// Runs the list. Each row: column 0 the total, then the item's columns; a page
+// past the end (or an empty list) is one row whose item columns are all NULL.
+pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec);
+
+// The total of a fetch_page result (0 when it has no rows).
+std::int64_t page_total(const pqxx::result& rows);
+
+// The migration that adds `live_row_counts` and its trigger to `table` (whose
+// rows have id, status and deleted_at), filled from the rows already there.
+migration live_row_counts_migration(int version, std::string_view table);
+
+}  // namespace svc
