@@ -117,6 +117,30 @@ TEST_F(UsersList, StatusFiltersTheList) {
   EXPECT_EQ(list("search=" + t)["meta"], meta(1, 10, 5, 1));
 }
 
+// Without a search the totals come from counters kept by a trigger (not from a
+// count of the table): they must follow creates, status changes and deletes.
+// Deltas, since other tests of the suite add users too (never concurrently).
+TEST_F(UsersList, UnfilteredTotalsFollowCreatesStatusChangesAndDeletes) {
+  auto total = [&](const std::string& query) {
+    return list(query)["meta"].value("total", -1LL);
+  };
+  const auto all0 = total("page_size=1"), active0 = total("status=active"),
+             inactive0 = total("status=inactive");
+  const auto t = tag();
+  auto a = create_user(user_body("count-a", t)).value("id", 0LL);
+  create_user(user_body("count-b", t));
+  auto inactive = user_body("count-c", t);
+  inactive["status"] = "inactive";
+  auto c = create_user(inactive).value("id", 0LL);
+  EXPECT_EQ(client().put("/api/v1/users/" + std::to_string(a), {{"status", "inactive"}}).status, 200u);
+  EXPECT_EQ(client().del("/api/v1/users/" + std::to_string(c)).status, 204u);
+  EXPECT_EQ(total("page_size=1"), all0 + 2);
+  EXPECT_EQ(total("status=active"), active0 + 1);
+  EXPECT_EQ(total("status=inactive"), inactive0 + 1);
+  auto page = list("page=1&page_size=100");
+  EXPECT_EQ(page["meta"].value("total_pages", -1LL), (all0 + 2 + 99) / 100);
+}
+
 TEST_F(UsersList, SearchMatchesNameOrEmailCaseInsensitively) {
   const auto t = tag();
   const auto by_name = create_user({{"name", "Alpha " + t + " Person"}, {"email", "alpha." + tag() + "@example.com"}});
