@@ -27,7 +27,10 @@ struct responder_state {
     auto s = target.lock();
     if (!s)
       return;
-    net::post(s->executor(), [s, seq = seq, resp = std::move(resp)]() mutable {
+    // dispatch: an answer given on the connection's own strand (health, metrics,
+    // routing errors) is written at once; one from an actor thread is posted.
+    // Posting the first kind too would wake the other I/O thread per request.
+    net::dispatch(s->executor(), [s, seq = seq, resp = std::move(resp)]() mutable {
       s->deliver(seq, std::move(resp));
     });
   }
