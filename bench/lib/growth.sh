@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# bench/lib/growth.sh: the cost-growth curve (bench/run.sh --growth).
+# Sourced by bench/run.sh (and bench/soak.sh); not run on its own.
+
+# --- growth mode -----------------------------------------------------------------
+
+run_growth() {
+  local u_port
+  free_port u_port 18081
+  SVC_PORT[user-service]=$u_port
+  local U=http://127.0.0.1:$u_port lua=$BENCH_DIR/lua
+  start_service user-service
+  log "user-service ready in ${READY_MS} ms"
+  start_sampler user-service
+  CPU_PIDS=("${SVC_PID[user-service]}")
+  local have=0 size f=$WORK/doc-growth.md rows=() explains=()
+  for size in $GROWTH_SIZES; do
+    if ! [[ $size =~ ^[0-9]+$ ]] || (( size <= have )); then
+      die "BENCH_GROWTH_SIZES must be increasing whole numbers"
+    fi
+    log "growth: seeding users $(( have + 1 ))..$size"
+    local t0 t1
+    t0=$(now_us)
+    seed_users $(( have + 1 )) "$size"
+    t1=$(now_us)
+    have=$size
+    seeded_range
+    local mid=$(( SEED_LO + (SEED_HI - SEED_LO) / 2 ))
+    local seed_s
+    seed_s=$(fmt '%.1f' "$(calc "($t1 - $t0) / 1000000")")
+    RUN_DURATION=$GROWTH_DURATION
+    run_wrk "growth-$size-get" "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+    local g="$R_P50|$R_P99|$R_RPS|$R_ERRS"
+    run_wrk "growth-$size-list" "$U/api/v1/users?page=1&page_size=10" ""
+    local l="$R_P50|$R_P99|$R_RPS|$R_ERRS"
+    run_wrk "growth-$size-search" "$U" "$lua/search_users.lua" 1 "$size" -- 1 "$size"
+    local s="$R_P50|$R_P99|$R_RPS|$R_ERRS"
+    unset RUN_DURATION
+    local ex=$RESULTS/growth-$size-explain.txt k
+    k=$(( (size + 1) / 2 ))
+    psql_db users -v "id=$mid" -v "search='%seed$k@%'" -f "$BENCH_DIR/sql/growth_explain.sql" >"$ex" 2>&1 \
+      || { cat "$ex" >&2; die "EXPLAIN failed"; }
+    local idx_find idx_count idx_list idx_scount idx_slist
+    idx_find=$(index_use "$ex" "get by id")
+    idx_count=$(index_use "$ex" "first list page: users_count")
+    idx_list=$(index_use "$ex" "first list page: users_list")
+    idx_scount=$(index_use "$ex" "selective search: users_count")
+    idx_slist=$(index_use "$ex" "selective search: users_list")
+    rows+=("$size|$seed_s|$g|$l|$s|$idx_find|$idx_count / $idx_list|$idx_scount / $idx_slist")
+    explains+=("$size|$ex")
+  done
+  local peak
+  peak=$(peak_kb user-service)
+  {
+    echo "Measured by \`bench/run.sh --growth\`:"
+    echo
+    host_info
+    echo "- wrk \`-t$THREADS -c$CONNS -d${GROWTH_DURATION}s --latency\` per endpoint and size (after a ${WARMUP} s warm-up); user-service with \`${SERVICE_ENV[*]}\`; peak RSS of user-service over the whole growth run: $(kb_mb "$peak") MB"
+    echo "- machine load (1-min load average) at the start / end: $LOAD_START / $(loadavg1)"
+    echo "- endpoints: get-by-id = \`GET /api/v1/users/{id}\` (random seeded id); first list page = \`GET /api/v1/users?page=1&page_size=10\` (count + page); selective search = \`GET /api/v1/users?page=1&page_size=10&search=seed<k>%40\` (random k, one match)"
+    echo
+    echo "| users | seed time s | get-by-id p50 / p99 ms | req/s | first page p50 / p99 ms | req/s | search p50 / p99 ms | req/s | p50 ≤ 10 ms | index use: get / page (count / list) / search (count / list) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+    local r size seed_s gp50 gp99 grps gerr lp50 lp99 lrps lerr sp50 sp99 srps serr i1 i2 i3 ok
+    for r in "${rows[@]}"; do
+      IFS='|' read -r size seed_s gp50 gp99 grps gerr lp50 lp99 lrps lerr sp50 sp99 srps serr i1 i2 i3 <<<"$r"
+      ok=PASS
+      for v in "$gp50" "$lp50" "$sp50"; do le "$v" 10 || ok=FAIL; done
+      (( gerr + lerr + serr == 0 )) || ok="FAIL (errors $gerr/$lerr/$serr)"
+      [[ $ok == PASS ]] || MISSES=$(( MISSES + 1 ))
+      echo "| $size | $seed_s | $gp50 / $gp99 | $grps | $lp50 / $lp99 | $lrps | $sp50 / $sp99 | $srps | **$ok** | $i1 / $i2 / $i3 |"
+    done
+    echo
+    echo "\"index\" means the plan finds its rows through an index condition (Index Cond, Bitmap Index Scan); \"index order only\" that it walks an index for its order and checks every row with a filter (cheap for a first page, a full walk for a selective search); \"seq scan\" that it reads the whole table; \"N rows filtered\" counts the rows read and thrown away. The plans are those of statements prepared like the service prepares them, after five executions (a pooled connection may switch to the generic plan from then on); see \`bench/sql/growth_explain.sql\`."
+    local e ex
+    for e in "${explains[@]}"; do
+      IFS='|' read -r size ex <<<"$e"
+      echo
+      echo "<details><summary>EXPLAIN (ANALYZE, BUFFERS) at $size users</summary>"
+      echo
+      echo '```'
+      cat "$ex"
+      echo '```'
+      echo
+      echo "</details>"
+    done
+    echo
+    echo "Commands:"
+    echo
+    commands_block
+  } >"$f"
+  replace_block growth "$f"
+  printf '\n'
+  awk '/^\| users/,/^$/' "$f"
+}
+
+# index_use FILE HEADING: how one EXPLAIN reads the table: "index" (an index condition:
+# Index Cond, or a Bitmap Index Scan), "index order only" (an index walked for its
+# order, every row checked by a filter), "seq scan"; plus the rows a filter threw away.
+index_use() {
+  awk -v h="### $2" '
+    index($0, h) == 1 { on = 1; next }
+    /^### / { on = 0 }
+    on && (/Index Cond:/ || /Bitmap Index Scan/) { cond = 1 }
+    on && /(Index Scan|Index Only Scan)/ { walk = 1 }
+    on && /Seq Scan/ { seq = 1 }
+    on && /Rows Removed by Filter:/ { removed += $NF }
+    END {
+      r = cond ? "index" : (walk ? "index order only" : "")
+      if (seq) r = (r == "" ? "seq scan" : r " + seq scan")
+      if (r == "") r = "?"
+      if (removed > 0) r = r sprintf(", %d rows filtered", removed)
+      print r
+    }' "$1"
+}

@@ -1,0 +1,200 @@
+# shellcheck shell=bash
+# bench/lib/scenarios.sh: the main scenarios (make bench): each service against its reference, nginx included.
+# Sourced by bench/run.sh (and bench/soak.sh); not run on its own.
+
+# --- the main scenarios ----------------------------------------------------------
+
+declare -A S_NAME=() S_REF=() S_TARGET=() S_SVC=() S_REFR=() S_RATIO=() S_PASS=() S_LOAD=() S_NOTE=()
+declare -a S_ORDER=()
+MISSES=0
+
+# store_result ID SIDE(svc|ref): keeps R_* as "rps|p50|p99|errs|cpu|reqs".
+store() { local v="$R_RPS|$R_P50|$R_P99|$R_ERRS|$R_CPU|${R_REQS:-}"; if [[ $2 == svc ]]; then S_SVC[$1]=$v; else S_REFR[$1]=$v; fi; }
+field() { local IFS='|'; local -a parts; read -r -a parts <<<"$1"; echo "${parts[$2]:-}"; }
+
+# judge ID [P99_MAX_MS]: ratio, pass/fail.
+judge() {
+  local id=$1 p99max=${2:-} svc=${S_SVC[$1]} ref=${S_REFR[$1]}
+  local s_rps r_rps ratio pass=PASS note=""
+  s_rps=$(field "$svc" 0); r_rps=$(field "$ref" 0)
+  ratio=$(calc "($r_rps > 0) ? $s_rps / $r_rps : 0")
+  ratio=$(fmt '%.2f' "$ratio")
+  if awk -v r="$ratio" -v t="${S_TARGET[$id]}" 'BEGIN { exit !(r + 0 < t + 0) }'; then pass=FAIL; note="ratio below target"; fi
+  if [[ -n $p99max ]] && awk -v p="$(field "$svc" 2)" -v m="$p99max" 'BEGIN { exit !(p + 0 > m + 0) }'; then
+    pass=FAIL; note="${note:+$note; }p99 over $p99max ms"
+  fi
+  if (( $(field "$svc" 3) > 0 || $(field "$ref" 3) > 0 )); then
+    pass=FAIL; note="${note:+$note; }errors: service $(field "$svc" 3), reference $(field "$ref" 3)"
+  fi
+  S_RATIO[$id]=$ratio; S_PASS[$id]=$pass; S_NOTE[$id]=$note
+  [[ $pass == PASS ]] || MISSES=$(( MISSES + 1 ))
+  log "=> $id: ratio $ratio (target ≥ ${S_TARGET[$id]}${p99max:+, p99 ≤ $p99max ms}): $pass${note:+ ($note)}"
+}
+
+scenario() {   # scenario ID "endpoint" "reference" TARGET
+  S_ORDER+=("$1"); S_NAME[$1]=$2; S_REF[$1]=$3; S_TARGET[$1]=$4
+  S_LOAD[$1]="$(loadavg1) / $(machine_busy)%"
+  log "--- $2 vs $3 (load 1 min / CPU busy before: ${S_LOAD[$1]})"
+}
+
+NGINX_PID=""
+NGINX_VERSION=""
+start_nginx() {
+  local port=$1 body=$2 ctype=$3 dir=$WORK/nginx
+  mkdir -p "$dir/tmp"
+  [[ $body != *[\'\\\$]* && $body != *$'\n'* ]] || die "the /health/live body needs quoting nginx cannot express: $body"
+  cat >"$dir/nginx.conf" <<EOF
+# bench-local nginx: the reference of GET /health/live (written by bench/run.sh)
+daemon off;
+worker_processes $(nproc);
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  types { }
+  server {
+    listen 127.0.0.1:$port;
+    location = /health/live {
+      default_type "$ctype";
+      return 200 '$body';
+    }
+  }
+}
+EOF
+  NGINX_VERSION=$("$NGINX" -v 2>&1 | sed 's|nginx version: ||')
+  record_cmd "$NGINX" -p "${dir#"$ROOT"/}" -c "${dir#"$ROOT"/}/nginx.conf" -e "${dir#"$ROOT"/}/error.log"
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  BG_PIDS+=("$NGINX_PID")
+  local i
+  for (( i = 0; i < 200; i++ )); do
+    http_code "$port" /health/live && [[ $HTTP_CODE == 200 ]] && return 0
+    alive "$NGINX_PID" || { cat "$dir/error.log" "$dir/stdout.log" >&2 2>/dev/null; die "nginx did not start"; }
+    sleep 0.05
+  done
+  die "nginx does not answer on port $port"
+}
+
+# Body and Content-Type of a GET, for comparing nginx with the service byte for byte.
+fetch_body() { curl -fsS --max-time 5 "http://127.0.0.1:$1$2"; }
+fetch_ctype() { curl -fsS --max-time 5 -o /dev/null -w '%{content_type}' "http://127.0.0.1:$1$2"; }
+
+breaker_state() {   # circuit_breaker_state of order-service for user-service (0/1/2)
+  curl -fsS --max-time 5 "http://127.0.0.1:${SVC_PORT[order-service]}/metrics" 2>/dev/null \
+    | awk '/^circuit_breaker_state\{/ && /user-service/ { print $2; exit }'
+}
+
+run_main() {
+  local u_port o_port n_port
+  free_port u_port 18081; free_port o_port 18082; free_port n_port 18090
+  SVC_PORT[user-service]=$u_port; SVC_PORT[order-service]=$o_port
+  local U=http://127.0.0.1:$u_port O=http://127.0.0.1:$o_port N=http://127.0.0.1:$n_port
+
+  start_service_measured user-service seed_main
+  seeded_range
+  log "seeded users: ids $SEED_LO..$SEED_HI"
+  start_service_measured order-service
+
+  log "initialising pgbench tables (scale $PGBENCH_SCALE) and users_ref in database bench"
+  psql_db postgres -c 'CREATE DATABASE bench' >/dev/null
+  record_cmd pgbench -i -q -s "$PGBENCH_SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench
+  env -u PGSERVICE -u PGOPTIONS "$PG_BIN/pgbench" -i -q -s "$PGBENCH_SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench \
+    >"$WORK/pgbench-init.log" 2>&1 || { cat "$WORK/pgbench-init.log" >&2; die "pgbench -i failed"; }
+  record_cmd psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d bench -v "users=$USERS" -f bench/sql/users_ref.sql
+  psql_db bench -v "users=$USERS" -f "$BENCH_DIR/sql/users_ref.sql" >/dev/null
+
+  local body ctype
+  body=$(fetch_body "$u_port" /health/live) || die "user-service /health/live failed"
+  ctype=$(fetch_ctype "$u_port" /health/live)
+  start_nginx "$n_port" "$body" "$ctype"
+  [[ $(fetch_body "$n_port" /health/live) == "$body" && $(fetch_ctype "$n_port" /health/live) == "$ctype" ]] \
+    || die "nginx does not answer the same bytes / Content-Type as user-service"
+  HEALTH_BODY=$body; HEALTH_CTYPE=$ctype
+
+  local upid=${SVC_PID[user-service]} opid=${SVC_PID[order-service]}
+  local lua=$BENCH_DIR/lua run_id
+  run_id=$(date +%s)
+
+  # 1. GET /health/live: nginx vs user-service.
+  scenario health "GET /health/live" "nginx return 200" 0.60
+  mapfile -t CPU_PIDS < <(echo "$NGINX_PID"; pgrep -P "$NGINX_PID" || true)
+  run_wrk health-nginx "$N/health/live" ""; store health ref
+  CPU_PIDS=("$upid")
+  run_wrk health-user-service "$U/health/live" ""; store health svc
+  judge health
+  [[ ${S_PASS[health]} == PASS ]] || profile_run health user-service "$U/health/live" ""
+  stop_pid "$NGINX_PID" 5
+
+  # 2. GET /api/v1/users/{id}: pgbench -S vs user-service.
+  scenario get_user "GET /api/v1/users/{id}" "pgbench -S -M prepared" 0.40
+  run_pgbench get_user-pgbench -S -M prepared; store get_user ref
+  CPU_PIDS=("$upid")
+  run_wrk get_user-user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  store get_user svc
+  GET_P99=$R_P99
+  judge get_user
+  if [[ ${S_PASS[get_user]} != PASS ]] || awk -v p="$GET_P99" 'BEGIN { exit !(p + 0 > 3) }'; then
+    profile_run get_user user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI"
+  fi
+
+  # 3. POST /api/v1/users: pgbench INSERT vs user-service.
+  scenario post_user "POST /api/v1/users" "pgbench INSERT (users_ref)" 0.50
+  run_pgbench post_user-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"; store post_user ref
+  CPU_PIDS=("$upid")
+  run_wrk post_user-user-service "$U" "$lua/post_user.lua" "w$run_id" -- "r$run_id"; store post_user svc
+  judge post_user
+  [[ ${S_PASS[post_user]} == PASS ]] || profile_run post_user user-service "$U" "$lua/post_user.lua" "p$run_id"
+
+  # 4. POST /api/v1/orders, user validated over HTTP: pgbench INSERT vs order-service.
+  scenario post_order "POST /api/v1/orders (user-service up)" "pgbench INSERT (users_ref)" 0.35
+  run_pgbench post_order-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"; store post_order ref
+  CPU_PIDS=("$opid"); CPU_PIDS2=("$upid")
+  run_wrk post_order-order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  CPU_PIDS2=()
+  store post_order svc
+  S_NOTE_USER_CPU=$R_CPU2
+  # the orders of the warm-up and the run, all with user-service up: all validated?
+  VALIDATED=$(psql_db orders -tAc "SELECT count(*) FILTER (WHERE user_validated) || '/' || count(*) FROM orders")
+  judge post_order
+  [[ ${S_PASS[post_order]} == PASS ]] || profile_run post_order order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI"
+
+  # 5. POST /api/v1/orders with user-service dead and the breaker open.
+  USER_PEAK_KB=$(peak_kb user-service)
+  log "killing user-service (SIGKILL) and opening order-service's breaker"
+  COMMANDS+=("# user-service killed: kill -KILL <its pid>; then 10 × curl -XPOST $O/api/v1/orders (user_id $SEED_LO) to open the breaker")
+  kill -KILL "$upid" 2>/dev/null || true
+  wait "$upid" 2>/dev/null || true
+  untrack "$upid"
+  local i
+  for (( i = 0; i < 10; i++ )); do
+    curl -sS -o /dev/null --max-time 15 -XPOST "$O/api/v1/orders" -H 'Content-Type: application/json' \
+      -d "{\"user_id\":$SEED_LO,\"product_name\":\"Widget\",\"quantity\":1,\"price\":1.00}" || true
+  done
+  BREAKER_BEFORE=$(breaker_state)
+  log "breaker state before the run: ${BREAKER_BEFORE:-unknown} (2 = open)"
+  S_ORDER+=(degraded); S_NAME[degraded]="POST /api/v1/orders (user-service dead, breaker open)"
+  S_REF[degraded]="the same with user-service up (row above)"; S_TARGET[degraded]=0.90
+  S_LOAD[degraded]="$(loadavg1) / $(machine_busy)%"
+  S_REFR[degraded]=${S_SVC[post_order]}
+  CPU_PIDS=("$opid")
+  run_wrk degraded-order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  store degraded svc
+  BREAKER_AFTER=$(breaker_state)
+  judge degraded 5
+  [[ ${S_PASS[degraded]} == PASS ]] || profile_run degraded order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI"
+  ORDER_PEAK_KB=$(peak_kb order-service)
+}
+
+seed_main() {
+  log "seeding $USERS users"
+  seed_users 1 "$USERS"
+}
