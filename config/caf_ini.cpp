@@ -252,6 +252,12 @@ std::vector<std::string> caf_option_catalog::groups() const {
 namespace svc {
 
 void apply_to_caf_config(const settings& s, caf::actor_system_config& cfg) {
+  // The services' own default, below any file, environment or flag: an idle
+  // scheduler thread goes from its short spin straight to waiting on its
+  // condition variable. CAF's default first sleeps 50 us at a time, 500 times:
+  // a system call and a context switch each, about five per request under load,
+  // taken from the CPU that PostgreSQL and the clients need (docs/PERFORMANCE.md).
+  cfg.set("work-stealing.moderate-poll-attempts", caf::config_value::integer{0});
   if (s.scheduler_max_threads > 0)
     cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(s.scheduler_max_threads));
   // Every entry was type-checked against CAF's declaration while loading.
