@@ -32,17 +32,26 @@ pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec) {
     params.push_back(c.value);
     where += " AND " + with_parameter(c.sql, params.size());
   }
-  std::string total = spec.conditions.empty()
-                        ? "SELECT COALESCE(sum(n), 0)::bigint AS total FROM live_row_counts" + counted_where
-                        : "SELECT count(*) AS total FROM " + std::string{spec.table} + " WHERE " + where;
   params.push_back(std::to_string(spec.page.page_size));
   params.push_back(std::to_string(spec.page.offset()));
-  auto limit = std::to_string(params.size() - 1);
-  auto offset = std::to_string(params.size());
-  std::string sql = "SELECT t.total, p.* FROM (" + total + ") t LEFT JOIN LATERAL (SELECT " +
-                    std::string{spec.columns} + " FROM " + std::string{spec.table} + " WHERE " +
-                    where + " ORDER BY id DESC LIMIT $" + limit + "::bigint OFFSET $" + offset +
-                    "::bigint) p ON true";
+  const auto page = " ORDER BY id DESC LIMIT $" + std::to_string(params.size() - 1) +
+                    "::bigint OFFSET $" + std::to_string(params.size()) + "::bigint";
+  const std::string table{spec.table}, columns{spec.columns};
+  std::string sql;
+  if (spec.conditions.empty()) {
+    // The total from the counters, the page by walking the primary key (or the
+    // status index) backwards: both cost the same at any table size.
+    sql = "SELECT t.total, p.* FROM (SELECT COALESCE(sum(n), 0)::bigint AS total"
+          " FROM live_row_counts" + counted_where + ") t LEFT JOIN LATERAL (SELECT " + columns +
+          " FROM " + table + " WHERE " + where + page + ") p ON true";
+  } else {
+    // The filter is evaluated once (a trigram search costs the same for the
+    // count as for the page), its ids kept for both.
+    sql = "WITH matches AS MATERIALIZED (SELECT id FROM " + table + " WHERE " + where +
+          ") SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matches) t"
+          " LEFT JOIN LATERAL (SELECT " + columns + " FROM " + table +
+          " WHERE id IN (SELECT id FROM matches" + page + ") ORDER BY id DESC) p ON true";
+  }
   return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
 }
 
@@ -53,40 +62,42 @@ std::int64_t page_total(const pqxx::result& rows) {
 migration live_row_counts_migration(int version, std::string_view table) {
   const std::string t{table};
   const std::string slots = std::to_string(counter_slots);
+  // Statement-level triggers over transition tables: one counter update per
+  // statement and (status, slot), not per row. A row-level trigger made a bulk
+  // insert quadratic: every row added a version to the same few counter rows,
+  // none prunable before the inserting transaction ends. Counter rows are
+  // written in (status, slot) order, so concurrent writers cannot deadlock.
+  const std::string add_counts =
+    " ORDER BY 1, 2 ON CONFLICT (status, slot) DO UPDATE SET n = live_row_counts.n + excluded.n;";
+  const std::string live_slots = "SELECT status, id % " + slots + " AS slot, ";
   return {
     version, "live row counts of " + t,
     "CREATE TABLE live_row_counts ("
     " status text NOT NULL, slot integer NOT NULL, n bigint NOT NULL,"
     " PRIMARY KEY (status, slot));"
-    "CREATE FUNCTION live_row_counts_add(s text, id bigint, delta integer) RETURNS void"
-    " LANGUAGE sql AS $$"
-    "  INSERT INTO live_row_counts VALUES (s, id % " + slots + ", delta)"
-    "  ON CONFLICT (status, slot) DO UPDATE SET n = live_row_counts.n + delta $$;"
     "CREATE FUNCTION count_live_rows() RETURNS trigger LANGUAGE plpgsql AS $$"
-    " DECLARE"
-    "  was_live boolean := TG_OP <> 'INSERT' AND OLD.deleted_at IS NULL;"
-    "  is_live boolean := TG_OP <> 'DELETE' AND NEW.deleted_at IS NULL;"
     " BEGIN"
-    "  IF was_live AND is_live THEN"
-    "   IF OLD.status = NEW.status THEN RETURN NULL; END IF;"
-    // Two counter rows, always locked in status order: two status changes in
-    // opposite directions cannot deadlock.
-    "   IF OLD.status < NEW.status THEN"
-    "    PERFORM live_row_counts_add(OLD.status, OLD.id, -1);"
-    "    PERFORM live_row_counts_add(NEW.status, NEW.id, 1);"
-    "   ELSE"
-    "    PERFORM live_row_counts_add(NEW.status, NEW.id, 1);"
-    "    PERFORM live_row_counts_add(OLD.status, OLD.id, -1);"
-    "   END IF;"
-    "  ELSIF was_live THEN"
-    "   PERFORM live_row_counts_add(OLD.status, OLD.id, -1);"
-    "  ELSIF is_live THEN"
-    "   PERFORM live_row_counts_add(NEW.status, NEW.id, 1);"
+    "  IF TG_OP = 'INSERT' THEN"
+    "   INSERT INTO live_row_counts " + live_slots + "count(*) FROM new_rows"
+    "    WHERE deleted_at IS NULL GROUP BY 1, 2" + add_counts +
+    "  ELSIF TG_OP = 'DELETE' THEN"
+    "   INSERT INTO live_row_counts " + live_slots + "-count(*) FROM old_rows"
+    "    WHERE deleted_at IS NULL GROUP BY 1, 2" + add_counts +
+    "  ELSE"
+    "   INSERT INTO live_row_counts SELECT status, slot, sum(delta) FROM ("
+    "    " + live_slots + "-1 AS delta FROM old_rows WHERE deleted_at IS NULL"
+    "    UNION ALL " + live_slots + "1 FROM new_rows WHERE deleted_at IS NULL) d"
+    "    GROUP BY 1, 2 HAVING sum(delta) <> 0" + add_counts +
     "  END IF;"
     "  RETURN NULL;"
     " END $$;"
-    "CREATE TRIGGER " + t + "_live_row_counts AFTER INSERT OR DELETE OR UPDATE OF status, deleted_at"
-    " ON " + t + " FOR EACH ROW EXECUTE FUNCTION count_live_rows();"
+    "CREATE TRIGGER " + t + "_count_inserts AFTER INSERT ON " + t +
+    " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
+    "CREATE TRIGGER " + t + "_count_updates AFTER UPDATE ON " + t +
+    " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+    " FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
+    "CREATE TRIGGER " + t + "_count_deletes AFTER DELETE ON " + t +
+    " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
     // No write runs meanwhile (CREATE TRIGGER already holds off writers until
     // commit): the counters start exact.
     "LOCK TABLE " + t + " IN SHARE MODE;"
