@@ -50,6 +50,44 @@ std::size_t utf8_length(std::string_view s) {
   return n;
 }
 
+bool is_valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0)
+        lo = 0xA0;  // overlong
+      if (c == 0xED)
+        hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0)
+        lo = 0x90;  // overlong
+      if (c == 0xF4)
+        hi = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (s.size() - i < len)
+      return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
+        return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 bool has_control_chars(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7F)
@@ -132,6 +170,12 @@ std::optional<std::int64_t> parse_int64(std::string_view text) {
 }
 
 std::optional<nlohmann::json> parse_json_object(std::string_view body, std::string& problem) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0junk"
+  // would parse; a raw NUL is never valid anywhere in JSON text.
+  if (body.find('\0') != std::string_view::npos) {
+    problem = "malformed JSON";
+    return std::nullopt;
+  }
   bool too_deep = false;
   auto depth_guard = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
     if (depth > max_json_depth)

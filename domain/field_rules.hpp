@@ -25,6 +25,11 @@ std::string trim(std::string_view s);
 // Number of Unicode code points in valid UTF-8 (the parser already rejected invalid).
 std::size_t utf8_length(std::string_view s);
 
+// True if `s` is well-formed UTF-8 as PostgreSQL accepts it: no overlong forms, no
+// surrogates, nothing above U+10FFFF. Text from a URL has not been through the
+// JSON parser, so it must pass this before it reaches the database.
+bool is_valid_utf8(std::string_view s);
+
 // True if the text holds a C0 control character or DEL (NUL included): such text
 // is never a sensible name and PostgreSQL cannot store NUL in `text`.
 bool has_control_chars(std::string_view s);

@@ -47,6 +47,10 @@ std::optional<std::string> parse_search(const query_params& query, field_errors&
   auto value = trim(*raw);
   if (value.empty())
     return std::nullopt;
+  if (!is_valid_utf8(value)) {
+    errors.push_back({"search", "must be valid UTF-8"});  // PostgreSQL would refuse it: a 500
+    return std::nullopt;
+  }
   if (utf8_length(value) > max_search_length || has_control_chars(value)) {
     errors.push_back({"search", "must be at most 200 printable characters"});
     return std::nullopt;

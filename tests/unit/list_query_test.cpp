@@ -40,6 +40,20 @@ TEST(ListQuery, SearchIsTrimmedAndEmptyMeansNone) {
   EXPECT_TRUE(errors.empty());
 }
 
+// Text from a URL never went through the JSON parser: invalid UTF-8 reached
+// PostgreSQL, which refused it, and the client got a 500.
+TEST(ListQuery, SearchMustBeValidUtf8) {
+  for (std::string bad : {"\xff", "caf\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+    field_errors errors;
+    EXPECT_FALSE(parse_search({{"search", bad}}, errors));
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].field, "search");
+  }
+  field_errors errors;
+  EXPECT_EQ(parse_search({{"search", "caf\xc3\xa9 \xf0\x9f\x98\x80"}}, errors), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_TRUE(errors.empty());
+}
+
 TEST(ListQuery, LikePatternEscapesMetacharacters) {
   EXPECT_EQ(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "domain/field_rules.hpp"
 #include "domain/user.hpp"
 
 using nlohmann::json;
@@ -44,6 +45,15 @@ TEST(UserValidation, RequiresNameAndEmail) {
   EXPECT_TRUE(has_error(errors, "name"));
   EXPECT_TRUE(has_error(errors, "email"));
   EXPECT_EQ(errors.size(), 2u);
+}
+
+// nlohmann's lexer stops at a NUL byte: "{...}\0junk" parsed as "{...}".
+TEST(UserValidation, ARawNulByteMakesTheBodyMalformed) {
+  std::string problem;
+  const std::string body{"{\"name\":\"Ada\"}\0junk", 19};
+  EXPECT_FALSE(parse_json_object(body, problem));
+  EXPECT_EQ(problem, "malformed JSON");
+  EXPECT_TRUE(parse_json_object("{\"name\":\"Ada\"}", problem));
 }
 
 TEST(UserValidation, RejectsWrongJsonTypes) {
