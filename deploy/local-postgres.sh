@@ -111,6 +111,19 @@ is_running() {
   as_server "$PG_BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1
 }
 
+# A postmaster killed with SIGKILL stays a zombie until its parent reaps it (1-2 s
+# on these machines). pg_ctl, and PostgreSQL's own lock-file check, take it for a
+# live server: wait for it to go before starting a new one (at most 30 s).
+wait_for_killed_postmaster() {
+  local pid i
+  pid=$(sed -n 1p "$DATA/postmaster.pid" 2>/dev/null)
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  for (( i = 0; i < 300; i++ )); do
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] || return 0
+    sleep 0.1
+  done
+}
+
 # As root: the server user must reach DIR through every parent directory.
 make_traversable() {
   local dir=$1 path="" part
@@ -221,6 +234,7 @@ cmd_start() {
     fi
   fi
   init_cluster
+  wait_for_killed_postmaster
 
   if is_running; then
     port=$(running_port)
