@@ -116,7 +116,7 @@ is_running() {
 # live server: wait for it to go before starting a new one (at most 30 s).
 wait_for_killed_postmaster() {
   local pid i
-  pid=$(sed -n 1p "$DATA/postmaster.pid" 2>/dev/null)
+  pid=$(sed -n 1p "$DATA/postmaster.pid" 2>/dev/null || true)  # no file: not running (set -e)
   [[ $pid =~ ^[0-9]+$ ]] || return 0
   for (( i = 0; i < 300; i++ )); do
     [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] || return 0
