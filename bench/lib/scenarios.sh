@@ -90,7 +90,9 @@ fetch_ctype() { curl -fsS --max-time 5 -o /dev/null -w '%{content_type}' "http:/
 
 breaker_state() {   # circuit_breaker_state of order-service for user-service (0/1/2)
   curl -fsS --max-time 5 "http://127.0.0.1:${SVC_PORT[order-service]}/metrics" 2>/dev/null \
-    | awk '/^circuit_breaker_state\{/ && /user-service/ { print $2; exit }'
+    | awk '!found && /^circuit_breaker_state\{/ && /user-service/ { print $2; found = 1 }'
+  # (awk reads to the end: an early exit made curl fail with "write error", 23,
+  # under pipefail once the metrics outgrew the pipe buffer)
 }
 
 run_main() {
