@@ -38,8 +38,13 @@ user_check interpret(const outbound_result& r, std::string_view request_id) {
   std::string reason = r.result == outcome::rejected ? "circuit open"
                        : r.result == outcome::failed ? r.error
                                                      : "status " + std::to_string(r.status);
-  log::warn("user not validated; order taken anyway (graceful degradation)",
-            {{"request_id", request_id}, {"reason", reason}});
+  // A failed call is news (and the breaker lets only a few through before it
+  // opens). An order turned away by the open breaker is not: the opening was
+  // logged once as a warning and shows in the metrics, and a warning per order
+  // would flood the log for as long as user-service is down.
+  log::write(r.result == outcome::rejected ? log::level::info : log::level::warn,
+             "user not validated; order taken anyway (graceful degradation)",
+             {{"request_id", request_id}, {"reason", reason}});
   return user_check::unknown;
 }
 

@@ -46,7 +46,7 @@ write_main_doc() {
     echo
     echo "- \`GET /health/live\`: nginx answers the same body (\`$HEALTH_BODY\`) with the same \`Content-Type: $HEALTH_CTYPE\` (checked before the run)."
     echo "- Orders with \`user_validated\` true / all after the user-service-up run (warm-up included): $VALIDATED. user-service used $S_NOTE_USER_CPU cores during the order run (order-service's calls)."
-    echo "- Breaker \`circuit_breaker_state{target=\"user-service\"}\` of order-service before / after the dead-user-service run: ${BREAKER_BEFORE:-?} / ${BREAKER_AFTER:-?} (2 = open). With LOG_LEVEL=warn order-service still writes one warning line per degraded order (by design), which is part of that figure."
+    echo "- Breaker \`circuit_breaker_state{target=\"user-service\"}\` of order-service before / after the dead-user-service run: ${BREAKER_BEFORE:-?} / ${BREAKER_AFTER:-?} (2 = open). An order turned away by the open breaker is logged at info (not shown with LOG_LEVEL=warn); a failed call to user-service is a warning."
     echo "- The two pgbench INSERT rows were measured separately, each right before its service run."
     echo
     echo "### Commands (exact, in order)"
