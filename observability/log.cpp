@@ -101,9 +101,12 @@ std::string render(format fmt, std::string_view time, level lvl, std::string_vie
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   std::string line = std::string{time} + " " + std::string{lvl_name} + " " + std::string{message};
-  for (const auto& [key, v] : extra)
-    line += " " + std::string{key} + "=" +
-            to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  for (const auto& [key, v] : extra) {
+    line += ' ';
+    line += key;
+    line += '=';
+    line += to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   return line;
 }
 

@@ -126,7 +126,8 @@ TEST_F(UsersActor, ConcurrentCreatesWithOneEmailHaveOneWinner) {
 
 TEST_F(UsersActor, ListsNewestFirstWithExactMetaAndFilters) {
   for (int i = 1; i <= 12; ++i)
-    ASSERT_EQ(create({{"name", "User " + std::to_string(i)}, {"email", "u" + std::to_string(i) + "@example.com"},
+    ASSERT_EQ(create({{"name", std::string{"User "}.append(std::to_string(i))},
+                      {"email", std::string{"u"}.append(std::to_string(i)).append("@example.com")},
                       {"status", i % 3 == 0 ? "inactive" : "active"}})
                 .status,
               201u);
