@@ -3,14 +3,27 @@
 #   make deps       install the missing Debian packages (no-op when all are present)
 #   make build      configure (once) and build into build/ (Release); binaries in build/bin/
 #   make test       build, then run every test with ctest (a throwaway PostgreSQL
-#                   cluster is started and stopped by the tests themselves)
+#                   cluster is started and stopped by the tests themselves), then
+#                   a short run (15 s) of each fuzzer in build-fuzz/
+#   make build-fuzz the libFuzzer targets of tests/fuzz (clang, ASan + UBSan) in build-fuzz/
+#   make fuzz       each fuzzer for FUZZ_SECONDS, FUZZ_JOBS at a time; new corpus
+#                   inputs go to build-fuzz/corpus/<target>, crashes to
+#                   build-fuzz/artifacts/; one summary line per target
 #   make test-asan  the same with AddressSanitizer + UBSan, in build-asan/ (Debug)
-#   make test-tsan  the same with ThreadSanitizer, in build-tsan/ (RelWithDebInfo)
+#   make test-tsan  the same with ThreadSanitizer, in build-tsan/ (RelWithDebInfo),
+#                   against a TSan-instrumented libcaf_core built once from Debian's
+#                   source package (cmake/build-tsan-caf.sh, into build-tsan/_caf/;
+#                   ~8 min the first time); the reports of every process, services
+#                   included, go to build-tsan/tsan-reports/ and fail the target
 #   make run        build, then start PostgreSQL in .local/pg (unless DATABASE_URL is
 #                   set), user-service on :8081 and order-service on :8082;
 #                   Ctrl-C stops everything (see deploy/run-local.sh)
 #   make clean      stop the test databases and remove the build directories
 #   make distclean  clean, and also stop and remove the local database in .local/
+#   make bench      the performance harness (bench/run.sh; not in `make test`)
+#   make soak       10 minutes of mixed load on both services (bench/soak.sh; not in
+#                   `make test`): no 5xx, stable RSS, no descriptor leak; results in
+#                   docs/RELIABILITY.md. SOAK_SECONDS=60 for a quick check
 #
 # Variables (command line or environment):
 #   JOBS                  parallel compile jobs            (default: nproc)
@@ -18,18 +31,22 @@
 #                         one database cluster and some of them stop it on purpose)
 #   CTEST_TIMEOUT         seconds per test before ctest kills it (default: 600)
 #   CTEST_ARGS            extra ctest arguments, e.g. CTEST_ARGS='-R unit'
+#   FUZZ_SECONDS          seconds per fuzzer in `make fuzz` (default: 600)
+#   FUZZ_JOBS             fuzzers run at once by `make fuzz` (default: 1)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
-            postgresql postgresql-contrib curl prometheus
+            postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1
 CTEST_TIMEOUT        ?= 600
 CTEST_ARGS           ?=
+FUZZ_SECONDS         ?= 600
+FUZZ_JOBS            ?= 1
 
 # sudo only when not root and sudo exists.
 SUDO := $(shell if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then echo sudo; fi)
@@ -44,7 +61,7 @@ export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard te
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
 .PHONY: deps build test test-asan test-tsan run clean distclean \
-        build-release build-asan build-tsan
+        build-release build-asan build-tsan build-fuzz fuzz
 
 # --- dependencies ---------------------------------------------------------------
 # Checks every package with dpkg-query; apt-get (update once, then install) runs only
@@ -81,19 +98,57 @@ build-asan: deps
 	$(call configure,build-asan,-DCMAKE_BUILD_TYPE=Debug -DSANITIZE=address)
 	cmake --build build-asan -j$(JOBS)
 
+# TSan needs an instrumented CAF (Debian's libcaf_core.so is not: TSan would report
+# every message hand-off between actors). cmake/build-tsan-caf.sh builds one from
+# Debian's source package into build-tsan/_caf/install, once; CAF_ROOT points the
+# build there (headers and library; RPATH at run time). A build-tsan/ configured
+# before, without CAF_ROOT, is re-pointed (its cached CAF paths dropped).
+TSAN_CAF_ROOT := $(CURDIR)/build-tsan/_caf/install
 build-tsan: deps
-	$(call configure,build-tsan,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=thread)
+	@JOBS=$(JOBS) bash cmake/build-tsan-caf.sh build-tsan/_caf
+	$(call configure,build-tsan,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANITIZE=thread -DCAF_ROOT=$(TSAN_CAF_ROOT))
+	@grep -qx 'CAF_ROOT:[A-Z]*=$(TSAN_CAF_ROOT)' build-tsan/CMakeCache.txt \
+	  || cmake -S . -B build-tsan -DCAF_ROOT=$(TSAN_CAF_ROOT) -UCAF_INCLUDE_DIR -UCAF_CORE_LIBRARY -UCAF_IO_LIBRARY
 	cmake --build build-tsan -j$(JOBS)
 
+# Only the libraries the fuzzers link, and the fuzzers (tests/fuzz/fuzz.cmake).
+build-fuzz: deps
+	$(call configure,build-fuzz,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSVC_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
+	cmake --build build-fuzz -j$(JOBS)
+
 # --- tests ----------------------------------------------------------------------
-test: build
+test: build build-fuzz
 	$(CTEST) --test-dir build
+	$(CTEST) --test-dir build-fuzz
 
 test-asan: build-asan
 	$(CTEST) --test-dir build-asan
 
+# Every process (test binaries AND the services the end-to-end tests start, whose
+# stderr only reaches their log files) writes its TSan reports to
+# build-tsan/tsan-reports/tsan.<pid>; any such file fails the target, even when the
+# process was SIGKILLed before TSan could set its exit code (66).
 test-tsan: build-tsan
-	$(CTEST) --test-dir build-tsan
+	@ldd build-tsan/bin/user-service | grep -q ' => $(TSAN_CAF_ROOT)/lib/libcaf_core' \
+	  || { echo "test-tsan: build-tsan/bin/user-service does not load the instrumented libcaf_core" >&2; exit 1; }
+	@rm -rf build-tsan/tsan-reports && mkdir -p build-tsan/tsan-reports
+	@rc=0; TSAN_OPTIONS='$(TSAN_OPTIONS):log_path=$(CURDIR)/build-tsan/tsan-reports/tsan' \
+	  $(CTEST) --test-dir build-tsan || rc=$$?; \
+	reports=$$(ls build-tsan/tsan-reports); \
+	if [ -n "$$reports" ]; then \
+	  for f in $$reports; do echo "=== build-tsan/tsan-reports/$$f"; head -n 60 "build-tsan/tsan-reports/$$f"; done; \
+	  echo "test-tsan: ThreadSanitizer reports in $$(echo $$reports | wc -w) process(es), see build-tsan/tsan-reports/" >&2; \
+	  rc=1; \
+	fi; \
+	exit $$rc
+
+# Each fuzzer in turn (FUZZ_JOBS at a time) under nice, by tests/fuzz/run_fuzzer.sh:
+# seeds from tests/fuzz/corpus/<target> (read only), growth kept in
+# build-fuzz/corpus/<target> for the next run; fails if any fuzzer failed.
+FUZZERS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
+fuzz: build-fuzz
+	@printf '%s\n' $(FUZZERS) | xargs -P $(FUZZ_JOBS) -I{} \
+	  nice -n 19 bash tests/fuzz/run_fuzzer.sh build-fuzz/bin/{} tests/fuzz build-fuzz $(FUZZ_SECONDS)
 
 # --- run ------------------------------------------------------------------------
 run: build
@@ -105,7 +160,7 @@ clean:
 	@for d in build build-asan build-tsan; do \
 	  if [ -d "$$d/test-pg/data" ]; then bash deploy/local-postgres.sh stop "$$d/test-pg" || true; fi; \
 	done
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
 
 distclean: clean
 	@if [ -d .local/pg/data ]; then bash deploy/local-postgres.sh stop .local/pg || true; fi
@@ -136,3 +191,21 @@ bench: deps
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 	@JOBS=$(JOBS) bash bench/run.sh $(BENCH_ARGS)
+
+# make soak: bench/soak.sh (not part of `make test`): the bench's Release build in
+# build-bench/, a throwaway PostgreSQL, both services and seeded users, then mixed
+# wrk load (bench/lua/soak_*.lua) for SOAK_SECONDS (600); fails (exit 3) on any 5xx,
+# RSS growth over 10 % after the warm-up, or a descriptor leak, and rewrites its
+# section of docs/RELIABILITY.md. Installs wrk when missing. Settings: see the header
+# of bench/soak.sh (environment or command line, e.g. make soak SOAK_SECONDS=60).
+.PHONY: soak
+soak: deps
+	@if ! dpkg-query -W -f='$${Status}' wrk 2>/dev/null | grep -q 'install ok installed'; then \
+	  echo "soak: installing wrk"; \
+	  if [ "$$(id -u)" -ne 0 ] && [ -z "$(SUDO)" ]; then \
+	    echo "soak: not root and no sudo: install wrk as root" >&2; exit 1; \
+	  fi; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	fi
+	@JOBS=$(JOBS) bash bench/soak.sh

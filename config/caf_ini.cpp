@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -136,6 +137,76 @@ std::optional<std::string> find_duplicate_key(std::string_view content) {
   return std::nullopt;
 }
 
+// `text` with control characters as \xHH: CAF's to_string() writes a string's
+// CR or LF as it is, which would split an error line (found by fuzz_config_loader).
+std::string escape_controls(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// CAF turns an integer with a unit ("30s") into nanoseconds without an overflow
+// check: "9300000000s" is undefined behaviour, in practice another, wrong
+// duration (found by fuzz_config_loader). Returns the line of the first such
+// value outside strings, atoms and comments; integers are read as CAF reads
+// them (0x.. hex, 0b.. binary, 0.. octal).
+std::optional<int> find_timespan_overflow(std::string_view text) {
+  static constexpr std::pair<std::string_view, std::int64_t> units[] = {
+    {"us", 1'000}, {"ms", 1'000'000}, {"min", 60'000'000'000}, {"s", 1'000'000'000}, {"h", 3'600'000'000'000}};
+  auto digit_value = [](char c) -> unsigned {
+    if (c >= '0' && c <= '9')
+      return static_cast<unsigned>(c - '0');
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+      return static_cast<unsigned>((c | 0x20) - 'a' + 10);
+    return 99;
+  };
+  int line = 1;
+  char quote = 0;  // inside a string ("), an atom (') or a comment (;)
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      quote = 0;
+    } else if (quote) {
+      if (quote == '"' && c == '\\')
+        ++i;  // an escaped character
+      else if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'' || c == ';') {
+      quote = c;
+    } else if (digit_value(c) < 10 && (i == 0 || !(isalnum(static_cast<unsigned char>(text[i - 1])) ||
+                                                   text[i - 1] == '_' || text[i - 1] == '.'))) {
+      unsigned base = 10;
+      auto next = i + 1 < text.size() ? text[i + 1] | 0x20 : 0;
+      if (c == '0')
+        base = next == 'x' ? 16 : next == 'b' ? 2 : 8;
+      if (base == 16 || base == 2)
+        i += 2;
+      std::uint64_t value = 0;
+      bool huge = false;
+      for (; i < text.size() && digit_value(text[i]) < base; ++i) {
+        huge = huge || value > (UINT64_MAX - digit_value(text[i])) / base;
+        value = value * base + digit_value(text[i]);
+      }
+      for (const auto& [suffix, ns] : units)
+        if (text.substr(i, suffix.size()) == suffix && (huge || value > static_cast<std::uint64_t>(INT64_MAX / ns)))
+          return line;
+      --i;  // the loop's ++i: look at what ended the number again
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ini_parse_result parse_ini(std::string_view content) {
@@ -144,6 +215,12 @@ ini_parse_result parse_ini(std::string_view content) {
   // very last bytes would otherwise read as 80.
   std::string text{content};
   text += '\n';
+  if (auto line = find_timespan_overflow(content)) {
+    auto source_line = std::string{trim(nth_line(content, *line))};
+    result.error = "line " + std::to_string(*line) + " (" + quote_value(mask_url_password(source_line)) +
+                   "): duration out of range";
+    return result;
+  }
   caf::config_option_set no_options;  // no typed options: we check every value ourselves
   caf::settings parsed;
   caf::detail::ini_consumer consumer{no_options, parsed};
@@ -224,7 +301,7 @@ std::optional<std::string> caf_option_catalog::check_ini_value(std::string_view 
   auto option = impl_->lookup(group, key);
   auto value = caf::config_value::parse(caf_view(caf_value));
   if (!option || !value || option->check(*value)) {
-    why = std::string{caf_value} + " is not of the type CAF expects" +
+    why = escape_controls(caf_value) + " is not of the type CAF expects" +
           (option ? " (" + to_std(option->type_name()) + ")" : std::string{});
     return std::nullopt;
   }
@@ -234,6 +311,10 @@ std::optional<std::string> caf_option_catalog::check_ini_value(std::string_view 
 std::optional<std::string> caf_option_catalog::parse_flag_value(std::string_view group, std::string_view key,
                                                                 std::string_view text, std::string& why) const {
   auto option = impl_->lookup(group, key);
+  if (option && find_timespan_overflow(text)) {
+    why = quote_value(text) + " is out of range";
+    return std::nullopt;
+  }
   auto value = option ? option->parse(caf_view(text)) : caf::expected<caf::config_value>{caf::sec::invalid_argument};
   if (!value) {
     why = quote_value(text) + " is not of the type CAF expects" +

@@ -32,6 +32,13 @@ struct command_line {
   std::string error;
 };
 
+// A flag name as an error line shows it: control characters escaped, so that
+// the line stays one line (quote_value without the quotes).
+std::string shown_name(std::string_view name) {
+  auto quoted = quote_value(name);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -59,7 +66,7 @@ command_line parse_command_line(const std::vector<std::string>& args) {
     } else if (i + 1 < args.size() && !starts_with(args[i + 1], "--")) {
       f.value = args[++i];
     } else {
-      cl.error = "missing value for --" + f.name + " (see --help)";
+      cl.error = "missing value for --" + shown_name(f.name) + " (see --help)";
       return cl;
     }
     if (f.name == "config-file")
@@ -191,7 +198,7 @@ public:
           return "invalid value for --" + f.name + ": " + why + " [from command line]";
         set_passthrough(s_, f.name, std::move(*value));
       } else {
-        return "unknown option --" + f.name + " (see --help)";
+        return "unknown option --" + shown_name(f.name) + " (see --help)";
       }
     }
     return {};

@@ -50,7 +50,8 @@ std::optional<std::int64_t> parse_cents(std::string_view text) {
     if (c == '.' && !seen_point) {
       seen_point = true;
     } else if (c >= '0' && c <= '9') {
-      if (digits > limit)
+      // Not just `digits > limit`: 922337203685477580 * 10 + 8 overflows too.
+      if (digits > (std::numeric_limits<std::int64_t>::max() - (c - '0')) / 10)
         return std::nullopt;
       digits = digits * 10 + (c - '0');
       decimals += seen_point ? 1 : 0;

@@ -43,6 +43,12 @@ target_result parse_target(std::string_view raw) {
   auto scheme = parsed->scheme_id();
   if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https)
     return target_result::failure("request target must be a path");
+  // An http(s) URI needs a host (RFC 9110 4.2), and its path must start with '/'.
+  // Boost.URL 1.81 takes "http://h:80:/x" with the path ":/x", and "http:x"
+  // has the path "x": neither is a path the router should see.
+  auto path = parsed->encoded_path();
+  if (!parsed->has_authority() || parsed->encoded_host().empty() || (!path.empty() && path.front() != '/'))
+    return target_result::failure("malformed request target");
   return from_view(*parsed);
 }
 

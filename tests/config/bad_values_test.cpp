@@ -177,6 +177,9 @@ TEST_F(errors_test, bad_flags_are_errors) {
   EXPECT_EQ(error({"--http.prot=1"}), "unknown option --http.prot (see --help)");
   EXPECT_EQ(error({"--verbose=1"}), "unknown option --verbose (see --help)");
   EXPECT_EQ(error({"--http.port"}), "missing value for --http.port (see --help)");
+  // Found by fuzz_config_loader: a control character in a flag name split the line.
+  EXPECT_EQ(error({"--conf\rig=1"}), "unknown option --conf\\x0dig (see --help)");
+  EXPECT_EQ(error({"--a\nb"}), "missing value for --a\\x0ab (see --help)");
   EXPECT_NE(error({"serve"}).find("unexpected argument \"serve\""), std::string::npos);
   EXPECT_NE(error({"-p", "80"}).find("unexpected argument \"-p\""), std::string::npos);
 }

@@ -207,6 +207,10 @@ TEST_F(loader_test, caf_options_of_the_wrong_type_or_unknown_are_errors) {
   write_ini("[scheduler]\nmax-throughput = -5\n");
   EXPECT_NE(error().find("--scheduler.max-throughput"), std::string::npos);
 
+  // Found by fuzz_config_loader: CAF prints a string's CR as it is; error() checks for one line.
+  write_ini("[scheduler]\npolicy = \"shar\ring\"\n");
+  EXPECT_NE(error().find("\"shar\\x0ding\" is not of the type CAF expects"), std::string::npos);
+
   write_ini("[scheduler]\npolcy = 'sharing'\n");
   line = error();
   EXPECT_NE(line.find("unknown key \"polcy\" in [scheduler]"), std::string::npos) << line;
@@ -214,6 +218,24 @@ TEST_F(loader_test, caf_options_of_the_wrong_type_or_unknown_are_errors) {
   write_ini("");
   line = error({"--scheduler.max-throughput=lots"});
   EXPECT_NE(line.find("--scheduler.max-throughput"), std::string::npos) << line;
+}
+
+// Found by fuzz_config_loader: CAF converts "<n>s" to nanoseconds unchecked, so
+// 36028797018963998s (2^55 + 30 s) wrapped around to 30s and was taken.
+TEST_F(loader_test, durations_past_the_nanosecond_range_are_errors) {
+  for (const char* value : {"36028797018963998s", "9300000000s", "2562048h", "0x7fffffffffs", "[1s, 9999999999999ms]"}) {
+    write_ini(std::string{"; about\n[shutdown]\ntimeout = "} + value + "\n");
+    auto line = error();
+    EXPECT_NE(line.find("line 3"), std::string::npos) << value << ": " << line;
+    EXPECT_NE(line.find("duration out of range"), std::string::npos) << value << ": " << line;
+  }
+  write_ini("[shutdown]\ntimeout = 9223372036s\n[http]\nhost = \"99999999999999s\" ; 99999999999999h\n");
+  auto s = ok();
+  EXPECT_EQ(s.shutdown_timeout, std::chrono::seconds{9223372036});
+  EXPECT_EQ(s.http_host, "99999999999999s");
+  write_ini("");
+  auto line = error({"--work-stealing.moderate-sleep-duration=99999999999s"});
+  EXPECT_NE(line.find("out of range"), std::string::npos) << line;
 }
 
 TEST_F(loader_test, help_lists_every_option_with_its_default) {
@@ -261,6 +283,19 @@ TEST_F(loader_test, password_is_masked_for_display) {
   // Malformed (an unencoded '#' or '/' in the password): still nothing of it shows.
   EXPECT_EQ(mask_url_password("postgresql://u:p#w@db/users"), "postgresql://u:***@db/users");
   EXPECT_EQ(mask_url_password("postgresql://u:p/w@db/users"), "postgresql://u:***@db/users");
+  // Found by fuzz_config_loader: an '@' in the query ended the hidden part there,
+  // and passwords in the query around it showed (whole or in part).
+  EXPECT_EQ(mask_url_password("postgresql://u:pw@db/users?sslmode=require:x@&password=s3cr3t"),
+            "postgresql://u:***&password=***");
+  EXPECT_EQ(mask_url_password("postgresql://db/users?sslmode=require:x@&password=s3cr3t"),
+            "postgresql://db/users?sslmode=require:***&password=***");
+  EXPECT_EQ(mask_url_password("postgresql://db?password=pre:fix@&password=s3cr3t"),
+            "postgresql://db?password=***&password=***");
+  EXPECT_EQ(mask_url_password("postgresql://db?password=a:b&password=sec@ret&sslmode=x"),
+            "postgresql://db?password=***&sslmode=x");
+  // libpq percent-decodes query keys: "pass%77ord" is its password too.
+  EXPECT_EQ(mask_url_password("postgresql://db/users?pass%77ord=s3cr3t&password"),
+            "postgresql://db/users?pass%77ord=***&password");
 }
 
 TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {

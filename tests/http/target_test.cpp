@@ -47,6 +47,17 @@ TEST(target, accepts_absolute_form) {
   EXPECT_EQ(root->path, "/");
 }
 
+// Found by fuzz_request_target: Boost.URL reads "host:8081:" as port 8081 and a
+// path ":/api/...", which is no path at all.
+TEST(target, absolute_form_needs_a_host_and_a_rooted_path) {
+  for (const char* bad : {"http://localhost:8081:/api/v1/users", "http:api/v1/users", "http:/api/v1/users/1",
+                          "http:///api/v1/users", "https://h:80:/x"}) {
+    auto t = parse_target(bad);
+    EXPECT_FALSE(t) << "accepted: " << bad << " with path " << t->path;
+  }
+  EXPECT_TRUE(parse_target("http://h:/x"));  // an empty port is allowed (RFC 3986)
+}
+
 TEST(target, rejects_invalid_targets) {
   for (const char* bad : {"", "*", "/a%zz", "/a%", "/a b", "/a?b=%G1", "/a#frag", "users",
                           "ftp://host/x", "/a\x01"}) {

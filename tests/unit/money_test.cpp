@@ -22,6 +22,11 @@ TEST(Money, ParsesDecimalTextExactly) {
   EXPECT_FALSE(parse_cents("abc"));
   EXPECT_FALSE(parse_cents("1e400"));
   EXPECT_FALSE(parse_cents("99999999999999999999999"));
+  // Found by fuzz_order_body: the last digit overflowed int64 (UB, in practice a
+  // negative amount). A price of 2^63 reaches this as an unsigned JSON integer.
+  EXPECT_EQ(parse_cents("92233720368547758.07"), INT64_MAX);
+  EXPECT_FALSE(parse_cents("92233720368547758.08"));
+  EXPECT_FALSE(parse_cents("9223372036854775809"));
 }
 
 TEST(Money, FormatsAndPrintsBackExactly) {
