@@ -7,7 +7,12 @@
 #   core  (always searched, always required)
 #   io    (optional unless listed in REQUIRED COMPONENTS / COMPONENTS)
 #
-# Hints: CAF_ROOT (CMake or environment variable) is searched first.
+# Hints: CAF_ROOT (CMake or environment variable): when set, headers and libraries
+# are taken from there ONLY (no fallback to /usr), so a build against another CAF
+# (e.g. the TSan-instrumented one of `make test-tsan`, built by
+# cmake/build-tsan-caf.sh into build-tsan/_caf/install) never mixes its headers with
+# the system's library or the reverse. The executables find that library at run
+# time through the build tree's RPATH (the SONAME is the same as Debian's).
 #
 # Result variables:
 #   CAF_FOUND, CAF_VERSION (e.g. 0.17.6), CAF_INCLUDE_DIRS, CAF_LIBRARIES,
@@ -20,20 +25,48 @@
 
 find_package(Threads QUIET)
 
+set(_caf_root "${CAF_ROOT}")
+if(NOT _caf_root AND DEFINED ENV{CAF_ROOT})
+  set(_caf_root "$ENV{CAF_ROOT}")
+endif()
+if(_caf_root)
+  set(_caf_search PATHS "${_caf_root}" NO_DEFAULT_PATH)
+else()
+  set(_caf_search)
+endif()
+
 find_path(CAF_INCLUDE_DIR
   NAMES caf/all.hpp
-  HINTS ${CAF_ROOT} ENV CAF_ROOT
+  ${_caf_search}
   PATH_SUFFIXES include)
 
 find_library(CAF_CORE_LIBRARY
   NAMES caf_core
-  HINTS ${CAF_ROOT} ENV CAF_ROOT
+  ${_caf_search}
   PATH_SUFFIXES lib lib64)
 
 find_library(CAF_IO_LIBRARY
   NAMES caf_io
-  HINTS ${CAF_ROOT} ENV CAF_ROOT
+  ${_caf_search}
   PATH_SUFFIXES lib lib64)
+unset(_caf_search)
+
+# A cached result from elsewhere (CAF_ROOT set or changed after the first configure)
+# would mix two CAFs: refuse it.
+if(_caf_root)
+  foreach(_caf_var CAF_INCLUDE_DIR CAF_CORE_LIBRARY)
+    if(${_caf_var})
+      cmake_path(IS_PREFIX _caf_root "${${_caf_var}}" NORMALIZE _caf_inside)
+      if(NOT _caf_inside)
+        message(FATAL_ERROR "FindCAF: ${_caf_var}=${${_caf_var}} is not under CAF_ROOT="
+                "${_caf_root}; remove it from the cache (or the build directory)")
+      endif()
+    endif()
+  endforeach()
+  unset(_caf_var)
+  unset(_caf_inside)
+endif()
+unset(_caf_root)
 
 mark_as_advanced(CAF_INCLUDE_DIR CAF_CORE_LIBRARY CAF_IO_LIBRARY)
 
