@@ -91,21 +91,7 @@ protected:
   static e2e::service_process& service() { return *instance_.process; }
   e2e::http_client& client() { return *client_; }
 
-  // Client threads of a load test: stopped and joined however the test ends (a
-// failed ASSERT or an exception must not leave them joinable: std::terminate).
-struct load_threads {
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  ~load_threads() { join(); }
-  void join() {
-    stop = true;
-    for (auto& t : threads)
-      if (t.joinable())
-        t.join();
-  }
-};
-
-// A fresh lower-case token, unique within the run.
+  // A fresh lower-case token, unique within the run.
   static std::string tag();
 
   // A normal request on a new connection: GET of the list, 200 in the envelope.
