@@ -16,6 +16,7 @@
 
 #include "domain/money.hpp"
 #include "domain/order.hpp"
+#include "field_error_checks.hpp"
 #include "fuzz_check.hpp"
 #include "json_depth.hpp"
 
@@ -23,6 +24,9 @@ namespace {
 
 using namespace svc;
 using nlohmann::json;
+
+using svc::fuzz::check_errors;
+using svc::fuzz::has_error;
 
 const std::set<std::string> order_fields{"user_id", "product_name", "quantity", "price", "status"};
 
@@ -112,20 +116,6 @@ void check_money_round_trip(std::int64_t cents) {
   FUZZ_CHECK(numbers.count("amount") == 1 && parse_cents(numbers["amount"]) == cents, body);
 }
 
-bool has_error(const field_errors& errors, std::string_view field) {
-  return std::any_of(errors.begin(), errors.end(), [&](const field_error& e) { return e.field == field; });
-}
-
-void check_errors(const field_errors& errors, const std::string& body) {
-  FUZZ_CHECK(!errors.empty(), body);
-  std::set<std::string> seen;
-  for (const auto& e : errors) {
-    FUZZ_CHECK(order_fields.count(e.field) == 1, e.field);
-    FUZZ_CHECK(!e.message.empty(), e.field);
-    FUZZ_CHECK(seen.insert(e.field).second, e.field);  // one entry per offending field
-  }
-}
-
 void check_product(const std::string& name) {
   FUZZ_CHECK(trim(name) == name && !has_control_chars(name), name);
   FUZZ_CHECK(utf8_length(name) >= 1 && utf8_length(name) <= 200, name);
@@ -209,11 +199,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto* create_errors = std::get_if<field_errors>(&created);
   const auto* update_errors = std::get_if<field_errors>(&updated);
   if (create_errors)
-    check_errors(*create_errors, text);
+    check_errors(*create_errors, order_fields, text);
   else
     check_draft(std::get<order_draft>(created), *body);
   if (update_errors)
-    check_errors(*update_errors, text);
+    check_errors(*update_errors, order_fields, text);
   else
     check_patch(std::get<order_patch>(updated), *body);
 

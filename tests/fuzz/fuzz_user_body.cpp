@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/user.hpp"
+#include "field_error_checks.hpp"
 #include "fuzz_check.hpp"
 #include "json_depth.hpp"
 
@@ -19,21 +20,10 @@ namespace {
 using namespace svc;
 using nlohmann::json;
 
+using svc::fuzz::check_errors;
+using svc::fuzz::has_error;
+
 const std::set<std::string> user_fields{"name", "email", "age", "status"};
-
-bool has_error(const field_errors& errors, std::string_view field) {
-  return std::any_of(errors.begin(), errors.end(), [&](const field_error& e) { return e.field == field; });
-}
-
-void check_errors(const field_errors& errors, const std::string& body) {
-  FUZZ_CHECK(!errors.empty(), body);
-  std::set<std::string> seen;
-  for (const auto& e : errors) {
-    FUZZ_CHECK(user_fields.count(e.field) == 1, e.field);
-    FUZZ_CHECK(!e.message.empty(), e.field);
-    FUZZ_CHECK(seen.insert(e.field).second, e.field);  // one entry per offending field
-  }
-}
 
 void check_name(const std::string& name) {
   FUZZ_CHECK(trim(name) == name, name);
@@ -104,11 +94,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto* create_errors = std::get_if<field_errors>(&created);
   const auto* update_errors = std::get_if<field_errors>(&updated);
   if (create_errors)
-    check_errors(*create_errors, text);
+    check_errors(*create_errors, user_fields, text);
   else
     check_draft(std::get<user_draft>(created));
   if (update_errors)
-    check_errors(*update_errors, text);
+    check_errors(*update_errors, user_fields, text);
   else
     check_patch(std::get<user_patch>(updated), *body);
 
