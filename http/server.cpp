@@ -74,6 +74,10 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     socket.close(ignored);  // over the limit: no session, no buffers
   } else {
     auto ip = peer_address(socket);
+    // Responses go out in one write; Nagle would only hold a small one back
+    // behind an unacknowledged segment.
+    beast::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay{true}, nodelay_ec);
     open.fetch_add(1);
     auto s = std::make_shared<session>(*this, std::move(socket), std::move(ip));
     {

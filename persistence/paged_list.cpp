@@ -105,4 +105,15 @@ migration live_row_counts_migration(int version, std::string_view table) {
     " WHERE deleted_at IS NULL GROUP BY 1, 2;"};
 }
 
+std::string spread_live_row_counts_sql() {
+  // fillfactor applies to rows written from now on, so write them again. The lock
+  // holds off the triggers of writers still running (another replica) until commit.
+  return "LOCK TABLE live_row_counts IN EXCLUSIVE MODE;"
+         "ALTER TABLE live_row_counts SET (fillfactor = 10);"
+         "CREATE TEMPORARY TABLE live_row_counts_copy ON COMMIT DROP AS"
+         " SELECT * FROM live_row_counts;"
+         "DELETE FROM live_row_counts;"
+         "INSERT INTO live_row_counts SELECT * FROM live_row_counts_copy ORDER BY status, slot;";
+}
+
 }  // namespace svc

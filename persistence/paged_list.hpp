@@ -53,4 +53,10 @@ std::int64_t page_total(const pqxx::result& rows);
 // rows have id, status and deleted_at), filled from the rows already there.
 migration live_row_counts_migration(int version, std::string_view table);
 
+// The SQL that spreads the `live_row_counts` rows over more pages (fillfactor
+// 10): every write updates one of them, and with all of them on one page the
+// writers queued for that page and its pruning (measured in docs/PERFORMANCE.md).
+// Part of a later migration of each service, after live_row_counts_migration.
+std::string spread_live_row_counts_sql();
+
 }  // namespace svc

@@ -1,5 +1,5 @@
 -- The reference table of the insert scenarios, in the separate `bench` database:
--- the same columns, constraints and indexes as migration 1 of user-service
+-- the same columns, constraints and indexes as migrations 1 and 4 of user-service
 -- (persistence/users_repository.cpp), seeded with as many rows as the service's
 -- users table.
 --   psql -v users=10000 -f bench/sql/users_ref.sql bench
@@ -22,6 +22,9 @@ CREATE INDEX users_ref_name_trgm_idx ON users_ref USING gin (lower(name) gin_trg
   WHERE deleted_at IS NULL;
 CREATE INDEX users_ref_email_trgm_idx ON users_ref USING gin (email gin_trgm_ops)
   WHERE deleted_at IS NULL;
+-- as migration 4 of user-service
+ALTER INDEX users_ref_name_trgm_idx SET (gin_pending_list_limit = 128);
+ALTER INDEX users_ref_email_trgm_idx SET (gin_pending_list_limit = 128);
 INSERT INTO users_ref (name, email, age, status)
 SELECT 'Seed User ' || g, 'seed' || g || '@example.com', g % 100,
        CASE WHEN g % 10 = 0 THEN 'inactive' ELSE 'active' END
