@@ -67,7 +67,11 @@ The harness is not part of `make test`.
 
 How to read the table: *ratio* = service req/s ÷ reference req/s; *p50/p99* are wrk's
 latency distribution (`--latency`) for the service and pgbench's per-transaction
-log for the pgbench references; *errors* are non-2xx responses plus socket errors
+log for the pgbench references. wrk corrects its distribution for coordinated
+omission (a response that took k mean request cycles also counts k − 1 requests a
+steady client would have sent meanwhile), so one 300 ms stall among 50 000 requests
+moves its p99; the pgbench log goes through the same correction, so the two p99
+columns compare. *errors* are non-2xx responses plus socket errors
 (a run with errors fails). *CPU* is the cores the measured process used during the
 run (service, or nginx's master and workers). The client (wrk or pgbench), the
 service and PostgreSQL share the same cores: that is the same for the reference.
