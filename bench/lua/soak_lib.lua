@@ -24,7 +24,7 @@ M.pause_ms = 10
 
 -- args: LO HI PAUSE_MS PREFIX (seeded user ids LO..HI; PREFIX keeps emails and
 -- idempotency keys of two runs apart).
-function M.init_common(args)
+function init(args)
   M.lo = tonumber(args[1]) or 1
   M.hi = tonumber(args[2]) or 10000
   M.pause_ms = tonumber(args[3]) or M.pause_ms
@@ -103,6 +103,20 @@ end
 function M.remove_at(list, i)
   list[i] = list[#list]
   list[#list] = nil
+end
+
+-- Drops `item` from `list` (the thread's own rows) if it is there.
+function M.forget(list, item)
+  for i, v in ipairs(list) do
+    if v == item then M.remove_at(list, i); return end
+  end
+end
+
+M.json = { ["Content-Type"] = "application/json" }
+
+-- The headers of a conditional write of version `version`.
+function M.if_match(version)
+  return { ["Content-Type"] = "application/json", ["If-Match"] = '"' .. version .. '"' }
 end
 
 function done(summary, latency, requests)

@@ -7,26 +7,15 @@ local here = string.match(debug.getinfo(1, "S").source, "^@(.*/)") or "./"
 local S = dofile(here .. "soak_lib.lua")
 S.mix = "orders"
 
-local json = { ["Content-Type"] = "application/json" }
+local json = S.json
 local own = {}      -- this thread's orders: { id =, version = }
 local MAX_OWN = 100
 local last_keyed = nil   -- { key =, body =, id = } of the last create with an Idempotency-Key
 local serial = 0
 local statuses = { "pending", "confirmed", "shipped", "delivered", "cancelled" }
 
-function init(args)
-  S.init_common(args)
-end
-
-local function if_match(version)
-  return { ["Content-Type"] = "application/json", ["If-Match"] = '"' .. version .. '"' }
-end
-
-local function forget(o)
-  for i, v in ipairs(own) do
-    if v == o then S.remove_at(own, i); return end
-  end
-end
+local if_match = S.if_match
+local function forget(row) S.forget(own, row) end
 
 local function order_body()
   serial = serial + 1

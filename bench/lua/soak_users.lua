@@ -7,25 +7,14 @@ local here = string.match(debug.getinfo(1, "S").source, "^@(.*/)") or "./"
 local S = dofile(here .. "soak_lib.lua")
 S.mix = "users"
 
-local json = { ["Content-Type"] = "application/json" }
+local json = S.json
 local own = {}      -- this thread's live users: { id =, version = }
 local gone = {}     -- ids this thread deleted: a read must be 404
 local MAX_OWN, MAX_GONE = 50, 20
 local serial = 0
 
-function init(args)
-  S.init_common(args)
-end
-
-local function if_match(version)
-  return { ["Content-Type"] = "application/json", ["If-Match"] = '"' .. version .. '"' }
-end
-
-local function forget(u)
-  for i, v in ipairs(own) do
-    if v == u then S.remove_at(own, i); return end
-  end
-end
+local if_match = S.if_match
+local function forget(row) S.forget(own, row) end
 
 local function create()
   serial = serial + 1

@@ -2,6 +2,7 @@
 // the counters must stay exact across it and the settings must really be applied.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ std::string reloptions(pqxx::connection& conn, const std::string& relation) {
   return r.empty() ? "<missing>" : r[0][0].as<std::string>();
 }
 
+// Runs `statements` in one committed transaction.
+void write(pqxx::connection& conn, std::initializer_list<const char*> statements) {
+  pqxx::work tx{conn};
+  for (const char* sql : statements)
+    tx.exec(sql);
+  tx.commit();
+}
+
 int counter_pages(pqxx::connection& conn) {
   pqxx::nontransaction tx{conn};
   return tx.exec("SELECT count(DISTINCT (ctid::text::point)[0]) FROM live_row_counts")[0][0].as<int>();
@@ -46,13 +55,9 @@ TEST(SchemaMigration, UsersCountersStayExactAndTrigramListsAreBounded) {
   auto url = svc_test::fresh_database("schema_migration_users");
   svc_test::migrate(url, first(svc::users_migrations(), 3));
   pqxx::connection conn{url};
-  {
-    pqxx::work tx{conn};
-    tx.exec("INSERT INTO users (name, email, status) SELECT 'User ' || g, 'u' || g || '@example.com',"
-            " CASE WHEN g % 4 = 0 THEN 'inactive' ELSE 'active' END FROM generate_series(1, 200) g");
-    tx.exec("UPDATE users SET deleted_at = now() WHERE id % 10 = 0");
-    tx.commit();
-  }
+  write(conn, {"INSERT INTO users (name, email, status) SELECT 'User ' || g, 'u' || g || '@example.com',"
+               " CASE WHEN g % 4 = 0 THEN 'inactive' ELSE 'active' END FROM generate_series(1, 200) g",
+               "UPDATE users SET deleted_at = now() WHERE id % 10 = 0"});
   ASSERT_EQ(counters_vs_rows(conn, "users"), "active=140,inactive=40 | active=140,inactive=40");
 
   svc_test::migrate(url, svc::users_migrations());
@@ -63,12 +68,8 @@ TEST(SchemaMigration, UsersCountersStayExactAndTrigramListsAreBounded) {
   // 64 counter rows no longer share one page.
   EXPECT_GT(counter_pages(conn), 2);
 
-  {
-    pqxx::work tx{conn};
-    tx.exec("INSERT INTO users (name, email) VALUES ('Late User', 'late@example.com')");
-    tx.exec("UPDATE users SET status = 'inactive' WHERE id = 1");
-    tx.commit();
-  }
+  write(conn, {"INSERT INTO users (name, email) VALUES ('Late User', 'late@example.com')",
+               "UPDATE users SET status = 'inactive' WHERE id = 1"});
   EXPECT_EQ(counters_vs_rows(conn, "users"), "active=140,inactive=41 | active=140,inactive=41");
 }
 
@@ -76,13 +77,9 @@ TEST(SchemaMigration, OrdersCountersStayExactAndTrigramIndexHasNoPendingList) {
   auto url = svc_test::fresh_database("schema_migration_orders");
   svc_test::migrate(url, first(svc::orders_migrations(), 3));
   pqxx::connection conn{url};
-  {
-    pqxx::work tx{conn};
-    tx.exec("INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status)"
-            " SELECT 1 + g % 7, 'Widget ' || g, 1, 9.99, 9.99,"
-            " CASE WHEN g % 3 = 0 THEN 'shipped' ELSE 'pending' END FROM generate_series(1, 90) g");
-    tx.commit();
-  }
+  write(conn, {"INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status)"
+               " SELECT 1 + g % 7, 'Widget ' || g, 1, 9.99, 9.99,"
+               " CASE WHEN g % 3 = 0 THEN 'shipped' ELSE 'pending' END FROM generate_series(1, 90) g"});
   svc_test::migrate(url, svc::orders_migrations());
   EXPECT_EQ(counters_vs_rows(conn, "orders"), "pending=60,shipped=30 | pending=60,shipped=30");
   EXPECT_EQ(reloptions(conn, "orders_product_trgm_idx"), "fastupdate=off");

@@ -47,22 +47,24 @@ void run(net::io_context& ioc) {
   ioc.run();
 }
 
-// The first complete response in `data`; at_eof: the connection ended after `data`.
-std::optional<reply> parse_response(std::string_view data, bool at_eof) {
+}  // namespace
+
+std::optional<reply> parse_response(std::string_view data, bool at_eof, std::size_t* used) {
   bhttp::response_parser<bhttp::string_body> parser;
   parser.eager(true);
+  parser.body_limit(64 * 1024 * 1024);
   beast::error_code ec;
   std::size_t offset = 0;
   while (offset < data.size() && !parser.is_done()) {
-    const auto used = parser.put(net::buffer(data.data() + offset, data.size() - offset), ec);
+    const auto n = parser.put(net::buffer(data.data() + offset, data.size() - offset), ec);
     if (ec == bhttp::error::need_more) {
       ec = {};
       break;
     }
     if (ec)
       return std::nullopt;
-    offset += used;
-    if (used == 0)
+    offset += n;
+    if (n == 0)
       break;
   }
   if (!parser.is_done() && at_eof && parser.got_some()) {
@@ -72,10 +74,10 @@ std::optional<reply> parse_response(std::string_view data, bool at_eof) {
   }
   if (!parser.is_done())
     return std::nullopt;
+  if (used)
+    *used = offset;
   return to_reply(parser.get());
 }
-
-}  // namespace
 
 nlohmann::json reply::json() const { return nlohmann::json::parse(body); }
 

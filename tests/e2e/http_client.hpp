@@ -75,6 +75,11 @@ struct raw_result {
 raw_result raw_exchange(std::uint16_t port, std::string_view bytes,
                         std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
+// The first complete response in `data`; at_eof: nothing follows `data` (a
+// response framed by the close is complete then). `used`, when given, gets the
+// bytes that response took.
+std::optional<reply> parse_response(std::string_view data, bool at_eof, std::size_t* used = nullptr);
+
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view value);
 

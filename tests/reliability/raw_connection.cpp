@@ -8,69 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 namespace reliability {
 
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using clock_type = std::chrono::steady_clock;
-
-namespace {
-
-e2e::reply to_reply(const bhttp::response<bhttp::string_body>& res) {
-  e2e::reply r;
-  r.status = res.result_int();
-  for (const auto& field : res) {
-    std::string name{field.name_string()};
-    for (auto& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [it, inserted] = r.headers.emplace(name, std::string{field.value()});
-    if (!inserted)
-      it->second += ", " + std::string{field.value()};
-  }
-  r.body = res.body();
-  return r;
-}
-
-// The first complete response in `data` and the bytes it took; at_eof: nothing
-// follows `data` (a response framed by the close is complete then).
-std::optional<e2e::reply> parse_one(std::string_view data, bool at_eof, std::size_t& used) {
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.eager(true);
-  parser.body_limit(64 * 1024 * 1024);
-  beast::error_code ec;
-  used = 0;
-  while (used < data.size() && !parser.is_done()) {
-    const auto n = parser.put(boost::asio::buffer(data.data() + used, data.size() - used), ec);
-    if (ec == bhttp::error::need_more) {
-      ec = {};
-      break;
-    }
-    if (ec || n == 0)
-      break;
-    used += n;
-  }
-  if (ec)
-    return std::nullopt;
-  if (!parser.is_done() && at_eof && parser.got_some()) {
-    parser.put_eof(ec);
-    if (ec)
-      return std::nullopt;
-  }
-  if (!parser.is_done())
-    return std::nullopt;
-  return to_reply(parser.get());
-}
-
-}  // namespace
 
 raw_connection::raw_connection(std::uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -140,7 +85,7 @@ std::optional<e2e::reply> raw_connection::read_response(std::chrono::millisecond
   const auto deadline = clock_type::now() + timeout;
   for (;;) {
     std::size_t used = 0;
-    auto r = parse_one(std::string_view{received_}.substr(consumed_), closed_, used);
+    auto r = e2e::parse_response(std::string_view{received_}.substr(consumed_), closed_, &used);
     if (r) {
       consumed_ += used;
       return r;
@@ -155,7 +100,7 @@ std::vector<e2e::reply> parse_responses(std::string_view data) {
   std::vector<e2e::reply> out;
   while (!data.empty()) {
     std::size_t used = 0;
-    auto r = parse_one(data, true, used);
+    auto r = e2e::parse_response(data, true, &used);
     if (!r || used == 0)
       break;
     out.push_back(std::move(*r));
