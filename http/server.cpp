@@ -12,11 +12,22 @@ namespace svc::http {
 // threads can refuse to deadlock.
 thread_local bool on_io_thread = false;
 
+namespace {
+
+std::vector<std::unique_ptr<net::io_context>> make_contexts(unsigned threads) {
+  std::vector<std::unique_ptr<net::io_context>> out;
+  for (unsigned i = 0; i < std::max(1u, threads); ++i)
+    out.push_back(std::make_unique<net::io_context>(1));  // hint: one thread runs it
+  return out;
+}
+
+}  // namespace
+
 server::impl::impl(server_options o, request_handler h)
   : opts(std::move(o)),
     handler(std::move(h)),
-    ioc(static_cast<int>(std::max(1u, opts.threads))),
-    acceptor(net::make_strand(ioc)),
+    contexts(make_contexts(opts.threads)),
+    acceptor(contexts.front()->get_executor()),
     accept_retry(acceptor.get_executor()) {
 }
 
@@ -50,9 +61,15 @@ std::vector<std::shared_ptr<session>> server::impl::snapshot() {
   return out;
 }
 
+net::io_context& server::impl::next_context() {
+  auto& ctx = *contexts[next_context_index];
+  next_context_index = (next_context_index + 1) % contexts.size();
+  return ctx;
+}
+
 void server::impl::do_accept() {
-  // Each accepted socket gets a fresh strand: its handlers never run concurrently.
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  // Round robin: connections are spread evenly over the I/O threads.
+  acceptor.async_accept(next_context(), [this](beast::error_code ec, tcp::socket socket) {
     on_accept(ec, std::move(socket));
   });
 }
@@ -113,7 +130,7 @@ void server::impl::start() {
   if (!ec) {
     endpoint = {address, opts.port};
   } else {
-    tcp::resolver resolver{ioc};
+    tcp::resolver resolver{*contexts.front()};
     auto results = resolver.resolve(opts.host, std::to_string(opts.port),
                                     tcp::resolver::passive, ec);
     if (ec || results.empty())
@@ -138,15 +155,15 @@ void server::impl::start() {
   bound_port = acceptor.local_endpoint(ec).port();
   started = true;
   // Keeps run() going when nothing is pending, e.g. after stop_accepting().
-  work.emplace(ioc.get_executor());
+  for (auto& ctx : contexts)
+    work.emplace_back(ctx->get_executor());
   net::post(acceptor.get_executor(), [this] { do_accept(); });
-  auto n = std::max(1u, opts.threads);
-  for (unsigned i = 0; i < n; ++i)
-    threads.emplace_back([this] {
+  for (auto& ctx : contexts)
+    threads.emplace_back([ctx = ctx.get()] {
       on_io_thread = true;
       for (;;) {
         try {
-          ioc.run();
+          ctx->run();
           return;
         } catch (...) {
           // A throwing completion handler must not take the thread down with it.
@@ -163,7 +180,7 @@ void server::impl::stop_accepting_locked() {
     accept_retry.cancel();
   };
   if (started && !stopped && !on_io_thread) {
-    // The acceptor belongs to its strand; wait so that on return no new
+    // The acceptor belongs to its I/O thread; wait so that on return no new
     // connection can be accepted any more.
     std::promise<void> done;
     net::post(acceptor.get_executor(), [&] {
@@ -200,8 +217,9 @@ void server::impl::stop() {
     std::unique_lock gate_lock{gate->mutex};
     gate->open = false;
   }
-  work.reset();
-  ioc.stop();
+  work.clear();
+  for (auto& ctx : contexts)
+    ctx->stop();
   for (auto& t : threads)
     if (t.joinable())
       t.join();

@@ -3,9 +3,10 @@
 // Beast stays inside server.cpp so that code including this header (the actors)
 // compiles without it.
 //
-// Threading: `threads` I/O threads run one io_context; each connection lives on
-// its own strand. The handler is called on that strand and must not block; it
-// answers through the responder, from any thread, at any later time.
+// Threading: `threads` I/O threads, each running its own io_context; each
+// connection lives on one of them. The handler is called on that thread and
+// must not block; it answers through the responder, from any thread, at any
+// later time.
 #pragma once
 
 #include <chrono>
@@ -39,7 +40,7 @@ struct server_options {
 // server answers 500 itself so that the connection is not left hanging.
 using responder = std::function<void(response)>;
 
-// Called once per request, on the connection's strand; must not block. An
+// Called once per request, on the connection's I/O thread; must not block. An
 // exception it throws becomes a 500 INTERNAL_ERROR envelope.
 using request_handler = std::function<void(request&&, responder)>;
 

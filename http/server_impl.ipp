@@ -19,9 +19,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -37,8 +37,8 @@ using tcp = net::ip::tcp;
 
 extern thread_local bool on_io_thread;
 
-// Responders run on foreign threads; they may post to a connection's strand
-// only while the io_context exists. stop() closes the gate (exclusively) before
+// Responders run on foreign threads; they may post to a connection's I/O
+// thread only while the io_contexts exist. stop() closes the gate (exclusively) before
 // it tears the io_context down.
 struct post_gate {
   std::shared_mutex mutex;
@@ -56,6 +56,7 @@ struct server::impl {
   void stop();
 
   void do_accept();
+  net::io_context& next_context();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void stop_accepting_locked();
   static std::string peer_address(const tcp::socket& socket);
@@ -86,18 +87,24 @@ struct server::impl {
   bool stopped = false;
 
   // Declared after everything a session touches: members die in reverse order,
-  // so sessions still queued in the io_context are destroyed while the
+  // so sessions still queued in an io_context are destroyed while the
   // counters and the registry above are alive.
-  net::io_context ioc;
-  tcp::acceptor acceptor;      // on its own strand
+  //
+  // One io_context per I/O thread, each connection pinned to one of them: a
+  // connection's handlers then never run concurrently without a strand, and a
+  // ready socket never wakes a second thread to run its handler (with one
+  // shared io_context that hand-off cost a context switch per request or so).
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::size_t next_context_index = 0;  // touched only on contexts[0]'s thread
+  tcp::acceptor acceptor;              // on contexts[0]
   net::steady_timer accept_retry;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 };
 
 // One TCP connection: reads a request, hands it to the handler, writes the
 // response, repeats while keep-alive holds. Every member function except the
-// constructor, executor() and force_close() runs on the connection's strand.
+// constructor, executor() and force_close() runs on the connection's I/O thread.
 class session : public std::enable_shared_from_this<session> {
 public:
   session(server::impl& srv, tcp::socket&& socket, std::string remote_ip);

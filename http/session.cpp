@@ -27,7 +27,7 @@ struct responder_state {
     auto s = target.lock();
     if (!s)
       return;
-    // dispatch: an answer given on the connection's own strand (health, metrics,
+    // dispatch: an answer given on the connection's own thread (health, metrics,
     // routing errors) is written at once; one from an actor thread is posted.
     // Posting the first kind too would wake the other I/O thread per request.
     net::dispatch(s->executor(), [s, seq = seq, resp = std::move(resp)]() mutable {
