@@ -241,12 +241,6 @@ void session::dispatch_request() {
   state->seq = seq_;
   if (auto* id = req.find_header("X-Request-ID"))
     state->request_id_header = *id;
-  response_timer_.expires_after(srv_.opts.response_timeout);
-  response_timer_.async_wait(
-    [self = shared_from_this(), seq = seq_, id = state->request_id_header](beast::error_code ec) {
-      if (!ec)
-        self->on_response_timeout(seq, id);
-    });
   try {
     srv_.handler(std::move(req), [state](response resp) { state->deliver(std::move(resp)); });
   } catch (const std::exception&) {
@@ -254,6 +248,17 @@ void session::dispatch_request() {
     state->deliver(state->internal_error("internal error"));
   } catch (...) {
     state->deliver(state->internal_error("internal error"));
+  }
+  // Armed only now: an answer given during the handler call (health, metrics,
+  // routing errors) was written inline and needs no timer. An answer from
+  // another thread is posted to this one, so it cannot run before this point.
+  if (phase_ == phase::handling && !closed_) {
+    response_timer_.expires_after(srv_.opts.response_timeout);
+    response_timer_.async_wait(
+      [self = shared_from_this(), seq = seq_, id = state->request_id_header](beast::error_code ec) {
+        if (!ec)
+          self->on_response_timeout(seq, id);
+      });
   }
 }
 

@@ -2,7 +2,10 @@
 #include "http/server.hpp"
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -40,6 +43,10 @@ struct echo_fixture : ::testing::Test {
         throw std::runtime_error("boom: SELECT secret FROM table");
       if (req.target == "/drop")
         return;  // the responder dies unused
+      if (req.target == "/now") {  // answered during the handler call
+        respond(ok_response({{"inline", true}}));
+        return;
+      }
       if (req.target == "/hang") {
         std::lock_guard lock{held_mutex};
         held.push_back(std::move(respond));
@@ -249,6 +256,57 @@ TEST_F(echo_fixture, handler_that_never_answers_gets_503_after_the_response_time
     held.back()(error_response(error_code::conflict, "too late", "x"));
   }
   EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/after")).result_int(), 200u);
+}
+
+TEST_F(echo_fixture, inline_answers_need_no_timer_and_later_requests_still_time_out) {
+  test_client c{srv->port()};
+  for (int i = 0; i < 3; ++i) {
+    auto res = c.round_trip(make_request(bhttp::verb::get, "/now"));
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(json::parse(res.body())["data"]["inline"], true);
+  }
+  // The response timer is armed only for an answer still owed after the
+  // handler call: the next request on the same connection gets its 503.
+  auto started = std::chrono::steady_clock::now();
+  auto res = c.round_trip(make_request(bhttp::verb::get, "/hang"));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+  EXPECT_EQ(res.result_int(), 503u);
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/now")).result_int(), 200u);
+}
+
+TEST(server_threads, each_connection_stays_on_one_io_thread_and_connections_spread) {
+  std::mutex m;
+  std::map<std::string, std::set<std::thread::id>> threads_of;  // by connection
+  server_options o;
+  o.host = "127.0.0.1";
+  o.threads = 2;
+  server srv{o, [&](request&& req, responder respond) {
+               {
+                 std::lock_guard lock{m};
+                 threads_of[*req.find_header("X-Conn")].insert(std::this_thread::get_id());
+               }
+               respond(ok_response(json::object()));
+             }};
+  srv.start();
+  {
+    std::vector<std::unique_ptr<test_client>> clients;
+    for (int i = 0; i < 4; ++i)
+      clients.push_back(std::make_unique<test_client>(srv.port()));
+    for (int round = 0; round < 5; ++round)
+      for (int i = 0; i < 4; ++i) {
+        auto req = make_request(bhttp::verb::get, "/t");
+        req.set("X-Conn", std::to_string(i));
+        EXPECT_EQ(clients[i]->round_trip(req).result_int(), 200u);
+      }
+  }
+  srv.stop();
+  std::set<std::thread::id> all;
+  ASSERT_EQ(threads_of.size(), 4u);
+  for (auto& [conn, ids] : threads_of) {
+    EXPECT_EQ(ids.size(), 1u) << "connection " << conn << " ran on several threads";
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(all.size(), 2u);  // round robin: both I/O threads serve connections
 }
 
 TEST_F(echo_fixture, http10_keep_alive_and_close) {
