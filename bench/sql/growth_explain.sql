@@ -35,13 +35,14 @@ LEFT JOIN LATERAL (
 
 \echo '### selective search: count and page 1 of 10 for' :search
 EXPLAIN (ANALYZE, BUFFERS)
-SELECT t.total, p.* FROM (
-  SELECT count(*) AS total FROM users
-  WHERE deleted_at IS NULL AND (lower(name) LIKE lower(:search) OR email LIKE lower(:search))) t
+WITH matches AS MATERIALIZED (
+  SELECT id FROM users
+  WHERE deleted_at IS NULL AND (lower(name) LIKE lower(:search) OR email LIKE lower(:search)))
+SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matches) t
 LEFT JOIN LATERAL (
   SELECT id, name, email, age, status, version,
     to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
     to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
   FROM users
-  WHERE deleted_at IS NULL AND (lower(name) LIKE lower(:search) OR email LIKE lower(:search))
-  ORDER BY id DESC LIMIT 10 OFFSET 0) p ON true;
+  WHERE id IN (SELECT id FROM matches ORDER BY id DESC LIMIT 10 OFFSET 0)
+  ORDER BY id DESC) p ON true;
