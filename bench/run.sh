@@ -12,7 +12,8 @@
 # What one run does:
 #  1. Release build in build-bench/ (user-service, order-service; tests off).
 #  2. A throwaway PostgreSQL (deploy/local-postgres.sh) in $BENCH_WORK_DIR/pg, on a
-#     free port; the `bench` database holds pgbench's tables and users_ref.
+#     free port; the `bench` database holds pgbench's tables (the INSERT reference
+#     runs on user-service's own `users` database).
 #  3. Both services on free loopback ports, rate limits out of the way
 #     (RATE_LIMIT_RPS=RATE_LIMIT_BURST=1000000), LOG_LEVEL=warn, each in its own
 #     empty working directory and a clean environment (no .env, no caf-application.ini

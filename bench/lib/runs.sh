@@ -61,7 +61,7 @@ run_wrk() {
   log "$(printf '%-28s %10s req/s  p50 %7s ms  p99 %7s ms  errors %s' "$label" "$R_RPS" "$R_P50" "$R_P99" "$R_ERRS")"
 }
 
-# run_pgbench LABEL ARGS...: sets R_RPS (tps without connection time), R_P50, R_P99
+# run_pgbench LABEL ARGS...: pgbench on database ${PGBENCH_DB:-bench}; sets R_RPS (tps without connection time), R_P50, R_P99
 # (from pgbench's per-transaction log, corrected as wrk corrects its own), R_ERRS
 # (failed + aborted), R_CPU "—".
 run_pgbench() {
@@ -69,7 +69,7 @@ run_pgbench() {
   local out=$RESULTS/$label.pgbench logdir=$RESULTS/$label.pglog
   rm -rf "$logdir"; mkdir -p "$logdir"
   local cmd=(pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -n "$@" -c"$CONNS" -j"$THREADS" -T"$DURATION"
-             -l --log-prefix="$logdir/tx" bench)
+             -l --log-prefix="$logdir/tx" "${PGBENCH_DB:-bench}")
   record_cmd "${cmd[@]/#$ROOT\//}"
   local status=0
   env -u PGSERVICE -u PGOPTIONS -u PGPASSWORD "$PG_BIN/${cmd[0]}" "${cmd[@]:1}" >"$out" 2>&1 || status=$?
