@@ -95,6 +95,14 @@ breaker_state() {   # circuit_breaker_state of order-service for user-service (0
   # under pipefail once the metrics outgrew the pipe buffer)
 }
 
+# Both insert runs (reference and service) write to user-service's users table;
+# each starts from a vacuumed table with no checkpoint owed, so that neither pays
+# for the maintenance the run before it left behind.
+settle_users_table() {
+  record_cmd psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d users -c 'VACUUM (ANALYZE) users' -c CHECKPOINT
+  psql_db users -c 'VACUUM (ANALYZE) users' -c CHECKPOINT >/dev/null
+}
+
 run_main() {
   local u_port o_port n_port
   free_port u_port 18081; free_port o_port 18082; free_port n_port 18090
@@ -150,8 +158,10 @@ run_main() {
   # service's own INSERT on the service's own table (database users): the same
   # indexes and the same counter trigger by construction, nothing to keep in step.
   scenario post_user "POST /api/v1/users" "pgbench INSERT (service's users table)" 0.50
+  settle_users_table
   PGBENCH_DB=users run_pgbench post_user-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"
   store post_user ref
+  settle_users_table
   CPU_PIDS=("$upid")
   run_wrk post_user-user-service "$U" "$lua/post_user.lua" "w$run_id" -- "r$run_id"; store post_user svc
   judge post_user
@@ -159,8 +169,10 @@ run_main() {
 
   # 4. POST /api/v1/orders, user validated over HTTP: pgbench INSERT vs order-service.
   scenario post_order "POST /api/v1/orders (user-service up)" "pgbench INSERT (service's users table)" 0.35
+  settle_users_table
   PGBENCH_DB=users run_pgbench post_order-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"
   store post_order ref
+  settle_users_table
   CPU_PIDS=("$opid"); CPU_PIDS2=("$upid")
   run_wrk post_order-order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
   CPU_PIDS2=()
