@@ -53,7 +53,7 @@ run_growth() {
     echo "Measured by \`bench/run.sh --growth\`:"
     echo
     host_info
-    echo "- per endpoint and size, two wrk runs of ${GROWTH_DURATION} s, each after a ${WARMUP} s warm-up: \`-t1 -c1\` (one request at a time: what one request costs, the p50 the target is about) and \`-t$THREADS -c$CONNS\` (under load: on $(nproc) cores the $CONNS connections also queue behind each other and behind PostgreSQL); user-service with \`${SERVICE_ENV[*]}\`; peak RSS of user-service over the whole growth run: $(kb_mb "$peak") MB"
+    echo "- per endpoint and size, two wrk runs of ${GROWTH_DURATION} s (\`--timeout $WRK_TIMEOUT --latency\`), each after a ${WARMUP} s warm-up: \`-t1 -c1\` (one request at a time: what one request costs, the p50 the target is about) and \`-t$THREADS -c$CONNS\` (under load: on $(nproc) cores the $CONNS connections also queue behind each other and behind PostgreSQL); user-service with \`${SERVICE_ENV[*]}\`; peak RSS of user-service over the whole growth run: $(kb_mb "$peak") MB"
     echo "- machine load (1-min load average) at the start / end: $LOAD_START / $(loadavg1)"
     echo "- endpoints: get-by-id = \`GET /api/v1/users/{id}\` (random seeded id); first list page = \`GET /api/v1/users?page=1&page_size=10\` (total + page, one statement); selective search = \`GET /api/v1/users?page=1&page_size=10&search=seed<k>%40\` (random k, one match)"
     echo

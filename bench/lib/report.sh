@@ -21,7 +21,7 @@ write_main_doc() {
     echo "## Latest run (\`make bench\`)"
     echo
     host_info
-    echo "- client settings: wrk \`-t$THREADS -c$CONNS -d${DURATION}s --latency\` (after a ${WARMUP} s warm-up), pgbench \`-c$CONNS -j$THREADS -T$DURATION\`; $USERS seeded users; pgbench scale $PGBENCH_SCALE"
+    echo "- client settings: wrk \`-t$THREADS -c$CONNS -d${DURATION}s --timeout $WRK_TIMEOUT --latency\` (after a ${WARMUP} s warm-up), pgbench \`-c$CONNS -j$THREADS -T$DURATION\`; $USERS seeded users; pgbench scale $PGBENCH_SCALE"
     echo "- service environment (nothing else; each in an empty working directory): \`${SERVICE_ENV[*]}\`, HTTP_HOST=127.0.0.1, a free port, DATABASE_URL of the cluster above; every other setting at its default (HTTP_THREADS=2, DB_POOL_MIN_IDLE=10, DB_POOL_MAX=100, ...)"
     echo "- machine load at the start / end of the run (1-min load average): $LOAD_START / $(loadavg1). The \"load\" column is the 1-min load average and the busy share of all CPUs over the second before each scenario: other work on the machine (e.g. other builds) shows there."
     echo
