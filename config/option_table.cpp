@@ -164,6 +164,11 @@ std::vector<option_spec> build_table() {
     {"database", "query-timeout", "DB_QUERY_TIMEOUT", "statement_timeout of every query"},
     &settings::db_query_timeout, sec));
 
+  // [idempotency]
+  t.push_back(duration_option(
+    {"idempotency", "key-ttl", "IDEMPOTENCY_KEY_TTL", "keep an Idempotency-Key at least this long"},
+    &settings::idempotency_key_ttl, sec));
+
   // [user-service]
   t.push_back(make(
     {"user-service", "url", "USER_SERVICE_URL", "order-service only: base URL of user-service"}, "URL",

@@ -53,6 +53,10 @@ struct settings {
   std::chrono::milliseconds db_acquire_timeout{2000};
   std::chrono::seconds db_query_timeout{10};
 
+  // [idempotency]: an Idempotency-Key is kept at least this long, then forgotten
+  // (within a minute), so that a retry after it creates anew.
+  std::chrono::seconds idempotency_key_ttl{86400};
+
   // [user-service]: the HTTP client of order-service (present, unused, in user-service).
   std::string user_service_url = "http://localhost:8081";  // no trailing '/'
   std::chrono::milliseconds http_client_timeout{10000};

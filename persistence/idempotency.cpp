@@ -8,6 +8,7 @@ namespace {
 const char* const lock_key = "idempotency_lock";
 const char* const find_key = "idempotency_find";
 const char* const store_key = "idempotency_store";
+const char* const purge_key = "idempotency_purge";
 
 }  // namespace
 
@@ -20,6 +21,10 @@ const statement_list& idempotency_statements() {
     {store_key,
      "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, etag)"
      " VALUES ($1, $2, md5($3), $4, $5, $6)"},
+    {purge_key,
+     "DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key FROM idempotency_keys"
+     " WHERE created_at < now() - make_interval(secs => $1::double precision)"
+     " ORDER BY created_at LIMIT $2::bigint)"},
   };
   return statements;
 }
@@ -35,6 +40,17 @@ migration idempotency_migration(int version) {
           " etag text NOT NULL DEFAULT '',"
           " created_at timestamptz NOT NULL DEFAULT now(),"
           " PRIMARY KEY (scope, key))"};
+}
+
+migration idempotency_expiry_migration(int version) {
+  return {version, "idempotency key expiry",
+          "CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at)"};
+}
+
+std::int64_t purge_expired_idempotency_keys(pqxx::transaction_base& tx, std::chrono::seconds ttl,
+                                            std::int64_t limit) {
+  return static_cast<std::int64_t>(
+    tx.exec_prepared(purge_key, static_cast<std::int64_t>(ttl.count()), limit).affected_rows());
 }
 
 idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view scope,

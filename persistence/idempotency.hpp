@@ -2,6 +2,8 @@
 // POST returns the first answer even across restarts and replicas.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,7 +38,15 @@ idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view
 void record_idempotent(pqxx::transaction_base& tx, std::string_view scope, const std::string& key,
                        const std::string& request_body, const stored_response& response);
 
+// Deletes at most `limit` keys stored more than `ttl` ago, oldest first; returns
+// how many it deleted. A key is kept at least `ttl`: until it is deleted, a
+// retry still gets the first answer.
+std::int64_t purge_expired_idempotency_keys(pqxx::transaction_base& tx, std::chrono::seconds ttl,
+                                            std::int64_t limit);
+
 const statement_list& idempotency_statements();
 migration idempotency_migration(int version);
+// The index on created_at that lets the purge find expired keys without a scan.
+migration idempotency_expiry_migration(int version);
 
 }  // namespace svc

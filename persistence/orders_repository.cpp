@@ -86,6 +86,7 @@ const std::vector<migration>& orders_migrations() {
      "ALTER INDEX orders_product_trgm_idx SET (fastupdate = off);"
      "SELECT gin_clean_pending_list('orders_product_trgm_idx'::regclass);" +
        spread_live_row_counts_sql()},
+    idempotency_expiry_migration(5),
   };
   return migrations;
 }

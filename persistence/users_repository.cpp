@@ -70,6 +70,7 @@ const std::vector<migration>& users_migrations() {
      "ALTER INDEX users_name_trgm_idx SET (gin_pending_list_limit = 128);"
      "ALTER INDEX users_email_trgm_idx SET (gin_pending_list_limit = 128);" +
        spread_live_row_counts_sql()},
+    idempotency_expiry_migration(5),
   };
   return migrations;
 }

@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/http_front_actor.hpp"
+#include "actors/idempotency_janitor_actor.hpp"
 #include "config/settings_loader.hpp"
 #include "http/server.hpp"
 #include "observability/log.hpp"
@@ -118,6 +119,8 @@ int serve(const settings& cfg, const service_definition& service) {
   auto pool_cfg = pool_config_from(cfg, service);
   pool_cfg.metrics = front->metrics;
   front->pool = spawn_db_pool(sys, std::move(pool_cfg));
+  // Both services store Idempotency-Keys (migration 2 of each).
+  auto janitor = spawn_idempotency_janitor(sys, {front->pool, cfg.idempotency_key_ttl});
   service_wiring wiring{sys, cfg, front->pool, *front};
   service.wire(wiring);
 
@@ -148,6 +151,7 @@ int serve(const settings& cfg, const service_definition& service) {
     caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
   for (auto& [name, b] : front->breakers)
     caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(janitor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(front->pool, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(front->limiter, caf::exit_reason::user_shutdown);
   front.reset();

@@ -302,11 +302,12 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 28u);  // 27 options + 1 pass-through
+  ASSERT_EQ(list.size(), 29u);  // 28 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");
   EXPECT_EQ(by_key.at("shutdown.timeout"), "30s");
+  EXPECT_EQ(by_key.at("idempotency.key-ttl"), "86400s");
   EXPECT_EQ(by_key.at("database.acquire-timeout"), "2000ms");
   EXPECT_EQ(by_key.at("rate-limit.rps"), "100");
   EXPECT_EQ(by_key.at("log.format"), "json");
