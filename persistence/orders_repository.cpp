@@ -116,6 +116,8 @@ const statement_list& orders_statements() {
     };
     for (const auto& st : idempotency_statements())
       s.push_back(st);
+    for (auto& st : page_statements("orders", ORDER_COLUMNS))
+      s.push_back(std::move(st));
     return s;
   }();
   return statements;

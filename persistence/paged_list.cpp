@@ -17,16 +17,45 @@ std::string with_parameter(std::string sql, std::size_t number) {
   return sql;
 }
 
+// The total from the counters, the page by walking the primary key (or the status
+// index) backwards: both cost the same at any table size. `status` is "$1" or
+// empty; `limit` and `offset` the parameters of the page.
+std::string counted_page_sql(std::string_view table, std::string_view columns,
+                             const std::string& status, const std::string& limit,
+                             const std::string& offset) {
+  const auto counted_where = status.empty() ? std::string{} : " WHERE status = " + status;
+  const auto status_filter = status.empty() ? std::string{} : " AND status = " + status;
+  return "SELECT t.total, p.* FROM (SELECT COALESCE(sum(n), 0)::bigint AS total"
+         " FROM live_row_counts" + counted_where + ") t LEFT JOIN LATERAL (SELECT " +
+         std::string{columns} + " FROM " + std::string{table} + " WHERE deleted_at IS NULL" +
+         status_filter + " ORDER BY id DESC LIMIT " + limit + "::bigint OFFSET " + offset +
+         "::bigint) p ON true";
+}
+
+std::string page_statement_name(std::string_view table, bool by_status) {
+  return std::string{table} + (by_status ? "_page_by_status" : "_page");
+}
+
 }  // namespace
 
+statement_list page_statements(std::string_view table, std::string_view columns) {
+  return {{page_statement_name(table, false), counted_page_sql(table, columns, "", "$1", "$2")},
+          {page_statement_name(table, true), counted_page_sql(table, columns, "$1", "$2", "$3")}};
+}
+
 pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec) {
+  if (spec.conditions.empty()) {
+    const auto size = static_cast<std::int64_t>(spec.page.page_size);
+    const auto offset = static_cast<std::int64_t>(spec.page.offset());
+    if (spec.status)
+      return tx.exec_prepared(page_statement_name(spec.table, true), *spec.status, size, offset);
+    return tx.exec_prepared(page_statement_name(spec.table, false), size, offset);
+  }
   std::vector<std::string> params;
   std::string where = "deleted_at IS NULL";
-  std::string counted_where;
   if (spec.status) {
     params.push_back(*spec.status);
     where += " AND status = $1";
-    counted_where = " WHERE status = $1";
   }
   for (const auto& c : spec.conditions) {
     params.push_back(c.value);
@@ -37,21 +66,12 @@ pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec) {
   const auto page = " ORDER BY id DESC LIMIT $" + std::to_string(params.size() - 1) +
                     "::bigint OFFSET $" + std::to_string(params.size()) + "::bigint";
   const std::string table{spec.table}, columns{spec.columns};
-  std::string sql;
-  if (spec.conditions.empty()) {
-    // The total from the counters, the page by walking the primary key (or the
-    // status index) backwards: both cost the same at any table size.
-    sql = "SELECT t.total, p.* FROM (SELECT COALESCE(sum(n), 0)::bigint AS total"
-          " FROM live_row_counts" + counted_where + ") t LEFT JOIN LATERAL (SELECT " + columns +
-          " FROM " + table + " WHERE " + where + page + ") p ON true";
-  } else {
-    // The filter is evaluated once (a trigram search costs the same for the
-    // count as for the page), its ids kept for both.
-    sql = "WITH matches AS MATERIALIZED (SELECT id FROM " + table + " WHERE " + where +
-          ") SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matches) t"
-          " LEFT JOIN LATERAL (SELECT " + columns + " FROM " + table +
-          " WHERE id IN (SELECT id FROM matches" + page + ") ORDER BY id DESC) p ON true";
-  }
+  // The filter is evaluated once (a trigram search costs the same for the count
+  // as for the page), its ids kept for both.
+  const auto sql = "WITH matches AS MATERIALIZED (SELECT id FROM " + table + " WHERE " + where +
+                   ") SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matches) t"
+                   " LEFT JOIN LATERAL (SELECT " + columns + " FROM " + table +
+                   " WHERE id IN (SELECT id FROM matches" + page + ") ORDER BY id DESC) p ON true";
   return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
 }
 

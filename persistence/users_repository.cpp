@@ -98,6 +98,8 @@ const statement_list& users_statements() {
     };
     for (const auto& st : idempotency_statements())
       s.push_back(st);
+    for (auto& st : page_statements("users", USER_COLUMNS))
+      s.push_back(std::move(st));
     return s;
   }();
   return statements;

@@ -55,7 +55,7 @@ run_growth() {
     host_info
     echo "- per endpoint and size, two wrk runs of ${GROWTH_DURATION} s (\`--timeout $WRK_TIMEOUT --latency\`), each after a ${WARMUP} s warm-up: \`-t1 -c1\` (one request at a time: what one request costs, the p50 the target is about) and \`-t$THREADS -c$CONNS\` (under load: on $(nproc) cores the $CONNS connections also queue behind each other and behind PostgreSQL); user-service with \`${SERVICE_ENV[*]}\`; peak RSS of user-service over the whole growth run: $(kb_mb "$peak") MB"
     echo "- machine load (1-min load average) at the start / end: $LOAD_START / $(loadavg1)"
-    echo "- endpoints: get-by-id = \`GET /api/v1/users/{id}\` (random seeded id); first list page = \`GET /api/v1/users?page=1&page_size=10\` (total + page, one statement); selective search = \`GET /api/v1/users?page=1&page_size=10&search=seed<k>%40\` (random k, one match)"
+    echo "- endpoints: get-by-id = \`GET /api/v1/users/{id}\` (random seeded id); first list page = \`GET /api/v1/users?page=1&page_size=10\` (total + page, one prepared statement); selective search = \`GET /api/v1/users?page=1&page_size=10&search=seed<k>%40\` (random k, one match)"
     echo
     echo "p50 and p99 in ms; \"1 conn\" is the p50 at one connection, \"$CONNS conns\" p50 / p99 and req/s at $CONNS connections."
     echo
@@ -76,7 +76,7 @@ run_growth() {
     echo
     echo "The verdict is the first of the two columns: the p50 of one request at a time is what a request costs at that size. At $CONNS connections on $(nproc) cores a request also waits for the others; that column is shown, not judged."
     echo
-    echo "\"index\" means the plan finds its rows through an index condition (Index Cond, Bitmap Index Scan); \"index order only\" that it walks an index for its order and checks every row with a filter (cheap for a first page, a full walk for a selective search); \"seq scan\" that it reads a whole table (the few rows of \`live_row_counts\`, where a first page reads its total, do not count); \"counters\" that the total came from \`live_row_counts\`; \"N rows filtered\" counts the rows read and thrown away. get-by-id is the service's prepared statement after five executions (a pooled connection may switch to the generic plan from then on); a list page is one statement, sent with its values; see \`bench/sql/growth_explain.sql\`."
+    echo "\"index\" means the plan finds its rows through an index condition (Index Cond, Bitmap Index Scan); \"index order only\" that it walks an index for its order and checks every row with a filter (cheap for a first page, a full walk for a selective search); \"seq scan\" that it reads a whole table (the few rows of \`live_row_counts\`, where a first page reads its total, do not count); \"counters\" that the total came from \`live_row_counts\`; \"N rows filtered\" counts the rows read and thrown away. get-by-id is the service's prepared statement after five executions (a pooled connection may switch to the generic plan from then on); the first page is the prepared statement users_page after five executions; a search is one statement, sent with its values; see \`bench/sql/growth_explain.sql\`."
     local e ex
     for e in "${explains[@]}"; do
       IFS='|' read -r size ex <<<"$e"
