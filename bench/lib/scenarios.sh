@@ -99,8 +99,9 @@ breaker_state() {   # circuit_breaker_state of order-service for user-service (0
 # each starts from a vacuumed table with no checkpoint owed, so that neither pays
 # for the maintenance the run before it left behind.
 settle_users_table() {
-  record_cmd psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d users -c 'VACUUM (ANALYZE) users' -c CHECKPOINT
-  psql_db users -c 'VACUUM (ANALYZE) users' -c CHECKPOINT >/dev/null
+  local sql=(-c 'VACUUM (ANALYZE) users' -c CHECKPOINT)
+  record_cmd psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d users "${sql[@]}"
+  psql_db users "${sql[@]}" >/dev/null
 }
 
 run_main() {
