@@ -2,6 +2,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -63,6 +65,8 @@ struct finisher {
   }
 };
 
+}  // namespace
+
 // Collects one health report: the database check, then each breaker's state.
 struct health_report {
   std::shared_ptr<front_context> ctx;
@@ -85,7 +89,18 @@ struct health_report {
   }
 };
 
-void collect_breakers(caf::event_based_actor* self, std::shared_ptr<health_report> report,
+// One API call on its way through a front actor.
+struct api_call {
+  std::shared_ptr<front_context> ctx;
+  std::string client;  // the peer address: the rate limit key
+  http::route_match match;
+  api_request req;
+  finisher finish;
+};
+
+namespace {
+
+void collect_breakers(front_actor::pointer self, std::shared_ptr<health_report> report,
                       std::size_t index) {
   const auto& breakers = report->ctx->breakers;
   if (index == breakers.size()) {
@@ -105,10 +120,8 @@ void collect_breakers(caf::event_based_actor* self, std::shared_ptr<health_repor
       });
 }
 
-// A short-lived actor per health check. (Spawned with an argument: CAF 0.17's
-// spawn of an argument-less function binds a reference to a null pointer, which
-// UBSan rightly reports.)
-void health_actor(caf::event_based_actor* self, std::shared_ptr<health_report> report) {
+// Runs one health check in the front actor `self`: the database, then the breakers.
+void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> report) {
   auto after_ping = [self, report](bool database_ok) {
     report->database_ok = database_ok;
     collect_breakers(self, report, 0);
@@ -124,17 +137,17 @@ void health_actor(caf::event_based_actor* self, std::shared_ptr<health_report> r
 }
 
 // Answers /health (database check) and /health/ready (also false while draining).
-void check_health(caf::actor_system& sys, std::shared_ptr<front_context> ctx, bool readiness,
+void check_health(const front_actor& front, std::shared_ptr<front_context> ctx, bool readiness,
                   finisher finish) {
   if (readiness && ctx->draining.load()) {
     health_report{ctx, readiness, std::move(finish)}.send();
     return;
   }
-  sys.spawn(health_actor, std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)}));
+  caf::anon_send(front, std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)}));
 }
 
 // Answers a routed API request: routing errors at once, the rest by the resource actor.
-void answer_routed(caf::event_based_actor* self, const std::shared_ptr<front_context>& ctx,
+void answer_routed(front_actor::pointer self, const std::shared_ptr<front_context>& ctx,
                    http::route_match match, api_request req, const finisher& finish) {
   if (match.outcome == http::route_outcome::not_found) {
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
@@ -159,17 +172,8 @@ void answer_routed(caf::event_based_actor* self, const std::shared_ptr<front_con
           });
 }
 
-// One API call on its way through its front actor.
-struct api_call {
-  std::shared_ptr<front_context> ctx;
-  std::string client;  // the peer address: the rate limit key
-  http::route_match match;
-  api_request req;
-  finisher finish;
-};
-
-// The per-request front actor of an API call: rate limit, then route and dispatch.
-void api_front_actor(caf::event_based_actor* self, std::shared_ptr<api_call> call) {
+// Sees one API call through: rate limit, then route and dispatch.
+void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
   auto& ctx = call->ctx;
   if (!ctx->limiter) {
     answer_routed(self, ctx, std::move(call->match), std::move(call->req), call->finish);
@@ -195,8 +199,21 @@ void api_front_actor(caf::event_based_actor* self, std::shared_ptr<api_call> cal
       });
 }
 
-void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, http::request&& req,
-            http::responder respond) {
+front_actor::behavior_type front(front_actor::pointer self) {
+  return {
+    [=](std::shared_ptr<api_call>& call) { run_api_call(self, std::move(call)); },
+    [=](std::shared_ptr<health_report>& report) { run_health_check(self, std::move(report)); },
+  };
+}
+
+// The next front actor, round robin: concurrent requests spread over the
+// scheduler's threads instead of queueing in one mailbox.
+const front_actor& next_front(front_context& ctx) {
+  static std::atomic<std::size_t> next{0};
+  return ctx.fronts[next.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
+}
+
+void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http::responder respond) {
   if (ctx->metrics)
     ctx->metrics->request_started();
   finisher finish{.ctx = ctx,
@@ -231,7 +248,7 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
     return;
   }
   if (path == "/health" || path == "/health/ready") {
-    check_health(sys, ctx, path == "/health/ready", std::move(finish));
+    check_health(next_front(*ctx), ctx, path == "/health/ready", std::move(finish));
     return;
   }
   if (!path.starts_with("/api/")) {
@@ -250,17 +267,23 @@ void handle(caf::actor_system& sys, const std::shared_ptr<front_context>& ctx, h
                   header_value(req, "If-Match"),
                   header_value(req, "Idempotency-Key"),
                   finish.request_id};
-  sys.spawn(api_front_actor,
-            std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
-                                                std::move(api), std::move(finish)}));
+  caf::anon_send(next_front(*ctx),
+                 std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
+                                                     std::move(api), std::move(finish)}));
 }
 
 }  // namespace
 
-http::request_handler make_front_handler(caf::actor_system& sys,
-                                         std::shared_ptr<front_context> context) {
-  return [&sys, context](http::request&& req, http::responder respond) {
-    handle(sys, context, std::move(req), std::move(respond));
+std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t count) {
+  std::vector<front_actor> fronts;
+  for (std::size_t i = 0; i < count; ++i)
+    fronts.push_back(sys.spawn(front));
+  return fronts;
+}
+
+http::request_handler make_front_handler(std::shared_ptr<front_context> context) {
+  return [context](http::request&& req, http::responder respond) {
+    handle(context, std::move(req), std::move(respond));
   };
 }
 

@@ -21,7 +21,10 @@
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/breaker_actor.hpp"
 #include "actors/db_pool_actor.hpp"
@@ -32,6 +35,15 @@
 #include "observability/metrics.hpp"
 
 namespace svc {
+
+struct api_call;       // an API request on its way: limiter, then resource actor
+struct health_report;  // a /health or /health/ready check on its way
+
+// A long-lived front actor: takes requests from the HTTP server and sees each
+// through its middleman requests. Several serve the server round robin; none is
+// spawned per request (CAF 0.17 wakes its clock thread whenever an actor ends).
+using front_actor = caf::typed_actor<caf::reacts_to<std::shared_ptr<api_call>>,
+                                     caf::reacts_to<std::shared_ptr<health_report>>>;
 
 // Read-only after start-up, shared by every request; `draining` flips once on
 // SIGTERM so that readiness turns 503 at once.
@@ -47,12 +59,18 @@ struct front_context {
   // Every /api/ request asks it first; X-RateLimit-Limit advertises the burst.
   limiter_actor limiter;
   long rate_limit = 0;
+  // The front actors the handler deals requests to (spawn_front_actors).
+  std::vector<front_actor> fronts;
   std::atomic<bool> draining{false};
 };
 
+std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t count);
+
 // Builds the handler the Beast server calls for every request. It never blocks:
 // replies arrive through the responder from whichever thread finishes them.
-http::request_handler make_front_handler(caf::actor_system& sys,
-                                         std::shared_ptr<front_context> context);
+http::request_handler make_front_handler(std::shared_ptr<front_context> context);
 
 }  // namespace svc
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<svc::api_call>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<svc::health_report>)

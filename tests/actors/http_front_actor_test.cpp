@@ -1,0 +1,189 @@
+// The HTTP front's long-lived front actors, driven through the request handler
+// the server calls: concurrent API calls from several threads each get their own
+// answer with the middleware headers, the limiter's 429 comes through, and the
+// health checks ask a real database through the pool.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actor_test_support.hpp"
+#include "actors/http_front_actor.hpp"
+
+using namespace svc;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Answers with the {id} path parameter and the request id it was given, so a
+// test can tell that each answer went back to the request that caused it.
+resource_actor::behavior_type echo_resource(resource_actor::pointer) {
+  return {
+    [](handle_atom, api_request& req) -> caf::result<http::response> {
+      http::response resp;
+      resp.body = nlohmann::json{{"id", *req.path_param("id")}, {"request_id", req.request_id}}.dump();
+      return resp;
+    },
+  };
+}
+
+// Collects the answers of many requests, whichever thread delivers them.
+class answers {
+public:
+  http::responder responder_for(std::string key) {
+    return [this, key = std::move(key)](http::response resp) {
+      std::lock_guard guard{mutex_};
+      received_.emplace_back(key, std::move(resp));
+      done_.notify_all();
+    };
+  }
+
+  std::vector<std::pair<std::string, http::response>> wait_for(std::size_t count) {
+    std::unique_lock guard{mutex_};
+    done_.wait_for(guard, 20s, [&] { return received_.size() >= count; });
+    return received_;
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::vector<std::pair<std::string, http::response>> received_;
+};
+
+http::request get(std::string target, std::string request_id, std::string ip = "10.0.0.1") {
+  http::request req;
+  req.method = "GET";
+  req.target = std::move(target);
+  req.headers.push_back({"X-Request-ID", std::move(request_id)});
+  req.remote_ip = std::move(ip);
+  return req;
+}
+
+class FrontActors : public ::testing::Test {
+protected:
+  // A front with one echo resource at /api/v1/things/{id}, the given limiter
+  // settings and a pool to `database_url`.
+  void start(rate_limit_settings limits, const std::string& database_url) {
+    ctx_ = std::make_shared<front_context>();
+    ctx_->service_name = "front-test";
+    ctx_->cors_allowed_origins = {"*"};
+    ctx_->limiter = spawn_limiter(sys_, {limits, 1000, nullptr});
+    ctx_->rate_limit = static_cast<long>(limits.burst);
+    ctx_->resources.push_back(sys_.spawn(echo_resource));
+    ctx_->router.add("GET", "/api/v1/things/{id}", 0);
+    auto pool = svc_test::pool_config(database_url, {}, 1, 2);
+    pool.acquire_timeout = 200ms;
+    ctx_->pool = spawn_db_pool(sys_, pool);
+    ctx_->fronts = spawn_front_actors(sys_, 2);
+    handler_ = make_front_handler(ctx_);
+  }
+
+  void TearDown() override {
+    if (!ctx_)
+      return;
+    for (auto& f : ctx_->fronts)
+      caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
+    for (auto& r : ctx_->resources)
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx_->limiter, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx_->pool, caf::exit_reason::user_shutdown);
+    handler_ = nullptr;
+    ctx_.reset();
+  }
+
+  caf::actor_system_config cfg_;
+  caf::actor_system sys_{cfg_};
+  std::shared_ptr<front_context> ctx_;
+  http::request_handler handler_;
+};
+
+TEST_F(FrontActors, concurrent_calls_from_several_threads_each_get_their_own_answer) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  constexpr int threads = 4;
+  constexpr int per_thread = 250;
+  answers got;
+  std::vector<std::thread> callers;
+  for (int t = 0; t < threads; ++t)
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto key = std::to_string(t) + "-" + std::to_string(i);
+        handler_(get("/api/v1/things/" + key, "rid-" + key), got.responder_for(key));
+      }
+    });
+  for (auto& c : callers)
+    c.join();
+  auto received = got.wait_for(threads * per_thread);
+  ASSERT_EQ(received.size(), std::size_t{threads * per_thread});
+  std::set<std::string> keys;
+  for (auto& [key, resp] : received) {
+    ASSERT_EQ(resp.status, 200u) << resp.body;
+    auto body = nlohmann::json::parse(resp.body);
+    EXPECT_EQ(body["id"], key);
+    EXPECT_EQ(body["request_id"], "rid-" + key);
+    ASSERT_NE(resp.find_header("X-Request-ID"), nullptr);
+    EXPECT_EQ(*resp.find_header("X-Request-ID"), "rid-" + key);
+    EXPECT_NE(resp.find_header("X-RateLimit-Remaining"), nullptr);
+    EXPECT_NE(resp.find_header("Access-Control-Allow-Origin"), nullptr);
+    keys.insert(key);
+  }
+  EXPECT_EQ(keys.size(), std::size_t{threads * per_thread});
+}
+
+TEST_F(FrontActors, a_client_over_its_limit_gets_429_with_retry_after_and_others_do_not) {
+  start({0.01, 2}, svc_test::database_url("postgres"));
+  answers got;
+  for (int i = 0; i < 3; ++i)
+    handler_(get("/api/v1/things/" + std::to_string(i), "r" + std::to_string(i), "10.0.0.7"),
+             got.responder_for("greedy-" + std::to_string(i)));
+  handler_(get("/api/v1/things/x", "other", "10.0.0.8"), got.responder_for("other"));
+  auto received = got.wait_for(4);
+  ASSERT_EQ(received.size(), 4u);
+  int limited = 0;
+  for (auto& [key, resp] : received) {
+    if (key == "other") {
+      EXPECT_EQ(resp.status, 200u);
+      continue;
+    }
+    if (resp.status == 429) {
+      ++limited;
+      EXPECT_EQ(nlohmann::json::parse(resp.body)["error"]["code"], "RATE_LIMIT_EXCEEDED");
+      ASSERT_NE(resp.find_header("Retry-After"), nullptr);
+      EXPECT_GE(std::stol(*resp.find_header("Retry-After")), 1);
+      EXPECT_EQ(*resp.find_header("X-RateLimit-Remaining"), "0");
+    } else {
+      EXPECT_EQ(resp.status, 200u);
+    }
+  }
+  EXPECT_EQ(limited, 1);
+}
+
+TEST_F(FrontActors, health_asks_the_database_through_the_pool) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  answers got;
+  handler_(get("/health", "h1"), got.responder_for("health"));
+  handler_(get("/health/ready", "h2"), got.responder_for("ready"));
+  auto received = got.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  for (auto& [key, resp] : received) {
+    EXPECT_EQ(resp.status, 200u) << key << ": " << resp.body;
+    EXPECT_EQ(nlohmann::json::parse(resp.body)["checks"]["database"], "ok");
+  }
+}
+
+TEST_F(FrontActors, health_is_503_when_the_database_cannot_be_reached) {
+  start({1e9, 1e9}, "postgresql://postgres@127.0.0.1:1/none?connect_timeout=1");
+  answers got;
+  handler_(get("/health", "h1"), got.responder_for("health"));
+  auto received = got.wait_for(1);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].second.status, 503u) << received[0].second.body;
+  EXPECT_EQ(nlohmann::json::parse(received[0].second.body)["checks"]["database"], "unavailable");
+}
+
+}  // namespace
