@@ -38,7 +38,12 @@
 #   BENCH_PGBENCH_SCALE=1    pgbench -i -s
 #   BENCH_PROFILE=1          profile the services that miss a target (0: never)
 #   BENCH_GROWTH_SIZES="10000 100000 1000000"   BENCH_GROWTH_DURATION=5
-#   BENCH_SERVICE_ENV="K=V ..."   extra environment for both services
+#   BENCH_DB_POOL=$((2 * nproc))  DB_POOL_MIN_IDLE and DB_POOL_MAX of both services:
+#                            a pool sized for the database's cores (PostgreSQL runs on
+#                            this machine). "default" keeps the services' 10 / 100, with
+#                            which 16 connections keep 16 backends busy on 2 cores
+#                            (docs/PERFORMANCE.md, "What changed")
+#   BENCH_SERVICE_ENV="K=V ..."   extra environment for both services (wins over the above)
 #   BENCH_STRICT=0           1: exit 3 when a target is missed
 #   BENCH_DOC=docs/PERFORMANCE.md
 #   BENCH_WORK_DIR=build-bench/run (build-bench/run-growth with --growth): logs, raw
@@ -78,6 +83,9 @@ GROWTH_SIZES=${BENCH_GROWTH_SIZES:-10000 100000 1000000}
 GROWTH_DURATION=${BENCH_GROWTH_DURATION:-5}
 STRICT=${BENCH_STRICT:-0}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+DB_POOL=${BENCH_DB_POOL:-$(( 2 * $(nproc 2>/dev/null || echo 2) ))}
+[[ $DB_POOL == default || $DB_POOL =~ ^[1-9][0-9]*$ ]] \
+  || { echo "bench: BENCH_DB_POOL must be a positive whole number or 'default', not '$DB_POOL'" >&2; exit 2; }
 
 for v in DURATION WARMUP THREADS CONNS USERS PGBENCH_SCALE GROWTH_DURATION JOBS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "bench: $v must be a whole number, not '${!v}'" >&2; exit 2; }

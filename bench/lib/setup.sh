@@ -62,6 +62,11 @@ start_postgres() {
 
 declare -A SVC_PID=() SVC_PORT=() SVC_COLD_MS=() SVC_WARM_MS=() SVC_IDLE_KB=()
 declare -a SERVICE_ENV=(RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 LOG_LEVEL=warn SHUTDOWN_TIMEOUT=5)
+# The DB pool sized for the database's cores when the caller set DB_POOL (bench/run.sh
+# does; the soak keeps the services' defaults). Before BENCH_SERVICE_ENV, which wins.
+if [[ -n ${DB_POOL:-} && $DB_POOL != default ]]; then
+  SERVICE_ENV+=("DB_POOL_MIN_IDLE=$DB_POOL" "DB_POOL_MAX=$DB_POOL")
+fi
 if [[ -n ${BENCH_SERVICE_ENV:-} ]]; then
   read -r -a _extra <<<"$BENCH_SERVICE_ENV"
   SERVICE_ENV+=("${_extra[@]}")
