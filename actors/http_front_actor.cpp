@@ -65,6 +65,28 @@ struct finisher {
   }
 };
 
+// A front actor lives as long as the process, and CAF ends an actor whose handler
+// throws: an exception must cost its own request (a 500), not the actor and every
+// request dealt to it afterwards. The responder answers once, so a 500 after a
+// response that was already sent goes nowhere.
+template <class Fn>
+void shielded(const finisher& finish, Fn&& fn) noexcept {
+  try {
+    fn();
+    return;
+  } catch (const std::exception& e) {
+    log::error("unhandled exception in the front", {{"request_id", finish.request_id}, {"error", e.what()}});
+  } catch (...) {
+    log::error("unhandled exception in the front", {{"request_id", finish.request_id}});
+  }
+  try {
+    finish(internal_error_response(finish.request_id));
+  } catch (...) {
+    // The responder itself failed: nothing is left to answer with. (Should it
+    // still be owed an answer, its last copy's destructor sends a 500.)
+  }
+}
+
 }  // namespace
 
 // Collects one health report: the database check, then each breaker's state.
@@ -111,12 +133,16 @@ void collect_breakers(front_actor::pointer self, std::shared_ptr<health_report> 
   self->request(breaker, std::chrono::seconds{5}, breaker_status_atom::value)
     .then(
       [=](breaker_status& st) {
-        report->breakers[report->ctx->breakers[index].first] = to_string(st.state);
-        collect_breakers(self, report, index + 1);
+        shielded(report->finish, [&] {
+          report->breakers[report->ctx->breakers[index].first] = to_string(st.state);
+          collect_breakers(self, report, index + 1);
+        });
       },
       [=](caf::error&) {
-        report->breakers[report->ctx->breakers[index].first] = "unknown";
-        collect_breakers(self, report, index + 1);
+        shielded(report->finish, [&] {
+          report->breakers[report->ctx->breakers[index].first] = "unknown";
+          collect_breakers(self, report, index + 1);
+        });
       });
 }
 
@@ -124,7 +150,7 @@ void collect_breakers(front_actor::pointer self, std::shared_ptr<health_report> 
 void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> report) {
   auto after_ping = [self, report](bool database_ok) {
     report->database_ok = database_ok;
-    collect_breakers(self, report, 0);
+    shielded(report->finish, [&] { collect_breakers(self, report, 0); });
   };
   run_db_task(
     self, report->ctx->pool, "health.ping",
@@ -165,10 +191,12 @@ void answer_routed(front_actor::pointer self, const std::shared_ptr<front_contex
   auto rid = req.request_id;
   self->request(ctx->resources.at(match.target), caf::infinite, handle_atom::value,
                 std::move(req))
-    .then([finish](http::response& resp) { finish(std::move(resp)); },
+    .then([finish](http::response& resp) { shielded(finish, [&] { finish(std::move(resp)); }); },
           [finish, rid](caf::error&) {
-            finish(http::error_response(http::error_code::service_unavailable,
-                                        "service temporarily unavailable", rid));
+            shielded(finish, [&] {
+              finish(http::error_response(http::error_code::service_unavailable,
+                                          "service temporarily unavailable", rid));
+            });
           });
 }
 
@@ -183,26 +211,34 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
     .then(
       [self, call](rate_decision& d) {
         auto& finish = call->finish;
-        finish.rate_remaining = d.remaining;
-        if (d.allowed) {
-          answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), finish);
-          return;
-        }
-        auto resp = http::error_response(http::error_code::rate_limit_exceeded,
-                                         "rate limit exceeded", finish.request_id);
-        resp.set_header("Retry-After", std::to_string(d.retry_after.count()));
-        finish(std::move(resp));
+        shielded(finish, [&] {
+          finish.rate_remaining = d.remaining;
+          if (d.allowed) {
+            answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), finish);
+            return;
+          }
+          auto resp = http::error_response(http::error_code::rate_limit_exceeded,
+                                           "rate limit exceeded", finish.request_id);
+          resp.set_header("Retry-After", std::to_string(d.retry_after.count()));
+          finish(std::move(resp));
+        });
       },
       // A limiter that does not answer must not take the API down with it.
       [self, call](caf::error&) {
-        answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), call->finish);
+        shielded(call->finish, [&] {
+          answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), call->finish);
+        });
       });
 }
 
 front_actor::behavior_type front(front_actor::pointer self) {
   return {
-    [=](std::shared_ptr<api_call>& call) { run_api_call(self, std::move(call)); },
-    [=](std::shared_ptr<health_report>& report) { run_health_check(self, std::move(report)); },
+    [=](std::shared_ptr<api_call>& call) {
+      shielded(call->finish, [&] { run_api_call(self, call); });
+    },
+    [=](std::shared_ptr<health_report>& report) {
+      shielded(report->finish, [&] { run_health_check(self, report); });
+    },
   };
 }
 

@@ -4,6 +4,7 @@
 // health checks ask a real database through the pool.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -46,7 +47,7 @@ public:
 
   std::vector<std::pair<std::string, http::response>> wait_for(std::size_t count) {
     std::unique_lock guard{mutex_};
-    done_.wait_for(guard, 20s, [&] { return received_.size() >= count; });
+    done_.wait_for(guard, 10s, [&] { return received_.size() >= count; });
     return received_;
   }
 
@@ -69,7 +70,7 @@ class FrontActors : public ::testing::Test {
 protected:
   // A front with one echo resource at /api/v1/things/{id}, the given limiter
   // settings and a pool to `database_url`.
-  void start(rate_limit_settings limits, const std::string& database_url) {
+  void start(rate_limit_settings limits, const std::string& database_url, std::size_t fronts = 2) {
     ctx_ = std::make_shared<front_context>();
     ctx_->service_name = "front-test";
     ctx_->cors_allowed_origins = {"*"};
@@ -80,7 +81,7 @@ protected:
     auto pool = svc_test::pool_config(database_url, {}, 1, 2);
     pool.acquire_timeout = 200ms;
     ctx_->pool = spawn_db_pool(sys_, pool);
-    ctx_->fronts = spawn_front_actors(sys_, 2);
+    ctx_->fronts = spawn_front_actors(sys_, fronts);
     handler_ = make_front_handler(ctx_);
   }
 
@@ -161,6 +162,30 @@ TEST_F(FrontActors, a_client_over_its_limit_gets_429_with_retry_after_and_others
     }
   }
   EXPECT_EQ(limited, 1);
+}
+
+// A front actor serves every request dealt to it for the life of the process: an
+// exception while answering one (here the responder itself throws) must not end it.
+TEST_F(FrontActors, an_exception_while_answering_costs_one_request_not_the_front_actor) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"), 1);
+  std::atomic<int> thrown{0};
+  handler_(get("/api/v1/things/boom", "boom"), [&](http::response) {
+    ++thrown;
+    throw std::runtime_error("responder failed");
+  });
+  handler_(get("/health", "boom-health"), [&](http::response) {
+    ++thrown;
+    throw std::runtime_error("responder failed");
+  });
+  answers got;
+  for (int i = 0; i < 20; ++i)
+    handler_(get("/api/v1/things/" + std::to_string(i), "after-" + std::to_string(i)),
+             got.responder_for(std::to_string(i)));
+  auto received = got.wait_for(20);
+  ASSERT_EQ(received.size(), 20u) << "the front actor did not survive the exception";
+  for (auto& [key, resp] : received)
+    EXPECT_EQ(resp.status, 200u);
+  EXPECT_GE(thrown.load(), 2);
 }
 
 TEST_F(FrontActors, health_asks_the_database_through_the_pool) {
