@@ -1,12 +1,13 @@
 // The HTTP front: turns each request from the Beast server into a routed API
 // request, answers what needs no actor (preflight, liveness, metrics) at once,
-// and spawns a short-lived front actor for everything that does.
+// and hands everything that does to one of its long-lived front actors.
 //
 // The middleware chain, in this fixed order (this is the one place it is decided):
 //   1. request id   X-Request-ID taken from the request or generated (every response)
 //   2. CORS         OPTIONS preflight answered here; allow-origin on every response
 //   3. recovery     the server answers 500 for a throwing handler or a lost responder;
-//                   resource actors guard their handlers (resource_actor.hpp: guarded)
+//                   resource actors guard their handlers (resource_actor.hpp: guarded),
+//                   front actors theirs (http_front_actor.cpp: shielded)
 //   4. access log   one line per response, whatever produced it (finisher)
 //   5. metrics      request count, duration, in-flight, error codes (finisher)
 //   6. probes       /health, /health/live, /health/ready, /metrics: before the limiter,
