@@ -24,11 +24,13 @@ namespace {
 
 // Answers with the {id} path parameter and the request id it was given, so a
 // test can tell that each answer went back to the request that caused it.
-resource_actor::behavior_type echo_resource(resource_actor::pointer) {
+// (Spawned with an argument: CAF 0.17's argument-less spawn trips UBSan.)
+resource_actor::behavior_type echo_resource(resource_actor::pointer, std::string name) {
   return {
-    [](handle_atom, api_request& req) -> caf::result<http::response> {
+    [name](handle_atom, api_request& req) -> caf::result<http::response> {
       http::response resp;
-      resp.body = nlohmann::json{{"id", *req.path_param("id")}, {"request_id", req.request_id}}.dump();
+      resp.body = nlohmann::json{{"id", *req.path_param("id")}, {"request_id", req.request_id},
+                                 {"resource", name}}.dump();
       return resp;
     },
   };
@@ -76,7 +78,7 @@ protected:
     ctx_->cors_allowed_origins = {"*"};
     ctx_->limiter = spawn_limiter(sys_, {limits, 1000, nullptr});
     ctx_->rate_limit = static_cast<long>(limits.burst);
-    ctx_->resources.push_back(sys_.spawn(echo_resource));
+    ctx_->resources.push_back(sys_.spawn(echo_resource, std::string{"things"}));
     ctx_->router.add("GET", "/api/v1/things/{id}", 0);
     auto pool = svc_test::pool_config(database_url, {}, 1, 2);
     pool.acquire_timeout = 200ms;
@@ -127,6 +129,7 @@ TEST_F(FrontActors, concurrent_calls_from_several_threads_each_get_their_own_ans
     auto body = nlohmann::json::parse(resp.body);
     EXPECT_EQ(body["id"], key);
     EXPECT_EQ(body["request_id"], "rid-" + key);
+    EXPECT_EQ(body["resource"], "things");
     ASSERT_NE(resp.find_header("X-Request-ID"), nullptr);
     EXPECT_EQ(*resp.find_header("X-Request-ID"), "rid-" + key);
     EXPECT_NE(resp.find_header("X-RateLimit-Remaining"), nullptr);
