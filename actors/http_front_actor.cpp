@@ -247,8 +247,7 @@ front_actor::behavior_type front(front_actor::pointer self, std::size_t /*index*
 // The next front actor, round robin: concurrent requests spread over the
 // scheduler's threads instead of queueing in one mailbox.
 const front_actor& next_front(front_context& ctx) {
-  static std::atomic<std::size_t> next{0};
-  return ctx.fronts[next.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
+  return ctx.fronts[ctx.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
 }
 
 void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http::responder respond) {
@@ -317,6 +316,19 @@ std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t 
   for (std::size_t i = 0; i < count; ++i)
     fronts.push_back(sys.spawn(front, i));
   return fronts;
+}
+
+void stop_front_actors(front_context& ctx) {
+  auto stop = [](const auto& actor) { caf::anon_send_exit(actor, caf::exit_reason::user_shutdown); };
+  for (auto& f : ctx.fronts)
+    stop(f);
+  for (auto& r : ctx.resources)
+    stop(r);
+  for (auto& [name, b] : ctx.breakers)
+    stop(b);
+  stop(ctx.pool);
+  if (ctx.limiter)
+    stop(ctx.limiter);
 }
 
 http::request_handler make_front_handler(std::shared_ptr<front_context> context) {

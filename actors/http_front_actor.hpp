@@ -60,12 +60,19 @@ struct front_context {
   // Every /api/ request asks it first; X-RateLimit-Limit advertises the burst.
   limiter_actor limiter;
   long rate_limit = 0;
-  // The front actors the handler deals requests to (spawn_front_actors).
+  // The front actors the handler deals requests to (spawn_front_actors), round
+  // robin by `next_front`.
   std::vector<front_actor> fronts;
+  std::atomic<std::size_t> next_front{0};
   std::atomic<bool> draining{false};
 };
 
 std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t count);
+
+// Sends every actor the context holds (front actors, resources, breakers, pool,
+// limiter) an exit; their handles must be gone before the actor system's
+// destructor waits for them.
+void stop_front_actors(front_context& ctx);
 
 // Builds the handler the Beast server calls for every request. It never blocks:
 // replies arrive through the responder from whichever thread finishes them.

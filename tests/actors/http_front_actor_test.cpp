@@ -90,12 +90,7 @@ protected:
   void TearDown() override {
     if (!ctx_)
       return;
-    for (auto& f : ctx_->fronts)
-      caf::anon_send_exit(f, caf::exit_reason::user_shutdown);
-    for (auto& r : ctx_->resources)
-      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(ctx_->limiter, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(ctx_->pool, caf::exit_reason::user_shutdown);
+    stop_front_actors(*ctx_);
     handler_ = nullptr;
     ctx_.reset();
   }
