@@ -28,9 +28,16 @@ struct breaker_actor_state {
   std::unique_ptr<http::client> client;  // destroyed with the state: pending calls end
   std::unordered_map<std::uint64_t, pending_call> pending;
   std::uint64_t next_call = 0;
+  bool shedding = false;  // logged once per episode, not once per call
 };
 
 using breaker_pointer = breaker_actor::stateful_pointer<breaker_actor_state>;
+
+void report_in_flight(breaker_pointer self) {
+  auto& st = self->state;
+  if (st.config.metrics)
+    st.config.metrics->outbound_calls_in_flight(st.config.target_name, st.pending.size());
+}
 
 void report_transition(breaker_pointer self) {
   auto& st = self->state;
@@ -62,9 +69,20 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
   st.config = std::move(config);
   if (st.config.metrics)
     st.config.metrics->breaker_state(st.config.target_name, static_cast<int>(breaker_state::closed));
+  report_in_flight(self);
   return {
     [=](call_atom, outbound_call& call) -> caf::result<outbound_result> {
       auto& st = self->state;
+      // Before try_acquire: a shed call must not take a half-open probe slot.
+      if (st.pending.size() >= st.config.max_in_flight) {
+        if (!st.shedding)
+          log::warn("too many calls in flight: shedding calls until some finish",
+                    {{"target", st.config.target_name}, {"max_in_flight", static_cast<std::int64_t>(st.config.max_in_flight)}});
+        st.shedding = true;
+        if (st.config.metrics)
+          st.config.metrics->outbound_call_shed(st.config.target_name);
+        return outbound_result{outbound_result::outcome::shed, 0, {}, "too many calls in flight"};
+      }
       auto ticket = st.breaker->try_acquire(clock::now());
       report_transition(self);
       if (!ticket) {
@@ -75,6 +93,7 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
       auto id = st.next_call++;
       auto promise = self->make_response_promise<outbound_result>();
       st.pending.emplace(id, pending_call{*ticket, promise});
+      report_in_flight(self);
       // The client answers on its own I/O thread; only a message crosses back.
       auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
       st.client->request(std::move(call.method), st.config.base_url, std::move(call.target),
@@ -92,6 +111,12 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
         return;
       auto call = std::move(it->second);
       st.pending.erase(it);
+      report_in_flight(self);
+      if (st.shedding) {
+        st.shedding = false;
+        log::info("calls in flight below the limit again: no longer shedding",
+                  {{"target", st.config.target_name}});
+      }
       auto out = to_outbound(std::move(r));
       if (out.result == outbound_result::outcome::answered)
         st.breaker->on_success(call.ticket);

@@ -1,6 +1,7 @@
 // Guards calls to a neighbour service (order-service -> user-service) with a
 // circuit breaker. Calls go out over the asynchronous HTTP client; while the
-// circuit is open they are rejected at once instead of waiting on timeouts.
+// circuit is open they are rejected at once instead of waiting on timeouts, and
+// beyond max_in_flight calls already running they are shed at once.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,7 @@ struct outbound_result {
   enum class outcome {
     answered,  // the neighbour answered (any status below 500)
     rejected,  // circuit open: not attempted
+    shed,      // max_in_flight calls already running: not attempted
     failed,    // refused, timed out, broken, or a 5xx
   };
   outcome result = outcome::failed;
@@ -56,6 +58,10 @@ struct breaker_config {
   std::string target_name;  // "user-service", for logs and metrics
   std::string base_url;     // "http://localhost:8081"
   breaker_settings settings;
+  // Bulkhead: calls running at once. A neighbour that accepts connections and
+  // never answers would otherwise tie up a connection (and a caller) per request
+  // until the timeout, for every request arriving before the breaker opens.
+  std::size_t max_in_flight = 64;
   http::client_options client;
   std::shared_ptr<service_metrics> metrics;  // may be null (tests)
 };

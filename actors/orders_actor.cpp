@@ -36,13 +36,15 @@ user_check interpret(const outbound_result& r, std::string_view request_id) {
   if (r.result == outcome::answered && r.status == 404)
     return user_check::missing;
   std::string reason = r.result == outcome::rejected ? "circuit open"
+                       : r.result == outcome::shed   ? "too many calls to user-service in flight"
                        : r.result == outcome::failed ? r.error
                                                      : "status " + std::to_string(r.status);
   // A failed call is news (and the breaker lets only a few through before it
-  // opens). An order turned away by the open breaker is not: the opening was
-  // logged once as a warning and shows in the metrics, and a warning per order
-  // would flood the log for as long as user-service is down.
-  log::write(r.result == outcome::rejected ? log::level::info : log::level::warn,
+  // opens). An order turned away by the open breaker, or shed, is not: the
+  // breaker actor logged the episode once as a warning, the metrics count it, and
+  // a warning per order would flood the log for as long as it lasts.
+  bool expected = r.result == outcome::rejected || r.result == outcome::shed;
+  log::write(expected ? log::level::info : log::level::warn,
              "user not validated; order taken anyway (graceful degradation)",
              {{"request_id", request_id}, {"reason", reason}});
   return user_check::unknown;

@@ -183,6 +183,9 @@ std::vector<option_spec> build_table() {
   t.push_back(duration_option(
     {"user-service", "timeout", "HTTP_CLIENT_TIMEOUT", "timeout of a call to user-service"},
     &settings::http_client_timeout, sec));
+  t.push_back(integer_option({"user-service", "max-in-flight", "USER_SERVICE_MAX_IN_FLIGHT",
+                              "calls to user-service running at once; an order beyond them is taken at once, unvalidated"},
+                             "N", &settings::user_service_max_in_flight, 1, 65536));
 
   // [rate-limit]
   t.push_back(make(

@@ -60,6 +60,7 @@ struct settings {
   // [user-service]: the HTTP client of order-service (present, unused, in user-service).
   std::string user_service_url = "http://localhost:8081";  // no trailing '/'
   std::chrono::milliseconds http_client_timeout{10000};
+  int user_service_max_in_flight = 64;  // calls running at once; more are shed at once
 
   // [rate-limit], per client IP
   double rate_limit_rps = 100;  // tokens added per second; fractions allowed

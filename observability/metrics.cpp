@@ -167,6 +167,16 @@ struct service_metrics::impl {
       .Name("circuit_breaker_rejected_total")
       .Help("Calls refused at once because the circuit was open.")
       .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& outbound_in_flight =
+    prometheus::BuildGauge()
+      .Name("outbound_calls_in_flight")
+      .Help("Calls to a neighbour sent and not yet answered.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& shed_calls =
+    prometheus::BuildCounter()
+      .Name("outbound_calls_shed_total")
+      .Help("Calls to a neighbour not attempted because its limit of calls in flight was reached.")
+      .Register(*registry);
   prometheus::Family<prometheus::Gauge>& pool_connections =
     prometheus::BuildGauge().Name("db_pool_connections").Help("Pooled database connections.").Register(*registry);
   prometheus::Family<prometheus::Histogram>& pool_waits =
@@ -259,6 +269,15 @@ void service_metrics::breaker_transition(std::string_view target, std::string_vi
 
 void service_metrics::breaker_rejected(std::string_view target) {
   impl_->breaker_rejections.Add({{"service", impl_->service}, {"target", std::string{target}}}).Increment();
+}
+
+void service_metrics::outbound_calls_in_flight(std::string_view target, std::size_t calls) {
+  impl_->outbound_in_flight.Add({{"service", impl_->service}, {"target", std::string{target}}})
+    .Set(static_cast<double>(calls));
+}
+
+void service_metrics::outbound_call_shed(std::string_view target) {
+  impl_->shed_calls.Add({{"service", impl_->service}, {"target", std::string{target}}}).Increment();
 }
 
 void service_metrics::pool_connections(std::size_t idle, std::size_t in_use) {

@@ -29,6 +29,10 @@ public:
   void breaker_state(std::string_view target, int state);
   void breaker_transition(std::string_view target, std::string_view from, std::string_view to);
   void breaker_rejected(std::string_view target);
+  // Calls to a neighbour running now, and one not attempted because that many
+  // were running already (its limit).
+  void outbound_calls_in_flight(std::string_view target, std::size_t calls);
+  void outbound_call_shed(std::string_view target);
 
   // The DB pool.
   void pool_connections(std::size_t idle, std::size_t in_use);

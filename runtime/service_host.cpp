@@ -172,6 +172,7 @@ breaker_actor service_wiring::breaker(std::string target_name, std::string base_
   config.settings = {cfg_.breaker_failure_threshold,
                      std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.breaker_open_timeout),
                      cfg_.breaker_half_open_max};
+  config.max_in_flight = static_cast<std::size_t>(cfg_.user_service_max_in_flight);
   config.client.total_timeout =
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_client_timeout);
   config.client.connect_timeout = std::min(config.client.total_timeout, std::chrono::milliseconds{2000});

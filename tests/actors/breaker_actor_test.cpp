@@ -18,8 +18,10 @@ namespace {
 
 class BreakerActor : public ::testing::Test {
 protected:
-  breaker_actor spawn(std::string url, int threshold = 2, std::chrono::milliseconds open_timeout = 300ms) {
+  breaker_actor spawn(std::string url, int threshold = 2, std::chrono::milliseconds open_timeout = 300ms,
+                      std::size_t max_in_flight = 64) {
     breaker_config cfg;
+    cfg.max_in_flight = max_in_flight;
     cfg.target_name = "user-service";
     cfg.base_url = std::move(url);
     cfg.settings = {threshold, open_timeout, 1};
@@ -111,4 +113,37 @@ TEST_F(BreakerActor, AFailedProbeReopens) {
   ASSERT_TRUE(svc_test::eventually([&] { return call(1).result == outcome::failed; }, 50, 50ms));  // the probe
   EXPECT_EQ(state(), breaker_state::open);
   EXPECT_EQ(call(1).result, outcome::rejected);
+}
+
+TEST_F(BreakerActor, ShedsCallsBeyondItsLimitInFlightAtOnceWithoutCallingOrCountingAFailure) {
+  svc_test::fake_user_service users;
+  users.behaviour = svc_test::fake_user_service::mode::hang;
+  spawn(users.url(), 5, 60s, 2);
+  // Two calls hang in the neighbour until the client's 1 s timeout.
+  std::vector<std::thread> hung;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 2; ++i)
+    hung.emplace_back([&] {
+      if (call(1).result == outcome::failed)
+        ++failed;
+    });
+  ASSERT_TRUE(svc_test::eventually([&] { return users.calls.load() == 2; }));
+  // A third is shed: answered at once, never sent, and not a breaker failure.
+  EXPECT_EQ(call(1).result, outcome::shed);
+  EXPECT_EQ(users.calls.load(), 2);
+  EXPECT_EQ(state(), breaker_state::closed);
+  auto text = metrics_->render();
+  EXPECT_NE(text.find("outbound_calls_shed_total{service=\"order-service\",target=\"user-service\"} 1"),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find("outbound_calls_in_flight{service=\"order-service\",target=\"user-service\"} 2"),
+            std::string::npos)
+    << text;
+  for (auto& t : hung)
+    t.join();
+  EXPECT_EQ(failed.load(), 2);  // the hung calls ended by the client's timeout
+  // With the slots free again, calls go out again.
+  users.behaviour = svc_test::fake_user_service::mode::answer;
+  EXPECT_EQ(call(1).result, outcome::answered);
+  EXPECT_EQ(users.calls.load(), 3);
 }

@@ -1,5 +1,6 @@
 // A real HTTP server on loopback standing in for user-service, whose behaviour a
-// test switches at run time: answer normally, fail with 500, or go away entirely.
+// test switches at run time: answer normally, fail with 500, take requests and
+// never answer them (a hung neighbour), or go away entirely.
 #pragma once
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +19,7 @@ namespace svc_test {
 
 class fake_user_service {
 public:
-  enum class mode { answer, fail };
+  enum class mode { answer, fail, hang };
 
   fake_user_service() { start(); }
 
@@ -32,7 +34,13 @@ public:
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  void stop() { server_.reset(); }
+  void stop() {
+    server_.reset();
+    std::lock_guard<std::mutex> guard{mutex_};
+    unanswered_.clear();
+  }
+
+  ~fake_user_service() { stop(); }
 
   void start() {
     svc::http::server_options opts;
@@ -43,6 +51,11 @@ public:
       if (auto* rid = req.find_header("X-Request-ID")) {
         std::lock_guard<std::mutex> guard{mutex_};
         last_request_id_ = *rid;
+      }
+      if (behaviour == mode::hang) {  // keep the responder: the exchange stays open
+        std::lock_guard<std::mutex> guard{mutex_};
+        unanswered_.push_back(std::move(respond));
+        return;
       }
       if (behaviour == mode::fail) {
         respond(svc::http::error_response(svc::http::error_code::internal_error, "down", "x"));
@@ -61,6 +74,7 @@ public:
 private:
   std::mutex mutex_;
   std::string last_request_id_;
+  std::vector<svc::http::responder> unanswered_;
   std::uint16_t port_ = 0;
   std::unique_ptr<svc::http::server> server_;
 };

@@ -55,6 +55,8 @@ const bad_value bad_values[] = {
   {"USER_SERVICE_URL", "http://users:8081/api", "--user-service.url"},
   {"USER_SERVICE_URL", "http://:8081", "--user-service.url"},
   {"HTTP_CLIENT_TIMEOUT", "soon", "--user-service.timeout"},
+  {"USER_SERVICE_MAX_IN_FLIGHT", "0", "--user-service.max-in-flight"},
+  {"USER_SERVICE_MAX_IN_FLIGHT", "65537", "--user-service.max-in-flight"},
   {"RATE_LIMIT_RPS", "0", "--rate-limit.rps"},
   {"RATE_LIMIT_RPS", "nan", "--rate-limit.rps"},
   {"RATE_LIMIT_RPS", "100rps", "--rate-limit.rps"},

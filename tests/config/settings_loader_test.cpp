@@ -24,6 +24,7 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.db_connect_retries, 5);
   EXPECT_EQ(s.user_service_url, "http://localhost:8081");
   EXPECT_EQ(s.http_client_timeout, 10s);
+  EXPECT_EQ(s.user_service_max_in_flight, 64);
   EXPECT_EQ(s.rate_limit_rps, 100.0);
   EXPECT_EQ(s.rate_limit_burst, 100u);
   EXPECT_EQ(s.breaker_failure_threshold, 5);
@@ -83,6 +84,7 @@ query-timeout = 30
 [user-service]
 url = "http://users:8081/"
 timeout = 1500ms
+max-in-flight = 8
 [rate-limit]
 rps = 2.5
 burst = 7
@@ -117,6 +119,7 @@ max-threads = 3
   EXPECT_EQ(s.db_query_timeout, 30s);
   EXPECT_EQ(s.user_service_url, "http://users:8081");  // trailing '/' dropped
   EXPECT_EQ(s.http_client_timeout, 1500ms);
+  EXPECT_EQ(s.user_service_max_in_flight, 8);
   EXPECT_EQ(s.rate_limit_rps, 2.5);
   EXPECT_EQ(s.rate_limit_burst, 7u);
   EXPECT_EQ(s.breaker_failure_threshold, 3);
@@ -244,7 +247,7 @@ TEST_F(loader_test, help_lists_every_option_with_its_default) {
   for (const char* text : {"--http.host", "HTTP_HOST", "--http.port=PORT", "HTTP_PORT", "default: 8081",
                            "--database.url", "DATABASE_URL", "postgresql://postgres@localhost:5432/users",
                            "DB_POOL_MIN_IDLE", "DB_POOL_MAX", "DB_CONN_MAX_LIFETIME", "DB_CONNECT_RETRIES",
-                           "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+                           "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "USER_SERVICE_MAX_IN_FLIGHT", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
                            "BREAKER_FAILURE_THRESHOLD", "BREAKER_OPEN_TIMEOUT", "BREAKER_HALF_OPEN_MAX",
                            "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "LOG_FORMAT",
                            "HTTP_THREADS", "SCHEDULER_MAX_THREADS", "DB_ACQUIRE_TIMEOUT_MS", "DB_QUERY_TIMEOUT",
@@ -302,7 +305,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 29u);  // 28 options + 1 pass-through
+  ASSERT_EQ(list.size(), 30u);  // 29 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");

@@ -1,7 +1,11 @@
 // user-service outage: SIGKILLed under a running order-service, then restarted on
 // the same port and database. Orders keep being taken (user_validated: false), the
 // breaker opens and shows in /health and /metrics, and closes again on recovery.
+#include <atomic>
+#include <csignal>
 #include <iostream>
+#include <thread>
+#include <vector>
 
 #include "e2e/orders_fixture.hpp"
 
@@ -172,6 +176,83 @@ TEST_F(OrdersUserServiceOutage, BreakerCyclesAgainOnASecondOutage) {
     std::chrono::seconds{test_breaker_open_seconds + 3 * test_client_timeout_seconds + 5}, 250ms);
   ASSERT_TRUE(recovered) << "last: " << describe(last);
   EXPECT_EQ(breaker_in_health(), "closed");
+}
+
+// user-service frozen (SIGSTOP): the kernel still accepts connections, nothing
+// answers. A second order-service, limited to 2 calls in flight with a long client
+// timeout and a breaker that will not open, holds two orders on their calls; the
+// next order is taken at once, unvalidated, instead of joining them.
+TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFlight) {
+  const auto uid = create_user("frozen");
+  ASSERT_GT(uid, 0);
+  auto limited = start_order_service(
+    "e2e_orders_hung_user_service", user_port(),
+    {{"USER_SERVICE_MAX_IN_FLIGHT", "2"}, {"HTTP_CLIENT_TIMEOUT", "60"}, {"BREAKER_FAILURE_THRESHOLD", "100"}});
+  http_client client{limited.port};
+  auto in_flight = [&] {
+    return metric_value(client.get("/metrics").body, "outbound_calls_in_flight",
+                        {{"service", "order-service"}, {"target", "user-service"}});
+  };
+  auto body = [&](const std::string& what) {
+    return json{{"user_id", uid}, {"product_name", "Frozen " + tag() + " " + what}, {"quantity", 1}, {"price", 1}};
+  };
+
+  std::atomic<int> held_answered{0};
+  std::vector<reply> held(2);
+  std::vector<std::thread> holders;
+  const pid_t frozen = user_service().pid();
+  ASSERT_EQ(::kill(frozen, SIGSTOP), 0);
+  // Whatever fails below, user-service runs again and the holders end.
+  struct resume_on_exit {
+    pid_t pid;
+    std::vector<std::thread>& threads;
+    ~resume_on_exit() {
+      ::kill(pid, SIGCONT);
+      for (auto& t : threads)
+        if (t.joinable())
+          t.join();
+    }
+  } resume{frozen, holders};
+  for (int i = 0; i < 2; ++i)
+    holders.emplace_back([&, i] {
+      try {
+        http_client c{limited.port, std::chrono::seconds{60}};
+        held[i] = c.post("/api/v1/orders", body("held " + std::to_string(i)));
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "held order " << i << ": " << e.what();
+      }
+      ++held_answered;
+    });
+  EXPECT_TRUE(poll_until([&] { return in_flight() == std::optional<double>{2.0}; }, std::chrono::seconds{20}))
+    << "both orders should be waiting on the frozen user-service: " << in_flight().value_or(-1);
+
+  // The limit is reached: this order is shed, taken without waiting for the held ones.
+  reply shed;
+  try {
+    shed = client.post("/api/v1/orders", body("shed"));
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the order beyond the limit was not answered: " << e.what();
+  }
+  EXPECT_EQ(held_answered.load(), 0) << "answered while both held orders still wait on user-service";
+  ASSERT_EQ(shed.status, 201u) << describe(shed);
+  EXPECT_EQ(shed.json()["data"].value("user_validated", true), false) << shed.body;
+  const auto metrics = client.get("/metrics").body;
+  EXPECT_GE(metric_value(metrics, "outbound_calls_shed_total", {{"service", "order-service"}, {"target", "user-service"}})
+              .value_or(0),
+            1.0);
+  EXPECT_EQ(metric_value(metrics, "circuit_breaker_state", {{"service", "order-service"}, {"target", "user-service"}}),
+            std::optional<double>{0.0})
+    << "shedding is not a failure of user-service";
+
+  // user-service wakes up: the held orders get their answer and are validated.
+  ASSERT_EQ(::kill(frozen, SIGCONT), 0);
+  for (auto& t : holders)
+    t.join();
+  for (const auto& r : held) {
+    ASSERT_EQ(r.status, 201u) << describe(r);
+    EXPECT_EQ(r.json()["data"].value("user_validated", false), true) << r.body;
+  }
+  EXPECT_EQ(in_flight(), std::optional<double>{0.0});
 }
 
 }  // namespace
