@@ -77,7 +77,8 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
       if (st.pending.size() >= st.config.max_in_flight) {
         if (!st.shedding)
           log::warn("too many calls in flight: shedding calls until some finish",
-                    {{"target", st.config.target_name}, {"max_in_flight", static_cast<std::int64_t>(st.config.max_in_flight)}});
+                    {{"target", st.config.target_name},
+                     {"max_in_flight", static_cast<std::int64_t>(st.config.max_in_flight)}});
         st.shedding = true;
         if (st.config.metrics)
           st.config.metrics->outbound_call_shed(st.config.target_name);
