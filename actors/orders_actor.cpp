@@ -43,7 +43,7 @@ user_check interpret(const outbound_result& r, std::string_view request_id) {
   // opens). An order turned away by the open breaker, or shed, is not: the
   // breaker actor logged the episode once as a warning, the metrics count it, and
   // a warning per order would flood the log for as long as it lasts.
-  bool expected = r.result == outcome::rejected || r.result == outcome::shed;
+  const bool expected = r.result == outcome::rejected || r.result == outcome::shed;
   log::write(expected ? log::level::info : log::level::warn,
              "user not validated; order taken anyway (graceful degradation)",
              {{"request_id", request_id}, {"reason", reason}});

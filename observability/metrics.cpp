@@ -120,6 +120,16 @@ private:
   std::unordered_map<std::string, Metric*> children_;
 };
 
+// The child of `family` labelled {service, label=value}, found in `cache` after the
+// first time: no label map is built and no allocation made per update.
+template <class Metric>
+Metric& child_by_label(child_cache<Metric>& cache, prometheus::Family<Metric>& family,
+                       const std::string& service, const char* label, std::string_view value) {
+  thread_local std::string key;
+  key.assign(value);
+  return cache.get(key, [&]() -> Metric& { return family.Add({{"service", service}, {label, key}}); });
+}
+
 // A label holds one of the methods the API knows, or OTHER: a client must not be
 // able to create a new time series per made-up method.
 std::string_view method_label(std::string_view method) {
@@ -198,6 +208,8 @@ struct service_metrics::impl {
   child_cache<prometheus::Histogram> request_durations;  // by "method route"
   child_cache<prometheus::Histogram> query_durations;    // by operation
   child_cache<prometheus::Counter> error_counters;       // by code
+  child_cache<prometheus::Gauge> outbound_in_flight_gauges;  // by target
+  child_cache<prometheus::Counter> shed_counters;            // by target
   process_collector process;
 
   explicit impl(std::string name) : service(std::move(name)) {}
@@ -241,14 +253,7 @@ void service_metrics::request_finished(std::string_view method, std::string_view
 
 void service_metrics::app_error(std::string_view code) {
   auto& i = *impl_;
-  thread_local std::string key;
-  key.assign(code);
-  i.error_counters
-    .get(key,
-         [&]() -> prometheus::Counter& {
-           return i.errors.Add({{"service", i.service}, {"code", key}});
-         })
-    .Increment();
+  child_by_label(i.error_counters, i.errors, i.service, "code", code).Increment();
 }
 
 void service_metrics::rate_limited() {
@@ -272,12 +277,14 @@ void service_metrics::breaker_rejected(std::string_view target) {
 }
 
 void service_metrics::outbound_calls_in_flight(std::string_view target, std::size_t calls) {
-  impl_->outbound_in_flight.Add({{"service", impl_->service}, {"target", std::string{target}}})
+  auto& i = *impl_;
+  child_by_label(i.outbound_in_flight_gauges, i.outbound_in_flight, i.service, "target", target)
     .Set(static_cast<double>(calls));
 }
 
 void service_metrics::outbound_call_shed(std::string_view target) {
-  impl_->shed_calls.Add({{"service", impl_->service}, {"target", std::string{target}}}).Increment();
+  auto& i = *impl_;
+  child_by_label(i.shed_counters, i.shed_calls, i.service, "target", target).Increment();
 }
 
 void service_metrics::pool_connections(std::size_t idle, std::size_t in_use) {
