@@ -301,7 +301,7 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                   std::move(target->query),
                   std::move(req.body),
                   header_value(req, "Content-Type"),
-                  header_value(req, "If-Match"),
+                  req.list_header("If-Match"),
                   header_value(req, "Idempotency-Key"),
                   finish.request_id};
   caf::anon_send(next_front(*ctx),

@@ -69,10 +69,13 @@ std::optional<http::response> reject_bad_idempotency_key(const api_request& req)
 std::variant<nlohmann::json, http::response> parse_json_body(const api_request& req) {
   if (auto rejected = reject_non_json(req))
     return std::move(*rejected);
-  std::string problem;
+  json_problem problem;
   if (auto body = parse_json_object(req.body, problem))
     return std::move(*body);
-  return http::error_response(http::error_code::bad_request, problem, req.request_id);
+  if (!problem.field.empty())
+    return validation_failed({{problem.field, "must be a number within the field's range"}},
+                             req.request_id);
+  return http::error_response(http::error_code::bad_request, problem.message, req.request_id);
 }
 
 http::response with_etag(http::response resp, std::int64_t version) {
@@ -87,13 +90,21 @@ http::response validation_failed(field_errors errors, std::string_view request_i
 
 http::response write_refused(write_outcome outcome, std::string_view resource,
                              std::string_view request_id) {
-  if (outcome == write_outcome::not_found)
-    return http::error_response(http::error_code::not_found, std::string{resource} + " not found",
-                                request_id);
-  return http::error_response(
-    http::error_code::conflict,
-    "the " + std::string{resource} + " was modified by someone else (If-Match does not match)",
-    request_id);
+  switch (outcome) {
+    case write_outcome::not_found:
+      return http::error_response(http::error_code::not_found, std::string{resource} + " not found",
+                                  request_id);
+    case write_outcome::version_mismatch:
+      return http::error_response(
+        http::error_code::precondition_failed,
+        "the " + std::string{resource} + " was modified by someone else (If-Match does not match)",
+        request_id);
+    case write_outcome::refused:
+    case write_outcome::done:
+      break;
+  }
+  return http::error_response(http::error_code::conflict,
+                              "the " + std::string{resource} + " cannot be changed that way", request_id);
 }
 
 std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
@@ -116,6 +127,10 @@ std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
 stored_response to_stored(const http::response& resp) {
   auto* etag = resp.find_header("ETag");
   return {resp.status, resp.body, etag ? *etag : std::string{}};
+}
+
+std::string idempotency_fingerprint(const nlohmann::json& body) {
+  return body.dump();  // nlohmann::json keeps members in a std::map: sorted by name
 }
 
 }  // namespace svc

@@ -106,7 +106,8 @@ http::response validation_failed(field_errors errors, std::string_view request_i
 // A single-resource response carries its version as a strong ETag.
 http::response with_etag(http::response resp, std::int64_t version);
 
-// The response for a failed conditional write (404, or 409 on a stale If-Match).
+// The response for a write that changed nothing: 404, 412 on a stale If-Match,
+// 409 for a change a rule of the resource refuses.
 http::response write_refused(write_outcome outcome, std::string_view resource,
                              std::string_view request_id);
 
@@ -115,6 +116,11 @@ http::response write_refused(write_outcome outcome, std::string_view resource,
 std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,
                                                 std::string_view request_id);
 stored_response to_stored(const http::response& resp);
+
+// What an Idempotency-Key's body is compared by: the parsed body, written out
+// canonically (members sorted, no white space), so that a retry serialised by
+// another client library (other spacing, other member order) is the same request.
+std::string idempotency_fingerprint(const nlohmann::json& body);
 
 // How much of a transaction a database task needs. A lone statement runs in
 // autocommit: one round trip to PostgreSQL instead of three (BEGIN, statement,

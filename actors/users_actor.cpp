@@ -42,7 +42,8 @@ caf::result<http::response> create(self_pointer self, const db_pool_actor& pool,
   return respond_from_database(
     self, pool, "users.create", scope, req.request_id, email_taken,
     [draft = std::get<user_draft>(std::move(checked)), key = req.idempotency_key,
-     raw = std::move(req.body), rid = req.request_id](pqxx::transaction_base& tx) {
+     raw = idempotency_fingerprint(std::get<nlohmann::json>(body)),
+     rid = req.request_id](pqxx::transaction_base& tx) {
       if (key)
         if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
           return std::move(*earlier);

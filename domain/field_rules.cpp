@@ -1,8 +1,11 @@
 #include "domain/field_rules.hpp"
 
 #include <charconv>
+#include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "domain/visible_text.hpp"
 
 namespace svc {
 namespace {
@@ -105,14 +108,15 @@ std::optional<std::string> string_field(const nlohmann::json& body, const char* 
     errors.push_back({name, "must be a string"});
     return std::nullopt;
   }
-  auto value = trim(it->get_ref<const std::string&>());
-  auto len = utf8_length(value);
-  if (len < min || len > max) {
+  auto value = trim_blank(it->get_ref<const std::string&>());
+  // The minimum counts what a reader sees (a name of two no-break spaces and a
+  // zero-width space is blank); the maximum counts what is stored.
+  if (visible_length(value) < min || utf8_length(value) > max) {
     errors.push_back({name, "must be between " + std::to_string(min) + " and " +
-                              std::to_string(max) + " characters"});
+                              std::to_string(max) + " visible characters"});
     return std::nullopt;
   }
-  if (has_control_chars(value)) {
+  if (has_control_or_bidi(value)) {
     errors.push_back({name, "must not contain control characters"});
     return std::nullopt;
   }
@@ -169,30 +173,65 @@ std::optional<std::int64_t> parse_int64(std::string_view text) {
   return value;
 }
 
-std::optional<nlohmann::json> parse_json_object(std::string_view body, std::string& problem) {
+std::optional<nlohmann::json> parse_json_object(std::string_view body, json_problem& problem) {
+  problem = {};
   // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0junk"
   // would parse; a raw NUL is never valid anywhere in JSON text.
   if (body.find('\0') != std::string_view::npos) {
-    problem = "malformed JSON";
+    problem.message = "malformed JSON";
     return std::nullopt;
   }
   bool too_deep = false;
-  auto depth_guard = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+  std::string duplicate;          // the first member name seen twice in one object
+  std::string top_level_key;      // the member being parsed, for a number out of range
+  std::vector<std::set<std::string>> open_objects;
+  auto watch = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using event_t = nlohmann::json::parse_event_t;
     if (depth > max_json_depth)
       too_deep = true;
+    if (event == event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == event_t::object_end) {
+      if (!open_objects.empty())
+        open_objects.pop_back();
+    } else if (event == event_t::key && !open_objects.empty()) {
+      // I-JSON (RFC 7493): a repeated name is refused, since parsers disagree on
+      // which one counts (nlohmann keeps the last, many validators the first).
+      const auto& name = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(name).second && duplicate.empty())
+        duplicate = name;
+      if (depth == 1)
+        top_level_key = name;
+    }
     return !too_deep;
   };
-  auto parsed = nlohmann::json::parse(body.begin(), body.end(), depth_guard, false);
+  nlohmann::json parsed;
+  try {
+    parsed = nlohmann::json::parse(body.begin(), body.end(), watch);
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number beyond double's range (1e400): well-formed JSON, a bad value of
+    // one member, so it is that field's error rather than "malformed JSON".
+    problem.message = "number out of range";
+    problem.field = top_level_key;
+    return std::nullopt;
+  } catch (const nlohmann::json::exception&) {
+    problem.message = too_deep ? "JSON nested too deeply" : "malformed JSON";
+    return std::nullopt;
+  }
   if (too_deep) {
-    problem = "JSON nested too deeply";
+    problem.message = "JSON nested too deeply";
     return std::nullopt;
   }
   if (parsed.is_discarded()) {
-    problem = "malformed JSON";
+    problem.message = "malformed JSON";
     return std::nullopt;
   }
   if (!parsed.is_object()) {
-    problem = "request body must be a JSON object";
+    problem.message = "request body must be a JSON object";
+    return std::nullopt;
+  }
+  if (!duplicate.empty()) {
+    problem.message = "JSON member name \"" + duplicate + "\" appears more than once";
     return std::nullopt;
   }
   return parsed;

@@ -34,7 +34,9 @@ bool is_valid_utf8(std::string_view s);
 // is never a sensible name and PostgreSQL cannot store NUL in `text`.
 bool has_control_chars(std::string_view s);
 
-// Reads body[name] as a trimmed string of min..max code points.
+// Reads body[name] as a string trimmed of blank characters (trim_blank), with at
+// least `min` visible characters and at most `max` code points, and no control or
+// bidirectional-control character.
 // Absent: nullopt without error unless `required`. Wrong type or length: an error.
 std::optional<std::string> string_field(const nlohmann::json& body, const char* name,
                                         std::size_t min, std::size_t max, bool required,
@@ -53,8 +55,18 @@ std::optional<std::string> enum_field(const nlohmann::json& body, const char* na
 // Parses a decimal integer (optionally signed) that must use the whole text.
 std::optional<std::int64_t> parse_int64(std::string_view text);
 
+// Why a request body is not a usable JSON object.
+struct json_problem {
+  std::string message;
+  // Set when the text is well-formed but one member's value cannot be represented
+  // (a number beyond double's range): the top-level member it sits in, so that it
+  // is reported as that field's error.
+  std::string field;
+};
+
 // Parses a JSON request body. Returns nullopt (with `problem` set) for malformed
-// JSON, JSON nested deeper than a sane limit, or a body that is not an object.
-std::optional<nlohmann::json> parse_json_object(std::string_view body, std::string& problem);
+// JSON, JSON nested deeper than a sane limit, a body that is not an object, an
+// object with a repeated member name (at any level), or a number out of range.
+std::optional<nlohmann::json> parse_json_object(std::string_view body, json_problem& problem);
 
 }  // namespace svc

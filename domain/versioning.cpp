@@ -17,20 +17,20 @@ version_precondition parse_if_match(const std::string* header) {
   version_precondition result;
   if (!header)
     return result;
-  auto value = trim(*header);
-  if (value == "*")
-    return result;
   result.required = true;
-  std::string_view rest = value;
+  std::string_view rest = *header;
   while (!rest.empty()) {
     auto comma = rest.find(',');
     auto tag = trim(rest.substr(0, comma));
+    if (tag == "*")
+      return {};  // any current version
+    // RFC 9110 section 13.1.1: If-Match compares strongly, so a weak tag (W/"3")
+    // matches nothing, and neither does anything that is no entity-tag (3).
     std::string_view t = tag;
-    if (t.rfind("W/", 0) == 0)  // weak comparison is good enough for a version number
-      t.remove_prefix(2);
-    if (t.size() >= 2 && t.front() == '"' && t.back() == '"')
+    bool quoted = t.size() >= 2 && t.front() == '"' && t.back() == '"';
+    if (quoted)
       t = t.substr(1, t.size() - 2);
-    if (auto v = parse_int64(t); v && *v >= 1) {
+    if (auto v = parse_int64(t); quoted && v && *v >= 1) {
       if (!result.versions_csv.empty())
         result.versions_csv += ',';
       result.versions_csv += std::to_string(*v);

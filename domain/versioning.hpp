@@ -1,5 +1,6 @@
 // Optimistic concurrency: versions travel as strong ETags ("3"); If-Match lists
-// the versions a client is willing to overwrite.
+// the versions a client is willing to overwrite, compared strongly (a weak
+// W/"3" matches nothing), or `*` for any current one.
 #pragma once
 
 #include <cstdint>

@@ -19,6 +19,20 @@ const std::string* request::find_header(std::string_view name) const {
   return find_in(headers, name);
 }
 
+std::optional<std::string> request::list_header(std::string_view name) const {
+  std::optional<std::string> combined;
+  for (const auto& h : headers) {
+    if (!boost::algorithm::iequals(h.name, name))
+      continue;
+    if (combined)
+      *combined += ", ";
+    else
+      combined.emplace();
+    *combined += h.value;
+  }
+  return combined;
+}
+
 const std::string* response::find_header(std::string_view name) const {
   return find_in(headers, name);
 }

@@ -2,6 +2,7 @@
 // actors. Deliberately free of Beast and CAF so that every layer can include it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct request {
 
   // Case-insensitive lookup; nullptr when the header is absent.
   const std::string* find_header(std::string_view name) const;
+  // A list-valued field (If-Match, ...): every line of it joined with ", ", as
+  // RFC 9110 section 5.3 combines them; nullopt when there is none.
+  std::optional<std::string> list_header(std::string_view name) const;
 };
 
 struct response {

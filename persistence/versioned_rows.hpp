@@ -9,7 +9,9 @@
 
 namespace svc {
 
-enum class write_outcome { done, not_found, version_mismatch };
+// refused: the row exists and the version matches, but a rule of the resource
+// forbids the change (an order's status lifecycle).
+enum class write_outcome { done, not_found, version_mismatch, refused };
 
 template <class T>
 struct write_result {

@@ -57,7 +57,7 @@ function request()
   elseif r <= 92 then
     return S.send("update", { [200] = true }, "PUT", "/api/v1/orders/" .. o.id, if_match(o.version), update_body(), o)
   elseif r <= 94 then
-    return S.send("update stale If-Match", { [409] = true }, "PUT", "/api/v1/orders/" .. o.id,
+    return S.send("update stale If-Match", { [412] = true }, "PUT", "/api/v1/orders/" .. o.id,
                   if_match(o.version - 1), '{"quantity":1}', o)
   elseif r <= 96 then
     return S.send("get missing", { [404] = true }, "GET", "/api/v1/orders/" .. (2000000000 + math.random(1, 1000)))
@@ -97,7 +97,7 @@ function response(status, headers, body)
     elseif status == 200 then
       anomaly = "without a newer ETag"
       forget(c)
-    elseif status ~= 409 or p.op == "update" then
+    elseif status ~= 412 or p.op == "update" then
       forget(c)
     end
   elseif p.op == "get own" and status == 200 then

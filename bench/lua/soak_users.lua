@@ -54,7 +54,7 @@ function request()
     return S.send("update", { [200] = true }, "PUT", "/api/v1/users/" .. u.id, if_match(u.version), update_body(), u)
   elseif r <= 86 then
     -- a stale If-Match (an older version, or 0 that never exists): must be refused
-    return S.send("update stale If-Match", { [409] = true }, "PUT", "/api/v1/users/" .. u.id,
+    return S.send("update stale If-Match", { [412] = true }, "PUT", "/api/v1/users/" .. u.id,
                   if_match(u.version - 1), '{"age":1}', u)
   elseif #gone > 0 and r <= 97 then
     return S.send("get deleted", { [404] = true }, "GET", "/api/v1/users/" .. S.pick(gone))
@@ -76,7 +76,7 @@ function response(status, headers, body)
     elseif status == 200 then
       anomaly = "without a newer ETag"
       forget(u)
-    elseif status ~= 409 or p.op == "update" then
+    elseif status ~= 412 or p.op == "update" then
       forget(u)   -- in an unknown state now: leave it alone
     end
   elseif p.op == "get own" and status == 200 then

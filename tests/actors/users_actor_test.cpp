@@ -83,11 +83,16 @@ TEST_F(UsersActor, CreateGetUpdateDeleteLifecycle) {
   EXPECT_EQ(*updated.find_header("ETag"), "\"2\"");
 
   auto stale = item("PUT", id, json{{"name", "Lost update"}}.dump(), "\"1\"");
-  EXPECT_EQ(stale.status, 409u);
-  EXPECT_EQ(json::parse(stale.body)["error"]["code"], "CONFLICT");
+  EXPECT_EQ(stale.status, 412u);
+  EXPECT_EQ(json::parse(stale.body)["error"]["code"], "PRECONDITION_FAILED");
+  // An empty patch changes nothing, but a stale If-Match is still refused.
+  EXPECT_EQ(item("PUT", id, "{}", "\"1\"").status, 412u);
+  auto unchanged = item("PUT", id, "{}", "\"2\"");
+  EXPECT_EQ(unchanged.status, 200u);
+  ASSERT_NE(unchanged.find_header("ETag"), nullptr);
 
-  EXPECT_EQ(item("DELETE", id, {}, "\"1\"").status, 409u);
-  auto deleted = item("DELETE", id, {}, "\"2\"");
+  EXPECT_EQ(item("DELETE", id, {}, "\"1\"").status, 412u);
+  auto deleted = item("DELETE", id, {}, *unchanged.find_header("ETag"));
   EXPECT_EQ(deleted.status, 204u);
   EXPECT_TRUE(deleted.body.empty());
   EXPECT_EQ(item("GET", id).status, 404u);

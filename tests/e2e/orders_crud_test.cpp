@@ -268,7 +268,7 @@ TEST_F(OrdersCrud, PutRefusesUserIdAndInvalidFields) {
   EXPECT_TRUE(is_error(orders().put("/api/v1/orders/999999999", {{"quantity", 2}}), 404, "NOT_FOUND"));
 }
 
-TEST_F(OrdersCrud, StaleIfMatchIsAConflict) {
+TEST_F(OrdersCrud, StaleIfMatchFailsThePrecondition) {
   const auto uid = create_user("racer");
   ASSERT_GT(uid, 0);
   const auto r0 = orders().post("/api/v1/orders",
@@ -286,7 +286,7 @@ TEST_F(OrdersCrud, StaleIfMatchIsAConflict) {
   EXPECT_NE(etag2, etag1);
 
   const auto stale = orders().put(path, {{"quantity", 5}}, {{"If-Match", etag1}});
-  EXPECT_TRUE(is_error(stale, 409, "CONFLICT")) << "a stale If-Match must not overwrite";
+  EXPECT_TRUE(is_error(stale, 412, "PRECONDITION_FAILED")) << "a stale If-Match must not overwrite";
   auto got = orders().get(path);
   ASSERT_EQ(got.status, 200u);
   EXPECT_EQ(got.json()["data"].value("quantity", 0), 2) << got.body;
@@ -296,7 +296,7 @@ TEST_F(OrdersCrud, StaleIfMatchIsAConflict) {
   ASSERT_EQ(fresh.status, 200u) << describe(fresh);
   const auto etag3 = fresh.header("etag");
 
-  EXPECT_TRUE(is_error(orders().del(path, {{"If-Match", etag2}}), 409, "CONFLICT")) << "stale If-Match on DELETE";
+  EXPECT_TRUE(is_error(orders().del(path, {{"If-Match", etag2}}), 412, "PRECONDITION_FAILED")) << "stale If-Match on DELETE";
   got = orders().get(path);
   EXPECT_EQ(got.status, 200u) << "a refused DELETE deletes nothing: " << describe(got);
 

@@ -131,11 +131,11 @@ TEST_F(UsersUpdate, ETagAndIfMatchGuardUpdatesAndDeletes) {
   EXPECT_EQ(client().get(path(u)).header("etag"), etag2);
 
   r = client().put(path(u), {{"age", 41}}, {{"If-Match", etag1}});
-  EXPECT_TRUE(is_error(r, 409, "CONFLICT")) << "stale If-Match on PUT";
+  EXPECT_TRUE(is_error(r, 412, "PRECONDITION_FAILED")) << "stale If-Match on PUT";
   EXPECT_EQ(client().get(path(u)).json()["data"]["age"], 40) << "a refused update changes nothing";
 
   r = client().del(path(u), {{"If-Match", etag1}});
-  EXPECT_TRUE(is_error(r, 409, "CONFLICT")) << "stale If-Match on DELETE";
+  EXPECT_TRUE(is_error(r, 412, "PRECONDITION_FAILED")) << "stale If-Match on DELETE";
   EXPECT_EQ(client().get(path(u)).status, 200u) << "a refused delete deletes nothing";
 
   r = client().del(path(u), {{"If-Match", etag2}});

@@ -16,6 +16,7 @@
 
 #include "domain/money.hpp"
 #include "domain/order.hpp"
+#include "domain/visible_text.hpp"
 #include "field_error_checks.hpp"
 #include "fuzz_check.hpp"
 #include "json_depth.hpp"
@@ -117,7 +118,9 @@ void check_money_round_trip(std::int64_t cents) {
 }
 
 void check_product(const std::string& name) {
-  FUZZ_CHECK(trim(name) == name && !has_control_chars(name), name);
+  FUZZ_CHECK(trim_blank(name) == name && trim(name) == name, name);
+  FUZZ_CHECK(!has_control_chars(name) && !has_control_or_bidi(name), name);
+  FUZZ_CHECK(visible_length(name) >= 1, name);
   FUZZ_CHECK(utf8_length(name) >= 1 && utf8_length(name) <= 200, name);
 }
 
@@ -145,11 +148,11 @@ void check_draft(const order_draft& d, const json& body) {
   check_money_round_trip(d.total_cents());
 
   // The order as the service answers it validates again to the same draft.
-  order o{1, d.user_id, d.product_name, d.quantity, d.price_cents, d.total_cents(), d.status, true, "", "", 1};
+  order o{1, d.user_id, d.product_name, d.quantity, d.price_cents, d.total_cents(), d.status, "validated", "", "", 1};
   auto answer = to_json(o).dump();
-  std::string problem;
+  svc::json_problem problem;
   auto again = parse_json_object(answer, problem);
-  FUZZ_CHECK(again.has_value(), problem);
+  FUZZ_CHECK(again.has_value(), problem.message);
   auto checked = validate_order_create(*again, top_level_number_texts(answer));
   auto* d2 = std::get_if<order_draft>(&checked);
   FUZZ_CHECK(d2 != nullptr, answer);
@@ -186,11 +189,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_money_text(text);
   }
 
-  std::string problem;
+  svc::json_problem problem;
   auto body = parse_json_object(text, problem);
   svc::fuzz::check_parse_json_object(text, body.has_value());
   if (!body) {
-    FUZZ_CHECK(!problem.empty());
+    FUZZ_CHECK(!problem.message.empty());
     return 0;
   }
   auto numbers = top_level_number_texts(text);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/user.hpp"
+#include "domain/visible_text.hpp"
 #include "field_error_checks.hpp"
 #include "fuzz_check.hpp"
 #include "json_depth.hpp"
@@ -26,9 +27,9 @@ using svc::fuzz::has_error;
 const std::set<std::string> user_fields{"name", "email", "age", "status"};
 
 void check_name(const std::string& name) {
-  FUZZ_CHECK(trim(name) == name, name);
-  FUZZ_CHECK(utf8_length(name) >= 2 && utf8_length(name) <= 100, name);
-  FUZZ_CHECK(!has_control_chars(name), name);
+  FUZZ_CHECK(trim_blank(name) == name && trim(name) == name, name);
+  FUZZ_CHECK(visible_length(name) >= 2 && utf8_length(name) <= 100, name);
+  FUZZ_CHECK(!has_control_chars(name) && !has_control_or_bidi(name), name);
 }
 
 void check_email(const std::string& email) {
@@ -51,9 +52,9 @@ void check_draft(const user_draft& d) {
   // What the service answers (to_json, dumped) must validate again to the same
   // draft: the stored user is a valid request.
   user u{1, d.name, d.email, d.age, d.status, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", 1};
-  std::string problem;
+  svc::json_problem problem;
   auto again = parse_json_object(to_json(u).dump(), problem);
-  FUZZ_CHECK(again.has_value(), problem);
+  FUZZ_CHECK(again.has_value(), problem.message);
   auto checked = validate_user_create(*again);
   auto* d2 = std::get_if<user_draft>(&checked);
   FUZZ_CHECK(d2 != nullptr, d.email);
@@ -81,11 +82,11 @@ void check_patch(const user_patch& p, const json& body) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text{reinterpret_cast<const char*>(data), size};
-  std::string problem;
+  svc::json_problem problem;
   auto body = parse_json_object(text, problem);
   svc::fuzz::check_parse_json_object(text, body.has_value());
   if (!body) {
-    FUZZ_CHECK(!problem.empty());
+    FUZZ_CHECK(!problem.message.empty());
     return 0;
   }
 

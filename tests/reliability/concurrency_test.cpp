@@ -1,5 +1,5 @@
 // Conflicting writes at the same moment, against the real user-service: the
-// database decides, exactly one wins, every loser gets a clear 409, and the
+// database decides, exactly one wins, every loser gets a clear 409 (or 412 for a stale If-Match), and the
 // stored state is the winner's. (Concurrent retries of one Idempotency-Key:
 // tests/e2e/orders_concurrency_test.cpp, ConcurrentIdempotentRetriesCreateExactlyOneOrder.)
 #include <cctype>
@@ -78,11 +78,11 @@ TEST_F(ReliabilityConcurrency, SameIfMatchAtOnceLetsExactlyOneUpdateWin) {
       return c.put(item, {{"age", round * 10 + i}}, {{"If-Match", etag}});
     });
     const auto won = with_status(results, 200);
-    const auto lost = with_status(results, 409);
+    const auto lost = with_status(results, 412);
     ASSERT_EQ(won.size(), 1u) << "exactly one update with the same If-Match wins";
     EXPECT_EQ(lost.size(), static_cast<std::size_t>(racers - 1));
     for (int i : lost)
-      EXPECT_TRUE(e2e::is_error(results[static_cast<std::size_t>(i)].response, 409, "CONFLICT"));
+      EXPECT_TRUE(e2e::is_error(results[static_cast<std::size_t>(i)].response, 412, "PRECONDITION_FAILED"));
     const auto& winner = results[static_cast<std::size_t>(won[0])].response;
     const auto now = client().get(item);
     EXPECT_EQ(now.json()["data"].value("age", -1), round * 10 + won[0]) << "the stored age is the winner's";
@@ -112,8 +112,8 @@ TEST_F(ReliabilityConcurrency, UpdateAndDeleteWithOneIfMatchHaveOneWinner) {
       const auto& r = results[i].response;
       if (r.status == 200 || r.status == 204)
         continue;
-      // A loser sees a changed version (409) or, after a winning delete, no user (404).
-      EXPECT_TRUE(e2e::is_error(r, 409, "CONFLICT") || (!deleted.empty() && e2e::is_error(r, 404, "NOT_FOUND")))
+      // A loser sees a changed version (412) or, after a winning delete, no user (404).
+      EXPECT_TRUE(e2e::is_error(r, 412, "PRECONDITION_FAILED") || (!deleted.empty() && e2e::is_error(r, 404, "NOT_FOUND")))
         << "racer " << i << ": " << e2e::describe(r);
     }
     const auto now = client().get(item);

@@ -49,10 +49,10 @@ TEST(UserValidation, RequiresNameAndEmail) {
 
 // nlohmann's lexer stops at a NUL byte: "{...}\0junk" parsed as "{...}".
 TEST(UserValidation, ARawNulByteMakesTheBodyMalformed) {
-  std::string problem;
+  json_problem problem;
   const std::string body{"{\"name\":\"Ada\"}\0junk", 19};
   EXPECT_FALSE(parse_json_object(body, problem));
-  EXPECT_EQ(problem, "malformed JSON");
+  EXPECT_EQ(problem.message, "malformed JSON");
   EXPECT_TRUE(parse_json_object("{\"name\":\"Ada\"}", problem));
 }
 
@@ -114,12 +114,71 @@ TEST(UserValidation, UpdateAppliesTheCreateRules) {
 }
 
 TEST(JsonBody, MalformedDeepAndNonObjectBodiesAreRefused) {
-  std::string problem;
+  json_problem problem;
   EXPECT_FALSE(parse_json_object("{\"name\": ", problem));
-  EXPECT_EQ(problem, "malformed JSON");
+  EXPECT_EQ(problem.message, "malformed JSON");
   EXPECT_FALSE(parse_json_object(std::string(100000, '[') + std::string(100000, ']'), problem));
-  EXPECT_EQ(problem, "JSON nested too deeply");
+  EXPECT_EQ(problem.message, "JSON nested too deeply");
   EXPECT_FALSE(parse_json_object("[1,2]", problem));
   EXPECT_FALSE(parse_json_object("\"\xff\xfe\"", problem));
   EXPECT_TRUE(parse_json_object("{\"a\": {\"b\": [1]}}", problem));
+}
+
+// I-JSON (RFC 7493): which of two same-named members counts differs between
+// parsers, so neither is taken.
+TEST(JsonBody, RepeatedMemberNamesAreRefusedAtAnyLevel) {
+  json_problem problem;
+  EXPECT_FALSE(parse_json_object(R"({"name":"aa","name":"bb"})", problem));
+  EXPECT_EQ(problem.message, "JSON member name \"name\" appears more than once");
+  EXPECT_TRUE(problem.field.empty());
+  EXPECT_FALSE(parse_json_object(R"({"a":{"x":1,"y":2,"x":3}})", problem));
+  EXPECT_FALSE(parse_json_object(R"({"a":[{"x":1},{"x":2,"x":2}]})", problem));
+  // The same name in sibling or nested objects is no repetition.
+  EXPECT_TRUE(parse_json_object(R"({"x":{"x":1},"y":[{"x":1},{"x":2}]})", problem));
+}
+
+TEST(JsonBody, ANumberOutOfRangeIsTheErrorOfItsField) {
+  json_problem problem;
+  EXPECT_FALSE(parse_json_object(R"({"name":"Ada","age":1e400})", problem));
+  EXPECT_EQ(problem.field, "age");
+  EXPECT_FALSE(parse_json_object(R"({"price":-1E+999,"quantity":1})", problem));
+  EXPECT_EQ(problem.field, "price");
+  EXPECT_FALSE(parse_json_object(R"({"tags":[1, {"deep": 1e999}]})", problem));
+  EXPECT_EQ(problem.field, "tags");
+  EXPECT_TRUE(parse_json_object(R"({"age":1e300})", problem)) << "large but representable";
+}
+
+// Names are read by people: blank and invisible characters do not count towards
+// the minimum, and controls that hide or reorder text are refused.
+TEST(UserValidation, NamesAreTrimmedOfUnicodeBlanks) {
+  auto v = validate_user_create(
+    json{{"name", "\u00a0\u3000Ada Lovelace\u200b\ufeff\u2003"}, {"email", "ada@example.com"}});
+  ASSERT_TRUE(std::holds_alternative<user_draft>(v));
+  EXPECT_EQ(std::get<user_draft>(v).name, "Ada Lovelace");
+}
+
+TEST(UserValidation, InvisibleNamesAreRefused) {
+  for (const std::string name : {"\u00a0\u00a0", "\u200b\u200b\u200b", "\u00a0\u200b\u3000\u2003", "a\u200b",
+                                 "\u200ba\u200d\u00a0", "\u00ad\u2060a"}) {
+    SCOPED_TRACE(name);
+    auto errors = errors_of(validate_user_create(json{{"name", name}, {"email", "ada@example.com"}}));
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].field, "name");
+  }
+}
+
+TEST(UserValidation, ControlAndBidiCharactersInNamesAreRefused) {
+  for (const std::string name : {"Ada\u0085Lovelace", "Ada\u009bX", "Ada\u202eecalevoL", "Ada\u2066x\u2069",
+                                 "Ada\u200fL", "Ada\u061cL", "Ada\tLovelace", "Ada\x7fL"}) {
+    SCOPED_TRACE(name);
+    auto errors = errors_of(validate_user_create(json{{"name", name}, {"email", "ada@example.com"}}));
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].field, "name");
+    EXPECT_EQ(errors[0].message, "must not contain control characters");
+  }
+  // Letters of any script and the joiners they need (emoji sequences) pass.
+  for (const std::string name : {"Zoë Ñúñez", "李小龙", "Ada \U0001F469\u200d\U0001F4BB", "O\u2019Brien"}) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(std::holds_alternative<user_draft>(validate_user_create(json{{"name", name}, {"email", "a@example.com"}})));
+  }
 }
