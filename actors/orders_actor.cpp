@@ -19,7 +19,16 @@ using self_pointer = resource_actor::pointer;
 using promise_type = caf::typed_response_promise<http::response>;
 
 // What user-service said about an order's user.
-enum class user_check { exists, missing, unknown };
+enum class user_answer { exists, missing, unknown };
+
+// A create between its steps: the validated order and what its answer needs.
+struct create_request {
+  order_draft draft;
+  std::optional<std::string> idempotency_key;
+  std::string fingerprint;  // idempotency_fingerprint of the body
+  std::string request_id;
+};
+using create_pointer = std::shared_ptr<const create_request>;
 
 http::response order_response(const order& o, unsigned status = 200) {
   return with_etag(http::ok_response(to_json(o), status), o.version);
@@ -29,12 +38,12 @@ http::response not_found(std::string_view request_id) {
   return write_refused(write_outcome::not_found, "order", request_id);
 }
 
-user_check interpret(const outbound_result& r, std::string_view request_id) {
+user_answer interpret(const outbound_result& r, std::string_view request_id) {
   using outcome = outbound_result::outcome;
   if (r.result == outcome::answered && r.status == 200)
-    return user_check::exists;
+    return user_answer::exists;
   if (r.result == outcome::answered && r.status == 404)
-    return user_check::missing;
+    return user_answer::missing;
   std::string reason = r.result == outcome::rejected ? "circuit open"
                        : r.result == outcome::shed   ? "too many calls to user-service in flight"
                        : r.result == outcome::failed ? r.error
@@ -47,47 +56,54 @@ user_check interpret(const outbound_result& r, std::string_view request_id) {
   log::write(expected ? log::level::info : log::level::warn,
              "user not validated; order taken anyway (graceful degradation)",
              {{"request_id", request_id}, {"reason", reason}});
-  return user_check::unknown;
+  return user_answer::unknown;
 }
 
 // Step 3 of a create: insert the order (and its idempotency record).
-void insert_checked(self_pointer self, const orders_actor_config& cfg, order_draft draft,
-                    user_check check, const api_request& req, promise_type promise) {
-  if (check == user_check::missing) {
-    promise.deliver(validation_failed({{"user_id", "user does not exist"}}, req.request_id));
+void insert_checked(self_pointer self, const orders_actor_config& cfg, create_pointer c,
+                    user_answer answer, promise_type promise) {
+  if (answer == user_answer::missing) {
+    promise.deliver(validation_failed({{"user_id", "user does not exist"}}, c->request_id));
     return;
   }
   // Without a key the insert is the only statement; with one, the key's row and
   // the order are written in one transaction.
-  auto scope = req.idempotency_key ? db_scope::transaction : db_scope::single_statement;
+  auto scope = c->idempotency_key ? db_scope::transaction : db_scope::single_statement;
+  auto check = answer == user_answer::exists ? user_checks::validated : user_checks::pending;
   deliver_from_database(
-    self, cfg.pool, "orders.create", scope, req.request_id, "",
-    [draft = std::move(draft), validated = check == user_check::exists, key = req.idempotency_key,
-     raw = req.body, rid = req.request_id](pqxx::transaction_base& tx) {
-      if (key)
-        if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
+    self, cfg.pool, "orders.create", scope, c->request_id, "",
+    [c, check](pqxx::transaction_base& tx) {
+      if (c->idempotency_key)
+        if (auto earlier = idempotent_answer(
+              begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint), c->request_id))
           return std::move(*earlier);
-      auto created = order_response(insert_order(tx, draft, validated), 201);
-      if (key)
-        record_idempotent(tx, create_scope, *key, raw, to_stored(created));
+      auto created = order_response(insert_order(tx, c->draft, check), 201);
+      if (c->idempotency_key)
+        record_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
       return created;
     },
     std::move(promise));
 }
 
-// Step 2: ask user-service, through the breaker, whether the user exists.
-void check_user(self_pointer self, const orders_actor_config& cfg, order_draft draft,
-                std::shared_ptr<api_request> req, promise_type promise) {
-  outbound_call call{"GET", "/api/v1/users/" + std::to_string(draft.user_id),
-                     {{"X-Request-ID", req->request_id}, {"Accept", "application/json"}}};
-  self->request(cfg.users_breaker, caf::infinite, call_atom::value, std::move(call))
+// Step 2: ask user-service, through the breaker, whether the user exists; for at
+// most validation_timeout. Past it the order is taken with user_check "pending"
+// (the reconciler asks again later) while the call runs on in the breaker actor,
+// which still counts its outcome.
+void check_user(self_pointer self, const orders_actor_config& cfg, create_pointer c,
+                promise_type promise) {
+  outbound_call call{"GET", "/api/v1/users/" + std::to_string(c->draft.user_id),
+                     {{"X-Request-ID", c->request_id}, {"Accept", "application/json"}}};
+  self->request(cfg.users_breaker, cfg.validation_timeout, call_atom::value, std::move(call))
     .then(
       [=](outbound_result& r) mutable {
-        insert_checked(self, cfg, std::move(draft), interpret(r, req->request_id), *req,
-                       std::move(promise));
+        insert_checked(self, cfg, c, interpret(r, c->request_id), std::move(promise));
       },
-      [=](caf::error&) mutable {
-        insert_checked(self, cfg, std::move(draft), user_check::unknown, *req, std::move(promise));
+      [=](caf::error& err) mutable {
+        log::info("user not validated in time; order taken anyway (graceful degradation)",
+                  {{"request_id", c->request_id},
+                   {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
+                                                               : caf::to_string(err)}});
+        insert_checked(self, cfg, c, user_answer::unknown, std::move(promise));
       });
 }
 
@@ -98,24 +114,26 @@ caf::result<http::response> create(self_pointer self, const orders_actor_config&
   auto body = parse_json_body(req);
   if (auto* error = std::get_if<http::response>(&body))
     return std::move(*error);
-  auto checked = validate_order_create(std::get<nlohmann::json>(body), top_level_number_texts(req.body));
+  const auto& json = std::get<nlohmann::json>(body);
+  auto checked = validate_order_create(json, top_level_number_texts(req.body));
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
-  auto draft = std::get<order_draft>(std::move(checked));
+  auto c = std::make_shared<const create_request>(create_request{
+    std::get<order_draft>(std::move(checked)), req.idempotency_key, idempotency_fingerprint(json),
+    req.request_id});
   auto promise = self->make_response_promise<http::response>();
-  auto shared_req = std::make_shared<api_request>(std::move(req));
-  if (!shared_req->idempotency_key) {
-    check_user(self, cfg, std::move(draft), std::move(shared_req), promise);
+  if (!c->idempotency_key) {
+    check_user(self, cfg, std::move(c), promise);
     return promise;
   }
   // Step 1 (with a key): a retry is answered from the first response without
   // asking user-service again.
   run_db_task(
     self, cfg.pool, "orders.idempotency",
-    [key = *shared_req->idempotency_key, raw = shared_req->body,
-     rid = shared_req->request_id](pqxx::connection_base& conn) {
+    [c](pqxx::connection_base& conn) {
       pqxx::work tx{conn};
-      auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, key, raw), rid);
+      auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint),
+                                       c->request_id);
       tx.commit();
       return earlier;
     },
@@ -123,10 +141,10 @@ caf::result<http::response> create(self_pointer self, const orders_actor_config&
       if (earlier)
         promise.deliver(std::move(*earlier));
       else
-        check_user(self, cfg, std::move(draft), shared_req, promise);
+        check_user(self, cfg, c, promise);
     },
     [=](const caf::error& err) mutable {
-      promise.deliver(database_error_response(err, shared_req->request_id, ""));
+      promise.deliver(database_error_response(err, c->request_id, ""));
     });
   return promise;
 }
@@ -179,6 +197,11 @@ caf::result<http::response> update(self_pointer self, const orders_actor_config&
         return found ? order_response(*found) : not_found(rid);
       }
       auto result = update_order(tx, id, patch, precondition);
+      if (result.outcome == write_outcome::refused)
+        return http::error_response(http::error_code::conflict,
+                                    "order status cannot change from " + result.value.status + " to " +
+                                      patch.status.value_or(""),
+                                    rid);
       if (result.outcome != write_outcome::done)
         return write_refused(result.outcome, "order", rid);
       return order_response(result.value);

@@ -186,6 +186,15 @@ std::vector<option_spec> build_table() {
   t.push_back(integer_option({"user-service", "max-in-flight", "USER_SERVICE_MAX_IN_FLIGHT",
                               "calls to user-service running at once; an order beyond them is taken at once, unvalidated"},
                              "N", &settings::user_service_max_in_flight, 1, 65536));
+  t.push_back(duration_option({"user-service", "validation-timeout", "USER_VALIDATION_TIMEOUT",
+                               "wait for user-service on a new order, then take it unvalidated; bare number = ms"},
+                              &settings::user_validation_timeout, ms));
+  t.push_back(duration_option({"user-service", "reconcile-interval", "USER_CHECK_RECONCILE_INTERVAL",
+                               "time between passes re-checking the users of unvalidated orders"},
+                              &settings::user_check_reconcile_interval, sec));
+  t.push_back(integer_option({"user-service", "reconcile-batch", "USER_CHECK_RECONCILE_BATCH",
+                              "unvalidated orders re-checked per pass at most"},
+                             "N", &settings::user_check_reconcile_batch, 1, 10000));
 
   // [rate-limit]
   t.push_back(make(

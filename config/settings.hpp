@@ -61,6 +61,13 @@ struct settings {
   std::string user_service_url = "http://localhost:8081";  // no trailing '/'
   std::chrono::milliseconds http_client_timeout{10000};
   int user_service_max_in_flight = 64;  // calls running at once; more are shed at once
+  // How long a new order waits for user-service before it is taken unvalidated
+  // (user_check "pending"); the call itself runs on, up to http_client_timeout.
+  std::chrono::milliseconds user_validation_timeout{500};
+  // The reconciler re-checks at most reconcile_batch pending orders per pass, one
+  // pass every reconcile_interval: at most batch / interval calls a second.
+  std::chrono::milliseconds user_check_reconcile_interval{5000};
+  int user_check_reconcile_batch = 50;
 
   // [rate-limit], per client IP
   double rate_limit_rps = 100;  // tokens added per second; fractions allowed

@@ -1,5 +1,7 @@
 #include "domain/order.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "domain/money.hpp"
@@ -38,6 +40,21 @@ const std::vector<std::string_view>& order_statuses() {
   return statuses;
 }
 
+const std::vector<std::pair<std::string_view, std::string_view>>& order_status_transitions() {
+  static const std::vector<std::pair<std::string_view, std::string_view>> transitions{
+    {"pending", "confirmed"},   {"confirmed", "shipped"},   {"shipped", "delivered"},
+    {"pending", "cancelled"},   {"confirmed", "cancelled"},
+  };
+  return transitions;
+}
+
+bool status_change_allowed(std::string_view from, std::string_view to) {
+  if (from == to)
+    return true;
+  const auto& all = order_status_transitions();
+  return std::find(all.begin(), all.end(), std::pair{from, to}) != all.end();
+}
+
 nlohmann::json to_json(const order& o) {
   return {
     {"id", o.id},
@@ -47,7 +64,8 @@ nlohmann::json to_json(const order& o) {
     {"price", cents_to_json_number(o.price_cents)},
     {"total_amount", cents_to_json_number(o.total_cents)},
     {"status", o.status},
-    {"user_validated", o.user_validated},
+    {"user_validated", o.user_check == user_checks::validated},
+    {"user_check", o.user_check},
     {"created_at", o.created_at},
     {"updated_at", o.updated_at},
   };

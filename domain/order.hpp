@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -23,15 +24,32 @@ struct order {
   std::int64_t price_cents = 0;
   std::int64_t total_cents = 0;
   std::string status;
-  bool user_validated = false;
+  std::string user_check = "pending";  // one of user_checks::*
   std::string created_at;
   std::string updated_at;
   std::int64_t version = 1;
 };
 
+// What is known of an order's user: user-service said it exists, could not be
+// asked yet (a reconciler asks again later), or said later that it does not.
+namespace user_checks {
+inline constexpr std::string_view validated = "validated";
+inline constexpr std::string_view pending = "pending";
+inline constexpr std::string_view user_not_found = "user_not_found";
+}  // namespace user_checks
+
+// The API shows user_check, and user_validated (true exactly when validated).
 nlohmann::json to_json(const order& o);
 
 const std::vector<std::string_view>& order_statuses();
+
+// The status lifecycle, as (from, to) pairs: pending -> confirmed -> shipped ->
+// delivered, and cancelled from pending or confirmed; nothing leaves delivered or
+// cancelled.
+const std::vector<std::pair<std::string_view, std::string_view>>& order_status_transitions();
+
+// True for a listed transition, and for keeping the status it has (no change).
+bool status_change_allowed(std::string_view from, std::string_view to);
 
 inline constexpr std::int64_t max_price_cents = 100'000'000;  // 1 000 000.00
 

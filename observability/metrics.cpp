@@ -187,6 +187,11 @@ struct service_metrics::impl {
       .Name("outbound_calls_shed_total")
       .Help("Calls to a neighbour not attempted because its limit of calls in flight was reached.")
       .Register(*registry);
+  prometheus::Family<prometheus::Counter>& user_checks_settled =
+    prometheus::BuildCounter()
+      .Name("orders_user_check_reconciled_total")
+      .Help("Orders taken unvalidated whose user was checked again later, by outcome.")
+      .Register(*registry);
   prometheus::Family<prometheus::Gauge>& pool_connections =
     prometheus::BuildGauge().Name("db_pool_connections").Help("Pooled database connections.").Register(*registry);
   prometheus::Family<prometheus::Histogram>& pool_waits =
@@ -210,6 +215,7 @@ struct service_metrics::impl {
   child_cache<prometheus::Counter> error_counters;       // by code
   child_cache<prometheus::Gauge> outbound_in_flight_gauges;  // by target
   child_cache<prometheus::Counter> shed_counters;            // by target
+  child_cache<prometheus::Counter> user_check_counters;      // by outcome
   process_collector process;
 
   explicit impl(std::string name) : service(std::move(name)) {}
@@ -285,6 +291,12 @@ void service_metrics::outbound_calls_in_flight(std::string_view target, std::siz
 void service_metrics::outbound_call_shed(std::string_view target) {
   auto& i = *impl_;
   child_by_label(i.shed_counters, i.shed_calls, i.service, "target", target).Increment();
+}
+
+void service_metrics::user_check_reconciled(std::string_view outcome, std::int64_t orders) {
+  auto& i = *impl_;
+  child_by_label(i.user_check_counters, i.user_checks_settled, i.service, "outcome", outcome)
+    .Increment(static_cast<double>(orders));
 }
 
 void service_metrics::pool_connections(std::size_t idle, std::size_t in_use) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ public:
   // were running already (its limit).
   void outbound_calls_in_flight(std::string_view target, std::size_t calls);
   void outbound_call_shed(std::string_view target);
+
+  // Orders taken unvalidated and settled by the reconciler: outcome "validated"
+  // or "user_not_found".
+  void user_check_reconciled(std::string_view outcome, std::int64_t orders);
 
   // The DB pool.
   void pool_connections(std::size_t idle, std::size_t in_use);

@@ -11,13 +11,15 @@ namespace {
 
 #define ORDER_COLUMNS                                                                 \
   "id, user_id, product_name, quantity, price::text, total_amount::text, status, " \
-  "user_validated, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
+  "user_check, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
 const char* const insert_order_sql = "orders_insert";
 const char* const find_order_sql = "orders_find";
 const char* const update_order_sql = "orders_update";
 const char* const delete_order_sql = "orders_delete";
-const char* const order_exists_sql = "orders_exists";
+const char* const order_state_sql = "orders_state";
+const char* const pending_user_checks_sql = "orders_pending_user_checks";
+const char* const settle_user_check_sql = "orders_settle_user_check";
 
 std::int64_t cents_of(const pqxx::field& f) {
   auto cents = parse_cents(f.c_str());
@@ -36,7 +38,7 @@ order read_order(const pqxx::row& row, pqxx::row::size_type first = 0) {
   o.price_cents = cents_of(row[first + 4]);
   o.total_cents = cents_of(row[first + 5]);
   o.status = row[first + 6].as<std::string>();
-  o.user_validated = row[first + 7].as<bool>();
+  o.user_check = row[first + 7].as<std::string>();
   o.version = row[first + 8].as<std::int64_t>();
   o.created_at = row[first + 9].as<std::string>();
   o.updated_at = row[first + 10].as<std::string>();
@@ -49,8 +51,32 @@ std::optional<std::string> amount_param(const std::optional<std::int64_t>& cents
   return format_cents(*cents);
 }
 
-bool order_exists(pqxx::transaction_base& tx, std::int64_t id) {
-  return !tx.exec_prepared(order_exists_sql, id).empty();
+// SQL true when the status may go from the row's to `param`: the domain's
+// lifecycle, written out once when the statements are built.
+std::string status_change_allowed_sql(const std::string& param) {
+  std::string pairs;
+  for (auto [from, to] : order_status_transitions()) {
+    if (!pairs.empty())
+      pairs += ", ";
+    ((((pairs += "('") += from) += "', '") += to) += "')";
+  }
+  return "(" + param + "::text IS NULL OR status = " + param + "::text OR (status, " + param +
+         "::text) IN (" + pairs + "))";
+}
+
+// Why a conditional write changed no row: no live order, a version the
+// precondition does not name, or else (for an update) a status change the
+// lifecycle refuses. `current_status` is filled in for the last.
+write_outcome why_unchanged(pqxx::transaction_base& tx, std::int64_t id,
+                            const version_precondition& precondition, std::string* current_status) {
+  auto rows = tx.exec_prepared(order_state_sql, id, versions_param(precondition));
+  if (rows.empty())
+    return write_outcome::not_found;
+  if (!rows[0][0].as<bool>())
+    return write_outcome::version_mismatch;
+  if (current_status)
+    *current_status = rows[0][1].as<std::string>();
+  return write_outcome::refused;
 }
 
 }  // namespace
@@ -87,6 +113,17 @@ const std::vector<migration>& orders_migrations() {
      "SELECT gin_clean_pending_list('orders_product_trgm_idx'::regclass);" +
        spread_live_row_counts_sql()},
     idempotency_expiry_migration(5),
+    // user_validated said only yes or "not known"; user_check also tells "not
+    // known yet, to be re-checked" from "found missing later". Orders taken
+    // unvalidated before this migration are re-checked too. The column starts
+    // as 'validated' so that only the unvalidated rows are rewritten.
+    {6, "orders user_check",
+     "ALTER TABLE orders ADD COLUMN user_check text NOT NULL DEFAULT 'validated'"
+     " CHECK (user_check IN ('pending', 'validated', 'user_not_found'));"
+     "UPDATE orders SET user_check = 'pending' WHERE NOT user_validated;"
+     "ALTER TABLE orders ALTER COLUMN user_check SET DEFAULT 'pending';"
+     "CREATE INDEX orders_user_check_pending_idx ON orders (id)"
+     " WHERE user_check = 'pending' AND deleted_at IS NULL;"},
   };
   return migrations;
 }
@@ -96,23 +133,34 @@ const statement_list& orders_statements() {
     statement_list s{
       {insert_order_sql,
        "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
-       " user_validated) VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6)"
+       " user_check, user_validated)"
+       " VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6, $6 = 'validated')"
        " RETURNING " ORDER_COLUMNS},
       {find_order_sql, "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 AND deleted_at IS NULL"},
       {update_order_sql,
-       "UPDATE orders SET"
+       std::string{"UPDATE orders SET"
        " product_name = COALESCE($2, product_name),"
        " quantity = COALESCE($3::integer, quantity),"
        " price = COALESCE($4::numeric, price),"
        " total_amount = COALESCE($3::integer, quantity) * COALESCE($4::numeric, price),"
        " status = COALESCE($5, status),"
        " version = version + 1, updated_at = now()"
-       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$6")
-       " RETURNING " ORDER_COLUMNS},
+       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$6") " AND "} +
+         status_change_allowed_sql("$5") + " RETURNING " ORDER_COLUMNS},
       {delete_order_sql,
        "UPDATE orders SET deleted_at = now(), updated_at = now(), version = version + 1"
        " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$2")},
-      {order_exists_sql, "SELECT 1 FROM orders WHERE id = $1 AND deleted_at IS NULL"},
+      {order_state_sql,
+       "SELECT " SVC_VERSION_MATCHES("$2") ", status FROM orders WHERE id = $1 AND deleted_at IS NULL"},
+      {pending_user_checks_sql,
+       "SELECT id, user_id, version FROM orders"
+       " WHERE user_check = 'pending' AND deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"},
+      // The version read with the row must still be current: an order a client
+      // changed meanwhile is left for the next pass, never overwritten.
+      {settle_user_check_sql,
+       "UPDATE orders SET user_check = $3, user_validated = ($3 = 'validated'),"
+       " version = version + 1, updated_at = now()"
+       " WHERE id = $1 AND version = $2 AND user_check = 'pending' AND deleted_at IS NULL"},
     };
     for (const auto& st : idempotency_statements())
       s.push_back(st);
@@ -123,9 +171,9 @@ const statement_list& orders_statements() {
   return statements;
 }
 
-order insert_order(pqxx::transaction_base& tx, const order_draft& draft, bool user_validated) {
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check) {
   auto rows = tx.exec_prepared(insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
-                               format_cents(draft.price_cents), draft.status, user_validated);
+                               format_cents(draft.price_cents), draft.status, std::string{user_check});
   return read_order(rows.at(0));
 }
 
@@ -156,8 +204,11 @@ write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, co
   auto rows = tx.exec_prepared(update_order_sql, id, patch.product_name, patch.quantity,
                                amount_param(patch.price_cents), patch.status,
                                versions_param(precondition));
-  if (rows.empty())
-    return {order_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, {}};
+  if (rows.empty()) {
+    write_result<order> refused;
+    refused.outcome = why_unchanged(tx, id, precondition, &refused.value.status);
+    return refused;
+  }
   return {write_outcome::done, read_order(rows[0])};
 }
 
@@ -165,8 +216,22 @@ write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id
                                      const version_precondition& precondition) {
   auto rows = tx.exec_prepared(delete_order_sql, id, versions_param(precondition));
   if (rows.affected_rows() == 0)
-    return {order_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, false};
+    return {why_unchanged(tx, id, precondition, nullptr), false};
   return {write_outcome::done, true};
+}
+
+std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, std::int64_t after_id,
+                                                    std::int64_t limit) {
+  std::vector<pending_user_check> pending;
+  for (const auto& row : tx.exec_prepared(pending_user_checks_sql, after_id, limit))
+    pending.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
+  return pending;
+}
+
+bool settle_user_check(pqxx::transaction_base& tx, const pending_user_check& order,
+                       std::string_view outcome) {
+  return tx.exec_prepared(settle_user_check_sql, order.order_id, order.version, std::string{outcome})
+           .affected_rows() == 1;
 }
 
 }  // namespace svc

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "domain/list_query.hpp"
@@ -34,12 +35,31 @@ struct order_page {
 const std::vector<migration>& orders_migrations();
 const statement_list& orders_statements();
 
-order insert_order(pqxx::transaction_base& tx, const order_draft& draft, bool user_validated);
+// `user_check` is one of order_user_checks().
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check);
 std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id);
 order_page list_orders(pqxx::transaction_base& tx, const order_filter& filter);
+// A status change the lifecycle refuses is write_outcome::refused, with the
+// order's current status in value.status.
 write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
                                  const version_precondition& precondition);
 write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id,
                                      const version_precondition& precondition);
+
+// An order taken while user-service could not say whether its user exists.
+struct pending_user_check {
+  std::int64_t order_id = 0;
+  std::int64_t user_id = 0;
+  std::int64_t version = 0;
+};
+
+// Live orders with user_check "pending" and an id above `after_id`, oldest first.
+std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, std::int64_t after_id,
+                                                    std::int64_t limit);
+
+// Records what user-service said ("validated" or "user_not_found"); false when
+// the order changed since it was read (or was deleted), which leaves it pending.
+bool settle_user_check(pqxx::transaction_base& tx, const pending_user_check& order,
+                       std::string_view outcome);
 
 }  // namespace svc

@@ -4,9 +4,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <vector>
 #include <string>
 #include <string_view>
 
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/breaker_actor.hpp"
@@ -37,11 +41,23 @@ public:
   // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to `resource`.
   void route(std::string method, std::string pattern, const resource_actor& resource);
 
+  // The service's metrics, for actors that record their own.
+  std::shared_ptr<service_metrics> metrics() const;
+
+  // An actor that no route reaches (a janitor, a reconciler) but that works until
+  // shutdown, when it is sent an exit with the others.
+  template <class Handle>
+  void stop_at_shutdown(const Handle& actor) {
+    background_.push_back(caf::actor_cast<caf::actor>(actor));
+  }
+  void stop_background_actors();
+
 private:
   caf::actor_system& sys_;
   const settings& cfg_;
   db_pool_actor pool_;
   front_context& front_;
+  std::vector<caf::actor> background_;
 };
 
 struct service_definition {

@@ -130,7 +130,10 @@ TEST_F(OrdersActor, UpdateRecomputesTotalAndKeepsTheUser) {
   EXPECT_NE(updated.body.find("\"total_amount\":139.93,"), std::string::npos) << updated.body;
   EXPECT_EQ(data_of(updated)["status"], "confirmed");
   EXPECT_EQ(item("PUT", R"({"user_id": 2})").status, 400u);
-  EXPECT_EQ(item("PUT", R"({"quantity": 1})", "\"1\"").status, 409u);
+  EXPECT_EQ(item("PUT", R"({"quantity": 1})", "\"1\"").status, 412u);
+  // An empty patch changes nothing, but a stale If-Match is still refused.
+  EXPECT_EQ(item("PUT", "{}", "\"1\"").status, 412u);
+  EXPECT_EQ(item("PUT", "{}", "\"2\"").status, 200u);
   EXPECT_EQ(item("DELETE", "").status, 204u);
   EXPECT_EQ(item("GET", "").status, 404u);
 }

@@ -4,6 +4,7 @@ svc_test(actor_tests
     ${CMAKE_CURRENT_LIST_DIR}/users_actor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/breaker_actor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_actor_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/user_check_reconciler_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/recovery_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/schema_migration_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/idempotency_janitor_test.cpp

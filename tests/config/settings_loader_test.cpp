@@ -247,7 +247,8 @@ TEST_F(loader_test, help_lists_every_option_with_its_default) {
   for (const char* text : {"--http.host", "HTTP_HOST", "--http.port=PORT", "HTTP_PORT", "default: 8081",
                            "--database.url", "DATABASE_URL", "postgresql://postgres@localhost:5432/users",
                            "DB_POOL_MIN_IDLE", "DB_POOL_MAX", "DB_CONN_MAX_LIFETIME", "DB_CONNECT_RETRIES",
-                           "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "USER_SERVICE_MAX_IN_FLIGHT", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+                           "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "USER_SERVICE_MAX_IN_FLIGHT", "USER_VALIDATION_TIMEOUT",
+                           "USER_CHECK_RECONCILE_INTERVAL", "USER_CHECK_RECONCILE_BATCH", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
                            "BREAKER_FAILURE_THRESHOLD", "BREAKER_OPEN_TIMEOUT", "BREAKER_HALF_OPEN_MAX",
                            "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "LOG_FORMAT",
                            "HTTP_THREADS", "SCHEDULER_MAX_THREADS", "DB_ACQUIRE_TIMEOUT_MS", "DB_QUERY_TIMEOUT",
@@ -305,7 +306,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 30u);  // 29 options + 1 pass-through
+  ASSERT_EQ(list.size(), 33u);  // 32 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");

@@ -22,6 +22,7 @@ std::map<std::string, std::string> order_instance_env(std::uint16_t port, const 
   env["BREAKER_OPEN_TIMEOUT"] = std::to_string(test_breaker_open_seconds);
   env["BREAKER_HALF_OPEN_MAX"] = "1";
   env["HTTP_CLIENT_TIMEOUT"] = std::to_string(test_client_timeout_seconds);
+  env["USER_CHECK_RECONCILE_INTERVAL"] = "1";
   env["RATE_LIMIT_RPS"] = "100000";
   env["RATE_LIMIT_BURST"] = "100000";
   env["DB_POOL_MIN_IDLE"] = "2";
@@ -124,6 +125,12 @@ std::optional<std::string> raw_number(const std::string& body, const std::string
     return ::testing::AssertionFailure() << "status is not an order status: " << o.dump();
   if (!o["user_validated"].is_boolean())
     return ::testing::AssertionFailure() << "user_validated is not a boolean: " << o.dump();
+  static const std::set<std::string> checks{"validated", "pending", "user_not_found"};
+  if (!o.contains("user_check") || !o["user_check"].is_string() ||
+      checks.count(o["user_check"].get<std::string>()) == 0)
+    return ::testing::AssertionFailure() << "user_check is not validated, pending or user_not_found: " << o.dump();
+  if (o["user_validated"].get<bool>() != (o["user_check"] == "validated"))
+    return ::testing::AssertionFailure() << "user_validated is not (user_check == validated): " << o.dump();
   if (auto ok = is_rfc3339_utc(o["created_at"]); !ok)
     return ok << " (created_at of " << o.dump() << ")";
   if (auto ok = is_rfc3339_utc(o["updated_at"]); !ok)

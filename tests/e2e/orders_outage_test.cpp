@@ -1,6 +1,8 @@
 // user-service outage: SIGKILLed under a running order-service, then restarted on
-// the same port and database. Orders keep being taken (user_validated: false), the
-// breaker opens and shows in /health and /metrics, and closes again on recovery.
+// the same port and database. Orders keep being taken (user_check "pending"), the
+// breaker opens and shows in /health and /metrics, closes again on recovery, and the
+// orders taken meanwhile are checked again. Frozen (SIGSTOP): orders are answered
+// within the validation budget, and checked again once it thaws.
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -134,13 +136,34 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
   EXPECT_TRUE(is_error(unknown, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(detail_fields(unknown), (std::multiset<std::string>{"user_id"})) << describe(unknown);
 
-  // Orders taken during the outage are kept, unvalidated.
-  const auto down = orders().get("/api/v1/orders?page_size=100&search=" + url_encode("Outage " + t + " down"));
-  ASSERT_EQ(down.status, 200u) << describe(down);
-  const auto listed = down.json();  // a named value: the loop below borrows from it
-  EXPECT_EQ(listed["meta"].value("total", -1), outage_orders) << down.body;
-  for (const auto& o : listed["data"])
-    EXPECT_EQ(o.value("user_validated", true), false) << o.dump();
+  // Orders taken during the outage are kept, and the reconciler settles them now
+  // that user-service answers: validated, and the ghost's user found missing.
+  reply down;
+  const bool settled = poll_until(
+    [&] {
+      down = orders().get("/api/v1/orders?page_size=100&search=" + url_encode("Outage " + t + " down"));
+      if (down.status != 200 || down.json()["meta"].value("total", -1) != outage_orders)
+        return false;
+      const auto listed = down.json();
+      for (const auto& o : listed["data"])
+        if (o.value("user_check", "") != "validated" || !o.value("user_validated", false))
+          return false;
+      return true;
+    },
+    30s, 500ms);
+  EXPECT_TRUE(settled) << "orders taken during the outage were not all validated later: " << describe(down);
+  if (ghost.status == 201) {
+    const auto ghost_path = "/api/v1/orders/" + std::to_string(ghost.json()["data"].value("id", 0LL));
+    reply g;
+    EXPECT_TRUE(poll_until(
+      [&] {
+        g = orders().get(ghost_path);
+        return g.status == 200 && g.json()["data"].value("user_check", "") == "user_not_found";
+      },
+      30s, 500ms))
+      << describe(g);
+    EXPECT_EQ(g.json()["data"].value("user_validated", true), false) << g.body;
+  }
 }
 
 // A second outage in the same process: the breaker cycles again (no one-shot state).
@@ -180,14 +203,16 @@ TEST_F(OrdersUserServiceOutage, BreakerCyclesAgainOnASecondOutage) {
 
 // user-service frozen (SIGSTOP): the kernel still accepts connections, nothing
 // answers. A second order-service, limited to 2 calls in flight with a long client
-// timeout and a breaker that will not open, holds two orders on their calls; the
+// timeout, a validation budget as long, and a breaker that will not open, holds two
+// orders on their calls; the
 // next order is taken at once, unvalidated, instead of joining them.
 TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFlight) {
   const auto uid = create_user("frozen");
   ASSERT_GT(uid, 0);
   auto limited = start_order_service(
     "e2e_orders_hung_user_service", user_port(),
-    {{"USER_SERVICE_MAX_IN_FLIGHT", "2"}, {"HTTP_CLIENT_TIMEOUT", "60"}, {"BREAKER_FAILURE_THRESHOLD", "100"}});
+    {{"USER_SERVICE_MAX_IN_FLIGHT", "2"}, {"HTTP_CLIENT_TIMEOUT", "60"}, {"BREAKER_FAILURE_THRESHOLD", "100"},
+     {"USER_VALIDATION_TIMEOUT", "60000"}});
   http_client client{limited.port};
   auto in_flight = [&] {
     return metric_value(client.get("/metrics").body, "outbound_calls_in_flight",
@@ -253,6 +278,82 @@ TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFli
     EXPECT_EQ(r.json()["data"].value("user_validated", false), true) << r.body;
   }
   EXPECT_EQ(in_flight(), std::optional<double>{0.0});
+}
+
+// user-service frozen (SIGSTOP) under a few clients: with a client timeout far
+// above the validation budget, every order is still answered on the budget, as
+// "pending"; once user-service thaws (SIGCONT) the reconciler validates them all,
+// and finds the missing user missing.
+TEST_F(OrdersUserServiceOutage, OrdersWaitOnlyTheValidationBudgetAndAreCheckedAgainAfterAFreeze) {
+  const auto uid = create_user("thawed");
+  ASSERT_GT(uid, 0);
+  auto budgeted = start_order_service("e2e_orders_validation_budget", user_port(),
+                                      {{"USER_VALIDATION_TIMEOUT", "300"}, {"HTTP_CLIENT_TIMEOUT", "60"}});
+  const auto t = tag();
+  const pid_t frozen = user_service().pid();
+  ASSERT_EQ(::kill(frozen, SIGSTOP), 0);
+  struct resume_on_exit {
+    pid_t pid;
+    ~resume_on_exit() { ::kill(pid, SIGCONT); }
+  } resume{frozen};
+
+  constexpr int clients = 3, per_client = 2;
+  std::vector<std::vector<reply>> answers(clients);
+  std::vector<long long> slowest_ms(clients, 0);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      http_client client{budgeted.port, std::chrono::seconds{60}};
+      for (int i = 0; i < per_client; ++i) {
+        const auto user = c == 0 && i == 0 ? 987654321LL : static_cast<long long>(uid);  // one ghost
+        const auto start = std::chrono::steady_clock::now();
+        answers[c].push_back(client.post(
+          "/api/v1/orders", {{"user_id", user}, {"product_name", "Frozen " + t + " " + std::to_string(c * 10 + i)},
+                             {"quantity", 1}, {"price", 1}}));
+        slowest_ms[c] = std::max<long long>(
+          slowest_ms[c],
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+      }
+    });
+  for (auto& th : threads)
+    th.join();
+  std::vector<std::pair<long long, bool>> taken;  // order id, whether its user exists
+  for (int c = 0; c < clients; ++c)
+    for (std::size_t i = 0; i < answers[c].size(); ++i) {
+      const auto& r = answers[c][i];
+      ASSERT_EQ(r.status, 201u) << describe(r);
+      const auto o = r.json()["data"];
+      EXPECT_TRUE(is_order(o));
+      EXPECT_EQ(o.value("user_check", ""), "pending") << o.dump();
+      taken.emplace_back(o.value("id", 0LL), !(c == 0 && i == 0));
+    }
+  // Not a performance bound: the 60 s client timeout is what an order would wait
+  // without the budget.
+  for (int c = 0; c < clients; ++c)
+    EXPECT_LT(slowest_ms[c], 20000) << "an order waited for the frozen user-service, not the 300 ms budget";
+
+  ASSERT_EQ(::kill(frozen, SIGCONT), 0);
+  http_client client{budgeted.port};
+  for (const auto& [id, exists] : taken) {
+    const auto path = "/api/v1/orders/" + std::to_string(id);
+    reply now;
+    EXPECT_TRUE(poll_until(
+      [&] {
+        now = client.get(path);
+        return now.status == 200 && now.json()["data"].value("user_check", "") != "pending";
+      },
+      60s, 250ms))
+      << "order " << id << " still pending after user-service thawed: " << describe(now);
+    EXPECT_EQ(now.json()["data"].value("user_check", ""), exists ? "validated" : "user_not_found") << now.body;
+    EXPECT_EQ(now.json()["data"].value("user_validated", !exists), exists) << now.body;
+  }
+  const auto metrics = client.get("/metrics").body;
+  EXPECT_EQ(metric_value(metrics, "orders_user_check_reconciled_total",
+                         {{"service", "order-service"}, {"outcome", "validated"}}),
+            std::optional<double>{clients * per_client - 1.0});
+  EXPECT_EQ(metric_value(metrics, "orders_user_check_reconciled_total",
+                         {{"service", "order-service"}, {"outcome", "user_not_found"}}),
+            std::optional<double>{1.0});
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ svc_test(e2e_users_tests
     ${CMAKE_CURRENT_LIST_DIR}/users_create_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/users_list_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/users_update_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/users_input_rules_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/protocol_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/outage_test.cpp  # last: it stops and restarts the cluster
@@ -42,6 +43,7 @@ svc_test(e2e_orders_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/orders_helpers_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_crud_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_lifecycle_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_list_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_user_check_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_concurrency_test.cpp

@@ -77,3 +77,20 @@ TEST(OrderValidation, UpdateCannotChangeTheUser) {
   ASSERT_TRUE(std::holds_alternative<field_errors>(v));
   EXPECT_EQ(std::get<field_errors>(v).at(0).field, "user_id");
 }
+
+TEST(OrderLifecycle, StatusMovesForwardOrIsCancelledEarly) {
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+         {"pending", "confirmed"}, {"confirmed", "shipped"}, {"shipped", "delivered"},
+         {"pending", "cancelled"}, {"confirmed", "cancelled"}, {"shipped", "shipped"}}) {
+    EXPECT_TRUE(status_change_allowed(from, to)) << from << " -> " << to;
+  }
+}
+
+TEST(OrderLifecycle, NothingLeavesDeliveredOrCancelledNorGoesBack) {
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+         {"delivered", "pending"}, {"cancelled", "pending"}, {"delivered", "cancelled"},
+         {"cancelled", "confirmed"}, {"shipped", "cancelled"}, {"shipped", "pending"},
+         {"confirmed", "pending"}, {"pending", "shipped"}, {"pending", "delivered"}}) {
+    EXPECT_FALSE(status_change_allowed(from, to)) << from << " -> " << to;
+  }
+}
