@@ -61,7 +61,7 @@ TEST_F(ReliabilityOrders, SameIfMatchAtOnceLetsExactlyOneOrderUpdateWin) {
     EXPECT_TRUE(results[i].error.empty()) << results[i].error;
     if (results[i].response.status == 200)
       won = won == -1 ? static_cast<int>(i) : -2;
-    else if (is_error(results[i].response, 409, "CONFLICT"))
+    else if (is_error(results[i].response, 412, "PRECONDITION_FAILED"))
       ++lost;
   }
   ASSERT_GE(won, 0) << "exactly one update must win (-2: more than one)";
