@@ -303,7 +303,8 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                   header_value(req, "Content-Type"),
                   req.list_header("If-Match"),
                   header_value(req, "Idempotency-Key"),
-                  finish.request_id};
+                  finish.request_id,
+                  req.list_header("If-None-Match")};
   caf::anon_send(next_front(*ctx),
                  std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
                                                      std::move(api), std::move(finish)}));

@@ -27,6 +27,7 @@ struct create_request {
   std::optional<std::string> idempotency_key;
   std::string fingerprint;  // idempotency_fingerprint of the body
   std::string request_id;
+  std::string collection;  // "/api/v1/orders", for Location
 };
 using create_pointer = std::shared_ptr<const create_request>;
 
@@ -76,8 +77,8 @@ void insert_checked(self_pointer self, const orders_actor_config& cfg, create_po
       if (c->idempotency_key)
         if (auto earlier = idempotent_answer(
               begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint), c->request_id))
-          return std::move(*earlier);
-      auto created = order_response(insert_order(tx, c->draft, check), 201);
+          return with_location(std::move(*earlier), c->collection);
+      auto created = with_location(order_response(insert_order(tx, c->draft, check), 201), c->collection);
       if (c->idempotency_key)
         record_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
       return created;
@@ -120,7 +121,7 @@ caf::result<http::response> create(self_pointer self, const orders_actor_config&
     return validation_failed(std::move(*errors), req.request_id);
   auto c = std::make_shared<const create_request>(create_request{
     std::get<order_draft>(std::move(checked)), req.idempotency_key, idempotency_fingerprint(json),
-    req.request_id});
+    req.request_id, req.route});
   auto promise = self->make_response_promise<http::response>();
   if (!c->idempotency_key) {
     check_user(self, cfg, std::move(c), promise);
@@ -139,7 +140,7 @@ caf::result<http::response> create(self_pointer self, const orders_actor_config&
     },
     [=](std::optional<http::response> earlier) mutable {
       if (earlier)
-        promise.deliver(std::move(*earlier));
+        promise.deliver(with_location(std::move(*earlier), c->collection));
       else
         check_user(self, cfg, c, promise);
     },
@@ -160,22 +161,23 @@ caf::result<http::response> list(self_pointer self, const orders_actor_config& c
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
   return respond_from_database(self, cfg.pool, "orders.list", db_scope::single_statement, req.request_id, "",
-                                  [filter](pqxx::transaction_base& tx) {
+                                  [filter, route = req.route, query = req.query](pqxx::transaction_base& tx) {
                                     auto page = list_orders(tx, filter);
                                     auto items = nlohmann::json::array();
                                     for (const auto& o : page.items)
                                       items.push_back(to_json(o));
-                                    return http::list_response(
-                                      items, {filter.page.page, filter.page.page_size, page.total});
+                                    return list_page_response(route, query, items, filter.page, page.total);
                                   });
 }
 
 caf::result<http::response> get(self_pointer self, const orders_actor_config& cfg, std::int64_t id,
                                 const api_request& req) {
   return respond_from_database(self, cfg.pool, "orders.get", db_scope::single_statement, req.request_id, "",
-                                  [id, rid = req.request_id](pqxx::transaction_base& tx) {
+                                  [id, rid = req.request_id,
+                                   if_none_match = req.if_none_match](pqxx::transaction_base& tx) {
                                     auto found = find_order(tx, id);
-                                    return found ? order_response(*found) : not_found(rid);
+                                    return found ? unless_not_modified(order_response(*found), if_none_match)
+                                                 : not_found(rid);
                                   });
 }
 

@@ -3,6 +3,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 
 #include "http/envelope.hpp"
+#include "http/page_links.hpp"
 
 namespace svc {
 
@@ -80,6 +81,34 @@ std::variant<nlohmann::json, http::response> parse_json_body(const api_request& 
 
 http::response with_etag(http::response resp, std::int64_t version) {
   resp.set_header("ETag", etag_for(version));
+  return resp;
+}
+
+http::response with_location(http::response resp, std::string_view collection) {
+  if (resp.status != 201)
+    return resp;
+  auto body = nlohmann::json::parse(resp.body, nullptr, false);
+  if (auto* data = body.is_object() ? &body["data"] : nullptr; data && data->contains("id"))
+    resp.set_header("Location", std::string{collection} + "/" + std::to_string((*data)["id"].get<std::int64_t>()));
+  return resp;
+}
+
+http::response unless_not_modified(http::response resp, const std::optional<std::string>& if_none_match) {
+  const auto* etag = resp.find_header("ETag");
+  if (resp.status != 200 || !etag || !if_none_match || !if_none_match_hits(*if_none_match, *etag))
+    return resp;
+  http::response not_modified;
+  not_modified.status = 304;
+  not_modified.set_header("ETag", *etag);
+  return not_modified;
+}
+
+http::response list_page_response(std::string_view route, const query_params& query,
+                                  const nlohmann::json& items, const page_request& page,
+                                  std::int64_t total) {
+  auto resp = http::list_response(items, {page.page, page.page_size, total});
+  resp.set_header("Link", http::page_links(route, query, page.page, page.page_size,
+                                           http::total_pages(total, page.page_size)));
   return resp;
 }
 

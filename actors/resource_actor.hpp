@@ -38,6 +38,7 @@ struct api_request {
   std::optional<std::string> if_match;
   std::optional<std::string> idempotency_key;
   std::string request_id;
+  std::optional<std::string> if_none_match;
 
   const std::string* path_param(std::string_view name) const { return query_value(path_params, name); }
 };
@@ -105,6 +106,20 @@ http::response validation_failed(field_errors errors, std::string_view request_i
 
 // A single-resource response carries its version as a strong ETag.
 http::response with_etag(http::response resp, std::int64_t version);
+
+// A 201 carries Location: `collection`/{id}, the id read from its body (so that
+// an Idempotency-Key replay of the 201 gets it too).
+http::response with_location(http::response resp, std::string_view collection);
+
+// The answer to a GET of one resource: 304 Not Modified (ETag, no body) when
+// If-None-Match names its current ETag, else `resp` itself.
+http::response unless_not_modified(http::response resp, const std::optional<std::string>& if_none_match);
+
+// A list page with its RFC 8288 Link header (first, prev, next, last), the
+// links being `route` with the request's own parameters and another page.
+http::response list_page_response(std::string_view route, const query_params& query,
+                                  const nlohmann::json& items, const page_request& page,
+                                  std::int64_t total);
 
 // The response for a write that changed nothing: 404, 412 on a stale If-Match,
 // 409 for a change a rule of the resource refuses.

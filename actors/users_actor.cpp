@@ -42,12 +42,12 @@ caf::result<http::response> create(self_pointer self, const db_pool_actor& pool,
   return respond_from_database(
     self, pool, "users.create", scope, req.request_id, email_taken,
     [draft = std::get<user_draft>(std::move(checked)), key = req.idempotency_key,
-     raw = idempotency_fingerprint(std::get<nlohmann::json>(body)),
-     rid = req.request_id](pqxx::transaction_base& tx) {
+     raw = idempotency_fingerprint(std::get<nlohmann::json>(body)), rid = req.request_id,
+     collection = req.route](pqxx::transaction_base& tx) {
       if (key)
         if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
-          return std::move(*earlier);
-      auto created = user_response(insert_user(tx, draft), 201);
+          return with_location(std::move(*earlier), collection);
+      auto created = with_location(user_response(insert_user(tx, draft), 201), collection);
       if (key)
         record_idempotent(tx, create_scope, *key, raw, to_stored(created));
       return created;
@@ -63,22 +63,21 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
   return respond_from_database(self, pool, "users.list", db_scope::single_statement, req.request_id, "",
-                            [filter](pqxx::transaction_base& tx) {
+                            [filter, route = req.route, query = std::move(req.query)](pqxx::transaction_base& tx) {
                               auto page = list_users(tx, filter);
                               auto items = nlohmann::json::array();
                               for (const auto& u : page.items)
                                 items.push_back(to_json(u));
-                              return http::list_response(
-                                items, {filter.page.page, filter.page.page_size, page.total});
+                              return list_page_response(route, query, items, filter.page, page.total);
                             });
 }
 
 caf::result<http::response> get(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                 const api_request& req) {
   return respond_from_database(self, pool, "users.get", db_scope::single_statement, req.request_id, "",
-                            [id, rid = req.request_id](pqxx::transaction_base& tx) {
+                            [id, rid = req.request_id, if_none_match = req.if_none_match](pqxx::transaction_base& tx) {
                               auto found = find_user(tx, id);
-                              return found ? user_response(*found) : not_found(rid);
+                              return found ? unless_not_modified(user_response(*found), if_none_match) : not_found(rid);
                             });
 }
 

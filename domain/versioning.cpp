@@ -42,4 +42,22 @@ version_precondition parse_if_match(const std::string* header) {
   return result;
 }
 
+bool if_none_match_hits(std::string_view header, std::string_view etag) {
+  auto opaque = [](std::string_view tag) {
+    if (tag.rfind("W/", 0) == 0)
+      tag.remove_prefix(2);
+    return tag;
+  };
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    auto tag = trim(header.substr(0, comma));
+    if (tag == "*" || (!tag.empty() && opaque(tag) == opaque(etag)))
+      return true;
+    if (comma == std::string_view::npos)
+      break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace svc

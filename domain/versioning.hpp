@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace svc {
 
@@ -18,5 +19,9 @@ struct version_precondition {
 };
 
 version_precondition parse_if_match(const std::string* header);
+
+// True if an If-None-Match value names `etag` (or is `*`): the client's copy is
+// current. RFC 9110 section 13.1.2: weak comparison, so W/"3" names "3" too.
+bool if_none_match_hits(std::string_view header, std::string_view etag);
 
 }  // namespace svc

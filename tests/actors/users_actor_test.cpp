@@ -34,7 +34,7 @@ protected:
                       std::optional<std::string> idempotency_key = {}) {
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query),
                     std::move(body), std::string{"application/json"}, std::move(if_match),
-                    std::move(idempotency_key), "test-request"};
+                    std::move(idempotency_key), "test-request", std::nullopt};
     caf::scoped_actor self{sys_};
     http::response out;
     out.status = 0;

@@ -36,6 +36,7 @@ TEST_F(OrdersCrud, CreateReturns201WithEveryField) {
   EXPECT_TRUE(has_exact_number(r.body, "total_amount", "139.93"));
   EXPECT_EQ(o.value("status", ""), "pending") << "status defaults to pending: " << o.dump();
   EXPECT_EQ(o.value("user_validated", false), true) << "the user exists in user-service: " << o.dump();
+  EXPECT_EQ(r.header("location"), item(o)) << "201 Created names the new order: " << describe(r);
   const auto etag = r.header("etag");
   EXPECT_FALSE(etag.empty()) << "a single order carries an ETag: " << describe(r);
 

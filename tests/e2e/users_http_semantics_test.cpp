@@ -1,0 +1,93 @@
+// HTTP semantics clients rely on, over real HTTP against user-service: Location
+// on 201, If-None-Match and 304 on a GET of one user, RFC 8288 Link headers on
+// list pages.
+#include <regex>
+
+#include "e2e/e2e_fixture.hpp"
+
+namespace e2e {
+namespace {
+
+class UsersHttpSemantics : public user_service_suite {
+protected:
+  // rel -> target of a Link header.
+  static std::map<std::string, std::string> links(const reply& r) {
+    std::map<std::string, std::string> out;
+    const auto value = r.header("link");
+    static const std::regex one{R"re(<([^>]*)>;\s*rel="([a-z]+)")re"};
+    for (auto it = std::sregex_iterator(value.begin(), value.end(), one); it != std::sregex_iterator(); ++it)
+      out[(*it)[2]] = (*it)[1];
+    return out;
+  }
+};
+
+TEST_F(UsersHttpSemantics, CreatedCarriesLocationAlsoOnAReplay) {
+  const auto t = tag();
+  const auto body = user_body("located", t);
+  const header_map key = {{"Idempotency-Key", "located-" + t}};
+  const auto r = client().post("/api/v1/users", body, key);
+  ASSERT_EQ(r.status, 201u) << describe(r);
+  const auto location = r.header("location");
+  EXPECT_EQ(location, "/api/v1/users/" + std::to_string(r.json()["data"].value("id", 0LL)));
+  const auto there = client().get(location);
+  ASSERT_EQ(there.status, 200u) << describe(there);
+  EXPECT_EQ(there.json()["data"], r.json()["data"]);
+  EXPECT_EQ(client().post("/api/v1/users", body, key).header("location"), location) << "the replay names it too";
+}
+
+TEST_F(UsersHttpSemantics, IfNoneMatchWithTheCurrentETagIs304) {
+  const auto t = tag();
+  const auto u = create_user(user_body("cached", t));
+  ASSERT_TRUE(u.contains("id"));
+  const auto path = "/api/v1/users/" + std::to_string(u.value("id", 0LL));
+  const auto etag = client().get(path).header("etag");
+  ASSERT_FALSE(etag.empty());
+
+  for (const std::string& condition : std::vector<std::string>{etag, "W/" + etag, "\"77\", " + etag, "*"}) {
+    SCOPED_TRACE(condition);
+    const auto r = client().get(path, {{"If-None-Match", condition}});
+    EXPECT_EQ(r.status, 304u) << describe(r);
+    EXPECT_TRUE(r.body.empty()) << r.body;
+    EXPECT_EQ(r.header("etag"), etag);
+    EXPECT_EQ(r.header("content-length"), "") << "a 304 carries no Content-Length of its own";
+  }
+  const auto stale = client().get(path, {{"If-None-Match", "\"77\""}});
+  EXPECT_EQ(stale.status, 200u) << describe(stale);
+  ASSERT_EQ(client().put(path, {{"age", 5}}, {{"If-Match", etag}}).status, 200u);
+  EXPECT_EQ(client().get(path, {{"If-None-Match", etag}}).status, 200u) << "changed since: the new version is sent";
+}
+
+TEST_F(UsersHttpSemantics, ListPagesLinkToFirstPrevNextAndLast) {
+  const auto t = tag();
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(create_user(user_body("linked" + std::to_string(i), t)).contains("id"));
+  const auto base = "/api/v1/users?search=" + t + "&page_size=2";
+
+  auto r = client().get(base);
+  ASSERT_EQ(r.status, 200u) << describe(r);
+  auto l = links(r);
+  EXPECT_EQ(l.count("prev"), 0u) << r.header("link");
+  ASSERT_EQ(l.count("next"), 1u) << r.header("link");
+  ASSERT_EQ(l.count("first"), 1u);
+  ASSERT_EQ(l.count("last"), 1u);
+  EXPECT_NE(l["last"].find("page=3"), std::string::npos) << l["last"];
+  EXPECT_NE(l["next"].find("search=" + t), std::string::npos) << "the other parameters stay: " << l["next"];
+
+  // Following next twice reaches the last page, which has no next.
+  r = client().get(l["next"]);
+  ASSERT_EQ(r.status, 200u) << describe(r);
+  EXPECT_EQ(r.json()["meta"].value("page", 0), 2);
+  l = links(r);
+  ASSERT_EQ(l.count("prev"), 1u);
+  r = client().get(l["next"]);
+  ASSERT_EQ(r.status, 200u) << describe(r);
+  EXPECT_EQ(r.json()["meta"].value("page", 0), 3);
+  EXPECT_EQ(r.json()["data"].size(), 1u);
+  l = links(r);
+  EXPECT_EQ(l.count("next"), 0u) << r.header("link");
+  EXPECT_EQ(client().get(l["prev"]).json()["meta"].value("page", 0), 2);
+  EXPECT_EQ(client().get(l["first"]).json()["meta"].value("page", 0), 1);
+}
+
+}  // namespace
+}  // namespace e2e
