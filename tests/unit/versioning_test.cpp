@@ -45,3 +45,14 @@ TEST(Versioning, IfMatchListsAndStar) {
   std::string empty_items = " , \"2\" ,";
   EXPECT_EQ(parse_if_match(&empty_items).versions_csv, "2");
 }
+
+// RFC 9110 section 13.1.2: If-None-Match compares weakly.
+TEST(Versioning, IfNoneMatchComparesWeakly) {
+  EXPECT_TRUE(if_none_match_hits("\"3\"", "\"3\""));
+  EXPECT_TRUE(if_none_match_hits("W/\"3\"", "\"3\""));
+  EXPECT_TRUE(if_none_match_hits("\"1\", \"3\"", "\"3\""));
+  EXPECT_TRUE(if_none_match_hits("*", "\"3\""));
+  EXPECT_FALSE(if_none_match_hits("\"4\"", "\"3\""));
+  EXPECT_FALSE(if_none_match_hits("3", "\"3\"")) << "no entity-tag";
+  EXPECT_FALSE(if_none_match_hits("", "\"3\""));
+}
