@@ -3,6 +3,9 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -10,6 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/db_pool_actor.hpp"
+#include "actors/resource_actor.hpp"
 #include "persistence/migrations.hpp"
 #include "pg_env.hpp"
 
@@ -50,6 +54,19 @@ bool eventually(Check check, int attempts = 100, std::chrono::milliseconds pause
     std::this_thread::sleep_for(pause);
   }
   return false;
+}
+
+// Sends `req` to a resource actor and waits (bounded) for its response; a
+// failed request is a test failure and a response with status 0.
+inline svc::http::response ask(caf::actor_system& sys, const svc::resource_actor& resource,
+                               svc::api_request req) {
+  caf::scoped_actor self{sys};
+  svc::http::response out;
+  out.status = 0;
+  self->request(resource, std::chrono::seconds{30}, svc::handle_atom::value, std::move(req))
+    .receive([&](svc::http::response& r) { out = std::move(r); },
+             [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  return out;
 }
 
 }  // namespace svc_test

@@ -41,13 +41,7 @@ protected:
                       std::optional<std::string> key = {}) {
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query), std::move(body),
                     std::string{"application/json"}, std::move(if_match), std::move(key), "order-test", std::nullopt};
-    caf::scoped_actor self{sys_};
-    http::response out;
-    out.status = 0;
-    self->request(orders_, 30s, handle_atom::value, std::move(req))
-      .receive([&](http::response& r) { out = std::move(r); },
-               [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
-    return out;
+    return svc_test::ask(sys_, orders_, std::move(req));
   }
 
   http::response create(const std::string& body, std::optional<std::string> key = {}) {

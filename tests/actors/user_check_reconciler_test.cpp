@@ -50,13 +50,7 @@ protected:
   http::response call(std::string method, std::string route, std::string body = {}, query_params path = {}) {
     api_request req{std::move(method), std::move(route), std::move(path), {}, std::move(body),
                     std::string{"application/json"}, {}, {}, "reconcile-test", {}};
-    caf::scoped_actor self{sys_};
-    http::response out;
-    out.status = 0;
-    self->request(orders_, 30s, handle_atom::value, std::move(req))
-      .receive([&](http::response& r) { out = std::move(r); },
-               [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
-    return out;
+    return svc_test::ask(sys_, orders_, std::move(req));
   }
 
   json create(long user_id) {

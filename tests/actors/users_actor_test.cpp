@@ -35,13 +35,7 @@ protected:
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query),
                     std::move(body), std::string{"application/json"}, std::move(if_match),
                     std::move(idempotency_key), "test-request", std::nullopt};
-    caf::scoped_actor self{sys_};
-    http::response out;
-    out.status = 0;
-    self->request(users_, 30s, handle_atom::value, std::move(req))
-      .receive([&](http::response& r) { out = std::move(r); },
-               [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
-    return out;
+    return svc_test::ask(sys_, users_, std::move(req));
   }
 
   http::response create(const json& body) { return call("POST", "/api/v1/users", body.dump()); }
