@@ -141,10 +141,11 @@ std::vector<option_spec> build_table() {
   t.push_back(make(
     {"database", "url", "DATABASE_URL", "libpq connection URI"}, "URL",
     [](std::string_view text, settings& s) -> reason {
-      if (!is_postgres_url(text))  // the text may hold a password: never echo it
+      auto url = parse_postgres_url(text);
+      if (!url)  // the text may hold a password: never echo it
         return quote_value(mask_secrets(text)) +
                " is not a PostgreSQL URL (postgresql://[user[:password]@]host[:port]/dbname)";
-      s.database_url = text;
+      s.database_url = std::move(*url);
       return std::nullopt;
     },
     [](const settings& s) { return s.masked_database_url(); }));

@@ -302,6 +302,15 @@ TEST_F(loader_test, password_is_masked_for_display) {
             "postgresql://db/users?pass%77ord=***&password");
 }
 
+// libpq recognises only a lower-case "postgresql://" or "postgres://"; RFC 3986
+// makes schemes case-insensitive, so the setting is stored with a lower-case one.
+TEST_F(loader_test, database_url_scheme_is_lower_cased) {
+  EXPECT_EQ(ok({}, {{"DATABASE_URL", "POSTGRESQL://App:s3cr3t@DB/Users"}}).database_url,
+            "postgresql://App:s3cr3t@DB/Users");
+  EXPECT_EQ(ok({"--database.url=PostGres://db/users?sslmode=require"}).database_url,
+            "postgres://db/users?sslmode=require");
+}
+
 TEST_F(loader_test, ssl_password_is_masked_for_display) {
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users?sslpassword=k3y&sslmode=require"}});
   std::map<std::string, std::string> by_key;

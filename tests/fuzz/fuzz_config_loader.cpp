@@ -107,7 +107,8 @@ void check_ranges(const settings& s) {
   FUZZ_CHECK(!s.cors_allowed_origins.empty());
   for (const auto& o : s.cors_allowed_origins)
     FUZZ_CHECK(!o.empty() && (o == "*") == (s.cors_allowed_origins.size() == 1 && o == "*"), o);
-  FUZZ_CHECK(config_detail::is_postgres_url(s.database_url), s.masked_database_url());
+  // Accepted as it is stored: a lower-case scheme, which libpq alone recognises.
+  FUZZ_CHECK(config_detail::parse_postgres_url(s.database_url) == s.database_url, s.masked_database_url());
   FUZZ_CHECK(s.db_pool_max >= 1 && s.db_pool_max <= 10000 && s.db_pool_min_idle <= s.db_pool_max);
   FUZZ_CHECK(s.db_conn_max_lifetime.count() > 0 && s.db_connect_retries >= 1);
   FUZZ_CHECK(s.db_acquire_timeout.count() > 0 && s.db_query_timeout.count() > 0);
