@@ -4,6 +4,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 #include <pqxx/pqxx>
+#include "config/secret_mask.hpp"
 #include "observability/log.hpp"
 
 namespace svc {
@@ -53,7 +54,7 @@ db_worker_actor::behavior_type db_worker(db_worker_actor::pointer,
       slot->opened = clock::now();
       return true;
     } catch (const std::exception& e) {
-      log::warn("database connection failed", {{"error", e.what()}});
+      log::warn("database connection failed", {{"error", mask_secrets(e.what())}});
       slot->conn.reset();
       return false;
     }
@@ -69,7 +70,8 @@ db_worker_actor::behavior_type db_worker(db_worker_actor::pointer,
         if (failure == db_failure::unavailable)
           slot->conn.reset();
         if (failure == db_failure::failed || failure == db_failure::unavailable)
-          log::error("database operation failed", {{"operation", task.operation}, {"error", e.what()}});
+          log::error("database operation failed",
+                     {{"operation", task.operation}, {"error", mask_secrets(e.what())}});
         return make_error(failure);
       }
     },

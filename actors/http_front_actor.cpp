@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "config/secret_mask.hpp"
 #include "http/cors.hpp"
 #include "http/envelope.hpp"
 #include "http/request_id.hpp"
@@ -75,7 +76,8 @@ void shielded(const finisher& finish, Fn&& fn) noexcept {
     fn();
     return;
   } catch (const std::exception& e) {
-    log::error("unhandled exception in the front", {{"request_id", finish.request_id}, {"error", e.what()}});
+    log::error("unhandled exception in the front",
+               {{"request_id", finish.request_id}, {"error", mask_secrets(e.what())}});
   } catch (...) {
     log::error("unhandled exception in the front", {{"request_id", finish.request_id}});
   }

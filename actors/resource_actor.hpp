@@ -19,6 +19,7 @@
 #include <pqxx/transaction>
 
 #include "actors/db_pool_actor.hpp"
+#include "config/secret_mask.hpp"
 #include "domain/list_query.hpp"
 #include "http/message.hpp"
 #include "observability/log.hpp"
@@ -57,7 +58,7 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
     return handler();
   } catch (const std::exception& e) {
     log::error("unhandled exception in a request handler",
-               {{"request_id", req.request_id}, {"route", req.route}, {"error", e.what()}});
+               {{"request_id", req.request_id}, {"route", req.route}, {"error", mask_secrets(e.what())}});
   } catch (...) {
     log::error("unhandled exception in a request handler",
                {{"request_id", req.request_id}, {"route", req.route}});

@@ -16,6 +16,7 @@
 #include <caf/settings.hpp>
 
 #include "config/settings_loader.hpp"
+#include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
 
 namespace svc::config_detail {
@@ -217,7 +218,7 @@ ini_parse_result parse_ini(std::string_view content) {
   text += '\n';
   if (auto line = find_timespan_overflow(content)) {
     auto source_line = std::string{trim(nth_line(content, *line))};
-    result.error = "line " + std::to_string(*line) + " (" + quote_value(mask_url_password(source_line)) +
+    result.error = "line " + std::to_string(*line) + " (" + quote_value(mask_secrets(source_line)) +
                    "): duration out of range";
     return result;
   }
@@ -241,7 +242,7 @@ ini_parse_result parse_ini(std::string_view content) {
     if (ps.code == caf::pec::unexpected_newline)
       what = "unexpected end of line (a malformed value?)";
     auto source_line = std::string{trim(nth_line(content, line))};
-    result.error = "line " + std::to_string(line) + " (" + quote_value(mask_url_password(source_line)) + "): " + what;
+    result.error = "line " + std::to_string(line) + " (" + quote_value(mask_secrets(source_line)) + "): " + what;
     return result;
   }
   if (auto dup = find_duplicate_key(content)) {

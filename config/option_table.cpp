@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
 
 namespace svc::config_detail {
@@ -140,10 +141,11 @@ std::vector<option_spec> build_table() {
   t.push_back(make(
     {"database", "url", "DATABASE_URL", "libpq connection URI"}, "URL",
     [](std::string_view text, settings& s) -> reason {
-      if (!is_postgres_url(text))  // the text may hold a password: never echo it
-        return quote_value(mask_url_password(text)) +
+      auto url = parse_postgres_url(text);
+      if (!url)  // the text may hold a password: never echo it
+        return quote_value(mask_secrets(text)) +
                " is not a PostgreSQL URL (postgresql://[user[:password]@]host[:port]/dbname)";
-      s.database_url = text;
+      s.database_url = std::move(*url);
       return std::nullopt;
     },
     [](const settings& s) { return s.masked_database_url(); }));
@@ -175,11 +177,11 @@ std::vector<option_spec> build_table() {
     [](std::string_view text, settings& s) -> reason {
       auto base = parse_http_base_url(text);
       if (!base)
-        return quote_value(mask_url_password(text)) + " is not an http://host[:port] URL";
+        return quote_value(mask_secrets(text)) + " is not an http://host[:port] URL";
       s.user_service_url = std::move(*base);
       return std::nullopt;
     },
-    [](const settings& s) { return mask_url_password(s.user_service_url); }));
+    [](const settings& s) { return mask_secrets(s.user_service_url); }));
   t.push_back(duration_option(
     {"user-service", "timeout", "HTTP_CLIENT_TIMEOUT", "timeout of a call to user-service"},
     &settings::http_client_timeout, sec));

@@ -94,16 +94,12 @@ struct settings {
   // gives the typed value back; apply_to_caf_config() does exactly that.
   std::vector<std::pair<std::string, std::string>> caf_passthrough;
 
-  // database_url with its password replaced by "***", for logs and messages.
+  // database_url with its secrets replaced by "***" (mask_secrets), for logs and messages.
   std::string masked_database_url() const;
 };
 
 // The defaults of one service: its name, port (8081/8082) and database (users/orders).
 settings default_settings(std::string_view service_name);
-
-// `url` with any password hidden: the one in "scheme://user:secret@host/..." and
-// a "password=" query parameter become "***". Works on malformed URLs too.
-std::string mask_url_password(std::string_view url);
 
 // The effective configuration as ("http.port", "8081") pairs, in the order of
 // --help, secrets masked, CAF pass-through options last: one log line each at start-up.

@@ -10,6 +10,7 @@
 #include "config/caf_ini.hpp"
 #include "config/dotenv.hpp"
 #include "config/option_table.hpp"
+#include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
 
 namespace svc {
@@ -55,7 +56,9 @@ command_line parse_command_line(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (!starts_with(arg, "--") || arg.size() == 2) {
-      cl.error = "unexpected argument " + quote_value(arg) + " (options look like --group.key=VALUE; see --help)";
+      // Maybe a connection string given without its option name.
+      cl.error = "unexpected argument " + quote_value(mask_secrets(arg)) +
+                 " (options look like --group.key=VALUE; see --help)";
       return cl;
     }
     auto body = arg.substr(2);

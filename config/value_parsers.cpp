@@ -165,11 +165,15 @@ bool is_listen_host(std::string_view text) {
   });
 }
 
-bool is_postgres_url(std::string_view text) {
+std::optional<std::string> parse_postgres_url(std::string_view text) {
   auto u = parse_uri(text);
   // An empty host is fine: libpq then uses its default (the Unix socket).
-  return u && (iequals(u->scheme(), "postgresql") || iequals(u->scheme(), "postgres")) &&
-         u->has_authority() && port_ok(*u) && !u->has_fragment();
+  if (!u || !(iequals(u->scheme(), "postgresql") || iequals(u->scheme(), "postgres")) || !u->has_authority() ||
+      !port_ok(*u) || u->has_fragment())
+    return std::nullopt;
+  boost::urls::url normalized{*u};
+  normalized.normalize_scheme();
+  return std::string{normalized.buffer()};
 }
 
 std::optional<std::string> parse_http_base_url(std::string_view text) {

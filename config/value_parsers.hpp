@@ -39,9 +39,11 @@ std::optional<log::format> parse_log_format(std::string_view text);
 // A host name, an IPv4 or an IPv6 address (without brackets), to listen on.
 bool is_listen_host(std::string_view text);
 
-// "postgresql://" or "postgres://" URI that libpq accepts: authority present,
-// port (if any) 1-65535, no fragment. A multi-host list is not accepted.
-bool is_postgres_url(std::string_view text);
+// A "postgresql://" or "postgres://" URI that libpq accepts (authority present,
+// port if any 1-65535, no fragment; a multi-host list is not accepted), with its
+// scheme in lower case: schemes are case-insensitive (RFC 3986), libpq's check
+// of the prefix is not. nullopt when malformed or anything else.
+std::optional<std::string> parse_postgres_url(std::string_view text);
 
 // "http://host[:port]" with at most a "/" path: the base URL without its
 // trailing '/'; nullopt when malformed or anything else is present.

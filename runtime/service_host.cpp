@@ -13,6 +13,7 @@
 
 #include "actors/http_front_actor.hpp"
 #include "actors/idempotency_janitor_actor.hpp"
+#include "config/secret_mask.hpp"
 #include "config/settings_loader.hpp"
 #include "http/server.hpp"
 #include "observability/log.hpp"
@@ -60,13 +61,13 @@ startup prepare_database(const settings& cfg, const service_definition& service)
     } catch (const pqxx::broken_connection& e) {
       if (attempt >= cfg.db_connect_retries) {
         log::error("database unreachable, giving up",
-                   {{"attempts", std::int64_t{attempt}}, {"error", e.what()}});
+                   {{"attempts", std::int64_t{attempt}}, {"error", mask_secrets(e.what())}});
         return startup::failed;
       }
       log::warn("database unreachable, retrying",
                 {{"attempt", std::int64_t{attempt}}, {"retry_in_ms", std::int64_t{backoff.count()}}});
     } catch (const std::exception& e) {
-      log::error("database migration failed", {{"error", e.what()}});
+      log::error("database migration failed", {{"error", mask_secrets(e.what())}});
       return startup::failed;
     }
     if (shutdown_requested_within(backoff))

@@ -120,6 +120,32 @@ TEST_F(errors_test, malformed_database_url_hides_its_password_too) {
   EXPECT_EQ(line.find("ss@"), std::string::npos) << line;
 }
 
+// A key/value connection string is not accepted, and its error line must not
+// echo the password, quoted or not, wherever the value came from.
+TEST_F(errors_test, key_value_connection_string_hides_its_password) {
+  for (const char* value : {"host=db password=s3cr3t dbname=users", "host=db password = 's3 cr3t' dbname=users",
+                            "host=db sslpassword=s3cr3t"}) {
+    auto line = error({}, {{"DATABASE_URL", value}});
+    EXPECT_NE(line.find("--database.url (DATABASE_URL)"), std::string::npos) << line;
+    EXPECT_EQ(line.find("s3"), std::string::npos) << line;
+  }
+  auto line = error({"host=db", "password=s3cr3t"});
+  EXPECT_NE(line.find("unexpected argument"), std::string::npos) << line;
+  EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, ini_line_quoted_in_an_error_hides_passwords) {
+  write_ini("[database]\nurl = host=db password=s3cr3t\n");
+  auto line = error();
+  EXPECT_NE(line.find("line 2"), std::string::npos) << line;
+  EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
+  write_ini("[database]\nurl = \"POSTGRESQL://app:s3cr3t@db/users?sslpassword=k3y\" x\n");
+  line = error();
+  EXPECT_NE(line.find("line 2"), std::string::npos) << line;
+  EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
+  EXPECT_EQ(line.find("k3y"), std::string::npos) << line;
+}
+
 TEST_F(errors_test, min_idle_above_pool_max_is_an_error) {
   auto line = error({"--database.pool-min-idle=50", "--database.pool-max=20"});
   EXPECT_NE(line.find("--database.pool-min-idle (DB_POOL_MIN_IDLE)"), std::string::npos) << line;

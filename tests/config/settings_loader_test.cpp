@@ -4,6 +4,7 @@
 #include <caf/atom.hpp>
 #include <caf/settings.hpp>
 
+#include "config/secret_mask.hpp"
 #include "config_test_support.hpp"
 
 namespace svc {
@@ -279,27 +280,44 @@ TEST_F(loader_test, password_is_masked_for_display) {
   settings s;
   s.database_url = "postgresql://app:s3cr3t@db:5432/users";
   EXPECT_EQ(s.masked_database_url(), "postgresql://app:***@db:5432/users");
-  EXPECT_EQ(mask_url_password("postgresql://app@db/users"), "postgresql://app@db/users");
-  EXPECT_EQ(mask_url_password("postgresql://db/users?user=a&password=x&sslmode=require"),
+  EXPECT_EQ(mask_secrets("postgresql://app@db/users"), "postgresql://app@db/users");
+  EXPECT_EQ(mask_secrets("postgresql://db/users?user=a&password=x&sslmode=require"),
             "postgresql://db/users?user=a&password=***&sslmode=require");
-  EXPECT_EQ(mask_url_password("postgresql://u:p@h1:5432,h2:5432/db"), "postgresql://u:***@h1:5432,h2:5432/db");
-  EXPECT_EQ(mask_url_password("not a url"), "not a url");
+  EXPECT_EQ(mask_secrets("postgresql://u:p@h1:5432,h2:5432/db"), "postgresql://u:***@h1:5432,h2:5432/db");
+  EXPECT_EQ(mask_secrets("not a url"), "not a url");
   // Malformed (an unencoded '#' or '/' in the password): still nothing of it shows.
-  EXPECT_EQ(mask_url_password("postgresql://u:p#w@db/users"), "postgresql://u:***@db/users");
-  EXPECT_EQ(mask_url_password("postgresql://u:p/w@db/users"), "postgresql://u:***@db/users");
+  EXPECT_EQ(mask_secrets("postgresql://u:p#w@db/users"), "postgresql://u:***@db/users");
+  EXPECT_EQ(mask_secrets("postgresql://u:p/w@db/users"), "postgresql://u:***@db/users");
   // Found by fuzz_config_loader: an '@' in the query ended the hidden part there,
   // and passwords in the query around it showed (whole or in part).
-  EXPECT_EQ(mask_url_password("postgresql://u:pw@db/users?sslmode=require:x@&password=s3cr3t"),
+  EXPECT_EQ(mask_secrets("postgresql://u:pw@db/users?sslmode=require:x@&password=s3cr3t"),
             "postgresql://u:***&password=***");
-  EXPECT_EQ(mask_url_password("postgresql://db/users?sslmode=require:x@&password=s3cr3t"),
+  EXPECT_EQ(mask_secrets("postgresql://db/users?sslmode=require:x@&password=s3cr3t"),
             "postgresql://db/users?sslmode=require:***&password=***");
-  EXPECT_EQ(mask_url_password("postgresql://db?password=pre:fix@&password=s3cr3t"),
+  EXPECT_EQ(mask_secrets("postgresql://db?password=pre:fix@&password=s3cr3t"),
             "postgresql://db?password=***&password=***");
-  EXPECT_EQ(mask_url_password("postgresql://db?password=a:b&password=sec@ret&sslmode=x"),
+  EXPECT_EQ(mask_secrets("postgresql://db?password=a:b&password=sec@ret&sslmode=x"),
             "postgresql://db?password=***&sslmode=x");
   // libpq percent-decodes query keys: "pass%77ord" is its password too.
-  EXPECT_EQ(mask_url_password("postgresql://db/users?pass%77ord=s3cr3t&password"),
+  EXPECT_EQ(mask_secrets("postgresql://db/users?pass%77ord=s3cr3t&password"),
             "postgresql://db/users?pass%77ord=***&password");
+}
+
+// libpq recognises only a lower-case "postgresql://" or "postgres://"; RFC 3986
+// makes schemes case-insensitive, so the setting is stored with a lower-case one.
+TEST_F(loader_test, database_url_scheme_is_lower_cased) {
+  EXPECT_EQ(ok({}, {{"DATABASE_URL", "POSTGRESQL://App:s3cr3t@DB/Users"}}).database_url,
+            "postgresql://App:s3cr3t@DB/Users");
+  EXPECT_EQ(ok({"--database.url=PostGres://db/users?sslmode=require"}).database_url,
+            "postgres://db/users?sslmode=require");
+}
+
+TEST_F(loader_test, ssl_password_is_masked_for_display) {
+  auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users?sslpassword=k3y&sslmode=require"}});
+  std::map<std::string, std::string> by_key;
+  for (const auto& [key, value] : effective_settings(s))
+    by_key[key] = value;
+  EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users?sslpassword=***&sslmode=require");
 }
 
 TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {

@@ -55,13 +55,18 @@ TEST(value_parsers, log_names_are_case_insensitive) {
 }
 
 TEST(value_parsers, urls) {
-  EXPECT_TRUE(is_postgres_url("postgresql://postgres@localhost:5432/users"));
-  EXPECT_TRUE(is_postgres_url("postgres://u:p@db/orders?sslmode=require"));
-  EXPECT_TRUE(is_postgres_url("postgresql:///users"));  // Unix socket
-  EXPECT_FALSE(is_postgres_url("postgresql:users"));
-  EXPECT_FALSE(is_postgres_url("http://db/users"));
-  EXPECT_FALSE(is_postgres_url("postgresql://db:0/users"));
-  EXPECT_FALSE(is_postgres_url("postgresql://db:5432/users#x"));
+  EXPECT_EQ(parse_postgres_url("postgresql://postgres@localhost:5432/users"),
+            "postgresql://postgres@localhost:5432/users");
+  EXPECT_EQ(parse_postgres_url("postgres://u:p@db/orders?sslmode=require"), "postgres://u:p@db/orders?sslmode=require");
+  EXPECT_EQ(parse_postgres_url("postgresql:///users"), "postgresql:///users");  // Unix socket
+  EXPECT_FALSE(parse_postgres_url("postgresql:users"));
+  EXPECT_FALSE(parse_postgres_url("http://db/users"));
+  EXPECT_FALSE(parse_postgres_url("postgresql://db:0/users"));
+  EXPECT_FALSE(parse_postgres_url("postgresql://db:5432/users#x"));
+  // The scheme only is lower-cased: libpq would take an upper-case one for a
+  // key/value string.
+  EXPECT_EQ(parse_postgres_url("POSTGRESQL://U:P@DB/Users?SSLMODE=require"), "postgresql://U:P@DB/Users?SSLMODE=require");
+  EXPECT_EQ(parse_postgres_url("PostGres://db/users"), "postgres://db/users");
 
   EXPECT_EQ(parse_http_base_url("http://localhost:8081"), "http://localhost:8081");
   EXPECT_EQ(parse_http_base_url("http://users/"), "http://users");

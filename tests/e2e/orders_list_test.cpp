@@ -1,5 +1,8 @@
 // GET /api/v1/orders: filters (status, user_id, search), pagination and meta, and
 // 400 on bad list parameters.
+#include <algorithm>
+#include <functional>
+#include <iterator>
 #include <set>
 
 #include "e2e/orders_fixture.hpp"
@@ -28,6 +31,18 @@ protected:
     std::vector<long long> out;
     for (const auto& o : list_body.value("data", json::array()))
       out.push_back(o.value("id", 0LL));
+    return out;
+  }
+  // Creates n pending orders of a new user; their ids in creation order.
+  std::vector<long long> create_orders(const std::string& who, int n) {
+    std::vector<long long> out;
+    const auto uid = create_user(who);
+    for (int i = 0; uid > 0 && i < n; ++i) {
+      const auto o = create_order(
+        {{"user_id", uid}, {"product_name", who + " " + tag()}, {"quantity", 1}, {"price", 1}});
+      if (o.contains("id"))
+        out.push_back(o["id"].get<long long>());
+    }
     return out;
   }
 };
@@ -134,6 +149,64 @@ TEST_F(OrdersList, DeletedOrdersAreNotListed) {
   EXPECT_EQ(l["meta"], meta(1, 10, 2, 1)) << l.dump();
   EXPECT_EQ(ids(l), (std::vector<long long>{ids_created[2], ids_created[0]}));
   EXPECT_EQ(list("/api/v1/orders?user_id=" + std::to_string(uid))["meta"].value("total", -1), 2);
+}
+
+// Without `search` or `user_id` the page comes from another statement than with
+// them: a deleted order must be left out of its rows, not only out of
+// meta.total. The orders are the newest of the suite's database, so they head
+// the first page.
+TEST_F(OrdersList, DeletedOrdersAreNotListedWithoutFilters) {
+  const auto created = create_orders("unfiltered", 4);
+  ASSERT_EQ(created.size(), 4u);
+  ASSERT_EQ(orders().del("/api/v1/orders/" + std::to_string(created[2])).status, 204u);
+  const std::vector<long long> live = {created[3], created[1], created[0]};  // id descending
+
+  auto unfiltered = ids(list("/api/v1/orders?page_size=5"));
+  ASSERT_GE(unfiltered.size(), live.size());
+  EXPECT_EQ(std::vector<long long>(unfiltered.begin(), unfiltered.begin() + 3), live);
+
+  auto pending = ids(list("/api/v1/orders?status=pending&page_size=5"));
+  ASSERT_GE(pending.size(), live.size());
+  EXPECT_EQ(std::vector<long long>(pending.begin(), pending.begin() + 3), live);
+  EXPECT_EQ(std::count(pending.begin(), pending.end(), created[2]), 0);
+}
+
+// Every page of the unfiltered list, walked with a small page size: the pages
+// are disjoint and descending, hold meta.total rows in all, and hold each order
+// created here exactly once (and never the deleted one). Other tests' orders may
+// sit between them, hence relative order only.
+TEST_F(OrdersList, WalkingEveryUnfilteredPageSeesEachLiveOrderOnce) {
+  const auto created = create_orders("walk", 7);
+  ASSERT_EQ(created.size(), 7u);
+  ASSERT_EQ(orders().del("/api/v1/orders/" + std::to_string(created[4])).status, 204u);
+  std::vector<long long> live;
+  for (auto it = created.rbegin(); it != created.rend(); ++it)
+    if (*it != created[4])
+      live.push_back(*it);
+
+  for (const std::string filter : {"", "&status=pending"}) {
+    SCOPED_TRACE("filter: \"" + filter + "\"");
+    const auto first = list("/api/v1/orders?page=1&page_size=3" + filter);
+    const auto total = first["meta"].value("total", 0LL), pages = first["meta"].value("total_pages", 0LL);
+    ASSERT_GE(total, static_cast<long long>(live.size()));
+    ASSERT_LE(pages, 1000) << "too many pages to walk";
+    std::vector<long long> walked;
+    for (long long page = 1; page <= pages; ++page) {
+      auto j = list("/api/v1/orders?page=" + std::to_string(page) + "&page_size=3" + filter);
+      EXPECT_EQ(j["meta"], meta(page, 3, total, pages));
+      auto page_ids = ids(j);
+      EXPECT_EQ(page_ids.size(), page < pages ? 3u : static_cast<std::size_t>(total - 3 * (pages - 1)));
+      walked.insert(walked.end(), page_ids.begin(), page_ids.end());
+    }
+    EXPECT_EQ(walked.size(), static_cast<std::size_t>(total));
+    EXPECT_TRUE(std::adjacent_find(walked.begin(), walked.end(), std::less_equal<>{}) == walked.end())
+      << "not strictly descending (a repeat or a disorder)";
+    std::vector<long long> mine;
+    std::copy_if(walked.begin(), walked.end(), std::back_inserter(mine), [&](long long id) {
+      return std::find(created.begin(), created.end(), id) != created.end();
+    });
+    EXPECT_EQ(mine, live);
+  }
 }
 
 TEST_F(OrdersList, SearchMatchesPercentAndUnderscoreLiterally) {

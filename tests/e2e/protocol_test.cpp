@@ -99,6 +99,26 @@ TEST_F(Protocol, BodyOverTheLimitIs413) {
   EXPECT_TRUE(is_error(*raw.response, 413, "PAYLOAD_TOO_LARGE"));
 }
 
+// The limit is inclusive: a body of exactly MAX_BODY_BYTES is served, one byte
+// more is refused. (JSON allows the blanks that pad the body to size.)
+TEST_F(Protocol, BodyLimitIsExactToTheByte) {
+  auto padded = [](json body, std::size_t size) {
+    auto text = body.dump();
+    EXPECT_LE(text.size(), size);
+    text.append(size - std::min(size, text.size()), ' ');
+    return text;
+  };
+  const auto at_limit = padded(user_body("limit", tag()), test_max_body_bytes);
+  ASSERT_EQ(at_limit.size(), test_max_body_bytes);
+  const auto created = client().request("POST", "/api/v1/users", at_limit);
+  EXPECT_EQ(created.status, 201u) << describe(created);
+
+  const auto over = padded(user_body("over", tag()), test_max_body_bytes + 1);
+  ASSERT_EQ(over.size(), test_max_body_bytes + 1);
+  const auto refused = client().request("POST", "/api/v1/users", over);
+  EXPECT_TRUE(is_error(refused, 413, "PAYLOAD_TOO_LARGE"));
+}
+
 TEST_F(Protocol, PreflightAnswers204WithCorsHeaders) {
   const auto r = client().request("OPTIONS", "/api/v1/users", "",
                                   {{"Origin", "http://app.example.com"},

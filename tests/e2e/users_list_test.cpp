@@ -1,6 +1,11 @@
-// GET /api/v1/users: paging, meta, filters and parameter validation. Every test
-// scopes its list with a unique `search` tag, so the counts are exact although the
-// suite shares one database.
+// GET /api/v1/users: paging, meta, filters and parameter validation. Most tests
+// scope their list with a unique `search` tag, so the counts are exact although
+// the suite shares one database; those without a search (another statement)
+// check where their own users appear.
+#include <algorithm>
+#include <functional>
+#include <iterator>
+
 #include "e2e/e2e_fixture.hpp"
 
 namespace e2e {
@@ -139,6 +144,63 @@ TEST_F(UsersList, UnfilteredTotalsFollowCreatesStatusChangesAndDeletes) {
   EXPECT_EQ(total("status=inactive"), inactive0 + 1);
   auto page = list("page=1&page_size=100");
   EXPECT_EQ(page["meta"].value("total_pages", -1LL), (all0 + 2 + 99) / 100);
+}
+
+// Without `search` the page comes from another statement than with it: a
+// deleted user must be left out of its rows, not only out of meta.total. The
+// users are the newest of the suite's database, so they head the first page.
+TEST_F(UsersList, DeletedUsersAreNotListedWithoutFilters) {
+  const auto t = tag();
+  auto created = create_many(t, 4);
+  ASSERT_EQ(client().del("/api/v1/users/" + std::to_string(created[2])).status, 204u);
+  const std::vector<long long> live = {created[3], created[1], created[0]};  // id descending
+
+  auto unfiltered = ids(list("page_size=5"));
+  ASSERT_GE(unfiltered.size(), live.size());
+  EXPECT_EQ(std::vector<long long>(unfiltered.begin(), unfiltered.begin() + 3), live);
+
+  auto active = ids(list("status=active&page_size=5"));
+  ASSERT_GE(active.size(), live.size());
+  EXPECT_EQ(std::vector<long long>(active.begin(), active.begin() + 3), live);
+  EXPECT_EQ(std::count(active.begin(), active.end(), created[2]), 0);
+}
+
+// Every page of the unfiltered list, walked with a small page size: the pages
+// are disjoint and descending, hold meta.total rows in all, and hold each user
+// created here exactly once (and never the deleted one). Other tests' users may
+// sit between them, hence relative order only.
+TEST_F(UsersList, WalkingEveryUnfilteredPageSeesEachLiveUserOnce) {
+  const auto t = tag();
+  auto created = create_many(t, 7);
+  ASSERT_EQ(client().del("/api/v1/users/" + std::to_string(created[4])).status, 204u);
+  std::vector<long long> live;
+  for (auto it = created.rbegin(); it != created.rend(); ++it)
+    if (*it != created[4])
+      live.push_back(*it);
+
+  for (const std::string filter : {"", "&status=active"}) {
+    SCOPED_TRACE("filter: \"" + filter + "\"");
+    const auto first = list("page=1&page_size=3" + filter);
+    const auto total = first["meta"].value("total", 0LL), pages = first["meta"].value("total_pages", 0LL);
+    ASSERT_GE(total, static_cast<long long>(live.size()));
+    ASSERT_LE(pages, 1000) << "too many pages to walk";
+    std::vector<long long> walked;
+    for (long long page = 1; page <= pages; ++page) {
+      auto j = list("page=" + std::to_string(page) + "&page_size=3" + filter);
+      EXPECT_EQ(j["meta"], meta(static_cast<int>(page), 3, static_cast<int>(total), static_cast<int>(pages)));
+      auto page_ids = ids(j);
+      EXPECT_EQ(page_ids.size(), page < pages ? 3u : static_cast<std::size_t>(total - 3 * (pages - 1)));
+      walked.insert(walked.end(), page_ids.begin(), page_ids.end());
+    }
+    EXPECT_EQ(walked.size(), static_cast<std::size_t>(total));
+    EXPECT_TRUE(std::adjacent_find(walked.begin(), walked.end(), std::less_equal<>{}) == walked.end())
+      << "not strictly descending (a repeat or a disorder)";
+    std::vector<long long> mine;
+    std::copy_if(walked.begin(), walked.end(), std::back_inserter(mine), [&](long long id) {
+      return std::find(created.begin(), created.end(), id) != created.end();
+    });
+    EXPECT_EQ(mine, live);
+  }
 }
 
 TEST_F(UsersList, SearchMatchesNameOrEmailCaseInsensitively) {

@@ -107,7 +107,8 @@ void check_ranges(const settings& s) {
   FUZZ_CHECK(!s.cors_allowed_origins.empty());
   for (const auto& o : s.cors_allowed_origins)
     FUZZ_CHECK(!o.empty() && (o == "*") == (s.cors_allowed_origins.size() == 1 && o == "*"), o);
-  FUZZ_CHECK(config_detail::is_postgres_url(s.database_url), s.masked_database_url());
+  // Accepted as it is stored: a lower-case scheme, which libpq alone recognises.
+  FUZZ_CHECK(config_detail::parse_postgres_url(s.database_url) == s.database_url, s.masked_database_url());
   FUZZ_CHECK(s.db_pool_max >= 1 && s.db_pool_max <= 10000 && s.db_pool_min_idle <= s.db_pool_max);
   FUZZ_CHECK(s.db_conn_max_lifetime.count() > 0 && s.db_connect_retries >= 1);
   FUZZ_CHECK(s.db_acquire_timeout.count() > 0 && s.db_query_timeout.count() > 0);
@@ -135,9 +136,15 @@ void check_render_round_trip(const settings& s) {
   }
 }
 
-// The password in the database URL (user info, or a query parameter that libpq
-// reads as "password" once percent-decoded) never shows in what is logged: in
-// the URL as shown, any password there is "***".
+// libpq reads these query parameters (keys percent-decoded) as secrets.
+bool is_secret_param(boost::urls::param_pct_view param) {
+  auto key = param.key.decode();
+  return key == "password" || key == "sslpassword";
+}
+
+// The secrets in the database URL (the password of the user info, or a query
+// parameter that libpq reads as "password" or "sslpassword" once percent-decoded)
+// never show in what is logged: in the URL as shown, any of them is "***".
 void check_password_masked(const settings& s) {
   auto shown = s.masked_database_url();
   for (const auto& [name, value] : effective_settings(s))
@@ -148,7 +155,7 @@ void check_password_masked(const settings& s) {
     if (url->has_password())  // an empty one hides nothing
       FUZZ_CHECK(url->encoded_password() == "***" || url->encoded_password().empty(), shown);
     for (auto param : url->encoded_params())
-      if (param.key.decode() == "password")
+      if (is_secret_param(param))
         FUZZ_CHECK(!param.has_value || param.value == "***", shown);
     return;
   }
@@ -159,7 +166,7 @@ void check_password_masked(const settings& s) {
   if (original->has_password() && original->encoded_password() != "***")
     FUZZ_CHECK(shown.find(":" + std::string{original->encoded_password()} + "@") == std::string::npos, shown);
   for (auto param : original->encoded_params())
-    if (param.key.decode() == "password" && param.has_value && param.value != "***")
+    if (is_secret_param(param) && param.has_value && param.value != "***")
       FUZZ_CHECK(shown.find(std::string{param.key} + "=" + std::string{param.value}) == std::string::npos, shown);
 }
 

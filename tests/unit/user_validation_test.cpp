@@ -95,6 +95,24 @@ TEST(UserValidation, EmailRules) {
   EXPECT_FALSE(is_valid_email(std::string(250, 'a') + "@b.com"));
 }
 
+// The local part has its own limit of 64 characters (RFC 5321), far below the
+// 255 of the whole address: checked on its own, with short and long domains.
+TEST(UserValidation, EmailLocalPartIsAtMost64Characters) {
+  const std::string local64(64, 'l'), local65(65, 'l');
+  const std::string long_domain = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(56, 'c') + ".com";
+  EXPECT_TRUE(is_valid_email(local64 + "@example.com"));
+  EXPECT_FALSE(is_valid_email(local65 + "@example.com"));
+  EXPECT_TRUE(is_valid_email("a." + std::string(60, 'b') + ".c@example.com")) << "64 with dots";
+  EXPECT_FALSE(is_valid_email("a." + std::string(61, 'b') + ".c@example.com")) << "65 with dots";
+  ASSERT_EQ((local64 + "@" + long_domain).size(), 253u);
+  EXPECT_TRUE(is_valid_email(local64 + "@" + long_domain));
+  EXPECT_FALSE(is_valid_email(local65 + "@" + long_domain)) << "254 characters in all, under 255";
+
+  auto create = [](const std::string& email) { return validate_user_create(json{{"name", "Ann"}, {"email", email}}); };
+  EXPECT_TRUE(std::holds_alternative<user_draft>(create(local64 + "@example.com")));
+  EXPECT_TRUE(has_error(errors_of(create(local65 + "@example.com")), "email"));
+}
+
 TEST(UserValidation, UpdateTakesAnySubsetAndDistinguishesNullAge) {
   auto v = validate_user_update(json{{"age", nullptr}});
   ASSERT_TRUE(std::holds_alternative<user_patch>(v));
