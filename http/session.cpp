@@ -3,6 +3,7 @@
 
 #include <boost/algorithm/string/predicate.hpp>
 
+#include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 
 namespace svc::http {
@@ -143,6 +144,13 @@ void session::on_header(beast::error_code ec, std::size_t) {
   first_request_ = false;
   auto& msg = parser_->get();
   version_ = msg.version();
+  if (auto why = framing_error(msg)) {
+    // Before any body byte is read: the bytes after this header cannot be told
+    // apart from a next request, so nothing more is read from this connection.
+    head_request_ = false;
+    send_server_error(error_code::bad_request, std::move(*why));
+    return;
+  }
   auto expect = msg.find(bhttp::field::expect);
   if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") && version_ >= 11 &&
       !parser_->is_done()) {
