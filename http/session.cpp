@@ -199,7 +199,14 @@ void session::on_read_error(beast::error_code ec) {
     return;
   }
   if (ec == bhttp::error::header_limit) {
-    send_server_error(error_code::bad_request, "request header too large");
+    // Until the request line is parsed, Beast consumes nothing: the buffer
+    // holds this request from its first byte.
+    auto pending = buffer_.data();
+    auto refusal = oversized_header_refusal(
+      !parser_->get().target().empty(),
+      std::string_view{static_cast<const char*>(pending.data()), pending.size()},
+      srv_.opts.max_header_bytes);
+    send_server_error(refusal.code, std::move(refusal.message));
     return;
   }
   // end_of_stream / partial_message: the client went away; nobody to answer.

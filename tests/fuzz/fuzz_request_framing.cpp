@@ -3,7 +3,8 @@
 // that a request the rule accepts can be framed one way only (no Transfer-Encoding
 // and at most one Content-Length value, or exactly "chunked" with Beast in chunked
 // mode and no Content-Length), and that an independent statement of the rule,
-// written from RFC 9112 without Beast's list parsers, agrees with it.
+// written from RFC 9112 without Beast's list parsers, agrees with it. The answer
+// to an oversized header (431 / 414 / 400) is checked on the same bytes.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@
 namespace {
 
 namespace bhttp = boost::beast::http;
+using svc::http::error_code;
 
 constexpr std::size_t header_limit = 1024;
 
@@ -123,10 +125,34 @@ void check_accepted(const bhttp::request_parser<bhttp::empty_body>& parser) {
     FUZZ_CHECK(values_of(h, "host").size() == 1);
 }
 
+void check_oversized(std::string_view input) {
+  for (std::size_t limit : {std::size_t{16}, std::size_t{64}, header_limit}) {
+    for (bool parsed : {false, true}) {
+      auto refusal = svc::http::oversized_header_refusal(parsed, input, limit);
+      FUZZ_CHECK(!refusal.message.empty());
+      auto line_ends = input.substr(0, limit).find("\r\n") != std::string_view::npos;
+      if (parsed || line_ends) {
+        FUZZ_CHECK(refusal.code == error_code::request_header_fields_too_large);
+        continue;
+      }
+      FUZZ_CHECK(refusal.code == error_code::uri_too_long || refusal.code == error_code::bad_request);
+      if (refusal.code == error_code::uri_too_long) {
+        // A method token, one space, then the start of a target.
+        auto space = input.find(' ');
+        FUZZ_CHECK(space > 0 && space < limit, input.substr(0, limit));
+        FUZZ_CHECK(std::all_of(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(space), is_tchar));
+        FUZZ_CHECK(space + 1 < input.size() && input[space + 1] > 0x20 && input[space + 1] < 0x7f);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input{reinterpret_cast<const char*>(data), size};
+  check_oversized(input);
+
   bhttp::request_parser<bhttp::empty_body> parser;
   parser.header_limit(header_limit);
   parser.eager(false);

@@ -187,12 +187,26 @@ TEST_F(echo_fixture, garbage_request_line_is_400_and_closed) {
   EXPECT_EQ(calls.load(), 0);
 }
 
-TEST_F(echo_fixture, oversize_headers_are_400) {
+TEST_F(echo_fixture, oversize_headers_are_431) {
   test_client c{srv->port()};
   c.write_raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
-  EXPECT_EQ(res.result_int(), 400u);
+  EXPECT_EQ(res.result_int(), 431u);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST_F(echo_fixture, oversize_request_target_is_414) {
+  test_client c{srv->port()};
+  c.write_raw("GET /x?q=" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(res.result_int(), 414u);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "URI_TOO_LONG");
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST_F(echo_fixture, expect_100_continue_is_answered) {

@@ -68,21 +68,31 @@ TEST_F(HostileProtocol, UnknownOrLowerCaseMethodsAre405) {
   EXPECT_TRUE(still_serving());
 }
 
-TEST_F(HostileProtocol, HugeHeadersAndUrlsAre400) {
+TEST_F(HostileProtocol, HugeHeadersAre431AndHugeRequestTargetsAre414) {
   const std::string big(2 * max_header_bytes, 'a');
   std::string many;
   for (int i = 0; many.size() <= 2 * max_header_bytes; ++i)
     many += "X-Many-" + std::to_string(i) + ": value\r\n";
-  const std::vector<raw_case> cases = {
-    {"one huge header", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n"},
-    {"thousands of small headers", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\n" + many + "\r\n"},
-    {"huge URL", "GET /api/v1/users?search=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n"},
-    {"huge path", "GET /api/v1/users/" + big + " HTTP/1.1\r\nHost: x\r\n\r\n"},
+  struct sized_case {
+    std::string name;
+    std::string bytes;
+    unsigned status;
+    std::string code;
+  };
+  const std::vector<sized_case> cases = {
+    {"one huge header", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431,
+     "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+    {"thousands of small headers", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\n" + many + "\r\n", 431,
+     "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+    {"huge URL", "GET /api/v1/users?search=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "URI_TOO_LONG"},
+    {"huge path", "GET /api/v1/users/" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "URI_TOO_LONG"},
+    // Bytes that never looked like a request line stay a plain 400.
+    {"a huge line that is no request line", std::string(2 * max_header_bytes, '\xff'), 400, "BAD_REQUEST"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     const auto r = e2e::raw_exchange(port(), c.bytes, deadline);
-    EXPECT_TRUE(answered(r, 400, "BAD_REQUEST"));
+    EXPECT_TRUE(answered(r, c.status, c.code));
     EXPECT_TRUE(still_serving());
   }
 }
