@@ -329,7 +329,10 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   }
   bool keep = keep_alive_allowed && request_keep_alive_ && !srv_.draining.load();
   res_.keep_alive(keep);
-  res_.prepare_payload();
+  // prepare_payload() would give a 204 "Content-Length: 0", which RFC 9110 8.6
+  // forbids there (and on a 304); the handler's framing headers were dropped above.
+  if (!bodyless)
+    res_.prepare_payload();
   if (head_request_) {
     // HEAD: the headers of the would-be answer, no body, so that the framing
     // of the next request on this connection stays intact.

@@ -106,6 +106,8 @@ TEST_F(Protocol, PreflightAnswers204WithCorsHeaders) {
                                    {"Access-Control-Request-Headers", "content-type, x-request-id"}});
   EXPECT_EQ(r.status, 204u) << describe(r);
   EXPECT_TRUE(r.body.empty()) << describe(r);
+  EXPECT_FALSE(r.has_header("content-length")) << "RFC 9110 8.6: " << describe(r);
+  EXPECT_FALSE(r.has_header("transfer-encoding")) << describe(r);
   const auto origin = r.header("access-control-allow-origin");
   EXPECT_TRUE(origin == "*" || origin == "http://app.example.com") << describe(r);
   EXPECT_TRUE(split_list(r.header("access-control-allow-methods")).count("POST")) << describe(r);

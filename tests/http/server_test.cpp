@@ -339,6 +339,10 @@ TEST(server_responses, framing_and_content_type_rules) {
                if (req.target == "/empty") {
                  resp.status = 204;
                  resp.body = "dropped: a 204 has no body";
+               } else if (req.target == "/unchanged") {
+                 resp.status = 304;
+                 resp.set_header("Content-Length", "5");
+                 resp.set_header("Transfer-Encoding", "chunked");
                } else if (req.target == "/text") {
                  resp.set_header("Content-Type", "text/plain");
                  resp.body = "hi";
@@ -358,6 +362,18 @@ TEST(server_responses, framing_and_content_type_rules) {
   EXPECT_EQ(empty.result_int(), 204u);
   EXPECT_TRUE(empty.body().empty());
   EXPECT_EQ(empty.find(bhttp::field::content_type), empty.end());
+  // RFC 9110 8.6 / RFC 9112 6.1: no Content-Length, no Transfer-Encoding on a 204 or 304.
+  EXPECT_EQ(empty.find(bhttp::field::content_length), empty.end());
+  EXPECT_EQ(empty.find(bhttp::field::transfer_encoding), empty.end());
+  c.send(make_request(bhttp::verb::head, "/empty"));
+  beast_response head;
+  ASSERT_FALSE(c.read_head_response(head));
+  EXPECT_EQ(head.result_int(), 204u);
+  EXPECT_EQ(head.find(bhttp::field::content_length), head.end());
+  auto unchanged = c.round_trip(make_request(bhttp::verb::get, "/unchanged"));
+  EXPECT_EQ(unchanged.result_int(), 304u);
+  EXPECT_EQ(unchanged.find(bhttp::field::content_length), unchanged.end());
+  EXPECT_EQ(unchanged.find(bhttp::field::transfer_encoding), unchanged.end());
   auto text = c.round_trip(make_request(bhttp::verb::get, "/text"));
   EXPECT_EQ(text[bhttp::field::content_type], "text/plain");
   auto nothing = c.round_trip(make_request(bhttp::verb::get, "/nothing"));
