@@ -80,7 +80,9 @@ std::optional<std::int64_t> parse_id_param(const query_params& query, const char
 }
 
 std::optional<std::int64_t> parse_path_id(std::string_view text) {
-  if (text.empty() || text.front() < '0' || text.front() > '9')
+  // A leading zero is refused: "/users/0042" and "/users/42" would be two names
+  // for one resource (caches, logs, rate limits keyed on the path).
+  if (text.empty() || text.front() < '1' || text.front() > '9')
     return std::nullopt;
   auto id = parse_int64(text);
   if (!id || *id < 1)

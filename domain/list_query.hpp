@@ -41,7 +41,7 @@ std::optional<std::string> parse_enum_param(const query_params& query, const cha
 std::optional<std::int64_t> parse_id_param(const query_params& query, const char* name,
                                            field_errors& errors);
 
-// A path id: a decimal integer >= 1 that fits in 64 bits.
+// A path id: a decimal integer >= 1 that fits in 64 bits, without leading zeros.
 std::optional<std::int64_t> parse_path_id(std::string_view text);
 
 // Escapes LIKE metacharacters so that user text matches literally.

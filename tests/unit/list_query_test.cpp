@@ -68,3 +68,10 @@ TEST(ListQuery, PathIds) {
   EXPECT_FALSE(parse_path_id("9223372036854775808"));
   EXPECT_EQ(parse_path_id("9223372036854775807"), INT64_MAX);
 }
+
+TEST(ListQuery, PathIdsHaveNoLeadingZeros) {
+  for (const char* padded : {"01", "0001", "00", "09223372036854775807"})
+    EXPECT_FALSE(parse_path_id(padded)) << padded;
+  EXPECT_EQ(parse_path_id("10"), 10);
+  EXPECT_EQ(parse_path_id("1"), 1);
+}
