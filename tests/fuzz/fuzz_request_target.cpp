@@ -169,12 +169,22 @@ bool has_error(const field_errors& errors, std::string_view field) {
   return std::any_of(errors.begin(), errors.end(), [&](const field_error& e) { return e.field == field; });
 }
 
-// A raw integer parameter: an error iff it is not an integer in [min, max].
+std::size_t occurrences(const query_params& q, std::string_view name) {
+  return static_cast<std::size_t>(std::count_if(q.begin(), q.end(), [&](const auto& p) { return p.first == name; }));
+}
+
+// A raw integer parameter: an error iff it is given more than once, or is not an
+// integer in [min, max]; a refused one leaves the default.
 void check_int_param(const query_params& q, const char* name, std::int64_t min, std::int64_t max,
-                     std::int64_t parsed, const field_errors& errors) {
+                     std::int64_t parsed, std::int64_t fallback, const field_errors& errors) {
   auto raw = query_value(q, name);
   if (!raw)
     return;
+  if (occurrences(q, name) > 1) {
+    FUZZ_CHECK(has_error(errors, name), name);
+    FUZZ_CHECK(parsed == fallback, name);
+    return;
+  }
   auto value = parse_int64(*raw);
   bool valid = value && *value >= min && *value <= max;
   FUZZ_CHECK(valid != has_error(errors, name), *raw);
@@ -202,10 +212,19 @@ void check_query(const query_params& q) {
 
     FUZZ_CHECK(page.page >= 1 && page.page_size >= 1 && page.page_size <= max_page_size);
     FUZZ_CHECK(page.offset() >= 0);
-    check_int_param(q, "page", 1, INT64_MAX / max_page_size, page.page, errors);
-    check_int_param(q, "page_size", 1, max_page_size, page.page_size, errors);
+    check_int_param(q, "page", 1, INT64_MAX / max_page_size, page.page, 1, errors);
+    check_int_param(q, "page_size", 1, max_page_size, page.page_size, 10, errors);
     if (resource == 1)
-      check_int_param(q, "user_id", 1, INT64_MAX, user_id.value_or(0), errors);
+      check_int_param(q, "user_id", 1, INT64_MAX, user_id.value_or(0), 0, errors);
+    // A repeated list parameter is refused, never read as one of its values.
+    for (const char* name : {"status", "search"}) {
+      if (occurrences(q, name) > 1)
+        FUZZ_CHECK(has_error(errors, name), name);
+    }
+    if (occurrences(q, "status") > 1)
+      FUZZ_CHECK(!status, "status");
+    if (occurrences(q, "search") > 1)
+      FUZZ_CHECK(!search, "search");
     if (status)
       FUZZ_CHECK(std::find(statuses.begin(), statuses.end(), *status) != statuses.end(), *status);
     if (auto raw = query_value(q, "status"))
