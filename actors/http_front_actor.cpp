@@ -294,7 +294,7 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
     return;
   }
-  auto match = ctx->router.match(req.method, path);
+  auto match = ctx->router.match(req.method, target->segments);
   if (match.outcome != http::route_outcome::not_found)
     finish.route = match.route;
   api_request api{req.method,

@@ -5,10 +5,27 @@ namespace {
 
 constexpr std::size_t max_search_length = 200;
 
+// The one value of a list parameter, or nullptr when it is absent or repeated (an
+// error then): "page=1&page=2" used to mean page 2 silently, and a cache or proxy
+// in front may read the first value where the service reads the last.
+const std::string* single_value(const query_params& query, const char* name, field_errors& errors) {
+  const std::string* found = nullptr;
+  for (const auto& [key, value] : query) {
+    if (key != name)
+      continue;
+    if (found) {
+      errors.push_back({name, "must be given once"});
+      return nullptr;
+    }
+    found = &value;
+  }
+  return found;
+}
+
 std::optional<std::int64_t> bounded_int(const query_params& query, const char* name,
                                         std::int64_t min, std::int64_t max,
                                         field_errors& errors) {
-  auto raw = query_value(query, name);
+  auto raw = single_value(query, name, errors);
   if (!raw)
     return std::nullopt;
   auto value = parse_int64(*raw);
@@ -41,7 +58,7 @@ page_request parse_page(const query_params& query, field_errors& errors) {
 }
 
 std::optional<std::string> parse_search(const query_params& query, field_errors& errors) {
-  auto raw = query_value(query, "search");
+  auto raw = single_value(query, "search", errors);
   if (!raw)
     return std::nullopt;
   auto value = trim(*raw);
@@ -61,7 +78,7 @@ std::optional<std::string> parse_search(const query_params& query, field_errors&
 std::optional<std::string> parse_enum_param(const query_params& query, const char* name,
                                             const std::vector<std::string_view>& allowed,
                                             field_errors& errors) {
-  auto raw = query_value(query, name);
+  auto raw = single_value(query, name, errors);
   if (!raw)
     return std::nullopt;
   for (auto a : allowed)
@@ -80,7 +97,9 @@ std::optional<std::int64_t> parse_id_param(const query_params& query, const char
 }
 
 std::optional<std::int64_t> parse_path_id(std::string_view text) {
-  if (text.empty() || text.front() < '0' || text.front() > '9')
+  // A leading zero is refused: "/users/0042" and "/users/42" would be two names
+  // for one resource (caches, logs, rate limits keyed on the path).
+  if (text.empty() || text.front() < '1' || text.front() > '9')
     return std::nullopt;
   auto id = parse_int64(text);
   if (!id || *id < 1)

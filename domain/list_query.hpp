@@ -26,7 +26,10 @@ inline constexpr std::int64_t max_page_size = 100;
 // Last value of `name` in the query, if any.
 const std::string* query_value(const query_params& query, std::string_view name);
 
-// Reads `page` (>= 1) and `page_size` (1..100); a bad value adds an error.
+// The readers below add an error for a bad value, and for a parameter given more
+// than once ("must be given once"), which then counts as absent.
+
+// Reads `page` (>= 1) and `page_size` (1..100).
 page_request parse_page(const query_params& query, field_errors& errors);
 
 // Reads `search` (trimmed; empty means no filter; at most 200 characters).
@@ -41,7 +44,7 @@ std::optional<std::string> parse_enum_param(const query_params& query, const cha
 std::optional<std::int64_t> parse_id_param(const query_params& query, const char* name,
                                            field_errors& errors);
 
-// A path id: a decimal integer >= 1 that fits in 64 bits.
+// A path id: a decimal integer >= 1 that fits in 64 bits, without leading zeros.
 std::optional<std::int64_t> parse_path_id(std::string_view text);
 
 // Escapes LIKE metacharacters so that user text matches literally.

@@ -26,6 +26,8 @@ std::string_view code_name(error_code code) {
     case error_code::conflict: return "CONFLICT";
     case error_code::precondition_failed: return "PRECONDITION_FAILED";
     case error_code::payload_too_large: return "PAYLOAD_TOO_LARGE";
+    case error_code::uri_too_long: return "URI_TOO_LONG";
+    case error_code::request_header_fields_too_large: return "REQUEST_HEADER_FIELDS_TOO_LARGE";
     case error_code::rate_limit_exceeded: return "RATE_LIMIT_EXCEEDED";
     case error_code::internal_error: return "INTERNAL_ERROR";
     case error_code::circuit_open: return "CIRCUIT_OPEN";
@@ -43,6 +45,8 @@ unsigned http_status(error_code code) {
     case error_code::conflict: return 409;
     case error_code::precondition_failed: return 412;
     case error_code::payload_too_large: return 413;
+    case error_code::uri_too_long: return 414;
+    case error_code::request_header_fields_too_large: return 431;
     case error_code::rate_limit_exceeded: return 429;
     case error_code::internal_error: return 500;
     case error_code::circuit_open: return 503;

@@ -25,6 +25,8 @@ enum class error_code {
   conflict,
   precondition_failed,
   payload_too_large,
+  uri_too_long,
+  request_header_fields_too_large,
   rate_limit_exceeded,
   internal_error,
   circuit_open,
@@ -34,7 +36,7 @@ enum class error_code {
 // "BAD_REQUEST", "VALIDATION_ERROR", ... as written in the contract.
 std::string_view code_name(error_code code);
 
-// 400, 404, 405, 409, 412, 413, 429, 500, 503.
+// 400, 404, 405, 409, 412, 413, 414, 429, 431, 500, 503.
 unsigned http_status(error_code code);
 
 struct field_error {

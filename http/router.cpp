@@ -84,8 +84,18 @@ void router::add(std::string method, std::string pattern, int target) {
   it->methods.emplace_back(std::move(method), target);
 }
 
+route_match router::match(std::string_view method, const std::vector<std::string>& segments) const {
+  std::vector<std::string_view> parts(segments.begin(), segments.end());
+  if (!parts.empty() && parts.back().empty())
+    parts.pop_back();  // the trailing slash
+  return match_parts(method, parts);
+}
+
 route_match router::match(std::string_view method, std::string_view path) const {
-  auto parts = split_path(path);
+  return match_parts(method, split_path(path));
+}
+
+route_match router::match_parts(std::string_view method, const std::vector<std::string_view>& parts) const {
   const route* best = nullptr;             // best template having `method`
   const route* best_any = nullptr;         // best template at all
   std::vector<std::string_view> allowed;   // methods of every matching template

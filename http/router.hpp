@@ -1,5 +1,6 @@
 // Route templates such as "/api/v1/users/{id}" mapped to caller-chosen target
-// ids. Pure code: the caller decodes the path first (http/target.hpp).
+// ids. Pure code: the caller splits the path into segments and decodes each
+// (http/target.hpp), so that an encoded '/' never splits or joins a segment.
 #pragma once
 
 #include <string>
@@ -27,10 +28,14 @@ public:
   // std::invalid_argument: both are wiring mistakes to surface at start-up.
   void add(std::string method, std::string pattern, int target);
 
-  // Method names are compared exactly (HTTP methods are case-sensitive). One
-  // trailing slash is ignored: "/api/v1/users/" is "/api/v1/users". When several
-  // templates match, literal segments win over parameters, leftmost first, so
-  // "/users/me" is preferred to "/users/{id}".
+  // `segments` as in parsed_target::segments (decoded one by one). Method names
+  // are compared exactly (HTTP methods are case-sensitive). One trailing slash
+  // (a last empty segment) is ignored: "/api/v1/users/" is "/api/v1/users". When
+  // several templates match, literal segments win over parameters, leftmost
+  // first, so "/users/me" is preferred to "/users/{id}".
+  route_match match(std::string_view method, const std::vector<std::string>& segments) const;
+
+  // The same for a path without percent-escapes, split at every '/'.
   route_match match(std::string_view method, std::string_view path) const;
 
 private:
@@ -43,6 +48,8 @@ private:
     std::vector<segment> segments;
     std::vector<std::pair<std::string, int>> methods;  // method -> target
   };
+  route_match match_parts(std::string_view method, const std::vector<std::string_view>& parts) const;
+
   std::vector<route> routes_;
 };
 

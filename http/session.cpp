@@ -3,6 +3,7 @@
 
 #include <boost/algorithm/string/predicate.hpp>
 
+#include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 
 namespace svc::http {
@@ -143,6 +144,13 @@ void session::on_header(beast::error_code ec, std::size_t) {
   first_request_ = false;
   auto& msg = parser_->get();
   version_ = msg.version();
+  if (auto why = framing_error(msg)) {
+    // Before any body byte is read: the bytes after this header cannot be told
+    // apart from a next request, so nothing more is read from this connection.
+    head_request_ = false;
+    send_server_error(error_code::bad_request, std::move(*why));
+    return;
+  }
   auto expect = msg.find(bhttp::field::expect);
   if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") && version_ >= 11 &&
       !parser_->is_done()) {
@@ -191,7 +199,14 @@ void session::on_read_error(beast::error_code ec) {
     return;
   }
   if (ec == bhttp::error::header_limit) {
-    send_server_error(error_code::bad_request, "request header too large");
+    // Until the request line is parsed, Beast consumes nothing: the buffer
+    // holds this request from its first byte.
+    auto pending = buffer_.data();
+    auto refusal = oversized_header_refusal(
+      !parser_->get().target().empty(),
+      std::string_view{static_cast<const char*>(pending.data()), pending.size()},
+      srv_.opts.max_header_bytes);
+    send_server_error(refusal.code, std::move(refusal.message));
     return;
   }
   // end_of_stream / partial_message: the client went away; nobody to answer.
@@ -314,7 +329,10 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   }
   bool keep = keep_alive_allowed && request_keep_alive_ && !srv_.draining.load();
   res_.keep_alive(keep);
-  res_.prepare_payload();
+  // prepare_payload() would give a 204 "Content-Length: 0", which RFC 9110 8.6
+  // forbids there (and on a 304); the handler's framing headers were dropped above.
+  if (!bodyless)
+    res_.prepare_payload();
   if (head_request_) {
     // HEAD: the headers of the would-be answer, no body, so that the framing
     // of the next request on this connection stays intact.

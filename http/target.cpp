@@ -9,11 +9,47 @@
 namespace svc::http {
 namespace {
 
+// See parsed_target::segments: split first, decode each piece after.
+std::vector<std::string> decoded_segments(std::string_view encoded_path) {
+  std::vector<std::string> out;
+  if (!encoded_path.empty() && encoded_path.front() == '/')
+    encoded_path.remove_prefix(1);
+  if (encoded_path.empty())
+    return out;
+  for (;;) {
+    auto slash = encoded_path.find('/');
+    // Valid escapes only: the whole target passed Boost.URL's grammar already.
+    out.push_back(boost::urls::pct_string_view{encoded_path.substr(0, slash)}.decode());
+    if (slash == std::string_view::npos)
+      break;
+    encoded_path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// See parsed_target::path.
+std::string joined_path(const std::vector<std::string>& segments) {
+  if (segments.empty())
+    return "/";
+  std::string out;
+  for (const auto& segment : segments) {
+    out += '/';
+    for (char c : segment) {
+      if (c == '%')
+        out += "%25";
+      else if (c == '/')
+        out += "%2F";
+      else
+        out += c;
+    }
+  }
+  return out;
+}
+
 target_result from_view(const boost::urls::url_view& url) {
   parsed_target out;
-  out.path = url.path();  // percent-decoded
-  if (out.path.empty())
-    out.path.push_back('/');  // not `= "/"`: g++ 12 -O2 warns falsely (-Wrestrict, PR 105329)
+  out.segments = decoded_segments(url.encoded_path());
+  out.path = joined_path(out.segments);
   if (url.has_query()) {
     // params() decodes with '+' as space, the form encoding browsers use.
     for (auto p : url.params()) {

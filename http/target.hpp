@@ -1,4 +1,5 @@
-// Splitting a request-target into a percent-decoded path and query parameters.
+// Splitting a request-target into path segments and query parameters, each
+// percent-decoded on its own.
 #pragma once
 
 #include <string>
@@ -12,7 +13,15 @@ namespace svc::http {
 using param_list = std::vector<std::pair<std::string, std::string>>;
 
 struct parsed_target {
-  std::string path;   // decoded, "/" when empty; "%2F" decodes to "/" too
+  // The path split at its '/' BEFORE decoding, then each segment decoded: an
+  // encoded slash ("%2F") stays inside its segment, so "/users%2F1" is the one
+  // segment "users/1" and never the route "/users/1". "/" gives none, "/a/" gives
+  // {"a", ""}, "/a//b" gives {"a", "", "b"}.
+  std::vector<std::string> segments;
+  // The segments joined by '/', "/" when there are none; a '/' or '%' inside a
+  // segment is written "%2F" / "%25", so every '/' here separates segments and
+  // comparing with a fixed path ("/health") compares segment by segment.
+  std::string path;
   param_list query;   // decoded, '+' read as a space; "a" alone gives ("a", "")
 };
 

@@ -242,6 +242,8 @@ TEST_F(OrdersList, BadListParametersAre400) {
     {"user_id=0", {"user_id"}},
     {"user_id=-3", {"user_id"}},
     {"page=0&page_size=101&status=lost", {"page", "page_size", "status"}},
+    {"user_id=1&user_id=1", {"user_id"}},
+    {"page=2&page=2&search=a&search=a", {"page", "search"}},
   };
   for (const auto& c : cases) {
     const auto r = orders().get("/api/v1/orders?" + c.query);

@@ -59,6 +59,23 @@ TEST_F(Protocol, UnknownRouteIsNotFound) {
   EXPECT_TRUE(is_error(client().post("/api/v1/nothing", json::object()), 404, "NOT_FOUND"));
 }
 
+TEST_F(Protocol, EncodedSlashNeverSplitsOrJoinsASegment) {
+  const auto created = create_user(user_body("slash", tag()));
+  ASSERT_TRUE(created.contains("id"));
+  const auto id = std::to_string(created["id"].get<long long>());
+  for (const auto& target : std::vector<std::string>{"/api/v1/users%2f" + id, "/api/v1/users%2F" + id,
+                                                     "/api%2Fv1/users", "/api/v1%2Fusers/" + id}) {
+    EXPECT_TRUE(is_error(client().get(target), 404, "NOT_FOUND")) << "GET " << target;
+  }
+  for (const auto& target : std::vector<std::string>{"/api/v1/users/" + id + "%2F2", "/api/v1/users/" + id + "%2f",
+                                                     "/api/v1/users/%2F" + id}) {
+    EXPECT_TRUE(is_error(client().get(target), 400, "BAD_REQUEST")) << "GET " << target << ": a bad path id";
+  }
+  // Other escapes are decoded within their segment.
+  const auto r = client().get("/api/v1/%75sers/" + id);
+  EXPECT_EQ(r.status, 200u) << describe(r);
+}
+
 TEST_F(Protocol, WrongMethodIs405WithAllow) {
   auto r = client().request("PATCH", "/api/v1/users/1", R"({"name":"Patchy"})");
   EXPECT_TRUE(is_error(r, 405, "METHOD_NOT_ALLOWED"));
@@ -126,6 +143,8 @@ TEST_F(Protocol, PreflightAnswers204WithCorsHeaders) {
                                    {"Access-Control-Request-Headers", "content-type, x-request-id"}});
   EXPECT_EQ(r.status, 204u) << describe(r);
   EXPECT_TRUE(r.body.empty()) << describe(r);
+  EXPECT_FALSE(r.has_header("content-length")) << "RFC 9110 8.6: " << describe(r);
+  EXPECT_FALSE(r.has_header("transfer-encoding")) << describe(r);
   const auto origin = r.header("access-control-allow-origin");
   EXPECT_TRUE(origin == "*" || origin == "http://app.example.com") << describe(r);
   EXPECT_TRUE(split_list(r.header("access-control-allow-methods")).count("POST")) << describe(r);

@@ -167,6 +167,16 @@ TEST_F(UsersCreate, BadPathIdIsBadRequest) {
       << "PUT id " << id;
     EXPECT_TRUE(is_error(client().del("/api/v1/users/" + id), 400, "BAD_REQUEST")) << "DELETE id " << id;
   }
+  // The canonical id has no leading zeros: "0042" names no user, even when 42 exists.
+  const auto created = create_user(user_body("zeros", tag()));
+  ASSERT_TRUE(created.contains("id"));
+  const auto id = std::to_string(created["id"].get<long long>());
+  EXPECT_EQ(client().get("/api/v1/users/" + id).status, 200u);
+  for (const auto& padded : std::vector<std::string>{"0" + id, "000" + id}) {
+    EXPECT_TRUE(is_error(client().get("/api/v1/users/" + padded), 400, "BAD_REQUEST")) << "GET id " << padded;
+    EXPECT_TRUE(is_error(client().del("/api/v1/users/" + padded), 400, "BAD_REQUEST")) << "DELETE id " << padded;
+  }
+  EXPECT_EQ(client().get("/api/v1/users/" + id).status, 200u) << "still there";
 }
 
 TEST_F(UsersCreate, SqlMetacharactersAreStoredVerbatim) {

@@ -239,6 +239,9 @@ TEST_F(UsersList, BadParametersAreValidationErrorsNotClamped) {
     {"page_size=0", "page_size"}, {"page_size=101", "page_size"}, {"page_size=-5", "page_size"},
     {"page_size=ten", "page_size"}, {"page_size=1000", "page_size"}, {"status=deleted", "status"},
     {"status=ACTIVE", "status"},
+    // A repeated parameter is refused, not read as its last value.
+    {"page=1&page=2", "page"}, {"page_size=5&page_size=5", "page_size"},
+    {"status=active&status=inactive", "status"}, {"search=a&search=b", "search"},
   };
   for (const auto& [query, field] : cases) {
     const auto r = client().get("/api/v1/users?" + query);

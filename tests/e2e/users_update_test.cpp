@@ -99,6 +99,9 @@ TEST_F(UsersUpdate, DeleteIsASoftDeleteGoneFromEveryRead) {
   const auto r = client().del(path(u));
   EXPECT_EQ(r.status, 204u) << describe(r);
   EXPECT_TRUE(r.body.empty()) << "204 has no body: " << describe(r);
+  // RFC 9110 8.6: a 204 must not carry Content-Length (nor, 6.1 of 9112, Transfer-Encoding).
+  EXPECT_FALSE(r.has_header("content-length")) << describe(r);
+  EXPECT_FALSE(r.has_header("transfer-encoding")) << describe(r);
 
   EXPECT_TRUE(is_error(client().get(path(u)), 404, "NOT_FOUND"));
   EXPECT_TRUE(is_error(client().put(path(u), {{"name", "Back Again"}}), 404, "NOT_FOUND"));

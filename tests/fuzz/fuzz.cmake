@@ -20,9 +20,10 @@ set(SVC_FUZZ_SANITIZERS -fsanitize=address,undefined -fno-sanitize-recover=all -
 add_compile_options(-fsanitize=fuzzer-no-link ${SVC_FUZZ_SANITIZERS})
 
 add_subdirectory(domain)
-# Of svc_http only the router and the request-target parser (which also compiles
-# Boost.URL for svc_config): the Beast server and client would double the build.
-add_library(svc_http STATIC http/router.cpp http/target.cpp)
+# Of svc_http only the router, the request-target parser (which also compiles
+# Boost.URL for svc_config) and the request framing rule: the Beast server and
+# client would double the build.
+add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing.cpp)
 target_include_directories(svc_http PUBLIC ${SVC_INCLUDE_ROOT})
 target_link_libraries(svc_http PUBLIC Boost::headers)
 add_subdirectory(config)
@@ -46,6 +47,7 @@ function(svc_fuzzer name)
 endfunction()
 
 svc_fuzzer(fuzz_request_target svc_http svc_domain)
+svc_fuzzer(fuzz_request_framing svc_http)
 svc_fuzzer(fuzz_user_body svc_domain)
 svc_fuzzer(fuzz_order_body svc_domain)
 svc_fuzzer(fuzz_config_loader svc_config)

@@ -124,3 +124,19 @@ TEST(router, rejects_wiring_mistakes) {
   EXPECT_THROW(r.add("", "/b", 2), std::invalid_argument);
   EXPECT_NO_THROW(r.add("PUT", "/a/{id}", 3));
 }
+
+// Segments as parse_target gives them, decoded one by one: a '/' inside a segment
+// is data, never a separator.
+TEST(router, decoded_segments_are_matched_whole) {
+  using segments = std::vector<std::string>;
+  auto r = api_routes();
+  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users/1"}).outcome, route_outcome::not_found);
+  auto m = r.match("GET", segments{"api", "v1", "users", "1/2"});
+  ASSERT_EQ(m.outcome, route_outcome::found);
+  EXPECT_EQ(m.route, "/api/v1/users/{id}");
+  EXPECT_EQ(m.params.at(0).second, "1/2");
+  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", "7"}).params.at(0).second, "7");
+  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", ""}).route, "/api/v1/users") << "trailing slash";
+  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", "", ""}).outcome, route_outcome::not_found);
+  EXPECT_EQ(r.match("GET", segments{}).target, 8);
+}

@@ -187,12 +187,26 @@ TEST_F(echo_fixture, garbage_request_line_is_400_and_closed) {
   EXPECT_EQ(calls.load(), 0);
 }
 
-TEST_F(echo_fixture, oversize_headers_are_400) {
+TEST_F(echo_fixture, oversize_headers_are_431) {
   test_client c{srv->port()};
   c.write_raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
-  EXPECT_EQ(res.result_int(), 400u);
+  EXPECT_EQ(res.result_int(), 431u);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST_F(echo_fixture, oversize_request_target_is_414) {
+  test_client c{srv->port()};
+  c.write_raw("GET /x?q=" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 3s));
+  EXPECT_EQ(res.result_int(), 414u);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "URI_TOO_LONG");
+  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST_F(echo_fixture, expect_100_continue_is_answered) {
@@ -325,6 +339,10 @@ TEST(server_responses, framing_and_content_type_rules) {
                if (req.target == "/empty") {
                  resp.status = 204;
                  resp.body = "dropped: a 204 has no body";
+               } else if (req.target == "/unchanged") {
+                 resp.status = 304;
+                 resp.set_header("Content-Length", "5");
+                 resp.set_header("Transfer-Encoding", "chunked");
                } else if (req.target == "/text") {
                  resp.set_header("Content-Type", "text/plain");
                  resp.body = "hi";
@@ -344,6 +362,18 @@ TEST(server_responses, framing_and_content_type_rules) {
   EXPECT_EQ(empty.result_int(), 204u);
   EXPECT_TRUE(empty.body().empty());
   EXPECT_EQ(empty.find(bhttp::field::content_type), empty.end());
+  // RFC 9110 8.6 / RFC 9112 6.1: no Content-Length, no Transfer-Encoding on a 204 or 304.
+  EXPECT_EQ(empty.find(bhttp::field::content_length), empty.end());
+  EXPECT_EQ(empty.find(bhttp::field::transfer_encoding), empty.end());
+  c.send(make_request(bhttp::verb::head, "/empty"));
+  beast_response head;
+  ASSERT_FALSE(c.read_head_response(head));
+  EXPECT_EQ(head.result_int(), 204u);
+  EXPECT_EQ(head.find(bhttp::field::content_length), head.end());
+  auto unchanged = c.round_trip(make_request(bhttp::verb::get, "/unchanged"));
+  EXPECT_EQ(unchanged.result_int(), 304u);
+  EXPECT_EQ(unchanged.find(bhttp::field::content_length), unchanged.end());
+  EXPECT_EQ(unchanged.find(bhttp::field::transfer_encoding), unchanged.end());
   auto text = c.round_trip(make_request(bhttp::verb::get, "/text"));
   EXPECT_EQ(text[bhttp::field::content_type], "text/plain");
   auto nothing = c.round_trip(make_request(bhttp::verb::get, "/nothing"));

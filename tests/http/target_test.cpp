@@ -66,3 +66,29 @@ TEST(target, rejects_invalid_targets) {
     EXPECT_FALSE(t.error().empty());
   }
 }
+
+// "/api/v1/users%2f1" used to decode to "/api/v1/users/1" before routing, and
+// answered user 1: an encoded slash must neither split nor join segments.
+TEST(target, path_is_split_before_it_is_decoded) {
+  auto joined = parse_target("/api/v1/users%2f1");
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(joined->segments, (std::vector<std::string>{"api", "v1", "users/1"}));
+  EXPECT_EQ(joined->path, "/api/v1/users%2F1");
+  auto inner = parse_target("/api/v1/users/1%2F2");
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(inner->segments, (std::vector<std::string>{"api", "v1", "users", "1/2"}));
+  EXPECT_EQ(inner->path, "/api/v1/users/1%2F2");
+  auto other = parse_target("/api/v1/%75sers/caf%C3%A9%25");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->segments, (std::vector<std::string>{"api", "v1", "users", "caf\xC3\xA9%"}));
+  EXPECT_EQ(other->path, "/api/v1/users/caf\xC3\xA9%25") << "a '%' stays escaped, so '/' in path only separates";
+}
+
+TEST(target, segments_keep_empty_and_trailing_pieces) {
+  EXPECT_TRUE(parse_target("/")->segments.empty());
+  EXPECT_TRUE(parse_target("http://example.com")->segments.empty());
+  EXPECT_EQ(parse_target("/a/")->segments, (std::vector<std::string>{"a", ""}));
+  EXPECT_EQ(parse_target("/a//b")->segments, (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(parse_target("/a//b")->path, "/a//b");
+  EXPECT_EQ(parse_target("/health/live?x=1")->path, "/health/live");
+}

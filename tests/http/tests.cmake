@@ -2,6 +2,7 @@ svc_test(http_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/router_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/target_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/request_framing_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/envelope_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/request_id_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cors_test.cpp

@@ -68,21 +68,31 @@ TEST_F(HostileProtocol, UnknownOrLowerCaseMethodsAre405) {
   EXPECT_TRUE(still_serving());
 }
 
-TEST_F(HostileProtocol, HugeHeadersAndUrlsAre400) {
+TEST_F(HostileProtocol, HugeHeadersAre431AndHugeRequestTargetsAre414) {
   const std::string big(2 * max_header_bytes, 'a');
   std::string many;
   for (int i = 0; many.size() <= 2 * max_header_bytes; ++i)
     many += "X-Many-" + std::to_string(i) + ": value\r\n";
-  const std::vector<raw_case> cases = {
-    {"one huge header", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n"},
-    {"thousands of small headers", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\n" + many + "\r\n"},
-    {"huge URL", "GET /api/v1/users?search=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n"},
-    {"huge path", "GET /api/v1/users/" + big + " HTTP/1.1\r\nHost: x\r\n\r\n"},
+  struct sized_case {
+    std::string name;
+    std::string bytes;
+    unsigned status;
+    std::string code;
+  };
+  const std::vector<sized_case> cases = {
+    {"one huge header", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431,
+     "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+    {"thousands of small headers", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\n" + many + "\r\n", 431,
+     "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+    {"huge URL", "GET /api/v1/users?search=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "URI_TOO_LONG"},
+    {"huge path", "GET /api/v1/users/" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "URI_TOO_LONG"},
+    // Bytes that never looked like a request line stay a plain 400.
+    {"a huge line that is no request line", std::string(2 * max_header_bytes, '\xff'), 400, "BAD_REQUEST"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     const auto r = e2e::raw_exchange(port(), c.bytes, deadline);
-    EXPECT_TRUE(answered(r, 400, "BAD_REQUEST"));
+    EXPECT_TRUE(answered(r, c.status, c.code));
     EXPECT_TRUE(still_serving());
   }
 }
@@ -97,7 +107,8 @@ TEST_F(HostileProtocol, LongButAllowedUrlsAndHeadersAreServed) {
   for (int i = 0; i < 700; ++i)
     params += "&page=1";
   r = client().get("/api/v1/users?page_size=1" + params);
-  EXPECT_TRUE(r.status == 200 || e2e::is_error(r, 400, "VALIDATION_ERROR")) << e2e::describe(r);
+  EXPECT_TRUE(e2e::is_error(r, 400, "VALIDATION_ERROR")) << "a repeated parameter";
+  EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{"page"})) << e2e::describe(r);
   r = client().get("/api/v1/users", {{"X-Request-ID", std::string(6000, 'r')}});
   EXPECT_EQ(r.status, 200u) << e2e::describe(r);
   EXPECT_TRUE(e2e::is_uuid_v4(r.header("x-request-id"))) << "an overlong id is replaced, not echoed";
@@ -151,6 +162,108 @@ TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
   ASSERT_TRUE(ok.response.has_value()) << ok.received;
   EXPECT_EQ(ok.response->status, 201u) << e2e::describe(*ok.response);
   EXPECT_EQ(users_matching(t), 1);
+}
+
+// One request on its own connection, read until the server closes it: every
+// response it sent (a smuggled request would add one) and whether it closed.
+struct until_close {
+  std::vector<reply> responses;
+  bool closed = false;
+  std::string received;
+};
+
+until_close exchange_until_close(std::uint16_t port, const std::string& bytes) {
+  raw_connection conn{port};
+  until_close out;
+  conn.send(bytes);
+  // Well before the idle timeout, which would close a kept-alive connection too.
+  out.closed = conn.wait_closed(std::chrono::milliseconds{idle_timeout_seconds * 1000 - 500});
+  out.received = conn.received();
+  out.responses = parse_responses(out.received);
+  return out;
+}
+
+// Exactly one answer, 400 BAD_REQUEST in the envelope, then the connection closed.
+::testing::AssertionResult refused_and_closed(const until_close& r) {
+  if (r.responses.size() != 1)
+    return ::testing::AssertionFailure() << r.responses.size() << " responses, expected exactly one: "
+                                         << r.received.substr(0, 2000);
+  auto ok = e2e::is_error(r.responses[0], 400, "BAD_REQUEST");
+  if (!ok)
+    return ok;
+  // An HTTP/1.0 answer closes without saying so.
+  if (r.received.starts_with("HTTP/1.1") && r.responses[0].header("connection") != "close")
+    return ::testing::AssertionFailure() << "no Connection: close: " << e2e::describe(r.responses[0]);
+  if (!r.closed)
+    return ::testing::AssertionFailure() << "the connection stayed open";
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(HostileProtocol, TransferEncodingOtherThanChunkedAloneIs400AndClosed) {
+  // RFC 9112 6.1: a request whose transfer coding is not "chunked" last cannot be
+  // framed; Beast read its body as empty, so the body ran as the next request.
+  const auto t = tag();
+  const auto victim = client().post("/api/v1/users", json{{"name", "Victim " + t}, {"email", "victim." + t + "@example.com"}});
+  ASSERT_EQ(victim.status, 201u) << e2e::describe(victim);
+  const auto victim_path = "/api/v1/users/" + std::to_string(victim.json()["data"]["id"].get<long long>());
+  const auto smuggled = "DELETE " + victim_path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+  // A chunked body that would create a user named after `t`, if it were read as chunked.
+  const auto created = json{{"name", "Smuggled " + t}, {"email", "smuggled." + t + "@example.com"}}.dump();
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", created.size());
+  const auto chunked_body = std::string{size} + "\r\n" + created + "\r\n0\r\n\r\n";
+
+  const std::vector<raw_case> cases = {
+    {"chunked, identity", head + "Transfer-Encoding: chunked, identity\r\n\r\n" + smuggled},
+    {"identity", head + "Transfer-Encoding: identity\r\n\r\n" + smuggled},
+    {"gzip", head + "Transfer-Encoding: gzip\r\n\r\n" + smuggled},
+    {"xchunked", head + "Transfer-Encoding: xchunked\r\n\r\n" + smuggled},
+    {"empty value", head + "Transfer-Encoding: \r\n\r\n" + smuggled},
+    {"chunked then a non-chunked line",
+     head + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n" + smuggled},
+    {"identity with a Content-Length", head + "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n" + smuggled},
+    {"chunked with a parameter", head + "Transfer-Encoding: chunked;x=1\r\n\r\n" + chunked_body + smuggled},
+    {"gzip line, then chunked", head + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                   chunked_body + smuggled},
+    {"HTTP/1.0 with chunked",
+     "POST /api/v1/users HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
+     "Transfer-Encoding: chunked\r\n\r\n" + chunked_body + smuggled},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_TRUE(refused_and_closed(exchange_until_close(port(), c.bytes)));
+    const auto still = client().get(victim_path);
+    EXPECT_EQ(still.status, 200u) << "the smuggled DELETE ran: " << e2e::describe(still);
+    EXPECT_TRUE(still_serving());
+  }
+  EXPECT_EQ(users_matching(t), 1) << "only the victim: no smuggled body created a user";
+}
+
+TEST_F(HostileProtocol, Http11RequestsNeedExactlyOneHost) {
+  // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with two.
+  const auto t = tag();
+  const auto body = json{{"name", "Hostless " + t}, {"email", "hostless." + t + "@example.com"}}.dump();
+  const auto post = "POST /api/v1/users HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n";
+  const std::vector<raw_case> cases = {
+    {"GET without Host", "GET /api/v1/users HTTP/1.1\r\n\r\n"},
+    {"GET with two equal Hosts", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n"},
+    {"GET with two different Hosts", "GET /api/v1/users HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
+    {"HTTP/1.0 with two Hosts", "GET /api/v1/users HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"},
+    {"POST without Host", post + "\r\n" + body},
+    {"POST with two Hosts", post + "Host: a\r\nHost: b\r\n\r\n" + body},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_TRUE(refused_and_closed(exchange_until_close(port(), c.bytes)));
+    EXPECT_TRUE(still_serving());
+  }
+  EXPECT_EQ(users_matching(t), 0) << "no refused body was executed";
+
+  // HTTP/1.0 has no Host requirement.
+  const auto r = e2e::raw_exchange(port(), "GET /api/v1/users?page_size=1 HTTP/1.0\r\n\r\n", deadline);
+  ASSERT_TRUE(r.response.has_value()) << r.received;
+  EXPECT_EQ(r.response->status, 200u) << e2e::describe(*r.response);
 }
 
 TEST_F(HostileProtocol, BodiesOverTheLimitAre413) {

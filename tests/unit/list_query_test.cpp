@@ -68,3 +68,37 @@ TEST(ListQuery, PathIds) {
   EXPECT_FALSE(parse_path_id("9223372036854775808"));
   EXPECT_EQ(parse_path_id("9223372036854775807"), INT64_MAX);
 }
+
+TEST(ListQuery, PathIdsHaveNoLeadingZeros) {
+  for (const char* padded : {"01", "0001", "00", "09223372036854775807"})
+    EXPECT_FALSE(parse_path_id(padded)) << padded;
+  EXPECT_EQ(parse_path_id("10"), 10);
+  EXPECT_EQ(parse_path_id("1"), 1);
+}
+
+// The last of several values used to win silently: "page=1&page=2" was page 2.
+TEST(ListQuery, ARepeatedParameterIsAnError) {
+  field_errors errors;
+  auto page = parse_page({{"page", "1"}, {"page_size", "5"}, {"page", "2"}, {"page_size", "5"}}, errors);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].field, "page");
+  EXPECT_EQ(errors[0].message, "must be given once");
+  EXPECT_EQ(errors[1].field, "page_size");
+  EXPECT_EQ(page.page, 1) << "the default, not one of the values";
+
+  errors.clear();
+  EXPECT_FALSE(parse_search({{"search", "a"}, {"search", "a"}}, errors));
+  EXPECT_FALSE(parse_enum_param({{"status", "active"}, {"status", "active"}}, "status", {"active"}, errors));
+  EXPECT_FALSE(parse_id_param({{"user_id", "1"}, {"user_id", "2"}}, "user_id", errors));
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].field, "search");
+  EXPECT_EQ(errors[1].field, "status");
+  EXPECT_EQ(errors[2].field, "user_id");
+  for (const auto& e : errors)
+    EXPECT_EQ(e.message, "must be given once");
+
+  // Other names may repeat: only the list's own parameters are read.
+  errors.clear();
+  EXPECT_EQ(parse_page({{"x", "1"}, {"x", "2"}, {"page", "3"}}, errors).page, 3);
+  EXPECT_TRUE(errors.empty());
+}
