@@ -297,7 +297,8 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
   auto match = ctx->router.match(req.method, target->segments);
   if (match.outcome != http::route_outcome::not_found)
     finish.route = match.route;
-  api_request api{req.method,
+  // A resource answers HEAD as GET; the server sends the headers without the body.
+  api_request api{req.method == "HEAD" ? std::string{"GET"} : req.method,
                   {},
                   {},
                   std::move(target->query),

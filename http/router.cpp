@@ -96,6 +96,10 @@ route_match router::match(std::string_view method, std::string_view path) const 
 }
 
 route_match router::match_parts(std::string_view method, const std::vector<std::string_view>& parts) const {
+  // RFC 9110 section 9.3.2: HEAD is answered wherever GET is (the server leaves
+  // out the body), so it matches GET's routes and is allowed beside GET.
+  if (method == "HEAD")
+    method = "GET";
   const route* best = nullptr;             // best template having `method`
   const route* best_any = nullptr;         // best template at all
   std::vector<std::string_view> allowed;   // methods of every matching template
@@ -121,6 +125,8 @@ route_match router::match_parts(std::string_view method, const std::vector<std::
     bool has_method = false;
     for (const auto& [m, t] : r.methods) {
       allowed.push_back(m);
+      if (m == "GET")
+        allowed.push_back("HEAD");
       has_method = has_method || m == method;
     }
     if (!best_any || more_specific(r, *best_any))

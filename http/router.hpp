@@ -17,7 +17,7 @@ struct route_match {
   std::string route;  // the template, e.g. "/api/v1/users/{id}" (a metrics label)
   int target = -1;    // the id given to add(); -1 unless found
   std::vector<std::pair<std::string, std::string>> params;  // {"id", "42"}, in template order
-  std::string allow;  // 405 only: the path's methods, sorted, e.g. "DELETE, GET, PUT"
+  std::string allow;  // 405 only: the path's methods, sorted, e.g. "DELETE, GET, HEAD, PUT"
 };
 
 class router {
@@ -32,7 +32,8 @@ public:
   // are compared exactly (HTTP methods are case-sensitive). One trailing slash
   // (a last empty segment) is ignored: "/api/v1/users/" is "/api/v1/users". When
   // several templates match, literal segments win over parameters, leftmost
-  // first, so "/users/me" is preferred to "/users/{id}".
+  // first, so "/users/me" is preferred to "/users/{id}". HEAD matches the GET
+  // routes, and an Allow that lists GET lists HEAD too.
   route_match match(std::string_view method, const std::vector<std::string>& segments) const;
 
   // The same for a path without percent-escapes, split at every '/'.

@@ -1,6 +1,6 @@
 // HTTP semantics clients rely on, over real HTTP against user-service: Location
 // on 201, If-None-Match and 304 on a GET of one user, RFC 8288 Link headers on
-// list pages.
+// list pages, HEAD wherever GET.
 #include <regex>
 
 #include "e2e/e2e_fixture.hpp"
@@ -87,6 +87,29 @@ TEST_F(UsersHttpSemantics, ListPagesLinkToFirstPrevNextAndLast) {
   EXPECT_EQ(l.count("next"), 0u) << r.header("link");
   EXPECT_EQ(client().get(l["prev"]).json()["meta"].value("page", 0), 2);
   EXPECT_EQ(client().get(l["first"]).json()["meta"].value("page", 0), 1);
+}
+
+TEST_F(UsersHttpSemantics, HeadAnswersWhereGetDoesWithItsHeadersAndNoBody) {
+  const auto t = tag();
+  const auto u = create_user(user_body("headed", t));
+  ASSERT_TRUE(u.contains("id"));
+  const auto path = "/api/v1/users/" + std::to_string(u.value("id", 0LL));
+  const auto get = client().get(path);
+  ASSERT_EQ(get.status, 200u);
+  const auto head = client().request("HEAD", path);
+  EXPECT_EQ(head.status, 200u) << describe(head);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("etag"), get.header("etag"));
+  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size())) << "the length GET would send";
+  EXPECT_EQ(client().get(path).json()["data"], get.json()["data"]) << "HEAD changed nothing";
+
+  const auto list = client().request("HEAD", "/api/v1/users?search=" + t);
+  EXPECT_EQ(list.status, 200u) << describe(list);
+  EXPECT_FALSE(list.header("link").empty());
+  EXPECT_EQ(client().request("HEAD", "/api/v1/users/0").status, 400u) << "an error too, without its body";
+
+  const auto patch = client().request("PATCH", path, "{}");
+  EXPECT_NE(patch.header("allow").find("HEAD"), std::string::npos) << describe(patch);
 }
 
 }  // namespace

@@ -79,15 +79,26 @@ TEST(router, wrong_method_gives_sorted_allow) {
   auto r = api_routes();
   auto m = r.match("PATCH", "/api/v1/users/9");
   EXPECT_EQ(m.outcome, route_outcome::method_not_allowed);
-  EXPECT_EQ(m.allow, "DELETE, GET, PUT");
+  EXPECT_EQ(m.allow, "DELETE, GET, HEAD, PUT");
   EXPECT_EQ(m.route, "/api/v1/users/{id}");
   EXPECT_EQ(m.target, -1);
   auto c = r.match("DELETE", "/api/v1/users");
   EXPECT_EQ(c.outcome, route_outcome::method_not_allowed);
-  EXPECT_EQ(c.allow, "GET, POST");
+  EXPECT_EQ(c.allow, "GET, HEAD, POST");
   // Every template matching the path contributes its methods.
   auto me = r.match("POST", "/api/v1/users/me");
-  EXPECT_EQ(me.allow, "DELETE, GET, PUT");
+  EXPECT_EQ(me.allow, "DELETE, GET, HEAD, PUT");
+}
+
+// RFC 9110 section 9.3.2: HEAD wherever GET, and nowhere else.
+TEST(router, head_matches_the_get_routes) {
+  auto r = api_routes();
+  auto one = r.match("HEAD", "/api/v1/users/9");
+  EXPECT_EQ(one.outcome, route_outcome::found);
+  EXPECT_EQ(one.route, "/api/v1/users/{id}");
+  EXPECT_EQ(one.target, r.match("GET", "/api/v1/users/9").target);
+  EXPECT_EQ(r.match("HEAD", "/api/v1/users").outcome, route_outcome::found);
+  EXPECT_EQ(r.match("HEAD", "/nowhere").outcome, route_outcome::not_found);
 }
 
 TEST(router, methods_are_case_sensitive) {
