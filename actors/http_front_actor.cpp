@@ -11,6 +11,7 @@
 #include "http/cors.hpp"
 #include "http/envelope.hpp"
 #include "http/request_id.hpp"
+#include "http/trace_context.hpp"
 #include "http/target.hpp"
 #include "observability/log.hpp"
 
@@ -35,6 +36,7 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
 struct finisher {
   std::shared_ptr<front_context> ctx;
   std::string request_id;
+  http::trace_context trace;
   std::optional<std::string> origin;
   std::string method;
   std::string route = "unmatched";  // a template, never a raw path (metric label)
@@ -58,6 +60,8 @@ struct finisher {
     }
     if (log::enabled(log::level::info))
       log::info("request", {{"request_id", request_id},
+                            {"trace_id", trace.trace_id},
+                            {"span_id", trace.span_id},
                             {"method", method},
                             {"route", route},
                             {"status", std::int64_t{resp.status}},
@@ -77,9 +81,12 @@ void shielded(const finisher& finish, Fn&& fn) noexcept {
     return;
   } catch (const std::exception& e) {
     log::error("unhandled exception in the front",
-               {{"request_id", finish.request_id}, {"error", mask_secrets(e.what())}});
+               {{"request_id", finish.request_id}, {"trace_id", finish.trace.trace_id},
+                {"span_id", finish.trace.span_id}, {"error", mask_secrets(e.what())}});
   } catch (...) {
-    log::error("unhandled exception in the front", {{"request_id", finish.request_id}});
+    log::error("unhandled exception in the front", {{"request_id", finish.request_id},
+                                                    {"trace_id", finish.trace.trace_id},
+                                                    {"span_id", finish.trace.span_id}});
   }
   try {
     finish(internal_error_response(finish.request_id));
@@ -255,8 +262,12 @@ const front_actor& next_front(front_context& ctx) {
 void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http::responder respond) {
   if (ctx->metrics)
     ctx->metrics->request_started();
+  const auto traceparent = req.list_header("traceparent");
+  const auto tracestate = req.list_header("tracestate");
   finisher finish{.ctx = ctx,
                   .request_id = http::request_id_from(req),
+                  .trace = http::trace_context_from(traceparent ? &*traceparent : nullptr,
+                                                    tracestate ? &*tracestate : nullptr),
                   .origin = header_value(req, "Origin"),
                   .method = req.method,
                   .respond = std::move(respond)};
@@ -307,7 +318,8 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                   req.list_header("If-Match"),
                   header_value(req, "Idempotency-Key"),
                   finish.request_id,
-                  req.list_header("If-None-Match")};
+                  req.list_header("If-None-Match"),
+                  finish.trace};
   caf::anon_send(next_front(*ctx),
                  std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
                                                      std::move(api), std::move(finish)}));

@@ -28,6 +28,7 @@ struct create_request {
   std::string fingerprint;  // idempotency_fingerprint of the body
   std::string request_id;
   std::string collection;  // "/api/v1/orders", for Location
+  http::trace_context trace;
 };
 using create_pointer = std::shared_ptr<const create_request>;
 
@@ -39,7 +40,7 @@ http::response not_found(std::string_view request_id) {
   return write_refused(write_outcome::not_found, "order", request_id);
 }
 
-user_answer interpret(const outbound_result& r, std::string_view request_id) {
+user_answer interpret(const outbound_result& r, const create_request& c) {
   using outcome = outbound_result::outcome;
   if (r.result == outcome::answered && r.status == 200)
     return user_answer::exists;
@@ -56,7 +57,8 @@ user_answer interpret(const outbound_result& r, std::string_view request_id) {
   const bool expected = r.result == outcome::rejected || r.result == outcome::shed;
   log::write(expected ? log::level::info : log::level::warn,
              "user not validated; order taken anyway (graceful degradation)",
-             {{"request_id", request_id}, {"reason", reason}});
+             {{"request_id", c.request_id}, {"trace_id", c.trace.trace_id}, {"span_id", c.trace.span_id},
+              {"reason", reason}});
   return user_answer::unknown;
 }
 
@@ -93,15 +95,21 @@ void insert_checked(self_pointer self, const orders_actor_config& cfg, create_po
 void check_user(self_pointer self, const orders_actor_config& cfg, create_pointer c,
                 promise_type promise) {
   outbound_call call{"GET", "/api/v1/users/" + std::to_string(c->draft.user_id),
-                     {{"X-Request-ID", c->request_id}, {"Accept", "application/json"}}};
+                     {{"X-Request-ID", c->request_id},
+                      {"Accept", "application/json"},
+                      {"traceparent", c->trace.child_traceparent()}}};
+  if (!c->trace.tracestate.empty())
+    call.headers.push_back({"tracestate", c->trace.tracestate});
   self->request(cfg.users_breaker, cfg.validation_timeout, call_atom::value, std::move(call))
     .then(
       [=](outbound_result& r) mutable {
-        insert_checked(self, cfg, c, interpret(r, c->request_id), std::move(promise));
+        insert_checked(self, cfg, c, interpret(r, *c), std::move(promise));
       },
       [=](caf::error& err) mutable {
         log::info("user not validated in time; order taken anyway (graceful degradation)",
                   {{"request_id", c->request_id},
+                   {"trace_id", c->trace.trace_id},
+                   {"span_id", c->trace.span_id},
                    {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
                                                                : caf::to_string(err)}});
         insert_checked(self, cfg, c, user_answer::unknown, std::move(promise));
@@ -121,7 +129,7 @@ caf::result<http::response> create(self_pointer self, const orders_actor_config&
     return validation_failed(std::move(*errors), req.request_id);
   auto c = std::make_shared<const create_request>(create_request{
     std::get<order_draft>(std::move(checked)), req.idempotency_key, idempotency_fingerprint(json),
-    req.request_id, req.route});
+    req.request_id, req.route, req.trace});
   auto promise = self->make_response_promise<http::response>();
   if (!c->idempotency_key) {
     check_user(self, cfg, std::move(c), promise);

@@ -22,6 +22,7 @@
 #include "config/secret_mask.hpp"
 #include "domain/list_query.hpp"
 #include "http/message.hpp"
+#include "http/trace_context.hpp"
 #include "observability/log.hpp"
 #include "persistence/idempotency.hpp"
 #include "persistence/versioned_rows.hpp"
@@ -40,6 +41,7 @@ struct api_request {
   std::optional<std::string> idempotency_key;
   std::string request_id;
   std::optional<std::string> if_none_match;
+  http::trace_context trace;
 
   const std::string* path_param(std::string_view name) const { return query_value(path_params, name); }
 };
@@ -58,10 +60,12 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
     return handler();
   } catch (const std::exception& e) {
     log::error("unhandled exception in a request handler",
-               {{"request_id", req.request_id}, {"route", req.route}, {"error", mask_secrets(e.what())}});
+               {{"request_id", req.request_id}, {"trace_id", req.trace.trace_id}, {"span_id", req.trace.span_id},
+                {"route", req.route}, {"error", mask_secrets(e.what())}});
   } catch (...) {
     log::error("unhandled exception in a request handler",
-               {{"request_id", req.request_id}, {"route", req.route}});
+               {{"request_id", req.request_id}, {"trace_id", req.trace.trace_id}, {"span_id", req.trace.span_id},
+                {"route", req.route}});
   }
   return internal_error_response(req.request_id);
 }

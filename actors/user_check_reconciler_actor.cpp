@@ -15,6 +15,7 @@
 
 #include "domain/order.hpp"
 #include "http/request_id.hpp"
+#include "http/trace_context.hpp"
 #include "observability/log.hpp"
 #include "persistence/orders_repository.hpp"
 
@@ -125,7 +126,9 @@ void ask_next(reconciler_pointer self, pass_pointer p) {
   auto user_id = p->users[p->next_user++];
   auto request_id = http::request_id_from(nullptr);
   outbound_call call{"GET", "/api/v1/users/" + std::to_string(user_id),
-                     {{"X-Request-ID", request_id}, {"Accept", "application/json"}}};
+                     {{"X-Request-ID", request_id},
+                      {"Accept", "application/json"},
+                      {"traceparent", http::new_trace().child_traceparent()}}};
   // No timeout of our own: the breaker actor always answers (its HTTP client
   // bounds every call), and an open circuit answers at once.
   self->request(self->state.config.users_breaker, caf::infinite, call_atom::value, std::move(call))

@@ -40,7 +40,7 @@ protected:
                       query_params query = {}, std::optional<std::string> if_match = {},
                       std::optional<std::string> key = {}) {
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query), std::move(body),
-                    std::string{"application/json"}, std::move(if_match), std::move(key), "order-test", std::nullopt};
+                    std::string{"application/json"}, std::move(if_match), std::move(key), "order-test", std::nullopt, {}};
     return svc_test::ask(sys_, orders_, std::move(req));
   }
 

@@ -49,7 +49,7 @@ protected:
 
   http::response call(std::string method, std::string route, std::string body = {}, query_params path = {}) {
     api_request req{std::move(method), std::move(route), std::move(path), {}, std::move(body),
-                    std::string{"application/json"}, {}, {}, "reconcile-test", {}};
+                    std::string{"application/json"}, {}, {}, "reconcile-test", {}, {}};
     return svc_test::ask(sys_, orders_, std::move(req));
   }
 

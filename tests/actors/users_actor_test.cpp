@@ -34,7 +34,7 @@ protected:
                       std::optional<std::string> idempotency_key = {}) {
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query),
                     std::move(body), std::string{"application/json"}, std::move(if_match),
-                    std::move(idempotency_key), "test-request", std::nullopt};
+                    std::move(idempotency_key), "test-request", std::nullopt, {}};
     return svc_test::ask(sys_, users_, std::move(req));
   }
 

@@ -1,6 +1,9 @@
 // How order-service checks an order's user with user-service: validated users,
-// unknown users, X-Request-ID forwarding, and the breaker as /health and /metrics
-// show it while user-service is up.
+// unknown users, X-Request-ID and traceparent forwarding, and the breaker as
+// /health and /metrics show it while user-service is up.
+#include <sstream>
+#include <vector>
+
 #include "e2e/orders_fixture.hpp"
 
 namespace e2e {
@@ -92,6 +95,62 @@ TEST_F(OrdersUserCheck, RequestIdIsForwardedToUserService) {
   const auto gid = generated.header("x-request-id");
   EXPECT_TRUE(is_uuid_v4(gid));
   EXPECT_TRUE(user_log_shows(gid)) << "user-service never logged the generated request_id " << gid;
+}
+
+// Every JSON log line of `log_text` carrying "request_id": `request_id`.
+std::vector<json> lines_of(const std::string& log_text, const std::string& request_id) {
+  std::vector<json> out;
+  std::istringstream in{log_text};
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("request_id", "") == request_id)
+      out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// W3C Trace Context: a valid traceparent is continued, its trace id is on the
+// request's log lines in both services, and the call to user-service is a child;
+// a malformed one starts a new trace.
+TEST_F(OrdersUserCheck, TraceparentIsContinuedAndForwardedToUserService) {
+  const auto uid = create_user("spanned");
+  ASSERT_GT(uid, 0);
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", caller_span = "00f067aa0ba902b7";
+  const auto rid = "e2e-trace-" + tag();
+  const auto r = orders().post(
+    "/api/v1/orders", {{"user_id", uid}, {"product_name", "Spanned " + tag()}, {"quantity", 1}, {"price", 1}},
+    {{"X-Request-ID", rid}, {"traceparent", "00-" + trace_id + "-" + caller_span + "-01"}, {"tracestate", "a=b"}});
+  ASSERT_EQ(r.status, 201u) << describe(r);
+  ASSERT_TRUE(user_log_shows(rid));
+  const auto ours = lines_of(order_service().log_text(), rid);
+  ASSERT_FALSE(ours.empty());
+  for (const auto& line : ours) {
+    EXPECT_EQ(line.value("trace_id", ""), trace_id) << line.dump();
+    const auto span = line.value("span_id", "");
+    EXPECT_EQ(span.size(), 16u) << line.dump();
+    EXPECT_NE(span, caller_span) << "order-service's own span: " << line.dump();
+  }
+  const auto theirs = lines_of(user_service().log_text(), rid);
+  ASSERT_FALSE(theirs.empty());
+  for (const auto& line : theirs) {
+    EXPECT_EQ(line.value("trace_id", ""), trace_id) << "the call to user-service is in the same trace: " << line.dump();
+    EXPECT_NE(line.value("span_id", ""), ours.front().value("span_id", "")) << line.dump();
+  }
+
+  const auto rid2 = "e2e-trace-bad-" + tag();
+  const auto bad = orders().post(
+    "/api/v1/orders", {{"user_id", uid}, {"product_name", "Unspanned " + tag()}, {"quantity", 1}, {"price", 1}},
+    {{"X-Request-ID", rid2}, {"traceparent", "00-" + trace_id + "-0000000000000000-01"}});
+  ASSERT_EQ(bad.status, 201u) << describe(bad);
+  ASSERT_TRUE(user_log_shows(rid2));
+  const auto fresh = lines_of(order_service().log_text(), rid2);
+  ASSERT_FALSE(fresh.empty());
+  const auto new_trace = fresh.front().value("trace_id", "");
+  EXPECT_EQ(new_trace.size(), 32u);
+  EXPECT_NE(new_trace, trace_id) << "a malformed traceparent starts a new trace";
+  for (const auto& line : lines_of(user_service().log_text(), rid2))
+    EXPECT_EQ(line.value("trace_id", ""), new_trace) << line.dump();
 }
 
 TEST_F(OrdersUserCheck, HealthAndMetricsShowAClosedBreaker) {

@@ -7,6 +7,7 @@ svc_test(http_tests
     ${CMAKE_CURRENT_LIST_DIR}/request_id_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cors_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/page_links_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/trace_context_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/server_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/server_lifecycle_test.cpp
   LIBS svc_http)
