@@ -39,7 +39,8 @@ SHELL := /bin/bash
 
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
-            postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev
+            postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
+            python3-yaml
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1
@@ -65,20 +66,28 @@ export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/
 
 # --- dependencies ---------------------------------------------------------------
 # Checks every package with dpkg-query; apt-get (update once, then install) runs only
-# for the missing ones.
+# for the missing ones. Node.js and npm count as present when `npm` runs (a Node.js
+# from another repository ships its own npm, which Debian's npm package would
+# conflict with). Then the npm tools pinned in docs/api/package-lock.json (Redocly's
+# CLI, for the OpenAPI lint), when missing or older than the lock file.
 deps:
 	@missing=""; \
 	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' \
 	    || missing="$$missing $$p"; \
 	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	echo "deps: installing$$missing"; \
-	if [ "$$(id -u)" -ne 0 ] && [ -z "$(SUDO)" ]; then \
-	  echo "deps: not root and no sudo: install as root:$$missing" >&2; exit 1; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ] && [ -z "$(SUDO)" ]; then \
+	    echo "deps: not root and no sudo: install as root:$$missing" >&2; exit 1; \
+	  fi; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
 	fi; \
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing
+	cd docs/api && if [ ! -x node_modules/.bin/redocly ] || [ package-lock.json -nt node_modules/.bin/redocly ]; then \
+	  npm ci --no-audit --no-fund && touch node_modules/.bin/redocly; \
+	fi
 
 # --- builds ---------------------------------------------------------------------
 # $(call configure,DIR,CMAKE-ARGS): run cmake's configure step only when DIR has no

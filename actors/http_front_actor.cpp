@@ -284,8 +284,16 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
     return;
   }
   const auto& path = target->path;
-  if (path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics")
+  if (path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics" ||
+      path == "/openapi.json")
     finish.route = path;
+  if (path == "/openapi.json" && !ctx->openapi.empty()) {
+    http::response resp;
+    resp.body = std::string{ctx->openapi};
+    resp.set_header("Content-Type", "application/json");
+    finish(std::move(resp));
+    return;
+  }
   if (path == "/metrics" && ctx->metrics) {
     http::response resp;
     resp.body = ctx->metrics->render();

@@ -50,6 +50,7 @@ using front_actor = caf::typed_actor<caf::reacts_to<std::shared_ptr<api_call>>,
 // SIGTERM so that readiness turns 503 at once.
 struct front_context {
   std::string service_name;
+  std::string_view openapi;  // the service's OpenAPI document (JSON); static storage
   http::router router;  // target ids index into `resources`
   std::vector<resource_actor> resources;
   db_pool_actor pool;

@@ -28,9 +28,9 @@ response cors_preflight_response(const std::vector<std::string>& allowed, const 
 
 inline constexpr const char* cors_allowed_methods = "GET, POST, PUT, DELETE, OPTIONS";
 inline constexpr const char* cors_allowed_headers =
-  "Content-Type, Authorization, X-Request-ID, If-Match, Idempotency-Key";
+  "Content-Type, Authorization, X-Request-ID, If-Match, If-None-Match, Idempotency-Key, traceparent, tracestate";
 inline constexpr const char* cors_exposed_headers =
-  "X-Request-ID, ETag, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After";
+  "X-Request-ID, ETag, Location, Link, Idempotent-Replayed, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After";
 inline constexpr const char* cors_max_age = "600";
 
 }  // namespace svc::http

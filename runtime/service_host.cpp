@@ -113,6 +113,7 @@ int serve(const settings& cfg, const service_definition& service) {
 
   auto front = std::make_shared<front_context>();
   front->service_name = service.name;
+  front->openapi = service.openapi;
   front->metrics = std::make_shared<service_metrics>(service.name);
   front->cors_allowed_origins = cfg.cors_allowed_origins;
   front->rate_limit = static_cast<long>(cfg.rate_limit_burst);

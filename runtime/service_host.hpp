@@ -64,6 +64,7 @@ struct service_definition {
   std::string name;  // "user-service"
   std::vector<migration> migrations;
   statement_list statements;
+  std::string_view openapi;  // the OpenAPI document, JSON: GET /openapi.json
   std::function<void(service_wiring&)> wire;
 };
 

@@ -5,6 +5,7 @@
 #include "actors/user_check_reconciler_actor.hpp"
 #include "persistence/orders_repository.hpp"
 #include "runtime/service_host.hpp"
+#include "services/openapi_document.hpp"
 
 int main(int argc, char** argv) {
   return svc::run_service(
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
       .name = "order-service",
       .migrations = svc::orders_migrations(),
       .statements = svc::orders_statements(),
+      .openapi = svc::openapi_document(),
       .wire =
         [](svc::service_wiring& w) {
           const auto& cfg = w.config();

@@ -2,6 +2,7 @@
 #include "actors/users_actor.hpp"
 #include "persistence/users_repository.hpp"
 #include "runtime/service_host.hpp"
+#include "services/openapi_document.hpp"
 
 int main(int argc, char** argv) {
   return svc::run_service(
@@ -9,6 +10,7 @@ int main(int argc, char** argv) {
       .name = "user-service",
       .migrations = svc::users_migrations(),
       .statements = svc::users_statements(),
+      .openapi = svc::openapi_document(),
       .wire =
         [](svc::service_wiring& w) {
           auto users = svc::spawn_users_actor(w.system(), w.pool());

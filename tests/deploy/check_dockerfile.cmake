@@ -5,7 +5,8 @@
 # Docker cannot run on every machine that runs `make test`, so the image build is
 # not exercised; this catches the drift that would break it:
 #  - every directory the top-level CMakeLists.txt adds with add_subdirectory()
-#    (except tests/, not built with -DBUILD_TESTING=OFF) and cmake/ are COPY'd;
+#    (except tests/, not built with -DBUILD_TESTING=OFF), cmake/ and docs/api/ (the
+#    OpenAPI documents the services embed) are COPY'd, and python3-yaml installed;
 #  - both service targets exist (the Dockerfile builds `--target ${SERVICE}`) and
 #    both shipped ini files exist (COPY config/${SERVICE}.ini);
 #  - the build runs with -DBUILD_TESTING=OFF, the image is non-root, has a
@@ -45,6 +46,11 @@ foreach(d IN LISTS dirs)
   endif()
 endforeach()
 require("\nCOPY[ \t]+CMakeLists.txt[ \t]" "no `COPY CMakeLists.txt`")
+# The services embed docs/api/<service>.yaml at build time.
+if(NOT docker MATCHES "\nCOPY[ \t]+docs/api/?[ \t]+docs/api/?[ \t]*\n")
+  fail("no `COPY docs/api/ docs/api/` (services/CMakeLists.txt embeds the OpenAPI documents)")
+endif()
+require("python3-yaml" "the build stage lacks python3-yaml (cmake/openapi_to_cpp.py reads the YAML)")
 
 file(READ "${SOURCE_DIR}/services/CMakeLists.txt" services)
 foreach(svc user-service order-service)

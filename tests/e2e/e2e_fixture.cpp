@@ -200,4 +200,58 @@ json user_service_suite::create_user(const json& body) {
   }
 }
 
+::testing::AssertionResult serves_its_openapi_document(http_client& client, const std::set<std::string>& routes) {
+  const auto r = client.get("/openapi.json");
+  if (r.status != 200 || r.header("content-type").rfind("application/json", 0) != 0)
+    return ::testing::AssertionFailure() << "GET /openapi.json: " << describe(r);
+  const auto doc = json::parse(r.body, nullptr, false);
+  if (!doc.is_object() || doc.value("openapi", "").rfind("3.1", 0) != 0 || !doc.contains("paths"))
+    return ::testing::AssertionFailure() << "not an OpenAPI 3.1 document: " << r.body.substr(0, 200);
+  static const std::set<std::string> methods{"get", "put", "post", "delete", "patch", "head", "options"};
+  std::set<std::string> documented;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    if (path.rfind("/api/", 0) != 0)
+      continue;
+    std::set<std::string> here;
+    for (const auto& [method, operation] : item.items())
+      if (methods.count(method) && method != "head") {
+        std::string upper;
+        for (char c : method)
+          upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        here.insert(upper);
+        documented.insert(upper + " " + path);
+      }
+    // The service's own list of methods for this path, from a 405.
+    std::string concrete;  // the template with each {parameter} as 1
+    bool in_parameter = false;
+    for (char c : path) {
+      if (c == '{')
+        concrete += '1';
+      if (c == '{' || c == '}')
+        in_parameter = c == '{';
+      else if (!in_parameter)
+        concrete += c;
+    }
+    const auto refused = client.request("TRACE", concrete);
+    std::set<std::string> allowed;
+    auto allow = refused.header("allow");
+    for (std::size_t start = 0; start < allow.size();) {
+      auto comma = std::min(allow.find(',', start), allow.size());
+      auto item_text = allow.substr(start, comma - start);
+      item_text.erase(0, item_text.find_first_not_of(' '));
+      item_text.erase(item_text.find_last_not_of(' ') + 1);
+      if (!item_text.empty() && item_text != "HEAD")
+        allowed.insert(item_text);
+      start = comma + 1;
+    }
+    if (refused.status != 405 || allowed != here)
+      return ::testing::AssertionFailure() << path << ": documented " << json(here).dump() << ", served "
+                                           << json(allowed).dump() << " (" << describe(refused) << ")";
+  }
+  if (documented != routes)
+    return ::testing::AssertionFailure() << "documented operations " << json(documented).dump()
+                                         << " are not the routes " << json(routes).dump();
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace e2e

@@ -51,6 +51,13 @@ std::string describe(const reply& r);
 // The `field` of every entry of error.details (a multiset: duplicates show).
 std::multiset<std::string> detail_fields(const reply& r);
 
+// GET /openapi.json of the service behind `client` is an OpenAPI 3.1 document whose
+// /api/ operations are exactly `routes` ("METHOD /template", as main.cpp registers
+// them), and for each documented path the service's own Allow header (from a 405)
+// lists exactly the documented methods (HEAD beside GET): a route missing from the
+// document, or documented and not served, fails.
+::testing::AssertionResult serves_its_openapi_document(http_client& client, const std::set<std::string>& routes);
+
 // Base of the suites that share one instance of user-service.
 class user_service_suite : public ::testing::Test {
 public:

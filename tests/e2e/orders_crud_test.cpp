@@ -370,5 +370,13 @@ TEST_F(OrdersCrud, IdempotencyKeyReplaysTheFirstResponse) {
   EXPECT_EQ(count_search(t), 3) << "without a key every POST creates";
 }
 
+// docs/api/order-service.yaml is what GET /openapi.json serves, and it documents
+// exactly the routes of services/order-service/main.cpp.
+TEST_F(OrdersCrud, ServesItsOpenApiDocumentWithExactlyItsRoutes) {
+  http_client client{order_port()};
+  EXPECT_TRUE(serves_its_openapi_document(client, {"GET /api/v1/orders", "POST /api/v1/orders", "GET /api/v1/orders/{id}",
+                                                   "PUT /api/v1/orders/{id}", "DELETE /api/v1/orders/{id}"}));
+}
+
 }  // namespace
 }  // namespace e2e

@@ -112,5 +112,12 @@ TEST_F(UsersHttpSemantics, HeadAnswersWhereGetDoesWithItsHeadersAndNoBody) {
   EXPECT_NE(patch.header("allow").find("HEAD"), std::string::npos) << describe(patch);
 }
 
+// The contract in the repository (docs/api/user-service.yaml) is the one served,
+// and it documents exactly the routes of services/user-service/main.cpp.
+TEST_F(UsersHttpSemantics, ServesItsOpenApiDocumentWithExactlyItsRoutes) {
+  EXPECT_TRUE(serves_its_openapi_document(client(), {"GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{id}",
+                                                     "PUT /api/v1/users/{id}", "DELETE /api/v1/users/{id}"}));
+}
+
 }  // namespace
 }  // namespace e2e
