@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
+#include <iterator>
 #include <cctype>
 #include <iostream>
 #include <random>
@@ -252,6 +255,38 @@ json user_service_suite::create_user(const json& body) {
     return ::testing::AssertionFailure() << "documented operations " << json(documented).dump()
                                          << " are not the routes " << json(routes).dump();
   return ::testing::AssertionSuccess();
+}
+
+std::vector<long long> walk_every_page(http_client& client, const std::string& list_target) {
+  constexpr long long size = 3;
+  auto page_of = [&](long long page) {
+    const auto r = client.get(list_target + "page=" + std::to_string(page) + "&page_size=" + std::to_string(size));
+    EXPECT_EQ(r.status, 200u) << describe(r);
+    return r.status == 200 ? r.json() : json::object();
+  };
+  const auto first = page_of(1);
+  const auto total = first["meta"].value("total", 0LL), pages = first["meta"].value("total_pages", 0LL);
+  EXPECT_LE(pages, 1000) << "too many pages to walk";
+  std::vector<long long> walked;
+  for (long long page = 1; page <= std::min(pages, 1000LL); ++page) {
+    const auto j = page_of(page);
+    EXPECT_EQ(j["meta"], (json{{"page", page}, {"page_size", size}, {"total", total}, {"total_pages", pages}}));
+    const auto before = walked.size();
+    for (const auto& item : j.value("data", json::array()))
+      walked.push_back(item.value("id", 0LL));
+    EXPECT_EQ(walked.size() - before, static_cast<std::size_t>(page < pages ? size : total - size * (pages - 1)));
+  }
+  EXPECT_EQ(walked.size(), static_cast<std::size_t>(total));
+  EXPECT_TRUE(std::adjacent_find(walked.begin(), walked.end(), std::less_equal<>{}) == walked.end())
+    << "not strictly descending (a repeat or a disorder)";
+  return walked;
+}
+
+std::vector<long long> only_these(const std::vector<long long>& walked, const std::vector<long long>& created) {
+  std::vector<long long> mine;
+  std::copy_if(walked.begin(), walked.end(), std::back_inserter(mine),
+               [&](long long id) { return std::find(created.begin(), created.end(), id) != created.end(); });
+  return mine;
 }
 
 }  // namespace e2e

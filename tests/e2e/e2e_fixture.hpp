@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -50,6 +51,15 @@ std::string describe(const reply& r);
 ::testing::AssertionResult is_uuid_v4(const std::string& value);
 // The `field` of every entry of error.details (a multiset: duplicates show).
 std::multiset<std::string> detail_fields(const reply& r);
+
+// Walks every page of the list at `list_target` (a path and its filters, ending
+// in "?" or "&": "/api/v1/users?status=active&") three rows a page, checking each page's
+// meta and size, and that the pages hold meta.total ids in all, strictly
+// descending (disjoint, newest first). Returns the ids in walked order.
+std::vector<long long> walk_every_page(http_client& client, const std::string& list_target);
+
+// The ids of `walked` that are among `created`, in walked order.
+std::vector<long long> only_these(const std::vector<long long>& walked, const std::vector<long long>& created);
 
 // GET /openapi.json of the service behind `client` is an OpenAPI 3.1 document whose
 // /api/ operations are exactly `routes` ("METHOD /template", as main.cpp registers
