@@ -31,6 +31,10 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
   return std::nullopt;
 }
 
+// A client's own text on the access line is cut here, so that a log line stays
+// a line and not a client-sized blob (the header limit alone allows 16 KB).
+constexpr std::size_t max_logged_client_text = 256;
+
 // Everything a finished response needs, whatever produced it: the request id and
 // CORS headers, the access log line and the request metrics.
 struct finisher {
@@ -40,6 +44,11 @@ struct finisher {
   std::optional<std::string> origin;
   std::string method;
   std::string route = "unmatched";  // a template, never a raw path (metric label)
+  // For the access line only: the peer address, the path as requested (ids and
+  // all: logs may hold it, metric labels may not) and the client's User-Agent.
+  std::string client;
+  std::string path;
+  std::string user_agent;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::optional<long> rate_remaining{};  // set once the limiter answered (API routes)
   http::responder respond;
@@ -62,10 +71,14 @@ struct finisher {
       log::info("request", {{"request_id", request_id},
                             {"trace_id", trace.trace_id},
                             {"span_id", trace.span_id},
+                            {"client", client},
                             {"method", method},
                             {"route", route},
+                            {"path", path},
                             {"status", std::int64_t{resp.status}},
-                            {"duration_ms", seconds * 1000.0}});
+                            {"bytes", static_cast<std::int64_t>(resp.body.size())},
+                            {"duration_ms", seconds * 1000.0},
+                            {"user_agent", user_agent}});
     respond(std::move(resp));
   }
 };
@@ -270,8 +283,12 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                                                     tracestate ? &*tracestate : nullptr),
                   .origin = header_value(req, "Origin"),
                   .method = req.method,
+                  .client = req.remote_ip,
+                  .path = {},  // once the target is parsed
+                  .user_agent = header_value(req, "User-Agent").value_or("").substr(0, max_logged_client_text),
                   .respond = std::move(respond)};
   auto target = http::parse_target(req.target);
+  finish.path = (target ? target->path : req.target).substr(0, max_logged_client_text);
   if (!target) {
     finish(http::error_response(http::error_code::bad_request, "malformed request target",
                                 finish.request_id));

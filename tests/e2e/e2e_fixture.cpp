@@ -10,6 +10,7 @@
 #include <iostream>
 #include <random>
 #include <regex>
+#include <thread>
 
 namespace e2e {
 
@@ -255,6 +256,18 @@ json user_service_suite::create_user(const json& body) {
     return ::testing::AssertionFailure() << "documented operations " << json(documented).dump()
                                          << " are not the routes " << json(routes).dump();
   return ::testing::AssertionSuccess();
+}
+
+bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (done())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(interval);
+  }
 }
 
 std::vector<long long> walk_every_page(http_client& client, const std::string& list_target) {

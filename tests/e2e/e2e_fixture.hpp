@@ -2,7 +2,9 @@
 // the contract checks the suites share.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -67,6 +69,11 @@ std::vector<long long> only_these(const std::vector<long long>& walked, const st
 // lists exactly the documented methods (HEAD beside GET): a route missing from the
 // document, or documented and not served, fails.
 ::testing::AssertionResult serves_its_openapi_document(http_client& client, const std::set<std::string>& routes);
+
+// Polls `done` every `interval` until it returns true or `timeout` passes; the
+// last result. Only a bound against hangs, never a performance assertion.
+bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval = std::chrono::milliseconds{200});
 
 // Base of the suites that share one instance of user-service.
 class user_service_suite : public ::testing::Test {

@@ -191,18 +191,6 @@ bool log_has_request_id(const std::string& log_text, const std::string& request_
   return false;
 }
 
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(interval);
-  }
-}
-
 running_service orders_suite::users_;
 running_service orders_suite::orders_;
 std::string orders_suite::users_db_;

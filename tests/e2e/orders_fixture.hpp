@@ -70,11 +70,6 @@ std::optional<double> metric_value(const std::string& metrics_text, const std::s
 // Whether a JSON log line of `log_text` carries "request_id": `request_id`.
 bool log_has_request_id(const std::string& log_text, const std::string& request_id);
 
-// Polls `done` every `interval` until it returns true or `timeout` passes; the
-// last result. Only a bound against hangs, never a performance assertion.
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval = std::chrono::milliseconds{200});
-
 // Base of the order suites: one user-service and one order-service per suite.
 class orders_suite : public ::testing::Test {
 public:

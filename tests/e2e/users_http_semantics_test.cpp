@@ -2,6 +2,7 @@
 // on 201, If-None-Match and 304 on a GET of one user, RFC 8288 Link headers on
 // list pages, HEAD wherever GET.
 #include <regex>
+#include <sstream>
 
 #include "e2e/e2e_fixture.hpp"
 
@@ -110,6 +111,40 @@ TEST_F(UsersHttpSemantics, HeadAnswersWhereGetDoesWithItsHeadersAndNoBody) {
 
   const auto patch = client().request("PATCH", path, "{}");
   EXPECT_NE(patch.header("allow").find("HEAD"), std::string::npos) << describe(patch);
+}
+
+// The access line says who asked what and what went back: client address,
+// method, route and path, status, bytes, duration, user agent, and the trace.
+TEST_F(UsersHttpSemantics, TheAccessLineCarriesClientPathBytesAndUserAgent) {
+  const auto t = tag();
+  const auto u = create_user(user_body("logged", t));
+  ASSERT_TRUE(u.contains("id"));
+  const auto path = "/api/v1/users/" + std::to_string(u.value("id", 0LL));
+  const auto rid = "access-" + t;
+  const auto r = client().get(path, {{"X-Request-ID", rid}, {"User-Agent", "e2e-agent/1.0 (" + t + ")"}});
+  ASSERT_EQ(r.status, 200u);
+  json line;
+  ASSERT_TRUE(poll_until(
+    [&] {
+      std::istringstream in{service().log_text()};
+      for (std::string text; std::getline(in, text);) {
+        auto j = json::parse(text, nullptr, false);
+        if (j.is_object() && j.value("request_id", "") == rid && j.value("msg", "") == "request")
+          line = j;
+      }
+      return line.is_object();
+    },
+    std::chrono::seconds{5}));
+  EXPECT_EQ(line.value("client", ""), "127.0.0.1") << line.dump();
+  EXPECT_EQ(line.value("method", ""), "GET");
+  EXPECT_EQ(line.value("route", ""), "/api/v1/users/{id}");
+  EXPECT_EQ(line.value("path", ""), path);
+  EXPECT_EQ(line.value("status", 0), 200);
+  EXPECT_EQ(line.value("bytes", -1LL), static_cast<long long>(r.body.size()));
+  EXPECT_EQ(line.value("user_agent", ""), "e2e-agent/1.0 (" + t + ")");
+  EXPECT_EQ(line.value("trace_id", "").size(), 32u);
+  EXPECT_EQ(line.value("span_id", "").size(), 16u);
+  EXPECT_TRUE(line.contains("duration_ms"));
 }
 
 // The contract in the repository (docs/api/user-service.yaml) is the one served,
