@@ -1,11 +1,13 @@
 #include "observability/metrics.hpp"
 
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <shared_mutex>
 #include <sstream>
 #include <unordered_map>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <prometheus/counter.h>
@@ -35,6 +37,12 @@ public:
     return {
       family("process_resident_memory_bytes", "Resident memory size in bytes.",
              prometheus::MetricType::Gauge, static_cast<double>(stat.rss_pages) * sysconf(_SC_PAGESIZE)),
+      family("process_virtual_memory_bytes", "Virtual memory size in bytes.", prometheus::MetricType::Gauge,
+             static_cast<double>(stat.vsize_bytes)),
+      family("process_open_fds", "Number of open file descriptors.", prometheus::MetricType::Gauge,
+             static_cast<double>(open_fds())),
+      family("process_max_fds", "Maximum number of open file descriptors.", prometheus::MetricType::Gauge,
+             max_fds()),
       family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
              prometheus::MetricType::Counter, static_cast<double>(stat.utime + stat.stime) / ticks),
       family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
@@ -44,9 +52,24 @@ public:
 
 private:
   struct stat_fields {
-    unsigned long long utime = 0, stime = 0, starttime = 0;
+    unsigned long long utime = 0, stime = 0, starttime = 0, vsize_bytes = 0;
     long long rss_pages = 0;
   };
+
+  static std::size_t open_fds() {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (std::filesystem::directory_iterator it{"/proc/self/fd", ec}, end; !ec && it != end; it.increment(ec))
+      ++n;
+    return n;
+  }
+
+  static double max_fds() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+      return 0;
+    return static_cast<double>(limit.rlim_cur);
+  }
 
   static stat_fields read_stat() {
     stat_fields f;
@@ -63,6 +86,7 @@ private:
       if (i == 14) f.utime = std::stoull(field);
       if (i == 15) f.stime = std::stoull(field);
       if (i == 22) f.starttime = std::stoull(field);
+      if (i == 23) f.vsize_bytes = std::stoull(field);
       if (i == 24) { f.rss_pages = std::stoll(field); break; }
     }
     return f;
@@ -146,6 +170,11 @@ std::string_view method_label(std::string_view method) {
 struct service_metrics::impl {
   std::string service;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Gauge>& build_info =
+    prometheus::BuildGauge()
+      .Name("service_build_info")
+      .Help("Always 1; its labels say which service and version runs.")
+      .Register(*registry);
   prometheus::Family<prometheus::Counter>& requests =
     prometheus::BuildCounter().Name("http_requests_total").Help("HTTP requests answered.").Register(*registry);
   prometheus::Family<prometheus::Histogram>& durations =
@@ -218,7 +247,9 @@ struct service_metrics::impl {
   child_cache<prometheus::Counter> user_check_counters;      // by outcome
   process_collector process;
 
-  explicit impl(std::string name) : service(std::move(name)) {}
+  explicit impl(std::string name) : service(std::move(name)) {
+    build_info.Add({{"service", service}, {"version", SVC_VERSION}}).Set(1);
+  }
 };
 
 service_metrics::service_metrics(std::string service) : impl_(std::make_unique<impl>(std::move(service))) {}

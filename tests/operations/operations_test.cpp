@@ -67,8 +67,14 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
   for (auto name : {"http_requests_total", "http_request_duration_seconds_bucket", "http_requests_in_flight",
                     "app_errors_total", "rate_limit_rejected_total", "db_pool_connections", "db_pool_wait_seconds",
                     "db_query_duration_seconds", "process_resident_memory_bytes", "process_cpu_seconds_total",
-                    "process_start_time_seconds"})
+                    "process_start_time_seconds", "process_virtual_memory_bytes", "process_open_fds",
+                    "process_max_fds"})
     EXPECT_NE(text.find(name), std::string::npos) << name;
+  EXPECT_NE(text.find("service_build_info{service=\"user-service\",version=\""), std::string::npos) << text;
+  // The service has a listening socket, the database pool and a client connection open.
+  const auto fds = text.find("\nprocess_open_fds ");
+  ASSERT_NE(fds, std::string::npos);
+  EXPECT_GE(std::stod(text.substr(fds + 18)), 3.0);
   EXPECT_NE(text.find("route=\"/api/v1/users/{id}\""), std::string::npos);
   EXPECT_NE(text.find("code=\"NOT_FOUND\""), std::string::npos);
   // Labels never hold raw paths or ids.
