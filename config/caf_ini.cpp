@@ -340,6 +340,9 @@ void apply_to_caf_config(const settings& s, caf::actor_system_config& cfg) {
   // a system call and a context switch each, about five per request under load,
   // taken from the CPU that PostgreSQL and the clients need (docs/PERFORMANCE.md).
   cfg.set("work-stealing.moderate-poll-attempts", caf::config_value::integer{0});
+  // CAF's own default is unbounded: one actor with a long mailbox would hold its
+  // I/O thread, and every connection on it, until the mailbox is empty.
+  cfg.set("scheduler.max-throughput", caf::config_value::integer{100});
   if (s.scheduler_max_threads > 0)
     cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(s.scheduler_max_threads));
   // Every entry was type-checked against CAF's declaration while loading.

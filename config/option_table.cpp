@@ -111,7 +111,7 @@ std::vector<option_spec> build_table() {
     [](const settings& s) { return s.http_host; }));
   t.push_back(integer_option({"http", "port", "HTTP_PORT", "port to listen on"}, "PORT", &settings::http_port,
                              1, 65535, "a port number (1-65535)"));
-  t.push_back(integer_option({"http", "threads", "HTTP_THREADS", "asio I/O threads serving HTTP"}, "N",
+  t.push_back(integer_option({"http", "threads", "HTTP_THREADS", "asio I/O threads serving HTTP and running the actors"}, "N",
                              &settings::http_threads, 1, 1024));
   t.push_back(duration_option(
     {"http", "header-timeout", "HTTP_HEADER_TIMEOUT", "time a client has to send its request headers"},
@@ -251,7 +251,7 @@ std::vector<option_spec> build_table() {
 
   // [scheduler]: the rest of this group belongs to CAF (passed through).
   t.push_back(integer_option(
-    {"scheduler", "max-threads", "SCHEDULER_MAX_THREADS", "CAF scheduler threads, 0 = CAF's default"}, "N",
+    {"scheduler", "max-threads", "SCHEDULER_MAX_THREADS", "threads of CAF's own pools, 0 = CAF's default; unused with policy 'io'"}, "N",
     &settings::scheduler_max_threads, 0, 1024));
   return t;
 }

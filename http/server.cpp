@@ -1,6 +1,6 @@
 // The listener and lifecycle of http::server. One connection is one `session`
-// (http/session.cpp); this file owns the io_context, the threads, the acceptor
-// and the registry of live sessions.
+// (http/session.cpp); this file owns the acceptor, the registry of live sessions
+// and, unless they are shared, the I/O threads.
 #include "http/server_impl.ipp"
 
 #include <future>
@@ -8,26 +8,12 @@
 
 namespace svc::http {
 
-// Set on the server's own I/O threads, so that calls which would wait for those
-// threads can refuse to deadlock.
-thread_local bool on_io_thread = false;
-
-namespace {
-
-std::vector<std::unique_ptr<net::io_context>> make_contexts(unsigned threads) {
-  std::vector<std::unique_ptr<net::io_context>> out;
-  for (unsigned i = 0; i < std::max(1u, threads); ++i)
-    out.push_back(std::make_unique<net::io_context>(1));  // hint: one thread runs it
-  return out;
-}
-
-}  // namespace
-
-server::impl::impl(server_options o, request_handler h)
+server::impl::impl(server_options o, request_handler h, std::shared_ptr<io_threads> shared)
   : opts(std::move(o)),
     handler(std::move(h)),
-    contexts(make_contexts(opts.threads)),
-    acceptor(contexts.front()->get_executor()),
+    io(shared ? shared : std::make_shared<io_threads>(opts.threads, "http")),
+    owns_io(!shared),
+    acceptor(io->context(0).get_executor()),
     accept_retry(acceptor.get_executor()) {
 }
 
@@ -62,8 +48,8 @@ std::vector<std::shared_ptr<session>> server::impl::snapshot() {
 }
 
 net::io_context& server::impl::next_context() {
-  auto& ctx = *contexts[next_context_index];
-  next_context_index = (next_context_index + 1) % contexts.size();
+  auto& ctx = io->context(next_context_index);
+  next_context_index = (next_context_index + 1) % io->size();
   return ctx;
 }
 
@@ -130,7 +116,7 @@ void server::impl::start() {
   if (!ec) {
     endpoint = {address, opts.port};
   } else {
-    tcp::resolver resolver{*contexts.front()};
+    tcp::resolver resolver{io->context(0)};
     auto results = resolver.resolve(opts.host, std::to_string(opts.port),
                                     tcp::resolver::passive, ec);
     if (ec || results.empty())
@@ -154,22 +140,9 @@ void server::impl::start() {
     fail("listen");
   bound_port = acceptor.local_endpoint(ec).port();
   started = true;
-  // Keeps run() going when nothing is pending, e.g. after stop_accepting().
-  for (auto& ctx : contexts)
-    work.emplace_back(ctx->get_executor());
   net::post(acceptor.get_executor(), [this] { do_accept(); });
-  for (auto& ctx : contexts)
-    threads.emplace_back([ctx = ctx.get()] {
-      on_io_thread = true;
-      for (;;) {
-        try {
-          ctx->run();
-          return;
-        } catch (...) {
-          // A throwing completion handler must not take the thread down with it.
-        }
-      }
-    });
+  if (owns_io)
+    io->start();
 }
 
 void server::impl::stop_accepting_locked() {
@@ -179,7 +152,7 @@ void server::impl::stop_accepting_locked() {
     acceptor.close(ignored);
     accept_retry.cancel();
   };
-  if (started && !stopped && !on_io_thread) {
+  if (started && !stopped && !on_io_thread()) {
     // The acceptor belongs to its I/O thread; wait so that on return no new
     // connection can be accepted any more.
     std::promise<void> done;
@@ -217,14 +190,11 @@ void server::impl::stop() {
     std::unique_lock gate_lock{gate->mutex};
     gate->open = false;
   }
-  work.clear();
-  for (auto& ctx : contexts)
-    ctx->stop();
-  for (auto& t : threads)
-    if (t.joinable())
-      t.join();
-  threads.clear();
-  // No handler runs now; close what is still open from this thread.
+  if (started && !on_io_thread())
+    close_sessions_and_wait();
+  if (owns_io)
+    io->stop();
+  // Only sessions whose threads did not run are left; close them from here.
   std::unordered_map<session*, std::shared_ptr<session>> remaining;
   {
     std::lock_guard sessions_lock{sessions_mutex};
@@ -232,11 +202,27 @@ void server::impl::stop() {
   }
   for (auto& [ptr, s] : remaining)
     s->force_close();
-  // Sessions still referenced by queued handlers die with the io_context.
 }
 
-server::server(server_options options, request_handler handler)
-  : impl_(std::make_unique<impl>(std::move(options), std::move(handler))) {
+// Each session is closed on its own thread; the completions that closing
+// queues (aborted reads, writes, timers) still hold sessions, which hold this
+// impl, so wait until they have run and the last session is gone: the I/O
+// threads may be shared and outlive the server.
+void server::impl::close_sessions_and_wait() {
+  for (auto& s : snapshot())
+    net::post(s->executor(), [s] { s->close(); });
+  for (int round = 0; round < 200; ++round) {
+    if (!io->barrier())
+      return;
+    if (round >= 1 && live_sessions.load() == 0)
+      return;
+    if (round >= 10)
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+}
+
+server::server(server_options options, request_handler handler, std::shared_ptr<io_threads> threads)
+  : impl_(std::make_unique<impl>(std::move(options), std::move(handler), std::move(threads))) {
 }
 
 server::~server() = default;

@@ -3,10 +3,12 @@
 // Beast stays inside server.cpp so that code including this header (the actors)
 // compiles without it.
 //
-// Threading: `threads` I/O threads, each running its own io_context; each
-// connection lives on one of them. The handler is called on that thread and
-// must not block; it answers through the responder, from any thread, at any
-// later time.
+// Threading: I/O threads (http/io_threads.hpp), each running its own
+// io_context; each connection lives on one of them. Either the server's own
+// (`threads` of them) or threads it shares, e.g. with the actor scheduler. The
+// handler is called on the connection's thread and must not block; it answers
+// through the responder, from any thread, at any later time: an answer given on
+// the connection's own thread is written at once, without a hand-off.
 #pragma once
 
 #include <chrono>
@@ -18,12 +20,15 @@
 
 #include "http/message.hpp"
 
+
 namespace svc::http {
+
+class io_threads;
 
 struct server_options {
   std::string host = "0.0.0.0";
   std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
-  unsigned threads = 2;
+  unsigned threads = 2;  // only when the server has I/O threads of its own
   std::size_t max_body_bytes = 1048576;  // larger bodies: 413, refused from Content-Length
   std::size_t max_header_bytes = 16384;  // larger headers: 400
   std::chrono::seconds header_timeout{10};  // from connect (or a request's first byte) to end of headers
@@ -46,7 +51,11 @@ using request_handler = std::function<void(request&&, responder)>;
 
 class server {
 public:
-  server(server_options options, request_handler handler);
+  // Without `threads` the server runs (and on stop() joins) I/O threads of its
+  // own. With them it only uses them: they must run while the server serves,
+  // and may outlive it.
+  server(server_options options, request_handler handler,
+         std::shared_ptr<io_threads> threads = nullptr);
   ~server();  // stop()
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -68,8 +77,9 @@ public:
   // written). True when that happened within `timeout`.
   bool drain(std::chrono::milliseconds timeout);
 
-  // Closes every connection, stops and joins the I/O threads. Idempotent.
-  // Responses delivered afterwards are dropped. Not to be called from a handler.
+  // Closes every connection and waits until none is left; then stops and joins
+  // the I/O threads if they are the server's own. Idempotent. Responses
+  // delivered afterwards are dropped. Not to be called from an I/O thread.
   void stop();
 
   std::size_t in_flight() const;

@@ -26,6 +26,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http/envelope.hpp"
+#include "http/io_threads.hpp"
 #include "http/server.hpp"
 
 namespace svc::http {
@@ -34,8 +35,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-
-extern thread_local bool on_io_thread;
 
 // Responders run on foreign threads; they may post to a connection's I/O
 // thread only while the io_contexts exist. stop() closes the gate (exclusively) before
@@ -48,7 +47,7 @@ struct post_gate {
 class session;
 
 struct server::impl {
-  impl(server_options options, request_handler handler);
+  impl(server_options options, request_handler handler, std::shared_ptr<io_threads> io);
   ~impl();
 
   void start();
@@ -59,6 +58,8 @@ struct server::impl {
   net::io_context& next_context();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void stop_accepting_locked();
+  bool on_io_thread() const { return io->current_index().has_value(); }
+  void close_sessions_and_wait();
   static std::string peer_address(const tcp::socket& socket);
 
   // Called by sessions.
@@ -90,16 +91,20 @@ struct server::impl {
   // so sessions still queued in an io_context are destroyed while the
   // counters and the registry above are alive.
   //
+  // Sessions alive (constructed, not yet destroyed): stop() waits for zero
+  // before the impl may go while shared I/O threads keep running.
+  std::atomic<std::size_t> live_sessions{0};
   // One io_context per I/O thread, each connection pinned to one of them: a
   // connection's handlers then never run concurrently without a strand, and a
   // ready socket never wakes a second thread to run its handler (with one
   // shared io_context that hand-off cost a context switch per request or so).
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  std::size_t next_context_index = 0;  // touched only on contexts[0]'s thread
-  tcp::acceptor acceptor;              // on contexts[0]
+  // Shared with the actor scheduler in the services (runtime/io_scheduler.cpp);
+  // the server's own when constructed without them (owns_io).
+  std::shared_ptr<io_threads> io;
+  bool owns_io = false;
+  std::size_t next_context_index = 0;  // touched only on context 0's thread
+  tcp::acceptor acceptor;              // on context 0
   net::steady_timer accept_retry;
-  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
 };
 
 // One TCP connection: reads a request, hands it to the handler, writes the
@@ -113,6 +118,7 @@ public:
   net::any_io_executor executor() const { return executor_; }
   void start();
   void close_if_idle();
+  void close();  // at once, whatever the phase (server::stop)
   void deliver(std::uint64_t seq, response resp);
   void force_close();  // only once the I/O threads are joined
 
@@ -135,7 +141,6 @@ private:
   void on_write(bool keep_alive, beast::error_code ec, std::size_t n);
   void linger();
   void on_linger(beast::error_code ec, std::size_t n);
-  void close();
   void count_in_flight();
   void finish_in_flight();
   void release_slot();

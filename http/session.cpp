@@ -75,11 +75,13 @@ session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip)
     stream_(std::move(socket)),
     response_timer_(executor_),
     remote_ip_(std::move(remote_ip)) {
+  srv_.live_sessions.fetch_add(1);
 }
 
 session::~session() {
   finish_in_flight();
   release_slot();
+  srv_.live_sessions.fetch_sub(1);  // the last touch of srv_: stop() may free it next
 }
 
 void session::start() {

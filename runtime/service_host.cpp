@@ -9,14 +9,17 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
+#include <caf/settings.hpp>
 #include <pqxx/pqxx>
 
 #include "actors/http_front_actor.hpp"
 #include "actors/idempotency_janitor_actor.hpp"
 #include "config/secret_mask.hpp"
 #include "config/settings_loader.hpp"
+#include "http/io_threads.hpp"
 #include "http/server.hpp"
 #include "observability/log.hpp"
+#include "runtime/io_scheduler.hpp"
 
 namespace svc {
 namespace {
@@ -101,14 +104,31 @@ db_pool_config pool_config_from(const settings& cfg, const service_definition& s
   return pool;
 }
 
+int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
+             const service_definition& service);
+
 void log_effective_settings(const settings& cfg) {
   for (const auto& [key, value] : effective_settings(cfg))
     log::info("setting", {{"key", key}, {"value", value}});
 }
 
+// The I/O threads serve HTTP and, unless `[scheduler] policy` names one of
+// CAF's own thread pools, run the actors too (runtime/io_scheduler.hpp). They
+// outlive the actor system, whose shutdown still runs actors on them.
 int serve(const settings& cfg, const service_definition& service) {
+  auto io = std::make_shared<http::io_threads>(cfg.http_threads, "io");
+  io->start();
+  auto exit_code = serve_on(io, cfg, service);
+  io->stop();
+  return exit_code;
+}
+
+int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
+             const service_definition& service) {
   caf::actor_system_config caf_cfg;
   apply_to_caf_config(cfg, caf_cfg);
+  if (caf::get_or(caf_cfg, "scheduler.policy", caf::atom("io")) == caf::atom("io"))
+    use_io_scheduler(caf_cfg, io);
   caf::actor_system sys{caf_cfg};
 
   auto front = std::make_shared<front_context>();
@@ -132,7 +152,7 @@ int serve(const settings& cfg, const service_definition& service) {
 
   int exit_code = 0;
   {
-    http::server server{server_options_from(cfg), make_front_handler(front)};
+    http::server server{server_options_from(cfg), make_front_handler(front), io};
     try {
       server.start();
     } catch (const std::exception& e) {

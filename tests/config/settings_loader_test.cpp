@@ -270,7 +270,8 @@ TEST_F(loader_test, shipped_ini_files_parse_and_hold_the_defaults) {
     auto expected = effective_settings(default_settings(service));
     // CAF's own options, which the files spell out: the same values the services
     // give CAF when no file names them (apply_to_caf_config).
-    expected.emplace_back("scheduler.policy", "'stealing'");
+    expected.emplace_back("scheduler.max-throughput", "100");
+    expected.emplace_back("scheduler.policy", "'io'");
     expected.emplace_back("work-stealing.moderate-poll-attempts", "0");
     EXPECT_EQ(effective_settings(s), expected) << path;
   }

@@ -1,0 +1,142 @@
+#include "runtime/io_scheduler.hpp"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/detail/thread_safe_actor_clock.hpp>
+#include <caf/execution_unit.hpp>
+#include <caf/logger.hpp>
+#include <caf/resumable.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include "http/io_threads.hpp"
+
+namespace svc {
+namespace {
+
+namespace net = boost::asio;
+
+// One per I/O thread. CAF hands an actor made runnable by an actor running
+// here to exec_later, so it stays on this thread.
+class io_worker final : public caf::execution_unit {
+public:
+  io_worker(caf::actor_system& sys, net::io_context& ctx, std::size_t max_throughput,
+            std::atomic<std::uint64_t>& resumed)
+    : caf::execution_unit(&sys), ctx_(ctx), max_throughput_(max_throughput), resumed_(resumed) {
+  }
+
+  void exec_later(caf::resumable* job) override {
+    schedule(job);
+  }
+
+  // Posted, never run inline: the caller (an actor, an asio handler) finishes
+  // first, and a resumed actor never nests inside another one.
+  void schedule(caf::resumable* job) {
+    net::post(ctx_, [this, job] { run(job); });
+  }
+
+private:
+  void run(caf::resumable* job) {
+    resumed_.fetch_add(1, std::memory_order_relaxed);
+    switch (job->resume(this, max_throughput_)) {
+      case caf::resumable::resume_later:
+        // Behind whatever else this thread has queued (sockets, other actors):
+        // a busy actor cannot starve them. The queue keeps our reference.
+        schedule(job);
+        break;
+      case caf::resumable::done:
+      case caf::resumable::awaiting_message:
+        caf::intrusive_ptr_release(job);
+        break;
+      case caf::resumable::shutdown_execution_unit:
+        break;  // only CAF's own workers get this
+    }
+  }
+
+  net::io_context& ctx_;
+  const std::size_t max_throughput_;
+  std::atomic<std::uint64_t>& resumed_;
+};
+
+class io_coordinator final : public caf::scheduler::abstract_coordinator {
+public:
+  using super = caf::scheduler::abstract_coordinator;
+
+  io_coordinator(caf::actor_system& sys, std::shared_ptr<http::io_threads> io)
+    : super(sys), io_(std::move(io)) {
+  }
+
+  void init(caf::actor_system_config& cfg) override {
+    super::init(cfg);
+    num_workers_ = io_->size();
+  }
+
+  void start() override {
+    for (std::size_t i = 0; i < io_->size(); ++i)
+      workers_.push_back(
+        std::make_unique<io_worker>(system(), io_->context(i), max_throughput_, resumed_));
+    clock_thread_ = std::thread{[this] { clock_.run_dispatch_loop(); }};
+    super::start();
+  }
+
+  void stop() override {
+    // The actor system has waited for every actor it counts; its hidden ones
+    // and the utility actors may still have work queued. Run until a round of
+    // every thread resumed nothing more.
+    stop_actors();
+    for (int round = 0; round < 1000; ++round) {
+      auto before = resumed_.load();
+      if (!io_->barrier() || resumed_.load() == before)
+        break;
+    }
+    stopped_ = true;
+    // A spawn on a thread leaves a reference to CAF's logger in that thread's
+    // thread_local (caf::actor_system::spawn_impl); CAF's own workers drop it
+    // when their threads end, but these threads outlive the actor system, whose
+    // destructor waits for the logger's. Drop it on each of them.
+    for (std::size_t i = 0; i < io_->size(); ++i)
+      net::post(io_->context(i), [] { caf::logger::set_current_actor_system(nullptr); });
+    io_->barrier();
+    clock_.cancel_dispatch_loop();
+    clock_thread_.join();
+  }
+
+  void enqueue(caf::resumable* job) override {
+    if (stopped_.load()) {
+      // The system is going away: release the actor as CAF's coordinators
+      // release what their workers still held when they stopped.
+      cleanup_and_release(job);
+      return;
+    }
+    auto here = io_->current_index();
+    auto index = here ? *here : next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+    workers_[index]->schedule(job);
+  }
+
+  caf::detail::thread_safe_actor_clock& clock() noexcept override {
+    return clock_;
+  }
+
+private:
+  std::shared_ptr<http::io_threads> io_;
+  std::vector<std::unique_ptr<io_worker>> workers_;
+  std::atomic<std::uint64_t> resumed_{0};
+  std::atomic<bool> stopped_{false};
+  caf::detail::thread_safe_actor_clock clock_;
+  std::thread clock_thread_;
+};
+
+}  // namespace
+
+void use_io_scheduler(caf::actor_system_config& cfg, std::shared_ptr<http::io_threads> threads) {
+  cfg.module_factories.push_back(
+    [threads](caf::actor_system& sys) -> caf::actor_system::module* {
+      return new io_coordinator(sys, threads);
+    });
+}
+
+}  // namespace svc
