@@ -210,8 +210,10 @@ void answer_routed(front_actor::pointer self, const std::shared_ptr<front_contex
   }
   req.route = match.route;
   req.path_params = std::move(match.params);
+  const auto& routed = ctx->routes.at(match.target);
+  req.operation = routed.operation;
   auto rid = req.request_id;
-  self->request(ctx->resources.at(match.target), caf::infinite, handle_atom::value,
+  self->request(routed.actor, caf::infinite, handle_atom::value,
                 std::move(req))
     .then([finish](http::response& resp) { shielded(finish, [&] { finish(std::move(resp)); }); },
           [finish, rid](caf::error&) {
@@ -344,7 +346,8 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                   header_value(req, "Idempotency-Key"),
                   finish.request_id,
                   req.list_header("If-None-Match"),
-                  finish.trace};
+                  finish.trace,
+                  collection_operation::get};  // the matched route's, set in answer_routed
   caf::anon_send(next_front(*ctx),
                  std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
                                                      std::move(api), std::move(finish)}));

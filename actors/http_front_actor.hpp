@@ -51,8 +51,14 @@ using front_actor = caf::typed_actor<caf::reacts_to<std::shared_ptr<api_call>>,
 struct front_context {
   std::string service_name;
   std::string_view openapi;  // the service's OpenAPI document (JSON); static storage
-  http::router router;  // target ids index into `resources`
-  std::vector<resource_actor> resources;
+  // A route's target id indexes `routes`: the actor and the operation it runs.
+  http::router router;
+  struct routed_operation {
+    resource_actor actor;
+    collection_operation operation;
+  };
+  std::vector<routed_operation> routes;
+  std::vector<resource_actor> resources;  // each routed actor once
   db_pool_actor pool;
   std::vector<std::string> cors_allowed_origins;
   // Breakers guarding neighbour services, by target name; /health reports them.

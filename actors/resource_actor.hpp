@@ -29,7 +29,12 @@
 
 namespace svc {
 
-// A request after routing: the route template and decoded parameters.
+// What a routed request asks of a collection resource. The route it matched
+// says so (service_wiring::route); no resource works it out again from the
+// method and the presence of an id.
+enum class collection_operation { create, list, get, update, remove };
+
+// A request after routing: the route template, its operation and decoded parameters.
 struct api_request {
   std::string method;
   std::string route;  // template, e.g. "/api/v1/users/{id}"
@@ -42,6 +47,7 @@ struct api_request {
   std::string request_id;
   std::optional<std::string> if_none_match;
   http::trace_context trace;
+  collection_operation operation = collection_operation::get;
 
   const std::string* path_param(std::string_view name) const { return query_value(path_params, name); }
 };
@@ -72,25 +78,29 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
 
 http::response bad_path_id_response(std::string_view noun, std::string_view request_id);
 
-// Routes a request of a collection resource (`/things` and `/things/{id}`, as
-// registered by the service) to its operation, under `guarded`. A path id that is
-// not a positive integer is a 400.
+// Runs the operation of a collection resource's request (`/things` and
+// `/things/{id}`) under `guarded`. A path id that is not a positive integer is a 400.
 template <class Create, class List, class Get, class Update, class Remove>
 caf::result<http::response> dispatch_collection(api_request& req, std::string_view noun,
                                                 Create create, List list, Get get, Update update,
                                                 Remove remove) {
   return guarded(req, [&]() -> caf::result<http::response> {
+    if (req.operation == collection_operation::create)
+      return create(req);
+    if (req.operation == collection_operation::list)
+      return list(req);
     const auto* raw_id = req.path_param("id");
-    if (!raw_id)
-      return req.method == "POST" ? create(req) : list(req);
-    auto id = parse_path_id(*raw_id);
+    auto id = raw_id ? parse_path_id(*raw_id) : std::nullopt;
     if (!id)
       return bad_path_id_response(noun, req.request_id);
-    if (req.method == "GET")
-      return get(*id, req);
-    if (req.method == "PUT")
-      return update(*id, req);
-    return remove(*id, req);
+    switch (req.operation) {
+      case collection_operation::get:
+        return get(*id, req);
+      case collection_operation::update:
+        return update(*id, req);
+      default:
+        return remove(*id, req);
+    }
   });
 }
 

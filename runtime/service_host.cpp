@@ -214,13 +214,13 @@ void service_wiring::stop_background_actors() {
   background_.clear();
 }
 
-void service_wiring::route(std::string method, std::string pattern, const resource_actor& resource) {
+void service_wiring::route(std::string method, std::string pattern, const resource_actor& resource,
+                           collection_operation operation) {
   auto& resources = front_.resources;
-  auto it = std::find(resources.begin(), resources.end(), resource);
-  auto target = static_cast<int>(it - resources.begin());
-  if (it == resources.end())
+  if (std::find(resources.begin(), resources.end(), resource) == resources.end())
     resources.push_back(resource);
-  front_.router.add(std::move(method), std::move(pattern), target);
+  front_.routes.push_back({resource, operation});
+  front_.router.add(std::move(method), std::move(pattern), static_cast<int>(front_.routes.size() - 1));
 }
 
 int run_service(const service_definition& service, int argc, char** argv) {

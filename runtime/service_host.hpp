@@ -38,8 +38,10 @@ public:
   // from the breaker and HTTP client settings; /health reports its state.
   breaker_actor breaker(std::string target_name, std::string base_url);
 
-  // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to `resource`.
-  void route(std::string method, std::string pattern, const resource_actor& resource);
+  // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to
+  // `operation` of `resource`.
+  void route(std::string method, std::string pattern, const resource_actor& resource,
+             collection_operation operation);
 
   // The service's metrics, for actors that record their own.
   std::shared_ptr<service_metrics> metrics() const;

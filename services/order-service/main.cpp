@@ -16,17 +16,18 @@ int main(int argc, char** argv) {
       .openapi = svc::openapi_document(),
       .wire =
         [](svc::service_wiring& w) {
+          using op = svc::collection_operation;
           const auto& cfg = w.config();
           auto users = w.breaker("user-service", cfg.user_service_url);
           auto orders = svc::spawn_orders_actor(w.system(), {w.pool(), users, cfg.user_validation_timeout});
           w.stop_at_shutdown(svc::spawn_user_check_reconciler(
             w.system(), {w.pool(), users, cfg.user_check_reconcile_interval, cfg.user_check_reconcile_batch,
                          w.metrics()}));
-          w.route("POST", "/api/v1/orders", orders);
-          w.route("GET", "/api/v1/orders", orders);
-          w.route("GET", "/api/v1/orders/{id}", orders);
-          w.route("PUT", "/api/v1/orders/{id}", orders);
-          w.route("DELETE", "/api/v1/orders/{id}", orders);
+          w.route("POST", "/api/v1/orders", orders, op::create);
+          w.route("GET", "/api/v1/orders", orders, op::list);
+          w.route("GET", "/api/v1/orders/{id}", orders, op::get);
+          w.route("PUT", "/api/v1/orders/{id}", orders, op::update);
+          w.route("DELETE", "/api/v1/orders/{id}", orders, op::remove);
         },
     },
     argc, argv);

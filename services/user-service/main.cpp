@@ -13,12 +13,13 @@ int main(int argc, char** argv) {
       .openapi = svc::openapi_document(),
       .wire =
         [](svc::service_wiring& w) {
+          using op = svc::collection_operation;
           auto users = svc::spawn_users_actor(w.system(), w.pool());
-          w.route("POST", "/api/v1/users", users);
-          w.route("GET", "/api/v1/users", users);
-          w.route("GET", "/api/v1/users/{id}", users);
-          w.route("PUT", "/api/v1/users/{id}", users);
-          w.route("DELETE", "/api/v1/users/{id}", users);
+          w.route("POST", "/api/v1/users", users, op::create);
+          w.route("GET", "/api/v1/users", users, op::list);
+          w.route("GET", "/api/v1/users/{id}", users, op::get);
+          w.route("PUT", "/api/v1/users/{id}", users, op::update);
+          w.route("DELETE", "/api/v1/users/{id}", users, op::remove);
         },
     },
     argc, argv);

@@ -56,6 +56,20 @@ bool eventually(Check check, int attempts = 100, std::chrono::milliseconds pause
   return false;
 }
 
+// The operation the services route `method route` to (services/*/main.cpp):
+// the actor tests call resource actors directly, without the router.
+inline svc::collection_operation operation_of(const std::string& method, const std::string& route) {
+  using op = svc::collection_operation;
+  bool item = route.ends_with("/{id}");
+  if (method == "POST")
+    return op::create;
+  if (method == "PUT")
+    return op::update;
+  if (method == "DELETE")
+    return op::remove;
+  return item ? op::get : op::list;
+}
+
 // Sends `req` to a resource actor and waits (bounded) for its response; a
 // failed request is a test failure and a response with status 0.
 inline svc::http::response ask(caf::actor_system& sys, const svc::resource_actor& resource,

@@ -78,7 +78,9 @@ protected:
     ctx_->cors_allowed_origins = {"*"};
     ctx_->limiter = spawn_limiter(sys_, {limits, 1000, nullptr});
     ctx_->rate_limit = static_cast<long>(limits.burst);
-    ctx_->resources.push_back(sys_.spawn(echo_resource, std::string{"things"}));
+    auto things = sys_.spawn(echo_resource, std::string{"things"});
+    ctx_->resources.push_back(things);
+    ctx_->routes.push_back({things, collection_operation::get});
     ctx_->router.add("GET", "/api/v1/things/{id}", 0);
     auto pool = svc_test::pool_config(database_url, {}, 1, 2);
     pool.acquire_timeout = 200ms;

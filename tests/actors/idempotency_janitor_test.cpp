@@ -93,7 +93,8 @@ TEST_F(IdempotencyJanitor, AForgottenKeyCreatesAnew) {
   auto create = [&](const std::string& email) {
     api_request req{"POST", "/api/v1/users", {}, {},
                     nlohmann::json{{"name", "Retry"}, {"email", email}}.dump(),
-                    std::string{"application/json"}, std::nullopt, std::string{"key-1"}, "test", std::nullopt, {}};
+                    std::string{"application/json"}, std::nullopt, std::string{"key-1"}, "test", std::nullopt, {},
+                    collection_operation::create};
     caf::scoped_actor self{sys_};
     unsigned status = 0;
     self->request(users, 30s, handle_atom::value, std::move(req))

@@ -39,8 +39,10 @@ protected:
   http::response call(std::string method, std::string route, std::string body = {}, query_params path = {},
                       query_params query = {}, std::optional<std::string> if_match = {},
                       std::optional<std::string> key = {}) {
+    auto operation = svc_test::operation_of(method, route);
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query), std::move(body),
-                    std::string{"application/json"}, std::move(if_match), std::move(key), "order-test", std::nullopt, {}};
+                    std::string{"application/json"}, std::move(if_match), std::move(key), "order-test", std::nullopt, {},
+                    operation};
     return svc_test::ask(sys_, orders_, std::move(req));
   }
 

@@ -48,8 +48,9 @@ protected:
   }
 
   http::response call(std::string method, std::string route, std::string body = {}, query_params path = {}) {
+    auto operation = svc_test::operation_of(method, route);
     api_request req{std::move(method), std::move(route), std::move(path), {}, std::move(body),
-                    std::string{"application/json"}, {}, {}, "reconcile-test", {}, {}};
+                    std::string{"application/json"}, {}, {}, "reconcile-test", {}, {}, operation};
     return svc_test::ask(sys_, orders_, std::move(req));
   }
 

@@ -32,9 +32,10 @@ protected:
                       query_params path = {}, query_params query = {},
                       std::optional<std::string> if_match = {},
                       std::optional<std::string> idempotency_key = {}) {
+    auto operation = svc_test::operation_of(method, route);
     api_request req{std::move(method), std::move(route), std::move(path), std::move(query),
                     std::move(body), std::string{"application/json"}, std::move(if_match),
-                    std::move(idempotency_key), "test-request", std::nullopt, {}};
+                    std::move(idempotency_key), "test-request", std::nullopt, {}, operation};
     return svc_test::ask(sys_, users_, std::move(req));
   }
 
