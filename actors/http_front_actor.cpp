@@ -12,6 +12,7 @@
 #include "http/envelope.hpp"
 #include "http/request_id.hpp"
 #include "http/trace_context.hpp"
+#include "http/io_threads.hpp"
 #include "http/target.hpp"
 #include "observability/log.hpp"
 
@@ -268,9 +269,11 @@ front_actor::behavior_type front(front_actor::pointer self, std::size_t /*index*
   };
 }
 
-// The next front actor, round robin: concurrent requests spread over the
-// scheduler's threads instead of queueing in one mailbox.
+// The front actor for a request (see front_context::fronts).
 const front_actor& next_front(front_context& ctx) {
+  if (ctx.io)
+    if (auto here = ctx.io->current_index())
+      return ctx.fronts[*here % ctx.fronts.size()];
   return ctx.fronts[ctx.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
 }
 

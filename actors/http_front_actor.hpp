@@ -37,6 +37,10 @@
 
 namespace svc {
 
+namespace http {
+class io_threads;
+}
+
 struct api_call;       // an API request on its way: limiter, then resource actor
 struct health_report;  // a /health or /health/ready check on its way
 
@@ -67,9 +71,12 @@ struct front_context {
   // Every /api/ request asks it first; X-RateLimit-Limit advertises the burst.
   limiter_actor limiter;
   long rate_limit = 0;
-  // The front actors the handler deals requests to (spawn_front_actors), round
-  // robin by `next_front`.
+  // The front actors the handler deals requests to (spawn_front_actors): on an
+  // I/O thread of `io`, that thread's own (index modulo their number), so that
+  // with the I/O scheduler it usually runs right there; elsewhere round robin
+  // by `next_front`.
   std::vector<front_actor> fronts;
+  std::shared_ptr<http::io_threads> io;  // may be null (tests)
   std::atomic<std::size_t> next_front{0};
   std::atomic<bool> draining{false};
 };

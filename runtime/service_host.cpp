@@ -133,6 +133,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
 
   auto front = std::make_shared<front_context>();
   front->service_name = service.name;
+  front->io = io;
   front->openapi = service.openapi;
   front->metrics = std::make_shared<service_metrics>(service.name);
   front->cors_allowed_origins = cfg.cors_allowed_origins;
