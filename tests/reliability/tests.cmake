@@ -15,6 +15,7 @@ svc_test(reliability_tests
     ${CMAKE_CURRENT_LIST_DIR}/hostile_payload_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/concurrency_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/database_restart_test.cpp  # restarts the cluster
     ${CMAKE_CURRENT_LIST_DIR}/database_kill_test.cpp  # last: it kills and restarts the cluster
   LIBS e2e_harness
   DATABASE)
