@@ -49,6 +49,9 @@ struct db_connection_settings {
   std::chrono::seconds max_lifetime{3600};
   std::chrono::seconds query_timeout{10};
   std::shared_ptr<const statement_list> statements;
+  // DB_PREPARED_STATEMENTS: false sends every statement unnamed, for a pooler in
+  // transaction mode (persistence/statements.hpp, statement_mode).
+  bool prepared_statements = true;
 };
 
 }  // namespace svc

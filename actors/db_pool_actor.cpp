@@ -42,6 +42,7 @@ struct waiting_task {
 struct pool_state {
   static inline const char* name = "db-pool";
   db_pool_config config;
+  std::shared_ptr<const statement_catalog> catalog;  // built once, shared by the workers
   std::unordered_map<std::uint64_t, worker_slot> workers;
   std::deque<std::uint64_t> idle;  // most recently used at the back
   std::deque<waiting_task> waiting;
@@ -63,7 +64,7 @@ void report_connections(pool_pointer self) {
 
 std::uint64_t add_worker(pool_pointer self) {
   auto& st = self->state;
-  auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection);
+  auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection, st.catalog);
   auto id = st.next_worker_id++;
   worker_slot slot;
   slot.handle = std::move(handle);
@@ -163,6 +164,13 @@ void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
         if (!take_running(self, worker_id))
           return;
         record_duration();
+        if (is_connection_lost(err)) {
+          // Only this task's connection broke: the worker already holds a fresh
+          // one, so the database stays up for everyone else.
+          promise.deliver(make_error(db_failure::unavailable));
+          release(self, worker_id);
+          return;
+        }
         promise.deliver(err);
         release(self, worker_id);
         if (db_failure_of(err) == db_failure::unavailable)
@@ -240,6 +248,10 @@ void on_tick(pool_pointer self) {
 
 db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
   self->state.config = std::move(config);
+  const auto& conn = self->state.config.connection;
+  self->state.catalog = std::make_shared<const statement_catalog>(
+    conn.statements ? *conn.statements : statement_list{},
+    conn.prepared_statements ? statement_mode::prepared : statement_mode::unnamed);
   for (std::size_t i = 0; i < self->state.config.min_idle; ++i) {
     auto id = add_worker(self);
     self->state.idle.push_back(id);

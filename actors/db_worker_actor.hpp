@@ -2,6 +2,8 @@
 // so each worker has a thread of its own and never stalls CAF's scheduler.
 #pragma once
 
+#include <memory>
+
 #include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
 
@@ -17,7 +19,16 @@ using db_worker_actor = caf::typed_actor<
   // Drops the connection (the database went away); the next task reconnects.
   caf::reacts_to<reset_atom>>;
 
+// `catalog`: the pool's named statements and how they are sent (one per pool).
 db_worker_actor::behavior_type db_worker(db_worker_actor::pointer self,
-                                         db_connection_settings settings);
+                                         db_connection_settings settings,
+                                         std::shared_ptr<const statement_catalog> catalog);
+
+// A worker's answer to execute when its connection broke under the task but a
+// fresh connection opened right after: the task failed (whether its statement
+// ran is unknown, so it is not sent again), the database did not. For the pool
+// only: its requester sees db_failure::unavailable.
+caf::error connection_lost_error();
+bool is_connection_lost(const caf::error& err);
 
 }  // namespace svc

@@ -165,6 +165,18 @@ std::vector<option_spec> build_table() {
   t.push_back(duration_option(
     {"database", "query-timeout", "DB_QUERY_TIMEOUT", "statement_timeout of every query"},
     &settings::db_query_timeout, sec));
+  t.push_back(make(
+    {"database", "prepared-statements", "DB_PREPARED_STATEMENTS",
+     "prepare named statements per connection; false behind a transaction-mode pooler (PgBouncer)"},
+    "BOOL",
+    [](std::string_view text, settings& s) -> reason {
+      auto v = parse_bool(text);
+      if (!v)
+        return quote_value(text) + " is not a boolean (true or false)";
+      s.db_prepared_statements = *v;
+      return std::nullopt;
+    },
+    [](const settings& s) { return std::string{s.db_prepared_statements ? "true" : "false"}; }));
 
   // [idempotency]
   t.push_back(duration_option(

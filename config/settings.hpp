@@ -52,6 +52,9 @@ struct settings {
   int db_connect_retries = 5;
   std::chrono::milliseconds db_acquire_timeout{2000};
   std::chrono::seconds db_query_timeout{10};
+  // false: statements go unnamed, for a pooler that moves a session's
+  // transactions between server connections (PgBouncer in transaction mode).
+  bool db_prepared_statements = true;
 
   // [idempotency]: an Idempotency-Key is kept at least this long, then forgotten
   // (within a minute), so that a retry after it creates anew.

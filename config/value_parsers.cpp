@@ -154,6 +154,16 @@ std::optional<log::format> parse_log_format(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<bool> parse_bool(std::string_view text) {
+  for (const char* yes : {"true", "1", "yes", "on"})
+    if (iequals(text, yes))
+      return true;
+  for (const char* no : {"false", "0", "no", "off"})
+    if (iequals(text, no))
+      return false;
+  return std::nullopt;
+}
+
 bool is_listen_host(std::string_view text) {
   if (text.empty() || text.size() > 253)
     return false;

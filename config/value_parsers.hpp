@@ -36,6 +36,10 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text,
 std::optional<log::level> parse_log_level(std::string_view text);
 std::optional<log::format> parse_log_format(std::string_view text);
 
+// true, 1, yes, on / false, 0, no, off, case-insensitive: the spellings an INI
+// boolean, an environment file and a shell script use.
+std::optional<bool> parse_bool(std::string_view text);
+
 // A host name, an IPv4 or an IPv6 address (without brackets), to listen on.
 bool is_listen_host(std::string_view text);
 

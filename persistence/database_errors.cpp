@@ -29,4 +29,14 @@ db_failure classify_current_exception() noexcept {
   }
 }
 
+bool named_statement_lost() noexcept {
+  try {
+    throw;
+  } catch (const pqxx::sql_error& e) {
+    return e.sqlstate() == "26000" || e.sqlstate() == "42P05";
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace svc

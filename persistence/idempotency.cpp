@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/named_statements.hpp"
+
 namespace svc {
 namespace {
 
@@ -50,14 +52,14 @@ migration idempotency_expiry_migration(int version) {
 std::int64_t purge_expired_idempotency_keys(pqxx::transaction_base& tx, std::chrono::seconds ttl,
                                             std::int64_t limit) {
   return static_cast<std::int64_t>(
-    tx.exec_prepared(purge_key, static_cast<std::int64_t>(ttl.count()), limit).affected_rows());
+    exec_named(tx, purge_key, static_cast<std::int64_t>(ttl.count()), limit).affected_rows());
 }
 
 idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view scope,
                                     const std::string& key, const std::string& request_body) {
   std::string scope_text{scope};
-  tx.exec_prepared(lock_key, scope_text, key);
-  auto rows = tx.exec_prepared(find_key, scope_text, key, request_body);
+  exec_named(tx, lock_key, scope_text, key);
+  auto rows = exec_named(tx, find_key, scope_text, key, request_body);
   idempotency_lookup result;
   if (rows.empty())
     return result;
@@ -75,8 +77,8 @@ idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view
 
 void record_idempotent(pqxx::transaction_base& tx, std::string_view scope, const std::string& key,
                        const std::string& request_body, const stored_response& response) {
-  tx.exec_prepared0(store_key, std::string{scope}, key, request_body, response.status,
-                    response.body, response.etag);
+  exec_named(tx, store_key, std::string{scope}, key, request_body, response.status,
+             response.body, response.etag);
 }
 
 }  // namespace svc

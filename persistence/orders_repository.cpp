@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/named_statements.hpp"
+
 #include "domain/money.hpp"
 #include "persistence/idempotency.hpp"
 #include "persistence/paged_list.hpp"
@@ -69,7 +71,7 @@ std::string status_change_allowed_sql(const std::string& param) {
 // lifecycle refuses. `current_status` is filled in for the last.
 write_outcome why_unchanged(pqxx::transaction_base& tx, std::int64_t id,
                             const version_precondition& precondition, std::string* current_status) {
-  auto rows = tx.exec_prepared(order_state_sql, id, versions_param(precondition));
+  auto rows = exec_named(tx, order_state_sql, id, versions_param(precondition));
   if (rows.empty())
     return write_outcome::not_found;
   if (!rows[0][0].as<bool>())
@@ -172,13 +174,13 @@ const statement_list& orders_statements() {
 }
 
 order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check) {
-  auto rows = tx.exec_prepared(insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
+  auto rows = exec_named(tx, insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
                                format_cents(draft.price_cents), draft.status, std::string{user_check});
   return read_order(rows.at(0));
 }
 
 std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id) {
-  auto rows = tx.exec_prepared(find_order_sql, id);
+  auto rows = exec_named(tx, find_order_sql, id);
   if (rows.empty())
     return std::nullopt;
   return read_order(rows[0]);
@@ -201,8 +203,8 @@ order_page list_orders(pqxx::transaction_base& tx, const order_filter& filter) {
 
 write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
                                  const version_precondition& precondition) {
-  auto rows = tx.exec_prepared(update_order_sql, id, patch.product_name, patch.quantity,
-                               amount_param(patch.price_cents), patch.status,
+  auto rows = exec_named(tx, update_order_sql, id, patch.product_name, patch.quantity,
+                             amount_param(patch.price_cents), patch.status,
                                versions_param(precondition));
   if (rows.empty()) {
     write_result<order> refused;
@@ -214,7 +216,7 @@ write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, co
 
 write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id,
                                      const version_precondition& precondition) {
-  auto rows = tx.exec_prepared(delete_order_sql, id, versions_param(precondition));
+  auto rows = exec_named(tx, delete_order_sql, id, versions_param(precondition));
   if (rows.affected_rows() == 0)
     return {why_unchanged(tx, id, precondition, nullptr), false};
   return {write_outcome::done, true};
@@ -223,14 +225,14 @@ write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id
 std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, std::int64_t after_id,
                                                     std::int64_t limit) {
   std::vector<pending_user_check> pending;
-  for (const auto& row : tx.exec_prepared(pending_user_checks_sql, after_id, limit))
+  for (const auto& row : exec_named(tx, pending_user_checks_sql, after_id, limit))
     pending.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
   return pending;
 }
 
 bool settle_user_check(pqxx::transaction_base& tx, const pending_user_check& order,
                        std::string_view outcome) {
-  return tx.exec_prepared(settle_user_check_sql, order.order_id, order.version, std::string{outcome})
+  return exec_named(tx, settle_user_check_sql, order.order_id, order.version, std::string{outcome})
            .affected_rows() == 1;
 }
 

@@ -1,6 +1,7 @@
 // SQL for the orders resource. Each function runs inside the caller's transaction;
-// statements are prepared once per connection from orders_statements(). Money
-// crosses the boundary as NUMERIC text built from integer cents.
+// its named statements are orders_statements(), run by exec_named (prepared per
+// connection, or sent unnamed: DB_PREPARED_STATEMENTS). Money crosses the
+// boundary as NUMERIC text built from integer cents.
 #pragma once
 
 #include <cstdint>

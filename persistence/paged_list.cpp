@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/named_statements.hpp"
+
 namespace svc {
 namespace {
 
@@ -51,8 +53,8 @@ pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec) {
     const auto size = static_cast<std::int64_t>(spec.page.page_size);
     const auto offset = static_cast<std::int64_t>(spec.page.offset());
     if (spec.status)
-      return tx.exec_prepared(page_statement_name(spec.table, true), *spec.status, size, offset);
-    return tx.exec_prepared(page_statement_name(spec.table, false), size, offset);
+      return exec_named(tx, page_statement_name(spec.table, true), *spec.status, size, offset);
+    return exec_named(tx, page_statement_name(spec.table, false), size, offset);
   }
   std::vector<std::string> params;
   std::string where = "deleted_at IS NULL";

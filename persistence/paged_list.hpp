@@ -46,7 +46,7 @@ struct list_spec {
 // Runs the list. Each row: column 0 the total, then the item's columns; a page
 // past the end (or an empty list) is one row whose item columns are all NULL.
 // A list without conditions (at most a status) runs one of the statements of
-// page_statements(), which every pooled connection has prepared.
+// page_statements() (a named statement: exec_named).
 pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec);
 
 // The prepared statements of a list without conditions, all pages, with and

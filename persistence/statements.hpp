@@ -1,8 +1,12 @@
-// Named SQL statements: each repository lists its own, and every pooled
-// connection prepares them once when it connects.
+// Named SQL statements: each repository lists its own; a pool runs them through
+// one catalog (persistence/named_statements.hpp), prepared once per connection or
+// sent unnamed, as DB_PREPARED_STATEMENTS says.
 #pragma once
 
+#include <atomic>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace svc {
@@ -13,6 +17,36 @@ struct named_statement {
 };
 
 using statement_list = std::vector<named_statement>;
+
+// How a pool sends its named statements. `prepared`: each connection prepares
+// them under their names (a parse and plan saved per execution). `unnamed`: the
+// SQL text goes with every execution as libpq's unnamed statement, which a
+// transaction-mode pooler (PgBouncer) can carry: it hands each transaction to
+// any server connection, where a name prepared on another one does not exist
+// (SQLSTATE 26000) or was prepared by another client already (42P05).
+enum class statement_mode { prepared, unnamed };
+
+// The statements of one pool, by name, with the pool's mode. Shared read-only by
+// its connections.
+class statement_catalog {
+public:
+  statement_catalog(statement_list statements, statement_mode mode);
+
+  statement_mode mode() const noexcept { return mode_; }
+  const statement_list& statements() const noexcept { return statements_; }
+  // The SQL of `name`; nullptr when the catalog has no such statement.
+  const std::string* sql_of(const std::string& name) const;
+
+  // True the first time only: the pool names the pooler symptom once, not on
+  // every failing request.
+  bool first_pooler_symptom() const noexcept { return !pooler_symptom_seen_.exchange(true); }
+
+private:
+  statement_list statements_;
+  statement_mode mode_;
+  std::unordered_map<std::string, std::string> by_name_;
+  mutable std::atomic<bool> pooler_symptom_seen_{false};
+};
 
 // The time stamp format of the contract (RFC 3339, UTC), rendered by PostgreSQL.
 #define SVC_RFC3339(column) \

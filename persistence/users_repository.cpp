@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/named_statements.hpp"
+
 #include "persistence/idempotency.hpp"
 #include "persistence/paged_list.hpp"
 
@@ -33,7 +35,7 @@ user read_user(const pqxx::row& row, pqxx::row::size_type first = 0) {
 }
 
 bool user_exists(pqxx::transaction_base& tx, std::int64_t id) {
-  return !tx.exec_prepared(user_exists_sql, id).empty();
+  return !exec_named(tx, user_exists_sql, id).empty();
 }
 
 }  // namespace
@@ -106,12 +108,12 @@ const statement_list& users_statements() {
 }
 
 user insert_user(pqxx::transaction_base& tx, const user_draft& draft) {
-  auto rows = tx.exec_prepared(insert_user_sql, draft.name, draft.email, draft.age, draft.status);
+  auto rows = exec_named(tx, insert_user_sql, draft.name, draft.email, draft.age, draft.status);
   return read_user(rows.at(0));
 }
 
 std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id) {
-  auto rows = tx.exec_prepared(find_user_sql, id);
+  auto rows = exec_named(tx, find_user_sql, id);
   if (rows.empty())
     return std::nullopt;
   return read_user(rows[0]);
@@ -138,8 +140,8 @@ write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, cons
   std::optional<std::int64_t> age;
   if (patch.age)
     age = *patch.age;
-  auto rows = tx.exec_prepared(update_user_sql, id, patch.name, patch.email, patch.age.has_value(),
-                               age, patch.status, versions_param(precondition));
+  auto rows = exec_named(tx, update_user_sql, id, patch.name, patch.email, patch.age.has_value(),
+                             age, patch.status, versions_param(precondition));
   if (rows.empty())
     return {user_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, {}};
   return {write_outcome::done, read_user(rows[0])};
@@ -147,7 +149,7 @@ write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, cons
 
 write_result<bool> soft_delete_user(pqxx::transaction_base& tx, std::int64_t id,
                                     const version_precondition& precondition) {
-  auto rows = tx.exec_prepared(delete_user_sql, id, versions_param(precondition));
+  auto rows = exec_named(tx, delete_user_sql, id, versions_param(precondition));
   if (rows.affected_rows() == 0)
     return {user_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, false};
   return {write_outcome::done, true};

@@ -1,5 +1,6 @@
 // SQL for the users resource. Each function runs inside the caller's transaction;
-// statements are prepared once per connection from users_statements().
+// its named statements are users_statements(), run by exec_named (prepared per
+// connection, or sent unnamed: DB_PREPARED_STATEMENTS).
 #pragma once
 
 #include <cstdint>

@@ -98,6 +98,7 @@ db_pool_config pool_config_from(const settings& cfg, const service_definition& s
   pool.connection.max_lifetime = cfg.db_conn_max_lifetime;
   pool.connection.query_timeout = cfg.db_query_timeout;
   pool.connection.statements = std::make_shared<const statement_list>(service.statements);
+  pool.connection.prepared_statements = cfg.db_prepared_statements;
   pool.min_idle = cfg.db_pool_min_idle;
   pool.max_size = cfg.db_pool_max;
   pool.acquire_timeout = cfg.db_acquire_timeout;

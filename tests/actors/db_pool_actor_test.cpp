@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "actor_test_support.hpp"
+#include "persistence/named_statements.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -174,4 +175,91 @@ TEST_F(DbPoolActor, FailsFastWhileTheDatabaseIsDownAndRecoversByItself) {
     return run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 5"); }).value == 5;
   }));
   EXPECT_TRUE(status(pool).database_up);
+}
+
+namespace {
+
+// Ends every other session on the test database from outside, as a PostgreSQL
+// restart or an operator's pg_terminate_backend does: the pool's idle connections
+// get FATAL 57P01 and the end of the stream, with nothing sent on them.
+int terminate_other_sessions(const std::string& url) {
+  pqxx::connection admin{url};
+  pqxx::nontransaction tx{admin};
+  return tx.exec1("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                  " WHERE datname = current_database() AND pid <> pg_backend_pid()")[0]
+    .as<int>();
+}
+
+const svc::statement_list seven{{"pool_test_plus_seven", "SELECT $1::int + 7"}};
+
+// Runs the named statement through exec_named, and reports what the session has:
+// the result * 1000 + how many statements it has prepared.
+long plus_seven_and_prepared(pqxx::connection_base& c) {
+  pqxx::nontransaction tx{c};
+  const long sum = exec_named(tx, "pool_test_plus_seven", 35)[0][0].as<long>();
+  const long prepared = tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<long>();
+  return sum * 1000 + prepared;
+}
+
+}  // namespace
+
+TEST_F(DbPoolActor, AnIdleConnectionClosedByTheServerIsReplacedBeforeUse) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 2, 2));
+  ASSERT_TRUE(svc_test::eventually([&] { return status(pool).idle == 2; }));
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
+  ASSERT_GE(terminate_other_sessions(url_), 2);
+  // The terminated backends' FATAL message and close reach the sockets at once
+  // (loopback); each task then finds its connection readable before sending
+  // anything, and runs on a fresh one.
+  std::this_thread::sleep_for(100ms);
+  for (int i = 0; i < 4; ++i) {
+    auto out = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 3"); });
+    EXPECT_EQ(out.value, 3) << caf::to_string(out.error);
+  }
+  EXPECT_TRUE(status(pool).database_up);
+}
+
+TEST_F(DbPoolActor, AConnectionLostUnderATaskFailsThatTaskOnly) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 1, 1));
+  ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
+  // The statement reaches the server and the connection breaks under it: its
+  // fate is unknown to the pool, so it is not sent again.
+  std::atomic<int> attempts{0};
+  auto lost = run(pool, [&](pqxx::connection_base& c) {
+    ++attempts;
+    return select_value(c, "SELECT 1 FROM pg_terminate_backend(pg_backend_pid())");
+  });
+  EXPECT_EQ(lost.failure, db_failure::unavailable);
+  EXPECT_EQ(attempts.load(), 1);
+  // A fresh connection opened at once: the database never counted as down.
+  EXPECT_TRUE(status(pool).database_up);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 4"); }).value, 4);
+}
+
+TEST_F(DbPoolActor, NamedStatementsArePreparedOrSentUnnamedAsThePoolSays) {
+  auto prepared_cfg = svc_test::pool_config(url_, seven, 1, 1);
+  auto prepared = spawn(prepared_cfg);
+  EXPECT_EQ(run(prepared, plus_seven_and_prepared).value, 42 * 1000 + 1);
+  // The session statement_timeout is set on a session of our own.
+  EXPECT_EQ(run(prepared, [](pqxx::connection_base& c) {
+              return select_value(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
+            }).value,
+            5000);
+
+  auto unnamed_cfg = svc_test::pool_config(url_, seven, 1, 1);
+  unnamed_cfg.connection.prepared_statements = false;
+  auto unnamed = spawn(unnamed_cfg);
+  EXPECT_EQ(run(unnamed, plus_seven_and_prepared).value, 42 * 1000 + 0);
+  // None behind a transaction pooler, where a session SET would stray.
+  EXPECT_EQ(run(unnamed, [](pqxx::connection_base& c) {
+              return select_value(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
+            }).value,
+            0);
+  // A name the pool does not list is a failed task, as an unprepared name is.
+  auto unknown = run(unnamed, [](pqxx::connection_base& c) {
+    pqxx::nontransaction tx{c};
+    return exec_named(tx, "no_such_statement")[0][0].as<long>();
+  });
+  EXPECT_EQ(unknown.failure, db_failure::failed);
 }

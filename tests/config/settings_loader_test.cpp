@@ -23,6 +23,7 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.db_pool_max, 100u);
   EXPECT_EQ(s.db_conn_max_lifetime, 3600s);
   EXPECT_EQ(s.db_connect_retries, 5);
+  EXPECT_TRUE(s.db_prepared_statements);
   EXPECT_EQ(s.user_service_url, "http://localhost:8081");
   EXPECT_EQ(s.http_client_timeout, 10s);
   EXPECT_EQ(s.user_service_max_in_flight, 64);
@@ -82,6 +83,7 @@ conn-max-lifetime = 1h
 connect-retries = 3
 acquire-timeout = 750
 query-timeout = 30
+prepared-statements = false
 [user-service]
 url = "http://users:8081/"
 timeout = 1500ms
@@ -118,6 +120,7 @@ max-threads = 3
   EXPECT_EQ(s.db_connect_retries, 3);
   EXPECT_EQ(s.db_acquire_timeout, 750ms);  // a bare number counts milliseconds here
   EXPECT_EQ(s.db_query_timeout, 30s);
+  EXPECT_FALSE(s.db_prepared_statements);
   EXPECT_EQ(s.user_service_url, "http://users:8081");  // trailing '/' dropped
   EXPECT_EQ(s.http_client_timeout, 1500ms);
   EXPECT_EQ(s.user_service_max_in_flight, 8);
@@ -242,12 +245,33 @@ TEST_F(loader_test, durations_past_the_nanosecond_range_are_errors) {
   EXPECT_NE(line.find("out of range"), std::string::npos) << line;
 }
 
+// DB_PREPARED_STATEMENTS, the one boolean: INI's true/false, and the spellings an
+// environment file or a shell script uses, through every layer.
+TEST_F(loader_test, prepared_statements_is_a_boolean_in_every_layer) {
+  write_ini("[database]\nprepared-statements = false\n");
+  EXPECT_FALSE(ok().db_prepared_statements);
+  EXPECT_TRUE(ok({"--database.prepared-statements=true"}).db_prepared_statements);
+  EXPECT_TRUE(ok({}, {{"DB_PREPARED_STATEMENTS", "TRUE"}}).db_prepared_statements);
+  write_ini("");
+  for (const char* off : {"false", "0", "no", "off", "False", " false "})
+    EXPECT_FALSE(ok({}, {{"DB_PREPARED_STATEMENTS", off}}).db_prepared_statements) << off;
+  for (const char* on : {"true", "1", "yes", "on"})
+    EXPECT_TRUE(ok({}, {{"DB_PREPARED_STATEMENTS", on}}).db_prepared_statements) << on;
+  write(".env", "DB_PREPARED_STATEMENTS=false\n");
+  EXPECT_FALSE(ok().db_prepared_statements);
+  std::map<std::string, std::string> by_key;
+  for (const auto& [key, value] : effective_settings(ok()))
+    by_key[key] = value;
+  EXPECT_EQ(by_key.at("database.prepared-statements"), "false");
+}
+
 TEST_F(loader_test, help_lists_every_option_with_its_default) {
   auto r = load({"--http.port=bad", "--help"});  // help wins over a bad flag
   ASSERT_EQ(r.kind, load_result::help);
   for (const char* text : {"--http.host", "HTTP_HOST", "--http.port=PORT", "HTTP_PORT", "default: 8081",
                            "--database.url", "DATABASE_URL", "postgresql://postgres@localhost:5432/users",
                            "DB_POOL_MIN_IDLE", "DB_POOL_MAX", "DB_CONN_MAX_LIFETIME", "DB_CONNECT_RETRIES",
+                           "--database.prepared-statements=BOOL", "DB_PREPARED_STATEMENTS",
                            "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "USER_SERVICE_MAX_IN_FLIGHT", "USER_VALIDATION_TIMEOUT",
                            "USER_CHECK_RECONCILE_INTERVAL", "USER_CHECK_RECONCILE_BATCH", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
                            "BREAKER_FAILURE_THRESHOLD", "BREAKER_OPEN_TIMEOUT", "BREAKER_HALF_OPEN_MAX",
@@ -325,7 +349,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 33u);  // 32 options + 1 pass-through
+  ASSERT_EQ(list.size(), 34u);  // 33 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");
@@ -334,6 +358,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   EXPECT_EQ(by_key.at("database.acquire-timeout"), "2000ms");
   EXPECT_EQ(by_key.at("rate-limit.rps"), "100");
   EXPECT_EQ(by_key.at("log.format"), "json");
+  EXPECT_EQ(by_key.at("database.prepared-statements"), "true");
   EXPECT_EQ(by_key.at("http.cors-allowed-origins"), "*");
   EXPECT_EQ(by_key.at("scheduler.policy"), "'sharing'");
   for (const auto& [key, value] : list)

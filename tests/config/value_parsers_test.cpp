@@ -54,6 +54,18 @@ TEST(value_parsers, log_names_are_case_insensitive) {
   EXPECT_FALSE(parse_log_format("yaml"));
 }
 
+TEST(value_parsers, booleans_take_the_common_spellings_only) {
+  EXPECT_EQ(parse_bool("True"), true);
+  EXPECT_EQ(parse_bool("on"), true);
+  EXPECT_EQ(parse_bool("1"), true);
+  EXPECT_EQ(parse_bool("FALSE"), false);
+  EXPECT_EQ(parse_bool("no"), false);
+  EXPECT_EQ(parse_bool("0"), false);
+  EXPECT_FALSE(parse_bool("yes please"));
+  EXPECT_FALSE(parse_bool("t"));
+  EXPECT_FALSE(parse_bool(""));
+}
+
 TEST(value_parsers, urls) {
   EXPECT_EQ(parse_postgres_url("postgresql://postgres@localhost:5432/users"),
             "postgresql://postgres@localhost:5432/users");

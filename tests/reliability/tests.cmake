@@ -1,11 +1,11 @@
 # Reliability end-to-end tests (docs/RELIABILITY.md): the REAL executables under
 # hostile input, concurrent conflicting writes, user-service killed under order
-# load, and PostgreSQL killed with SIGKILL under write load. Built on the harness
-# of tests/e2e/ (e2e_harness).
+# load, PostgreSQL restarted under an idle pool and killed with SIGKILL under
+# write load. Built on the harness of tests/e2e/ (e2e_harness).
 #
-# RUN_SERIAL: the database test SIGKILLs and restarts the shared test cluster,
-# which would break any database test running next to it. Its source comes last
-# so that it runs last.
+# RUN_SERIAL: the database tests restart (and SIGKILL) the shared test cluster,
+# which would break any database test running next to them. The SIGKILL test's
+# source comes last so that it runs last.
 svc_test(reliability_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/raw_connection.cpp
@@ -15,6 +15,7 @@ svc_test(reliability_tests
     ${CMAKE_CURRENT_LIST_DIR}/hostile_payload_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/concurrency_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/database_restart_test.cpp  # restarts the cluster
     ${CMAKE_CURRENT_LIST_DIR}/database_kill_test.cpp  # last: it kills and restarts the cluster
   LIBS e2e_harness
   DATABASE)
