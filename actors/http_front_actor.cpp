@@ -5,7 +5,6 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "config/secret_mask.hpp"
 #include "http/cors.hpp"
@@ -13,6 +12,7 @@
 #include "http/request_id.hpp"
 #include "http/trace_context.hpp"
 #include "http/io_threads.hpp"
+#include "persistence/database_ping.hpp"
 #include "http/target.hpp"
 #include "observability/log.hpp"
 
@@ -178,8 +178,7 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
   run_db_task(
     self, report->ctx->pool, "health.ping",
     [](pqxx::connection_base& conn) {
-      pqxx::nontransaction tx{conn};
-      tx.exec("SELECT 1");
+      ping_database(conn);
       return true;
     },
     after_ping, [after_ping](const caf::error&) { after_ping(false); });

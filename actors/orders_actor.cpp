@@ -3,6 +3,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
+#include <pqxx/transaction>
 
 #include "domain/money.hpp"
 #include "domain/order.hpp"

@@ -1,5 +1,8 @@
 #include "actors/resource_actor.hpp"
 
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
+
 #include <boost/algorithm/string/predicate.hpp>
 
 #include "http/envelope.hpp"
@@ -14,6 +17,18 @@ http::response internal_error_response(std::string_view request_id) {
 http::response bad_path_id_response(std::string_view noun, std::string_view request_id) {
   return http::error_response(http::error_code::bad_request,
                               std::string{noun} + " id must be a positive integer", request_id);
+}
+
+http::response run_in_scope(pqxx::connection_base& conn, db_scope scope,
+                            const std::function<http::response(pqxx::transaction_base&)>& fn) {
+  if (scope == db_scope::single_statement) {
+    pqxx::nontransaction tx{conn};
+    return fn(tx);
+  }
+  pqxx::work tx{conn};
+  http::response resp = fn(tx);
+  tx.commit();
+  return resp;
 }
 
 http::response database_error_response(const caf::error& err, std::string_view request_id,

@@ -2,6 +2,7 @@
 // a routed API request in, a complete HTTP response out.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,6 @@
 
 #include <caf/typed_response_promise.hpp>
 #include <nlohmann/json.hpp>
-#include <pqxx/nontransaction>
-#include <pqxx/transaction>
 
 #include "actors/db_pool_actor.hpp"
 #include "config/secret_mask.hpp"
@@ -26,6 +25,11 @@
 #include "observability/log.hpp"
 #include "persistence/idempotency.hpp"
 #include "persistence/versioned_rows.hpp"
+
+namespace pqxx {
+class connection_base;
+class transaction_base;
+}  // namespace pqxx
 
 namespace svc {
 
@@ -157,6 +161,11 @@ std::string idempotency_fingerprint(const nlohmann::json& body);
 // COMMIT), which is most of the database cost of a read or a plain insert.
 enum class db_scope { single_statement, transaction };
 
+// Runs `fn` on `conn` in `scope` (resource_actor.cpp: the one place a resource's
+// transaction is opened and committed; libpqxx stays out of this header).
+http::response run_in_scope(pqxx::connection_base& conn, db_scope scope,
+                            const std::function<http::response(pqxx::transaction_base&)>& fn);
+
 // Runs `fn(pqxx::transaction_base&) -> http::response` on a pooled connection, in
 // one transaction or as a single autocommitted statement, and delivers its
 // response (or the database error's) to `promise`. The response is built on the
@@ -169,14 +178,7 @@ void deliver_from_database(Self* self, const db_pool_actor& pool, const char* op
   run_db_task(
     self, pool, operation,
     [fn = std::move(fn), scope](pqxx::connection_base& conn) mutable {
-      if (scope == db_scope::single_statement) {
-        pqxx::nontransaction tx{conn};
-        return fn(static_cast<pqxx::transaction_base&>(tx));
-      }
-      pqxx::work tx{conn};
-      http::response resp = fn(static_cast<pqxx::transaction_base&>(tx));
-      tx.commit();
-      return resp;
+      return run_in_scope(conn, scope, std::ref(fn));
     },
     [promise](http::response resp) mutable { promise.deliver(std::move(resp)); },
     [promise, request_id, conflict_message](const caf::error& err) mutable {
