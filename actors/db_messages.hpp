@@ -2,7 +2,6 @@
 // work, its result, and the errors a client of the pool can see.
 #pragma once
 
-#include <any>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,7 +12,7 @@
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 
-#include "persistence/database_errors.hpp"
+#include "actors/db_failure.hpp"
 #include "persistence/statements.hpp"
 
 namespace pqxx {
@@ -23,25 +22,19 @@ class connection_base;
 namespace svc {
 
 // Work to run on one pooled connection, on the worker's own thread. `operation`
-// names it for logs and metrics ("users.create").
+// names it for logs and metrics ("users.create"). The task keeps its own typed
+// result (run_db_task): the pool and the workers only pass on that it is done.
 struct db_task {
-  std::function<std::any(pqxx::connection_base&)> run;
+  std::function<void(pqxx::connection_base&)> run;
   std::string operation;
 };
 
-struct db_value {
-  std::any value;
-};
+// The answer to a db_task that ran to its end.
+struct db_done {};
 
 using execute_atom = caf::atom_constant<caf::atom("execute")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using reset_atom = caf::atom_constant<caf::atom("reset")>;
-
-// Lets `caf::error e = db_failure::unavailable;` work (found by ADL).
-caf::error make_error(db_failure failure);
-
-// The db_failure carried by an error, if it is one.
-std::optional<db_failure> db_failure_of(const caf::error& err);
 
 // Settings every pooled connection shares.
 struct db_connection_settings {
@@ -57,4 +50,4 @@ struct db_connection_settings {
 }  // namespace svc
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::db_task)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::db_value)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::db_done)

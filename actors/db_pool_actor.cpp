@@ -29,13 +29,13 @@ struct worker_slot {
   clock::time_point idle_since = clock::now();
   // The task running on it, answered by the worker's reply or, when the worker
   // is stuck in libpq past the statement timeout, by the tick (on_tick).
-  std::optional<caf::typed_response_promise<db_value>> running;
+  std::optional<caf::typed_response_promise<db_done>> running;
   clock::time_point running_since{};
 };
 
 struct waiting_task {
   db_task task;
-  caf::typed_response_promise<db_value> promise;
+  caf::typed_response_promise<db_done> promise;
   clock::time_point enqueued;
 };
 
@@ -54,7 +54,7 @@ struct pool_state {
 using pool_pointer = db_pool_actor::stateful_pointer<pool_state>;
 
 void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
-              caf::typed_response_promise<db_value> promise, clock::time_point enqueued);
+              caf::typed_response_promise<db_done> promise, clock::time_point enqueued);
 
 void report_connections(pool_pointer self) {
   auto& st = self->state;
@@ -133,7 +133,7 @@ bool take_running(pool_pointer self, std::uint64_t worker_id) {
 }
 
 void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
-              caf::typed_response_promise<db_value> promise, clock::time_point enqueued) {
+              caf::typed_response_promise<db_done> promise, clock::time_point enqueued) {
   auto& slot = self->state.workers.at(worker_id);
   slot.busy = true;
   auto started = clock::now();
@@ -152,7 +152,7 @@ void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
   // No request timeout (see run_db_task): on_tick retires a stuck worker.
   self->request(slot.handle, caf::infinite, execute_atom::value, std::move(task))
     .then(
-      [=](db_value& value) mutable {
+      [=](db_done& value) mutable {
         if (!take_running(self, worker_id))
           return;  // already answered by on_tick, and the worker retired
         record_duration();
@@ -261,11 +261,11 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
   }
   self->delayed_send(self, tick_interval, pool_tick_atom::value);
   return {
-    [=](execute_atom, db_task& task) -> caf::result<db_value> {
+    [=](execute_atom, db_task& task) -> caf::result<db_done> {
       auto& st = self->state;
       if (!st.database_up)
         return make_error(db_failure::unavailable);
-      auto promise = self->make_response_promise<db_value>();
+      auto promise = self->make_response_promise<db_done>();
       if (!st.idle.empty()) {
         auto id = st.idle.back();
         st.idle.pop_back();

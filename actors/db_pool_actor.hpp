@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -42,7 +43,7 @@ struct db_pool_config {
 };
 
 using db_pool_actor = caf::typed_actor<
-  caf::replies_to<execute_atom, db_task>::with<db_value>,
+  caf::replies_to<execute_atom, db_task>::with<db_done>,
   caf::replies_to<pool_status_atom>::with<db_pool_status>,
   // Timers the pool sends itself: expire waiters and shrink; probe a down database.
   caf::reacts_to<pool_tick_atom>,
@@ -64,13 +65,16 @@ template <class Self, class Fn, class OnValue, class OnError>
 void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, Fn fn,
                  OnValue on_value, OnError on_error) {
   using result_type = std::invoke_result_t<Fn&, pqxx::connection_base&>;
-  db_task task{[fn = std::move(fn)](pqxx::connection_base& c) mutable -> std::any { return fn(c); },
+  static_assert(!std::is_void_v<result_type>, "a database task returns its result");
+  // Written by the worker's thread, read here only after its db_done arrived
+  // (the message hand-off orders the two). A task the pool gave up on (stuck
+  // connection) may still write it; nobody reads it then.
+  auto result = std::make_shared<std::optional<result_type>>();
+  db_task task{[fn = std::move(fn), result](pqxx::connection_base& c) mutable { result->emplace(fn(c)); },
                std::move(operation)};
   self->request(pool, caf::infinite, execute_atom::value, std::move(task))
     .then(
-      [on_value = std::move(on_value)](db_value& v) mutable {
-        on_value(std::move(*std::any_cast<result_type>(&v.value)));
-      },
+      [on_value = std::move(on_value), result](db_done) mutable { on_value(std::move(**result)); },
       [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });
 }
 

@@ -55,16 +55,6 @@ bool closed_while_idle(const pqxx::connection_base& conn) {
 
 }  // namespace
 
-caf::error make_error(db_failure failure) {
-  return caf::error{static_cast<uint8_t>(failure), caf::atom("database")};
-}
-
-std::optional<db_failure> db_failure_of(const caf::error& err) {
-  if (err.category() != caf::atom("database"))
-    return std::nullopt;
-  return static_cast<db_failure>(err.code());
-}
-
 caf::error connection_lost_error() {
   return caf::error{1, caf::atom("dbconnlost")};
 }
@@ -101,14 +91,15 @@ db_worker_actor::behavior_type db_worker(db_worker_actor::pointer,
     }
   };
   return {
-    [=](execute_atom, db_task& task) -> caf::result<db_value> {
+    [=](execute_atom, db_task& task) -> caf::result<db_done> {
       drop_if_unusable();
       const bool reused = slot->conn != nullptr;
       if (!reused && !connect())
         return make_error(db_failure::unavailable);
       try {
         statement_binding binding{*slot->conn, *catalog};
-        return db_value{task.run(*slot->conn)};
+        task.run(*slot->conn);
+        return db_done{};
       } catch (const std::exception& e) {
         auto failure = classify_current_exception();
         if (catalog->mode() == statement_mode::prepared && named_statement_lost() &&

@@ -13,7 +13,7 @@ namespace svc {
 
 using db_worker_actor = caf::typed_actor<
   // Runs the task, connecting (or reconnecting) first when needed.
-  caf::replies_to<execute_atom, db_task>::with<db_value>,
+  caf::replies_to<execute_atom, db_task>::with<db_done>,
   // Opens the connection now if it is not open; answers whether it is.
   caf::replies_to<connect_atom>::with<bool>,
   // Drops the connection (the database went away); the next task reconnects.

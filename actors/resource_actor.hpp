@@ -108,10 +108,6 @@ caf::result<http::response> dispatch_collection(api_request& req, std::string_vi
   });
 }
 
-// The response for a failed database task: 503 while the database is unreachable
-// or saturated, 409 on a conflict, 500 (logged, never detailed) otherwise.
-http::response database_error_response(const caf::error& err, std::string_view request_id,
-                                       std::string_view conflict_message);
 
 // Shared checks of a JSON write request. Each returns the error response to send,
 // or nullopt when the request passes.

@@ -31,9 +31,10 @@ protected:
   outcome run(const db_pool_actor& pool, std::function<long(pqxx::connection_base&)> fn) {
     caf::scoped_actor self{sys_};
     outcome out;
-    db_task task{[fn](pqxx::connection_base& c) -> std::any { return fn(c); }, "test"};
+    auto value = std::make_shared<long>(0);
+    db_task task{[fn, value](pqxx::connection_base& c) { *value = fn(c); }, "test"};
     self->request(pool, 30s, execute_atom::value, std::move(task))
-      .receive([&](db_value& v) { out.value = std::any_cast<long>(v.value); },
+      .receive([&](db_done) { out.value = *value; },
                [&](caf::error& e) {
                  out.error = e;
                  out.failure = db_failure_of(e);
