@@ -280,7 +280,8 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
     [=](pool_status_atom) {
       auto& st = self->state;
       return db_pool_status{st.idle.size(), st.workers.size() - st.idle.size(), st.waiting.size(),
-                            st.database_up};
+                            st.database_up,
+                            st.idle.empty() && st.workers.size() >= st.config.max_size};
     },
     [=](pool_tick_atom) { on_tick(self); },
     [=](pool_probe_atom) { probe(self); },

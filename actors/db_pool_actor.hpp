@@ -28,6 +28,8 @@ struct db_pool_status {
   std::size_t in_use = 0;
   std::size_t waiting = 0;
   bool database_up = false;
+  // Every connection busy and none may be added: a new task would queue.
+  bool saturated = false;
 };
 
 struct db_pool_config {

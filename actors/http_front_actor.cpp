@@ -170,18 +170,39 @@ void collect_breakers(front_actor::pointer self, std::shared_ptr<health_report> 
 }
 
 // Runs one health check in the front actor `self`: the database, then the breakers.
+//
+// The database check pings through the pool, except that readiness does not
+// queue behind a saturated pool: every connection busy is load, not a dead
+// database, and a probe that then timed out on every replica at once would take
+// them all out of the load balancer and turn load into an outage. A saturated
+// pool's own view (its tasks succeed, or it has seen the database go) answers.
 void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> report) {
   auto after_ping = [self, report](bool database_ok) {
     report->database_ok = database_ok;
     shielded(report->finish, [&] { collect_breakers(self, report, 0); });
   };
-  run_db_task(
-    self, report->ctx->pool, "health.ping",
-    [](pqxx::connection_base& conn) {
-      ping_database(conn);
-      return true;
-    },
-    after_ping, [after_ping](const caf::error&) { after_ping(false); });
+  auto ping = [self, report, after_ping] {
+    run_db_task(
+      self, report->ctx->pool, "health.ping",
+      [](pqxx::connection_base& conn) {
+        ping_database(conn);
+        return true;
+      },
+      after_ping, [after_ping](const caf::error&) { after_ping(false); });
+  };
+  if (!report->readiness) {
+    ping();
+    return;
+  }
+  self->request(report->ctx->pool, std::chrono::seconds{5}, pool_status_atom::value)
+    .then(
+      [ping, after_ping](db_pool_status& status) {
+        if (status.saturated)
+          after_ping(status.database_up);
+        else
+          ping();
+      },
+      [after_ping](caf::error&) { after_ping(false); });
 }
 
 // Answers /health (database check) and /health/ready (also false while draining).

@@ -201,6 +201,38 @@ TEST_F(FrontActors, health_asks_the_database_through_the_pool) {
   }
 }
 
+// Issue 17: a full pool is load, not a dead database. With both connections of
+// the pool held by slow statements, readiness still answers 200 at once, while
+// a ping would have waited out the acquire timeout (200 ms) and answered 503.
+TEST_F(FrontActors, readiness_does_not_queue_behind_a_saturated_pool) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  caf::scoped_actor self{sys_};
+  for (int i = 0; i < 2; ++i) {
+    db_task hold{[](pqxx::connection_base& c) {
+                   pqxx::nontransaction tx{c};
+                   tx.exec("SELECT pg_sleep(1.5)");
+                 },
+                 "test.hold"};
+    self->send(ctx_->pool, execute_atom::value, std::move(hold));
+  }
+  ASSERT_TRUE(svc_test::eventually([&] {
+    bool saturated = false;
+    self->request(ctx_->pool, 5s, pool_status_atom::value)
+      .receive([&](db_pool_status& s) { saturated = s.saturated; }, [](caf::error&) {});
+    return saturated;
+  }, 100, 10ms));
+  answers got;
+  handler_(get("/health/ready", "r1"), got.responder_for("ready"));
+  auto received = got.wait_for(1);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].second.status, 200u) << received[0].second.body;
+  // /health still checks with a query of its own: it waits for a connection.
+  handler_(get("/health", "h1"), got.responder_for("health"));
+  received = got.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1].second.status, 503u) << received[1].second.body;
+}
+
 TEST_F(FrontActors, health_is_503_when_the_database_cannot_be_reached) {
   start({1e9, 1e9}, "postgresql://postgres@127.0.0.1:1/none?connect_timeout=1");
   answers got;
