@@ -1,6 +1,8 @@
 #include "runtime/io_scheduler.hpp"
 
 #include <atomic>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
@@ -93,7 +95,13 @@ public:
       if (!io_->barrier() || resumed_.load() == before)
         break;
     }
-    stopped_ = true;
+    {
+      // Exclusive: an enqueue from another thread that saw the scheduler running
+      // has posted its job by now, and the barrier below runs it.
+      std::unique_lock gate{stop_gate_};
+      stopped_ = true;
+    }
+    io_->barrier();
     // A spawn on a thread leaves a reference to CAF's logger in that thread's
     // thread_local (caf::actor_system::spawn_impl); CAF's own workers drop it
     // when their threads end, but these threads outlive the actor system, whose
@@ -106,15 +114,20 @@ public:
   }
 
   void enqueue(caf::resumable* job) override {
-    if (stopped_.load()) {
+    if (auto here = io_->current_index()) {
+      workers_[*here]->schedule(job);
+      return;
+    }
+    // From another thread (a detached DB worker, the clock, main): checked and
+    // posted under the gate, so that no job lands on a thread after stop().
+    std::shared_lock gate{stop_gate_};
+    if (stopped_) {
       // The system is going away: release the actor as CAF's coordinators
       // release what their workers still held when they stopped.
       cleanup_and_release(job);
       return;
     }
-    auto here = io_->current_index();
-    auto index = here ? *here : next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
-    workers_[index]->schedule(job);
+    workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->schedule(job);
   }
 
   caf::detail::thread_safe_actor_clock& clock() noexcept override {
@@ -125,7 +138,8 @@ private:
   std::shared_ptr<http::io_threads> io_;
   std::vector<std::unique_ptr<io_worker>> workers_;
   std::atomic<std::uint64_t> resumed_{0};
-  std::atomic<bool> stopped_{false};
+  std::shared_mutex stop_gate_;
+  bool stopped_ = false;  // guarded by stop_gate_
   caf::detail::thread_safe_actor_clock clock_;
   std::thread clock_thread_;
 };

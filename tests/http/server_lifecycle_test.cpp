@@ -1,12 +1,17 @@
 // http::server over loopback: timeouts, limits, draining and stopping.
 #include "http/server.hpp"
 
+#include <atomic>
 #include <future>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "http/envelope.hpp"
+#include "http/io_threads.hpp"
 #include "test_client.hpp"
 
 using namespace svc::http;
@@ -228,4 +233,44 @@ TEST(server_lifecycle, many_concurrent_clients) {
     t.join();
   EXPECT_EQ(ok.load(), 160);
   srv.stop();
+}
+
+// The services share their I/O threads between the server and the actor
+// scheduler: the handler runs on one of them, stop() closes every connection
+// (a parked one too) and waits for its sessions without stopping the threads,
+// which keep serving other work after the server is gone.
+TEST(server_lifecycle, a_server_on_shared_io_threads_stops_without_stopping_them) {
+  auto io = std::make_shared<io_threads>(2, "shared");
+  io->start();
+  parking park;
+  std::atomic<bool> handled_on_shared_thread{false};
+  auto srv = std::make_unique<server>(
+    loopback(),
+    [&](request&& req, responder respond) {
+      handled_on_shared_thread = io->current_index().has_value();
+      if (req.target == "/park")
+        park.handler()(std::move(req), std::move(respond));
+      else
+        respond(ok_response(nlohmann::json::object()));
+    },
+    io);
+  srv->start();
+  test_client quick{srv->port()};
+  EXPECT_EQ(quick.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
+  EXPECT_TRUE(handled_on_shared_thread.load());
+  test_client parked{srv->port()};
+  parked.send(make_request(bhttp::verb::get, "/park"));
+  ASSERT_TRUE(park.wait_for(1));
+  srv->stop();
+  EXPECT_TRUE(parked.closed_by_peer(3s));
+  EXPECT_TRUE(quick.closed_by_peer(3s));
+  EXPECT_EQ(srv->open_connections(), 0u);
+  srv.reset();
+  park.release_all();  // late answers for a server that is gone: dropped
+  std::promise<bool> ran;
+  boost::asio::post(io->context(1), [&] { ran.set_value(io->current_index() == 1u); });
+  auto done = ran.get_future();
+  ASSERT_EQ(done.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(done.get());
+  io->stop();
 }
