@@ -18,6 +18,7 @@
 
 #include "e2e/orders_fixture.hpp"  // poll_until
 #include "pg_env.hpp"
+#include "reliability/cluster_control.hpp"
 #include "reliability/reliability_fixture.hpp"
 
 namespace reliability {
@@ -48,9 +49,7 @@ bool gone(int pid) { return !proc_stat(pid).has_value(); }
 // SIGKILLs the postmaster, then its children (collected first: once orphaned they
 // could not be told from others); the pids killed.
 std::vector<int> sigkill_cluster() {
-  std::ifstream pidfile{svc_test::pg_dir() + "/data/postmaster.pid"};
-  int postmaster = 0;
-  pidfile >> postmaster;
+  const int postmaster = postmaster_pid();
   if (postmaster <= 0)
     return {};
   std::vector<int> victims{postmaster};
@@ -65,34 +64,6 @@ std::vector<int> sigkill_cluster() {
   for (int pid : victims)
     ::kill(pid, SIGKILL);
   return victims;
-}
-
-// Starts the cluster on `port` (stale postmaster.pid and crash recovery are
-// PostgreSQL's own business); the script's exit status.
-int start_cluster(int port) {
-  const auto cmd = "bash " + svc_test::detail::shell_quote(svc_test::detail::pg_env_value("PG_SCRIPT")) +
-                   " start " + svc_test::detail::shell_quote(svc_test::pg_dir()) + " " + std::to_string(port) +
-                   " >/dev/null 2>&1";
-  const int raw = std::system(cmd.c_str());
-  return raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-// Starts the cluster again if a failed test left it down.
-struct cluster_guard {
-  int port;
-  ~cluster_guard() {
-    if (svc_test::pg_ctl("status") != 0 && start_cluster(port) != 0)
-      std::cerr << "reliability: could not restart the test cluster\n";
-  }
-};
-
-bool database_answers(const std::string& url) {
-  try {
-    pqxx::connection c{url};
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 struct write_outcome {

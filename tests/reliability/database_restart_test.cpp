@@ -17,6 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "pg_env.hpp"
+#include "reliability/cluster_control.hpp"
 #include "reliability/reliability_fixture.hpp"
 
 namespace reliability {
@@ -24,22 +25,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-int postmaster_pid() {
-  std::ifstream pidfile{svc_test::pg_dir() + "/data/postmaster.pid"};
-  int pid = 0;
-  pidfile >> pid;
-  return pid;
-}
-
-// Starts the cluster on `port` again; the script's exit status.
-int start_cluster(int port) {
-  const auto cmd = "bash " + svc_test::detail::shell_quote(svc_test::detail::pg_env_value("PG_SCRIPT")) +
-                   " start " + svc_test::detail::shell_quote(svc_test::pg_dir()) + " " + std::to_string(port) +
-                   " >/dev/null 2>&1";
-  const int raw = std::system(cmd.c_str());
-  return raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
 
 // Stops the cluster with `signal` to the postmaster (SIGINT: fast shutdown,
 // SIGQUIT: immediate) and waits until it is gone; then starts it on the same port.
@@ -51,24 +36,6 @@ void restart_cluster(int signal) {
   ASSERT_TRUE(e2e::poll_until([&] { return svc_test::pg_ctl("status") != 0; }, std::chrono::seconds{30}, 20ms))
     << "PostgreSQL did not stop";
   ASSERT_EQ(start_cluster(port), 0) << "local-postgres.sh start failed";
-}
-
-// Starts the cluster again if a failed test left it down.
-struct cluster_guard {
-  int port = svc_test::pg_port();
-  ~cluster_guard() {
-    if (svc_test::pg_ctl("status") != 0 && start_cluster(port) != 0)
-      std::cerr << "reliability: could not restart the test cluster\n";
-  }
-};
-
-bool database_answers(const std::string& url) {
-  try {
-    pqxx::connection c{url};
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
 }
 
 struct restart_case {
