@@ -37,10 +37,6 @@
 
 namespace svc {
 
-namespace http {
-class io_threads;
-}
-
 struct api_call;       // an API request on its way: limiter, then resource actor
 struct health_report;  // a /health or /health/ready check on its way
 

@@ -239,13 +239,14 @@ TEST_F(DbPoolActor, AConnectionLostUnderATaskFailsThatTaskOnly) {
 }
 
 TEST_F(DbPoolActor, NamedStatementsArePreparedOrSentUnnamedAsThePoolSays) {
+  auto session_statement_timeout = [](pqxx::connection_base& c) {
+    return select_value(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
+  };
   auto prepared_cfg = svc_test::pool_config(url_, seven, 1, 1);
   auto prepared = spawn(prepared_cfg);
   EXPECT_EQ(run(prepared, plus_seven_and_prepared).value, 42 * 1000 + 1);
   // The session statement_timeout is set on a session of our own.
-  EXPECT_EQ(run(prepared, [](pqxx::connection_base& c) {
-              return select_value(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
-            }).value,
+  EXPECT_EQ(run(prepared, session_statement_timeout).value,
             5000);
 
   auto unnamed_cfg = svc_test::pool_config(url_, seven, 1, 1);
@@ -253,9 +254,7 @@ TEST_F(DbPoolActor, NamedStatementsArePreparedOrSentUnnamedAsThePoolSays) {
   auto unnamed = spawn(unnamed_cfg);
   EXPECT_EQ(run(unnamed, plus_seven_and_prepared).value, 42 * 1000 + 0);
   // None behind a transaction pooler, where a session SET would stray.
-  EXPECT_EQ(run(unnamed, [](pqxx::connection_base& c) {
-              return select_value(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
-            }).value,
+  EXPECT_EQ(run(unnamed, session_statement_timeout).value,
             0);
   // A name the pool does not list is a failed task, as an unprepared name is.
   auto unknown = run(unnamed, [](pqxx::connection_base& c) {
