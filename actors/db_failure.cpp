@@ -19,17 +19,20 @@ db_failure classify_current_exception() noexcept {
   } catch (const pqxx::unique_violation&) {
     return db_failure::conflict;
   } catch (const pqxx::sql_error& e) {
-    const auto& state = e.sqlstate();
-    if (state == "57014")  // query_canceled: statement_timeout fired
-      return db_failure::timeout;
-    if (state == "40001" || state == "40P01")  // serialization failure, deadlock
-      return db_failure::conflict;
-    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03")
-      return db_failure::unavailable;  // connection exceptions, admin shutdown, cannot connect now
-    return db_failure::failed;
+    return classify_sqlstate(e.sqlstate());
   } catch (...) {
     return db_failure::failed;
   }
+}
+
+db_failure classify_sqlstate(std::string_view state) noexcept {
+  if (state == "57014")  // query_canceled: statement_timeout fired
+    return db_failure::timeout;
+  if (state == "23505" || state == "40001" || state == "40P01")  // unique, serialization, deadlock
+    return db_failure::conflict;
+  if (state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03")
+    return db_failure::unavailable;  // connection exceptions, admin shutdown, cannot connect now
+  return db_failure::failed;
 }
 
 bool named_statement_lost() noexcept {

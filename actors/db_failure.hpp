@@ -23,6 +23,9 @@ enum class db_failure : std::uint8_t {
 // Classifies the exception currently being handled (call inside a catch block).
 db_failure classify_current_exception() noexcept;
 
+// Classifies PostgreSQL's error code (SQLSTATE) of a failed statement.
+db_failure classify_sqlstate(std::string_view sqlstate) noexcept;
+
 // Whether the exception being handled is PostgreSQL's answer to a named
 // statement that the server connection does not have (SQLSTATE 26000) or
 // already has from another client (42P05): what a transaction-mode pooler does

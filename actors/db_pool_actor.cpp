@@ -9,8 +9,11 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include "config/secret_mask.hpp"
+#include "http/io_threads.hpp"
 #include "observability/log.hpp"
 
+#include "actors/db_pool_pipelines.hpp"
 #include "actors/db_worker_actor.hpp"
 
 namespace svc {
@@ -43,6 +46,9 @@ struct pool_state {
   static inline const char* name = "db-pool";
   db_pool_config config;
   std::shared_ptr<const statement_catalog> catalog;  // built once, shared by the workers
+  std::shared_ptr<http::io_threads> own_io;  // when the config brings none
+  // Declared after what they use, so destroyed before it.
+  std::unique_ptr<db_pool_pipelines> pipes;
   std::unordered_map<std::uint64_t, worker_slot> workers;
   std::deque<std::uint64_t> idle;  // most recently used at the back
   std::deque<waiting_task> waiting;
@@ -208,6 +214,8 @@ void probe(pool_pointer self) {
           log::info("database reachable again");
           st.database_up = true;
         }
+        if (connected)
+          st.pipes->connect_all();
         release(self, id);
         if (!connected)
           start_probe(self);
@@ -236,6 +244,7 @@ void on_tick(pool_pointer self) {
     st.workers.at(id).running->deliver(make_error(caf::sec::request_timeout));
     remove_worker(self, id);
   }
+  st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after));
   // Shrink back towards min_idle, oldest-idle first.
   while (st.workers.size() > st.config.min_idle && !st.idle.empty()) {
     auto id = st.idle.front();
@@ -244,6 +253,96 @@ void on_tick(pool_pointer self) {
     remove_worker(self, id);
   }
   self->delayed_send(self, tick_interval, pool_tick_atom::value);
+}
+
+// The answer to a db_query, from its connection's outcome.
+void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promise,
+                  const std::string& operation, clock::time_point started, pg_outcome outcome) {
+  auto& st = self->state;
+  if (st.config.metrics)
+    st.config.metrics->query_duration(operation, std::chrono::duration<double>(clock::now() - started).count());
+  if (outcome.ok) {
+    promise.deliver(std::move(outcome.rows));
+    return;
+  }
+  if (outcome.connection_lost) {
+    // Whether it ran is unknown, so it is not sent again. The connection is
+    // replaced; the database is down only if a fresh one cannot be opened.
+    promise.deliver(make_error(db_failure::unavailable));
+    return;
+  }
+  auto failure = classify_sqlstate(outcome.sqlstate);
+  if ((outcome.sqlstate == "26000" || outcome.sqlstate == "42P05") && st.catalog->mode() == statement_mode::prepared &&
+      st.catalog->first_pooler_symptom())
+    log::error("a prepared statement is missing on the server or was prepared by another client"
+               " (SQLSTATE 26000 or 42P05): a pooler in transaction mode (PgBouncer) between the"
+               " service and PostgreSQL cannot carry named statements; set DB_PREPARED_STATEMENTS=false",
+               {{"setting", "DB_PREPARED_STATEMENTS"}, {"error", mask_secrets(outcome.message)}});
+  if (failure == db_failure::failed || failure == db_failure::unavailable)
+    log::error("database operation failed", {{"operation", operation}, {"sqlstate", outcome.sqlstate},
+                                             {"error", mask_secrets(outcome.message)}});
+  promise.deliver(make_error(failure));
+  if (failure == db_failure::unavailable)
+    mark_database_down(self);
+}
+
+void start_pipes(pool_pointer self) {
+  auto& st = self->state;
+  auto io = st.config.io;
+  if (!io) {
+    st.own_io = std::make_shared<http::io_threads>(1, "db-io");
+    st.own_io->start();
+    io = st.own_io;
+  }
+  db_pool_pipelines::settings pipes;
+  pipes.conninfo = st.config.connection.url;
+  pipes.connections = st.config.pipelined_connections ? st.config.pipelined_connections : io->size();
+  pipes.statement_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(st.config.connection.query_timeout);
+  pipes.max_lifetime = st.config.connection.max_lifetime;
+  // Weak: the pool's own state must not keep the pool alive.
+  caf::weak_actor_ptr weak{self->ctrl()};
+  st.pipes = std::make_unique<db_pool_pipelines>(
+    io, std::move(pipes), *st.catalog, [weak](std::size_t index, std::uint64_t generation, bool writable) {
+      if (auto strong = weak.lock())
+        caf::anon_send(caf::actor_cast<db_pool_actor>(strong), pipe_ready_atom::value, index, generation, writable);
+    });
+  st.pipes->connect_all();
+}
+
+caf::result<pg_rows> query(pool_pointer self, db_query& q) {
+  auto& st = self->state;
+  if (!st.database_up)
+    return make_error(db_failure::unavailable);
+  auto promise = self->make_response_promise<pg_rows>();
+  auto done = [self, promise, operation = q.operation, started = clock::now()](pg_outcome outcome) mutable {
+    finish_query(self, promise, operation, started, std::move(outcome));
+  };
+  if (!st.pipes->submit(q.statement, done)) {
+    st.pipes->connect_all();  // every one broke: open them again, and queue there
+    if (!st.pipes->submit(q.statement, done))
+      promise.deliver(make_error(db_failure::unavailable));
+  }
+  return promise;
+}
+
+void on_pipe_ready(pool_pointer self, std::size_t index, std::uint64_t generation, bool writable) {
+  auto& st = self->state;
+  switch (st.pipes->on_socket_ready(index, generation, writable)) {
+    case db_pool_pipelines::event::connected:
+      if (!st.database_up) {
+        log::info("database reachable again");
+        st.database_up = true;
+      }
+      break;
+    case db_pool_pipelines::event::connect_failed:
+      mark_database_down(self);
+      break;
+    case db_pool_pipelines::event::broke:
+      st.pipes->connect_all();  // at once: if the database is gone, that attempt says so
+      break;
+    case db_pool_pipelines::event::nothing:
+      break;
+  }
 }
 
 db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
@@ -259,6 +358,7 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
     self->request(self->state.workers.at(id).handle, caf::infinite, connect_atom::value)
       .then([](bool) {}, [](caf::error&) {});
   }
+  start_pipes(self);
   self->delayed_send(self, tick_interval, pool_tick_atom::value);
   return {
     [=](execute_atom, db_task& task) -> caf::result<db_done> {
@@ -285,6 +385,10 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
     },
     [=](pool_tick_atom) { on_tick(self); },
     [=](pool_probe_atom) { probe(self); },
+    [=](query_atom, db_query& q) { return query(self, q); },
+    [=](pipe_ready_atom, std::size_t index, std::uint64_t generation, bool writable) {
+      on_pipe_ready(self, index, generation, writable);
+    },
   };
 }
 

@@ -16,12 +16,27 @@
 
 #include "actors/db_messages.hpp"
 #include "observability/metrics.hpp"
+#include "persistence/pg_rows.hpp"
+
+namespace svc::http {
+class io_threads;
+}
 
 namespace svc {
 
 using pool_status_atom = caf::atom_constant<caf::atom("poolstat")>;
 using pool_tick_atom = caf::atom_constant<caf::atom("pooltick")>;
 using pool_probe_atom = caf::atom_constant<caf::atom("poolprobe")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
+using pipe_ready_atom = caf::atom_constant<caf::atom("piperdy")>;
+
+// One statement on its own (autocommit), answered with its rows: sent on one of
+// the pool's pipelined connections, behind whatever else is in flight there, with
+// no thread waiting for it. `operation` names it for logs and metrics.
+struct db_query {
+  db_statement statement;
+  std::string operation;
+};
 
 struct db_pool_status {
   std::size_t idle = 0;
@@ -42,14 +57,23 @@ struct db_pool_config {
   // connection is replaced.
   std::chrono::milliseconds stuck_grace{5000};
   std::shared_ptr<service_metrics> metrics;  // may be null (tests)
+  // The I/O threads whose io_contexts watch the pipelined connections' sockets;
+  // null: the pool starts one thread of its own for them (tests).
+  std::shared_ptr<http::io_threads> io;
+  // Pipelined connections (db_query); 0: one per I/O thread.
+  std::size_t pipelined_connections = 0;
 };
 
 using db_pool_actor = caf::typed_actor<
   caf::replies_to<execute_atom, db_task>::with<db_done>,
+  caf::replies_to<query_atom, db_query>::with<pg_rows>,
   caf::replies_to<pool_status_atom>::with<db_pool_status>,
   // Timers the pool sends itself: expire waiters and shrink; probe a down database.
   caf::reacts_to<pool_tick_atom>,
-  caf::reacts_to<pool_probe_atom>>;
+  caf::reacts_to<pool_probe_atom>,
+  // A pipelined connection's socket is ready (connection index, socket
+  // generation, writable rather than readable): sent from an I/O thread.
+  caf::reacts_to<pipe_ready_atom, std::size_t, std::uint64_t, bool>>;
 
 db_pool_actor spawn_db_pool(caf::actor_system& sys, db_pool_config config);
 
@@ -80,6 +104,19 @@ void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, F
       [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });
 }
 
+// Runs one statement on a pipelined connection and calls `on_rows(pg_rows)` in
+// the requesting actor, or `on_error(const caf::error&)`. No request timeout, as
+// for run_db_task: the pool answers every query (a connection that stops
+// answering is closed after the statement timeout and its grace).
+template <class Self, class OnRows, class OnError>
+void run_db_query(Self* self, const db_pool_actor& pool, db_query query, OnRows on_rows, OnError on_error) {
+  self->request(pool, caf::infinite, query_atom::value, std::move(query))
+    .then([on_rows = std::move(on_rows)](pg_rows& rows) mutable { on_rows(std::move(rows)); },
+          [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });
+}
+
 }  // namespace svc
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::db_pool_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::db_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(svc::pg_rows)

@@ -70,20 +70,25 @@ void insert_checked(self_pointer self, const orders_actor_config& cfg, create_po
     promise.deliver(validation_failed({{"user_id", "user does not exist"}}, c->request_id));
     return;
   }
-  // Without a key the insert is the only statement; with one, the key's row and
-  // the order are written in one transaction.
-  auto scope = c->idempotency_key ? db_scope::transaction : db_scope::single_statement;
   auto check = answer == user_answer::exists ? user_checks::validated : user_checks::pending;
+  // Without a key the insert is the only statement, pipelined; with one, the
+  // key's row and the order are written in one transaction.
+  if (!c->idempotency_key) {
+    deliver_from_query(self, cfg.pool, "orders.create", insert_order_statement(c->draft, check), c->request_id, "",
+                       [c](const pg_rows& rows) {
+                         return with_location(order_response(inserted_order(rows), 201), c->collection);
+                       },
+                       std::move(promise));
+    return;
+  }
   deliver_from_database(
-    self, cfg.pool, "orders.create", scope, c->request_id, "",
+    self, cfg.pool, "orders.create", db_scope::transaction, c->request_id, "",
     [c, check](pqxx::transaction_base& tx) {
-      if (c->idempotency_key)
-        if (auto earlier = idempotent_answer(
-              begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint), c->request_id))
-          return with_location(std::move(*earlier), c->collection);
+      if (auto earlier = idempotent_answer(
+            begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint), c->request_id))
+        return with_location(std::move(*earlier), c->collection);
       auto created = with_location(order_response(insert_order(tx, c->draft, check), 201), c->collection);
-      if (c->idempotency_key)
-        record_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
+      record_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
       return created;
     },
     std::move(promise));
@@ -169,9 +174,9 @@ caf::result<http::response> list(self_pointer self, const orders_actor_config& c
   filter.search = parse_search(req.query, errors);
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
-  return respond_from_database(self, cfg.pool, "orders.list", db_scope::single_statement, req.request_id, "",
-                                  [filter, route = req.route, query = req.query](pqxx::transaction_base& tx) {
-                                    auto page = list_orders(tx, filter);
+  return respond_from_query(self, cfg.pool, "orders.list", list_orders_statement(filter), req.request_id, "",
+                                  [filter, route = req.route, query = req.query](const pg_rows& rows) {
+                                    auto page = listed_orders(rows);
                                     auto items = nlohmann::json::array();
                                     for (const auto& o : page.items)
                                       items.push_back(to_json(o));
@@ -181,10 +186,10 @@ caf::result<http::response> list(self_pointer self, const orders_actor_config& c
 
 caf::result<http::response> get(self_pointer self, const orders_actor_config& cfg, std::int64_t id,
                                 const api_request& req) {
-  return respond_from_database(self, cfg.pool, "orders.get", db_scope::single_statement, req.request_id, "",
-                                  [id, rid = req.request_id,
-                                   if_none_match = req.if_none_match](pqxx::transaction_base& tx) {
-                                    auto found = find_order(tx, id);
+  return respond_from_query(self, cfg.pool, "orders.get", find_order_statement(id), req.request_id, "",
+                                  [rid = req.request_id,
+                                   if_none_match = req.if_none_match](const pg_rows& rows) {
+                                    auto found = found_order(rows);
                                     return found ? unless_not_modified(order_response(*found), if_none_match)
                                                  : not_found(rid);
                                   });

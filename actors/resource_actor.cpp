@@ -31,6 +31,17 @@ http::response run_in_scope(pqxx::connection_base& conn, db_scope scope,
   return resp;
 }
 
+http::response response_from_rows(const pg_rows& rows, const std::function<http::response(const pg_rows&)>& respond,
+                                  std::string_view operation, std::string_view request_id) {
+  try {
+    return respond(rows);
+  } catch (const std::exception& e) {
+    log::error("unexpected rows from the database", {{"request_id", request_id}, {"operation", operation},
+                                                    {"error", mask_secrets(e.what())}});
+  }
+  return internal_error_response(request_id);
+}
+
 std::optional<http::response> reject_non_json(const api_request& req) {
   // An absent Content-Type is tolerated (the body must still be JSON); a
   // different declared type is refused rather than guessed at.

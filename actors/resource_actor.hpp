@@ -182,6 +182,39 @@ void deliver_from_database(Self* self, const db_pool_actor& pool, const char* op
     });
 }
 
+// A response built from a statement's rows by `respond`; a reader that throws
+// (rows not as the repository expects) is a logged 500.
+http::response response_from_rows(const pg_rows& rows, const std::function<http::response(const pg_rows&)>& respond,
+                                  std::string_view operation, std::string_view request_id);
+
+// Runs one statement on the pool's pipelined connections (db_query: no thread
+// waits for it) and delivers `respond(const pg_rows&) -> http::response`, built
+// in this actor, or the database error's response, to `promise`.
+template <class Self, class Respond>
+void deliver_from_query(Self* self, const db_pool_actor& pool, const char* operation, db_statement statement,
+                        std::string request_id, std::string_view conflict_message, Respond respond,
+                        caf::typed_response_promise<http::response> promise) {
+  run_db_query(
+    self, pool, db_query{std::move(statement), operation},
+    [promise, respond = std::move(respond), operation, request_id](pg_rows rows) mutable {
+      promise.deliver(response_from_rows(rows, std::ref(respond), operation, request_id));
+    },
+    [promise, request_id, conflict_message](const caf::error& err) mutable {
+      promise.deliver(database_error_response(err, request_id, conflict_message));
+    });
+}
+
+// The same, answering the request being handled now.
+template <class Self, class Respond>
+caf::typed_response_promise<http::response>
+respond_from_query(Self* self, const db_pool_actor& pool, const char* operation, db_statement statement,
+                   std::string request_id, std::string_view conflict_message, Respond respond) {
+  auto promise = self->template make_response_promise<http::response>();
+  deliver_from_query(self, pool, operation, std::move(statement), std::move(request_id), conflict_message,
+                     std::move(respond), promise);
+  return promise;
+}
+
 // The same, answering the request being handled now.
 template <class Self, class Fn>
 caf::typed_response_promise<http::response>

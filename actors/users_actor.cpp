@@ -36,20 +36,23 @@ caf::result<http::response> create(self_pointer self, const db_pool_actor& pool,
   auto checked = validate_user_create(std::get<nlohmann::json>(body));
   if (auto* errors = std::get_if<field_errors>(&checked))
     return validation_failed(std::move(*errors), req.request_id);
-  // Without a key the insert is the only statement; with one, the key's row and
-  // the user are written in one transaction.
-  auto scope = req.idempotency_key ? db_scope::transaction : db_scope::single_statement;
+  auto draft = std::get<user_draft>(std::move(checked));
+  // Without a key the insert is the only statement, pipelined; with one, the
+  // key's row and the user are written in one transaction.
+  if (!req.idempotency_key)
+    return respond_from_query(self, pool, "users.create", insert_user_statement(draft), req.request_id,
+                              email_taken, [collection = req.route](const pg_rows& rows) {
+                                return with_location(user_response(inserted_user(rows), 201), collection);
+                              });
   return respond_from_database(
-    self, pool, "users.create", scope, req.request_id, email_taken,
-    [draft = std::get<user_draft>(std::move(checked)), key = req.idempotency_key,
+    self, pool, "users.create", db_scope::transaction, req.request_id, email_taken,
+    [draft = std::move(draft), key = req.idempotency_key,
      raw = idempotency_fingerprint(std::get<nlohmann::json>(body)), rid = req.request_id,
      collection = req.route](pqxx::transaction_base& tx) {
-      if (key)
-        if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
-          return with_location(std::move(*earlier), collection);
+      if (auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *key, raw), rid))
+        return with_location(std::move(*earlier), collection);
       auto created = with_location(user_response(insert_user(tx, draft), 201), collection);
-      if (key)
-        record_idempotent(tx, create_scope, *key, raw, to_stored(created));
+      record_idempotent(tx, create_scope, *key, raw, to_stored(created));
       return created;
     });
 }
@@ -62,9 +65,9 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
   filter.search = parse_search(req.query, errors);
   if (!errors.empty())
     return validation_failed(std::move(errors), req.request_id);
-  return respond_from_database(self, pool, "users.list", db_scope::single_statement, req.request_id, "",
-                            [filter, route = req.route, query = std::move(req.query)](pqxx::transaction_base& tx) {
-                              auto page = list_users(tx, filter);
+  return respond_from_query(self, pool, "users.list", list_users_statement(filter), req.request_id, "",
+                            [filter, route = req.route, query = std::move(req.query)](const pg_rows& rows) {
+                              auto page = listed_users(rows);
                               auto items = nlohmann::json::array();
                               for (const auto& u : page.items)
                                 items.push_back(to_json(u));
@@ -74,9 +77,9 @@ caf::result<http::response> list(self_pointer self, const db_pool_actor& pool, a
 
 caf::result<http::response> get(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                 const api_request& req) {
-  return respond_from_database(self, pool, "users.get", db_scope::single_statement, req.request_id, "",
-                            [id, rid = req.request_id, if_none_match = req.if_none_match](pqxx::transaction_base& tx) {
-                              auto found = find_user(tx, id);
+  return respond_from_query(self, pool, "users.get", find_user_statement(id), req.request_id, "",
+                            [rid = req.request_id, if_none_match = req.if_none_match](const pg_rows& rows) {
+                              auto found = found_user(rows);
                               return found ? unless_not_modified(user_response(*found), if_none_match) : not_found(rid);
                             });
 }

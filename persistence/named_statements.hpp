@@ -44,4 +44,13 @@ pqxx::result exec_named(pqxx::transaction_base& tx, const std::string& name, Arg
   return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
+// A db_statement run inside a transaction (where the pool's pipelined
+// connections cannot go): the same statement, the same rules as exec_named.
+inline pqxx::result exec_statement(pqxx::transaction_base& tx, const db_statement& statement) {
+  auto params = pqxx::prepare::make_dynamic_params(statement.params);
+  if (statement.name.empty())
+    return tx.exec_params(statement.sql, params);
+  return exec_named(tx, statement.name, params);
+}
+
 }  // namespace svc

@@ -23,27 +23,30 @@ const char* const order_state_sql = "orders_state";
 const char* const pending_user_checks_sql = "orders_pending_user_checks";
 const char* const settle_user_check_sql = "orders_settle_user_check";
 
-std::int64_t cents_of(const pqxx::field& f) {
+template <class Field>
+std::int64_t cents_of(const Field& f) {
   auto cents = parse_cents(f.c_str());
   if (!cents)
     throw std::runtime_error("unexpected amount in the database");
   return *cents;
 }
 
-// Reads ORDER_COLUMNS, starting at column `first` of the row.
-order read_order(const pqxx::row& row, pqxx::row::size_type first = 0) {
+// Reads ORDER_COLUMNS, starting at column `first` of a row of either kind
+// (libpqxx's, or a pipelined connection's pg_row).
+template <class Row>
+order read_order(const Row& row, int first = 0) {
   order o;
-  o.id = row[first].as<std::int64_t>();
-  o.user_id = row[first + 1].as<std::int64_t>();
-  o.product_name = row[first + 2].as<std::string>();
-  o.quantity = row[first + 3].as<std::int64_t>();
+  o.id = row[first].template as<std::int64_t>();
+  o.user_id = row[first + 1].template as<std::int64_t>();
+  o.product_name = row[first + 2].template as<std::string>();
+  o.quantity = row[first + 3].template as<std::int64_t>();
   o.price_cents = cents_of(row[first + 4]);
   o.total_cents = cents_of(row[first + 5]);
-  o.status = row[first + 6].as<std::string>();
-  o.user_check = row[first + 7].as<std::string>();
-  o.version = row[first + 8].as<std::int64_t>();
-  o.created_at = row[first + 9].as<std::string>();
-  o.updated_at = row[first + 10].as<std::string>();
+  o.status = row[first + 6].template as<std::string>();
+  o.user_check = row[first + 7].template as<std::string>();
+  o.version = row[first + 8].template as<std::int64_t>();
+  o.created_at = row[first + 9].template as<std::string>();
+  o.updated_at = row[first + 10].template as<std::string>();
   return o;
 }
 
@@ -74,10 +77,10 @@ write_outcome why_unchanged(pqxx::transaction_base& tx, std::int64_t id,
   auto rows = exec_named(tx, order_state_sql, id, versions_param(precondition));
   if (rows.empty())
     return write_outcome::not_found;
-  if (!rows[0][0].as<bool>())
+  if (!rows[0][0].template as<bool>())
     return write_outcome::version_mismatch;
   if (current_status)
-    *current_status = rows[0][1].as<std::string>();
+    *current_status = rows[0][1].template as<std::string>();
   return write_outcome::refused;
 }
 
@@ -173,32 +176,48 @@ const statement_list& orders_statements() {
   return statements;
 }
 
-order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check) {
-  auto rows = exec_named(tx, insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
-                               format_cents(draft.price_cents), draft.status, std::string{user_check});
+db_statement insert_order_statement(const order_draft& draft, std::string_view user_check) {
+  return named(insert_order_sql, draft.user_id, draft.product_name, draft.quantity, format_cents(draft.price_cents),
+               draft.status, std::string{user_check});
+}
+
+order inserted_order(const pg_rows& rows) {
   return read_order(rows.at(0));
 }
 
-std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id) {
-  auto rows = exec_named(tx, find_order_sql, id);
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check) {
+  return read_order(exec_statement(tx, insert_order_statement(draft, user_check)).at(0));
+}
+
+db_statement find_order_statement(std::int64_t id) {
+  return named(find_order_sql, id);
+}
+
+std::optional<order> found_order(const pg_rows& rows) {
   if (rows.empty())
     return std::nullopt;
   return read_order(rows[0]);
 }
 
-order_page list_orders(pqxx::transaction_base& tx, const order_filter& filter) {
+std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id) {
+  auto rows = exec_statement(tx, find_order_statement(id));
+  if (rows.empty())
+    return std::nullopt;
+  return read_order(rows[0]);
+}
+
+db_statement list_orders_statement(const order_filter& filter) {
   list_spec spec{"orders", ORDER_COLUMNS, filter.status, {}, filter.page};
   if (filter.user_id)
     spec.conditions.push_back({"user_id = {}::bigint", std::to_string(*filter.user_id)});
   if (filter.search)
     spec.conditions.push_back({"lower(product_name) LIKE lower({})", like_pattern(*filter.search)});
-  auto rows = fetch_page(tx, spec);
-  order_page page;
-  page.total = page_total(rows);
-  for (const auto& row : rows)
-    if (!row[1].is_null())
-      page.items.push_back(read_order(row, 1));
-  return page;
+  return page_statement(spec);
+}
+
+order_page listed_orders(const pg_rows& rows) {
+  return {page_items<order>(rows, [](const pg_row& row, int first) { return read_order(row, first); }),
+          page_total(rows)};
 }
 
 write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
@@ -226,7 +245,7 @@ std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, 
                                                     std::int64_t limit) {
   std::vector<pending_user_check> pending;
   for (const auto& row : exec_named(tx, pending_user_checks_sql, after_id, limit))
-    pending.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
+    pending.push_back({row[0].template as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
   return pending;
 }
 

@@ -1,6 +1,7 @@
-// SQL for the orders resource. Each function runs inside the caller's transaction;
-// its named statements are orders_statements(), run by exec_named (prepared per
-// connection, or sent unnamed: DB_PREPARED_STATEMENTS). Money crosses the
+// SQL for the orders resource: single statements as data (db_statement) with the
+// readers of their rows, and the writes that run inside the caller's transaction.
+// Its named statements are orders_statements() (prepared per connection, or sent
+// unnamed: DB_PREPARED_STATEMENTS). Money crosses the
 // boundary as NUMERIC text built from integer cents.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "domain/list_query.hpp"
 #include "domain/order.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/pg_rows.hpp"
 #include "persistence/statements.hpp"
 #include "persistence/versioned_rows.hpp"
 
@@ -36,10 +38,18 @@ struct order_page {
 const std::vector<migration>& orders_migrations();
 const statement_list& orders_statements();
 
-// `user_check` is one of order_user_checks().
+// Single statements, for the pool's pipelined connections (db_query), each with
+// the reader of its rows. `user_check` is one of order_user_checks().
+db_statement insert_order_statement(const order_draft& draft, std::string_view user_check);
+order inserted_order(const pg_rows& rows);
+db_statement find_order_statement(std::int64_t id);
+std::optional<order> found_order(const pg_rows& rows);
+db_statement list_orders_statement(const order_filter& filter);
+order_page listed_orders(const pg_rows& rows);
+
+// The same inside a transaction.
 order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check);
 std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id);
-order_page list_orders(pqxx::transaction_base& tx, const order_filter& filter);
 // A status change the lifecycle refuses is write_outcome::refused, with the
 // order's current status in value.status.
 write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,

@@ -1,8 +1,5 @@
 #include "persistence/paged_list.hpp"
 
-#include <pqxx/pqxx>
-
-#include "persistence/named_statements.hpp"
 
 namespace svc {
 namespace {
@@ -48,15 +45,15 @@ statement_list page_statements(std::string_view table, std::string_view columns)
           {page_statement_name(table, true), counted_page_sql(table, columns, "$1", "$2", "$3")}};
 }
 
-pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec) {
+db_statement page_statement(const list_spec& spec) {
   if (spec.conditions.empty()) {
     const auto size = static_cast<std::int64_t>(spec.page.page_size);
     const auto offset = static_cast<std::int64_t>(spec.page.offset());
     if (spec.status)
-      return exec_named(tx, page_statement_name(spec.table, true), *spec.status, size, offset);
-    return exec_named(tx, page_statement_name(spec.table, false), size, offset);
+      return named(page_statement_name(spec.table, true), *spec.status, size, offset);
+    return named(page_statement_name(spec.table, false), size, offset);
   }
-  std::vector<std::string> params;
+  std::vector<std::optional<std::string>> params;
   std::string where = "deleted_at IS NULL";
   if (spec.status) {
     params.push_back(*spec.status);
@@ -77,10 +74,10 @@ pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec) {
                    ") SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matches) t"
                    " LEFT JOIN LATERAL (SELECT " + columns + " FROM " + table +
                    " WHERE id IN (SELECT id FROM matches" + page + ") ORDER BY id DESC) p ON true";
-  return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  return {{}, sql, std::move(params)};
 }
 
-std::int64_t page_total(const pqxx::result& rows) {
+std::int64_t page_total(const pg_rows& rows) {
   return rows.empty() ? 0 : rows[0][0].as<std::int64_t>();
 }
 

@@ -20,10 +20,7 @@
 #include "persistence/migrations.hpp"
 #include "persistence/statements.hpp"
 
-namespace pqxx {
-class result;
-class transaction_base;
-}  // namespace pqxx
+#include "persistence/pg_rows.hpp"
 
 namespace svc {
 
@@ -43,11 +40,11 @@ struct list_spec {
   page_request page;
 };
 
-// Runs the list. Each row: column 0 the total, then the item's columns; a page
-// past the end (or an empty list) is one row whose item columns are all NULL.
-// A list without conditions (at most a status) runs one of the statements of
-// page_statements() (a named statement: exec_named).
-pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec);
+// The list as one statement. Each row of its result: column 0 the total, then the
+// item's columns; a page past the end (or an empty list) is one row whose item
+// columns are all NULL. A list without conditions (at most a status) is one of
+// the named statements of page_statements().
+db_statement page_statement(const list_spec& spec);
 
 // The prepared statements of a list without conditions, all pages, with and
 // without a status, for `table` and its item `columns` (the same as in the
@@ -59,8 +56,18 @@ pqxx::result fetch_page(pqxx::transaction_base& tx, const list_spec& spec);
 // generic plan for 10 % of the table and keeps choosing custom plans.
 statement_list page_statements(std::string_view table, std::string_view columns);
 
-// The total of a fetch_page result (0 when it has no rows).
-std::int64_t page_total(const pqxx::result& rows);
+// The total of a page_statement's result (0 when it has no rows).
+std::int64_t page_total(const pg_rows& rows);
+
+// Reads the items of a page_statement's result with `read(row, first_column)`.
+template <class Item, class Read>
+std::vector<Item> page_items(const pg_rows& rows, Read read) {
+  std::vector<Item> items;
+  for (const auto& row : rows)
+    if (!row[1].is_null())
+      items.push_back(read(row, 1));
+  return items;
+}
 
 // The migration that adds `live_row_counts` and its trigger to `table` (whose
 // rows have id, status and deleted_at), filled from the rows already there.

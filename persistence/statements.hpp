@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +19,31 @@ struct named_statement {
 };
 
 using statement_list = std::vector<named_statement>;
+
+// One execution of a statement, as data: what a repository asks and either
+// executor runs (exec_statement on a libpqxx transaction, or the pool's
+// pipelined connections). Parameters travel as PostgreSQL text; nullopt is NULL.
+struct db_statement {
+  std::string name;  // a named statement of the pool's catalog, or empty:
+  std::string sql;   // then this SQL is sent unnamed (a list whose filters vary)
+  std::vector<std::optional<std::string>> params;
+};
+
+// Parameters as PostgreSQL text.
+inline std::optional<std::string> sql_param(std::int64_t v) { return std::to_string(v); }
+inline std::optional<std::string> sql_param(std::string v) { return v; }
+inline std::optional<std::string> sql_param(const char* v) { return std::string{v}; }
+inline std::optional<std::string> sql_param(bool v) { return v ? "true" : "false"; }
+inline std::optional<std::string> sql_param(std::optional<std::string> v) { return v; }
+template <class T>
+std::optional<std::string> sql_param(const std::optional<T>& v) {
+  return v ? sql_param(*v) : std::nullopt;
+}
+
+template <class... Args>
+db_statement named(std::string name, Args&&... args) {
+  return {std::move(name), {}, {sql_param(std::forward<Args>(args))...}};
+}
 
 // How a pool sends its named statements. `prepared`: each connection prepares
 // them under their names (a parse and plan saved per execution). `unnamed`: the

@@ -19,18 +19,20 @@ const char* const update_user_sql = "users_update";
 const char* const delete_user_sql = "users_delete";
 const char* const user_exists_sql = "users_exists";
 
-// Reads USER_COLUMNS, starting at column `first` of the row.
-user read_user(const pqxx::row& row, pqxx::row::size_type first = 0) {
+// Reads USER_COLUMNS, starting at column `first` of a row of either kind
+// (libpqxx's, or a pipelined connection's pg_row).
+template <class Row>
+user read_user(const Row& row, int first = 0) {
   user u;
-  u.id = row[first].as<std::int64_t>();
-  u.name = row[first + 1].as<std::string>();
-  u.email = row[first + 2].as<std::string>();
+  u.id = row[first].template as<std::int64_t>();
+  u.name = row[first + 1].template as<std::string>();
+  u.email = row[first + 2].template as<std::string>();
   if (!row[first + 3].is_null())
-    u.age = row[first + 3].as<std::int64_t>();
-  u.status = row[first + 4].as<std::string>();
-  u.version = row[first + 5].as<std::int64_t>();
-  u.created_at = row[first + 6].as<std::string>();
-  u.updated_at = row[first + 7].as<std::string>();
+    u.age = row[first + 3].template as<std::int64_t>();
+  u.status = row[first + 4].template as<std::string>();
+  u.version = row[first + 5].template as<std::int64_t>();
+  u.created_at = row[first + 6].template as<std::string>();
+  u.updated_at = row[first + 7].template as<std::string>();
   return u;
 }
 
@@ -107,32 +109,48 @@ const statement_list& users_statements() {
   return statements;
 }
 
-user insert_user(pqxx::transaction_base& tx, const user_draft& draft) {
-  auto rows = exec_named(tx, insert_user_sql, draft.name, draft.email, draft.age, draft.status);
+db_statement insert_user_statement(const user_draft& draft) {
+  return named(insert_user_sql, draft.name, draft.email, draft.age, draft.status);
+}
+
+user inserted_user(const pg_rows& rows) {
   return read_user(rows.at(0));
 }
 
-std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id) {
-  auto rows = exec_named(tx, find_user_sql, id);
+user insert_user(pqxx::transaction_base& tx, const user_draft& draft) {
+  return read_user(exec_statement(tx, insert_user_statement(draft)).at(0));
+}
+
+db_statement find_user_statement(std::int64_t id) {
+  return named(find_user_sql, id);
+}
+
+std::optional<user> found_user(const pg_rows& rows) {
   if (rows.empty())
     return std::nullopt;
   return read_user(rows[0]);
 }
 
-user_page list_users(pqxx::transaction_base& tx, const user_filter& filter) {
+std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id) {
+  auto rows = exec_statement(tx, find_user_statement(id));
+  if (rows.empty())
+    return std::nullopt;
+  return read_user(rows[0]);
+}
+
+db_statement list_users_statement(const user_filter& filter) {
   list_spec spec{"users", USER_COLUMNS, filter.status, {}, filter.page};
   if (filter.search) {
     // Name or email: the two trigram indexes (lower(name), email).
     auto pattern = like_pattern(*filter.search);
     spec.conditions.push_back({"(lower(name) LIKE lower({}) OR email LIKE lower({}))", pattern});
   }
-  auto rows = fetch_page(tx, spec);
-  user_page page;
-  page.total = page_total(rows);
-  for (const auto& row : rows)
-    if (!row[1].is_null())
-      page.items.push_back(read_user(row, 1));
-  return page;
+  return page_statement(spec);
+}
+
+user_page listed_users(const pg_rows& rows) {
+  return {page_items<user>(rows, [](const pg_row& row, int first) { return read_user(row, first); }),
+          page_total(rows)};
 }
 
 write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, const user_patch& patch,

@@ -1,6 +1,7 @@
-// SQL for the users resource. Each function runs inside the caller's transaction;
-// its named statements are users_statements(), run by exec_named (prepared per
-// connection, or sent unnamed: DB_PREPARED_STATEMENTS).
+// SQL for the users resource: single statements as data (db_statement) with the
+// readers of their rows, and the writes that run inside the caller's transaction.
+// Its named statements are users_statements() (prepared per connection, or sent
+// unnamed: DB_PREPARED_STATEMENTS).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "domain/list_query.hpp"
 #include "domain/user.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/pg_rows.hpp"
 #include "persistence/statements.hpp"
 #include "persistence/versioned_rows.hpp"
 
@@ -33,9 +35,18 @@ struct user_page {
 const std::vector<migration>& users_migrations();
 const statement_list& users_statements();
 
+// Single statements, for the pool's pipelined connections (db_query), each with
+// the reader of its rows.
+db_statement insert_user_statement(const user_draft& draft);
+user inserted_user(const pg_rows& rows);
+db_statement find_user_statement(std::int64_t id);
+std::optional<user> found_user(const pg_rows& rows);
+db_statement list_users_statement(const user_filter& filter);
+user_page listed_users(const pg_rows& rows);
+
+// The same inside a transaction.
 user insert_user(pqxx::transaction_base& tx, const user_draft& draft);
 std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id);
-user_page list_users(pqxx::transaction_base& tx, const user_filter& filter);
 write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, const user_patch& patch,
                                const version_precondition& precondition);
 write_result<bool> soft_delete_user(pqxx::transaction_base& tx, std::int64_t id,

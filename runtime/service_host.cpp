@@ -143,6 +143,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
                                        100000, front->metrics});
   auto pool_cfg = pool_config_from(cfg, service);
   pool_cfg.metrics = front->metrics;
+  pool_cfg.io = io;
   front->pool = spawn_db_pool(sys, std::move(pool_cfg));
   service_wiring wiring{sys, cfg, front->pool, *front};
   // Both services store Idempotency-Keys (migration 2 of each).

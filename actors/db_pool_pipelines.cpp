@@ -1,0 +1,177 @@
+#include "actors/db_pool_pipelines.hpp"
+
+#include <limits>
+#include <optional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "config/secret_mask.hpp"
+#include "http/io_threads.hpp"
+#include "observability/log.hpp"
+
+namespace svc {
+
+struct db_pool_pipelines::slot {
+  explicit slot(const statement_catalog& catalog, std::chrono::milliseconds timeout)
+      : conn(catalog, timeout) {}
+  pg_pipeline conn;
+  // The connection's socket in the io_context, never owning it (libpq closes it).
+  std::optional<boost::asio::posix::stream_descriptor> socket;
+  boost::asio::io_context* context = nullptr;
+  // Bumped whenever the socket is let go, so that a late event of an earlier
+  // socket is recognised and dropped.
+  std::uint64_t generation = 0;
+  bool read_armed = false;
+  bool write_armed = false;
+};
+
+db_pool_pipelines::db_pool_pipelines(std::shared_ptr<http::io_threads> io, settings config,
+                                     const statement_catalog& catalog, notify_fn notify)
+    : io_(std::move(io)), config_(std::move(config)), catalog_(catalog), notify_(std::move(notify)) {
+  const auto count = config_.connections == 0 ? 1 : config_.connections;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto s = std::make_unique<slot>(catalog_, config_.statement_timeout);
+    s->context = &io_->context(i % io_->size());
+    s->conn.before_socket_closes([this, raw = s.get()] { release_socket(*raw); });
+    slots_.push_back(std::move(s));
+  }
+}
+
+db_pool_pipelines::~db_pool_pipelines() {
+  for (auto& s : slots_)
+    s->conn.close("the pool stopped");
+}
+
+void db_pool_pipelines::release_socket(slot& s) {
+  if (s.socket) {
+    // release(), not close(): the descriptor is libpq's. Pending waits end with
+    // operation_aborted; the generation makes any already queued event stale.
+    s.socket->release();
+    s.socket.reset();
+  }
+  s.read_armed = s.write_armed = false;
+  ++s.generation;
+}
+
+void db_pool_pipelines::open(std::size_t index) {
+  auto& s = *slots_[index];
+  s.conn.connect(config_.conninfo);
+  watch(index);
+}
+
+void db_pool_pipelines::connect_all() {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    auto state = slots_[i]->conn.current();
+    if (state == pg_pipeline::state::closed || state == pg_pipeline::state::broken)
+      open(i);
+  }
+}
+
+void db_pool_pipelines::watch(std::size_t index) {
+  auto& s = *slots_[index];
+  const int fd = s.conn.socket();
+  if (fd < 0) {
+    release_socket(s);
+    return;
+  }
+  // While connecting, libpq may move to another socket (the next address of a
+  // host name) that can even get the old number: watch afresh after each step.
+  if (s.socket && (s.conn.current() == pg_pipeline::state::connecting || s.socket->native_handle() != fd))
+    release_socket(s);
+  if (!s.socket)
+    s.socket.emplace(*s.context, fd);
+  auto arm = [&](bool writable) {
+    auto wait = writable ? boost::asio::posix::stream_descriptor::wait_write
+                         : boost::asio::posix::stream_descriptor::wait_read;
+    s.socket->async_wait(wait, [notify = notify_, index, generation = s.generation,
+                                writable](const boost::system::error_code& ec) {
+      if (ec != boost::asio::error::operation_aborted)
+        notify(index, generation, writable);
+    });
+  };
+  if (s.conn.wants_read() && !s.read_armed) {
+    s.read_armed = true;
+    arm(false);
+  }
+  if (s.conn.wants_write() && !s.write_armed) {
+    s.write_armed = true;
+    arm(true);
+  }
+}
+
+db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index, std::uint64_t generation,
+                                                            bool writable) {
+  if (index >= slots_.size() || slots_[index]->generation != generation)
+    return event::nothing;
+  auto& s = *slots_[index];
+  (writable ? s.write_armed : s.read_armed) = false;
+  const auto before = s.conn.current();
+  s.conn.advance();
+  const auto after = s.conn.current();
+  if (after != pg_pipeline::state::broken)
+    watch(index);
+  if (before == pg_pipeline::state::connecting && after == pg_pipeline::state::ready)
+    return event::connected;
+  if (after == pg_pipeline::state::broken) {
+    const bool never_connected = before == pg_pipeline::state::connecting;
+    log::warn(never_connected ? "pipelined database connection failed" : "pipelined database connection broke",
+              {{"error", mask_secrets(s.conn.last_error())}});
+    return never_connected ? event::connect_failed : event::broke;
+  }
+  return event::nothing;
+}
+
+bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done) {
+  std::optional<std::size_t> best;
+  auto best_load = std::numeric_limits<std::size_t>::max();
+  for (std::size_t n = 0; n < slots_.size(); ++n) {
+    const auto i = (next_ + n) % slots_.size();
+    const auto state = slots_[i]->conn.current();
+    if (state != pg_pipeline::state::ready && state != pg_pipeline::state::connecting)
+      continue;
+    // A connection still opening is a last resort: its queue waits for the handshake.
+    const auto load = slots_[i]->conn.in_flight() + (state == pg_pipeline::state::connecting ? 1000 : 0);
+    if (load < best_load) {
+      best = i;
+      best_load = load;
+    }
+  }
+  if (!best)
+    return false;
+  next_ = (*best + 1) % slots_.size();
+  auto& s = *slots_[*best];
+  s.conn.submit(statement, std::move(done));
+  if (s.conn.current() != pg_pipeline::state::broken)
+    watch(*best);
+  return true;
+}
+
+std::size_t db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
+  const auto now = pg_pipeline::clock::now();
+  std::size_t stuck = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    auto& s = *slots_[i];
+    if (s.conn.current() != pg_pipeline::state::ready)
+      continue;
+    if (s.conn.in_flight() > 0 && now - s.conn.oldest_submitted() >= stuck_after) {
+      // No answer long past the statement timeout: the server or the network is gone.
+      log::warn("pipelined database connection gave no answer past the statement timeout; replacing it");
+      s.conn.close("no answer from the database within the statement timeout");
+      ++stuck;
+      open(i);
+    } else if (s.conn.in_flight() == 0 && now - s.conn.connected_at() >= config_.max_lifetime) {
+      open(i);  // connect() closes the old one first
+    }
+  }
+  return stuck;
+}
+
+std::size_t db_pool_pipelines::open_connections() const {
+  std::size_t n = 0;
+  for (const auto& s : slots_)
+    n += s->conn.current() == pg_pipeline::state::ready ? 1 : 0;
+  return n;
+}
+
+}  // namespace svc

@@ -1,0 +1,76 @@
+// The DB-pool actor's pipelined connections (persistence/pg_pipeline.hpp): each
+// one's socket is watched by one of the I/O threads' io_contexts, and every
+// readiness comes back to the pool as a message (`notify`), so that libpq is only
+// ever called from the pool actor. Not an actor itself: a part of the pool's
+// state, used from its handlers only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "persistence/pg_pipeline.hpp"
+
+namespace svc::http {
+class io_threads;
+}
+
+namespace svc {
+
+class db_pool_pipelines {
+public:
+  // Asks the pool to call on_socket_ready(index, generation, writable) from its
+  // own context. Called on an I/O thread.
+  using notify_fn = std::function<void(std::size_t index, std::uint64_t generation, bool writable)>;
+
+  struct settings {
+    std::string conninfo;
+    std::size_t connections = 1;
+    std::chrono::milliseconds statement_timeout{10000};
+    std::chrono::seconds max_lifetime{3600};
+  };
+
+  // What a socket event did to its connection.
+  enum class event { nothing, connected, connect_failed, broke };
+
+  db_pool_pipelines(std::shared_ptr<http::io_threads> io, settings config,
+                    const statement_catalog& catalog, notify_fn notify);
+  ~db_pool_pipelines();
+  db_pool_pipelines(const db_pool_pipelines&) = delete;
+  db_pool_pipelines& operator=(const db_pool_pipelines&) = delete;
+
+  // Opens every connection that is not open or opening.
+  void connect_all();
+
+  // Sends `statement` on the connection with the fewest statements in flight
+  // (one still connecting queues it); false when none is open or opening.
+  bool submit(const db_statement& statement, pg_completion done);
+
+  event on_socket_ready(std::size_t index, std::uint64_t generation, bool writable);
+
+  // From the pool's timer: a connection past its lifetime is replaced once it has
+  // nothing in flight; one whose oldest statement waited `stuck_after` is closed
+  // (its statements fail). Returns how many were closed as stuck.
+  std::size_t tick(std::chrono::milliseconds stuck_after);
+
+  std::size_t open_connections() const;
+
+private:
+  struct slot;
+  void watch(std::size_t index);
+  void release_socket(slot& s);
+  void open(std::size_t index);
+
+  std::shared_ptr<http::io_threads> io_;
+  settings config_;
+  const statement_catalog& catalog_;
+  notify_fn notify_;
+  std::vector<std::unique_ptr<slot>> slots_;
+  std::size_t next_ = 0;  // round robin among equally loaded connections
+};
+
+}  // namespace svc

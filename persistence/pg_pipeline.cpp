@@ -1,0 +1,282 @@
+#include "persistence/pg_pipeline.hpp"
+
+#include <utility>
+#include <vector>
+
+#include <libpq-fe.h>
+
+namespace svc {
+
+// One thing the server will send back, in the order it was asked for: a
+// statement's results (ended by libpq's NULL), or a sync point.
+struct pg_pipeline::expected {
+  enum class kind { statement, sync } what;
+  pg_completion done;  // empty for the connection's own set-up statements
+  pg_outcome outcome;
+  clock::time_point submitted{};
+};
+
+namespace {
+
+std::string error_text(const PGconn* conn) {
+  std::string text = conn ? PQerrorMessage(conn) : "out of memory";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+pg_pipeline::pg_pipeline(const statement_catalog& catalog, std::chrono::milliseconds statement_timeout)
+    : catalog_(catalog), statement_timeout_(statement_timeout) {}
+
+pg_pipeline::~pg_pipeline() {
+  close("connection closed");
+}
+
+void pg_pipeline::connect(const std::string& conninfo) {
+  close("reconnecting");
+  conn_ = PQconnectStart(conninfo.c_str());
+  if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
+    fail(error_text(conn_));
+    return;
+  }
+  state_ = state::connecting;
+  // libpq's rule: the first poll waits for the socket to be writable.
+  connect_poll_ = PGRES_POLLING_WRITING;
+  want_write_ = true;
+}
+
+int pg_pipeline::socket() const {
+  return conn_ ? PQsocket(conn_) : -1;
+}
+
+bool pg_pipeline::wants_read() const {
+  if (state_ == state::connecting)
+    return connect_poll_ == PGRES_POLLING_READING;
+  // Always, when connected: an idle connection the server closes (restart,
+  // pg_terminate_backend) reads ready, and is replaced before a statement is
+  // spent on it.
+  return state_ == state::ready;
+}
+
+pg_pipeline::clock::time_point pg_pipeline::oldest_submitted() const {
+  for (const auto& e : expected_)
+    if (e.done)
+      return e.submitted;
+  return waiting_.empty() ? clock::now() : waiting_.front().submitted;
+}
+
+void pg_pipeline::advance() {
+  if (state_ == state::connecting) {
+    connect_poll_ = PQconnectPoll(conn_);
+    want_write_ = connect_poll_ == PGRES_POLLING_WRITING;
+    if (connect_poll_ == PGRES_POLLING_FAILED)
+      fail(error_text(conn_));
+    else if (connect_poll_ == PGRES_POLLING_OK)
+      finish_connect();
+    return;
+  }
+  if (state_ != state::ready)
+    return;
+  if (PQconsumeInput(conn_) == 0) {
+    fail(error_text(conn_));
+    return;
+  }
+  read_results();
+  if (state_ == state::ready && want_write_)
+    flush();
+  if (state_ == state::ready && PQstatus(conn_) == CONNECTION_BAD)
+    fail(error_text(conn_));
+}
+
+void pg_pipeline::finish_connect() {
+  if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1 || !send_setup()) {
+    fail(error_text(conn_));
+    return;
+  }
+  state_ = state::ready;
+  connected_at_ = clock::now();
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& w : waiting) {
+    --pending_statements_;  // counted again by send_now
+    send_now(w.statement, std::move(w.done), w.submitted);
+  }
+  flush();
+}
+
+bool pg_pipeline::send_setup() {
+  if (catalog_.mode() != statement_mode::prepared)
+    return true;
+  // A hung statement must not hold the connection forever. Only on a session of
+  // our own: behind a transaction-mode pooler (statement_mode::unnamed) the SET
+  // would land on a server connection other clients share next; there the
+  // timeout is the database role's (README, DB pool).
+  const auto timeout = "SET statement_timeout = " + std::to_string(statement_timeout_.count());
+  if (PQsendQueryParams(conn_, timeout.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+    return false;
+  expected_.push_back({expected::kind::statement, {}, {}, {}});
+  for (const auto& st : catalog_.statements()) {
+    if (PQsendPrepare(conn_, st.name.c_str(), st.sql.c_str(), 0, nullptr) != 1)
+      return false;
+    expected_.push_back({expected::kind::statement, {}, {}, {}});
+  }
+  if (PQpipelineSync(conn_) != 1)
+    return false;
+  expected_.push_back({expected::kind::sync, {}, {}, {}});
+  return true;
+}
+
+void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
+  const auto now = clock::now();
+  if (state_ == state::connecting) {
+    ++pending_statements_;
+    waiting_.push_back({statement, std::move(done), now});
+    return;
+  }
+  if (state_ != state::ready) {
+    pg_outcome lost;
+    lost.ok = false;
+    lost.connection_lost = true;
+    lost.message = last_error_.empty() ? "not connected" : last_error_;
+    done(std::move(lost));
+    return;
+  }
+  send_now(statement, std::move(done), now);
+  flush();
+}
+
+void pg_pipeline::send_now(const db_statement& statement, pg_completion done, clock::time_point submitted) {
+  ++pending_statements_;
+  std::vector<const char*> values;
+  values.reserve(statement.params.size());
+  for (const auto& p : statement.params)
+    values.push_back(p ? p->c_str() : nullptr);
+  const int count = static_cast<int>(values.size());
+  const std::string* sql = &statement.sql;
+  int sent = 0;
+  if (!statement.name.empty() && catalog_.mode() == statement_mode::prepared) {
+    sent = PQsendQueryPrepared(conn_, statement.name.c_str(), count, values.data(), nullptr, nullptr, 0);
+  } else {
+    if (!statement.name.empty())
+      sql = catalog_.sql_of(statement.name);
+    if (sql == nullptr) {
+      --pending_statements_;
+      pg_outcome unknown;
+      unknown.ok = false;
+      unknown.message = "statement \"" + statement.name + "\" is not in the pool's statement list";
+      done(std::move(unknown));
+      return;
+    }
+    sent = PQsendQueryParams(conn_, sql->c_str(), count, nullptr, values.data(), nullptr, nullptr, 0);
+  }
+  // A sync after each statement: each runs in a transaction of its own
+  // (autocommit), and one that fails aborts none of the others.
+  if (sent != 1 || PQpipelineSync(conn_) != 1) {
+    expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
+    fail(error_text(conn_));
+    return;
+  }
+  expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
+  expected_.push_back({expected::kind::sync, {}, {}, {}});
+}
+
+void pg_pipeline::flush() {
+  const int flushed = PQflush(conn_);
+  if (flushed < 0)
+    fail(error_text(conn_));
+  else
+    want_write_ = flushed == 1;
+}
+
+void pg_pipeline::read_results() {
+  while (!expected_.empty() && state_ == state::ready && PQisBusy(conn_) == 0) {
+    PGresult* result = PQgetResult(conn_);
+    auto& next = expected_.front();
+    if (next.what == expected::kind::sync) {
+      if (result == nullptr)
+        break;  // not there yet
+      const bool in_step = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+      PQclear(result);
+      if (!in_step) {  // the answers no longer match the questions: start over
+        fail("unexpected result where a pipeline sync was due");
+        return;
+      }
+      expected_.pop_front();
+      continue;
+    }
+    if (result == nullptr) {  // the end of this statement's results
+      auto done = std::move(next.done);
+      auto outcome = std::move(next.outcome);
+      expected_.pop_front();
+      if (done) {
+        --pending_statements_;
+        done(std::move(outcome));
+      } else if (!outcome.ok) {  // a set-up statement failed: the session is not what we asked for
+        fail("connection set-up failed: " + outcome.message);
+        return;
+      }
+      continue;
+    }
+    switch (PQresultStatus(result)) {
+      case PGRES_TUPLES_OK:
+      case PGRES_COMMAND_OK:
+        next.outcome.rows = pg_rows{result};
+        break;
+      case PGRES_FATAL_ERROR:
+      case PGRES_NONFATAL_ERROR: {
+        next.outcome.ok = false;
+        const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+        next.outcome.sqlstate = state ? state : "";
+        next.outcome.message = PQresultErrorMessage(result);
+        while (!next.outcome.message.empty() && next.outcome.message.back() == '\n')
+          next.outcome.message.pop_back();
+        PQclear(result);
+        break;
+      }
+      default:  // PGRES_PIPELINE_ABORTED cannot happen with a sync per statement
+        next.outcome.ok = false;
+        next.outcome.message = PQresStatus(PQresultStatus(result));
+        PQclear(result);
+        break;
+    }
+  }
+}
+
+void pg_pipeline::fail(const std::string& why) {
+  last_error_ = why;
+  close(why);
+  state_ = state::broken;
+}
+
+void pg_pipeline::close(const std::string& reason) {
+  if (conn_ != nullptr) {
+    if (before_close_)
+      before_close_();
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
+  state_ = state::closed;
+  want_write_ = false;
+  // Completions may run code that looks at this connection: take everything out first.
+  auto expected = std::move(expected_);
+  auto waiting = std::move(waiting_);
+  expected_.clear();
+  waiting_.clear();
+  pending_statements_ = 0;
+  auto lost = [&reason] {
+    pg_outcome o;
+    o.ok = false;
+    o.connection_lost = true;
+    o.message = reason;
+    return o;
+  };
+  for (auto& e : expected)
+    if (e.done)
+      e.done(lost());
+  for (auto& w : waiting)
+    w.done(lost());
+}
+
+}  // namespace svc

@@ -1,0 +1,114 @@
+// One PostgreSQL connection in libpq's non-blocking pipeline mode: statements
+// from many requests go out back to back without waiting for each other's
+// answers, and their results come back in order, each to its own completion.
+//
+// No thread and no event loop here: the owner (the DB-pool actor) watches
+// socket() for what wants_read()/wants_write() ask and calls advance() when it
+// is ready. Completions run inside advance() and submit(), on the owner's
+// thread; they must not call back into this connection.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "persistence/pg_rows.hpp"
+#include "persistence/statements.hpp"
+
+extern "C" {
+struct pg_conn;
+}
+
+namespace svc {
+
+// What became of one statement.
+struct pg_outcome {
+  pg_rows rows;
+  bool ok = true;
+  // The connection broke with the statement sent or queued: whether it ran is unknown.
+  bool connection_lost = false;
+  std::string sqlstate;  // PostgreSQL's error code when !ok, if it sent one
+  std::string message;   // for the log only: may quote SQL or values
+};
+
+using pg_completion = std::function<void(pg_outcome)>;
+
+class pg_pipeline {
+public:
+  using clock = std::chrono::steady_clock;
+  enum class state { closed, connecting, ready, broken };
+
+  // `catalog` (kept by reference: the pool's, outliving its connections) says
+  // how named statements are sent; with prepared statements, the session gets
+  // `statement_timeout` and every statement of the catalog is prepared at once.
+  pg_pipeline(const statement_catalog& catalog, std::chrono::milliseconds statement_timeout);
+  ~pg_pipeline();
+  pg_pipeline(const pg_pipeline&) = delete;
+  pg_pipeline& operator=(const pg_pipeline&) = delete;
+
+  // Starts connecting (PQconnectStart); the handshake goes on in advance().
+  // Statements submitted meanwhile wait for it.
+  void connect(const std::string& conninfo);
+
+  state current() const noexcept { return state_; }
+  // -1 when there is no connection. May change while connecting.
+  int socket() const;
+  bool wants_read() const;
+  bool wants_write() const noexcept { return want_write_; }
+
+  // Moves the connection on after its socket became ready (or spuriously):
+  // connect handshake, sending what is buffered, reading results.
+  void advance();
+
+  // Sends `statement` (or queues it until connected) and calls `done` with its
+  // outcome. On a broken connection `done` runs at once (connection_lost).
+  void submit(const db_statement& statement, pg_completion done);
+
+  // Statements sent or queued and not answered yet.
+  std::size_t in_flight() const noexcept { return pending_statements_; }
+  // When the oldest unanswered statement was submitted (meaningful when in_flight()).
+  clock::time_point oldest_submitted() const;
+  clock::time_point connected_at() const noexcept { return connected_at_; }
+
+  // Ends the connection; everything unanswered completes with connection_lost.
+  void close(const std::string& reason);
+  // Runs right before libpq closes the socket, however the connection ends: an
+  // event loop watching the socket must let go of it first (a new connection may
+  // get the same descriptor number).
+  void before_socket_closes(std::function<void()> hook) { before_close_ = std::move(hook); }
+  // Why the connection failed or broke, for the log.
+  const std::string& last_error() const noexcept { return last_error_; }
+
+private:
+  struct expected;
+  struct queued {
+    db_statement statement;
+    pg_completion done;
+    clock::time_point submitted;
+  };
+
+  void finish_connect();
+  void send_now(const db_statement& statement, pg_completion done, clock::time_point submitted);
+  bool send_setup();
+  void flush();
+  void read_results();
+  void fail(const std::string& why);
+
+  const statement_catalog& catalog_;
+  std::chrono::milliseconds statement_timeout_;
+  pg_conn* conn_ = nullptr;
+  state state_ = state::closed;
+  bool want_write_ = false;
+  int connect_poll_ = 0;  // PostgresPollingStatusType while connecting
+  clock::time_point connected_at_{};
+  std::deque<expected> expected_;  // what the server will answer, in order
+  std::deque<queued> waiting_;     // submitted before the connection was ready
+  std::size_t pending_statements_ = 0;
+  std::string last_error_;
+  std::function<void()> before_close_;
+};
+
+}  // namespace svc
