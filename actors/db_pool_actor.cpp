@@ -244,7 +244,8 @@ void on_tick(pool_pointer self) {
     st.workers.at(id).running->deliver(make_error(caf::sec::request_timeout));
     remove_worker(self, id);
   }
-  st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after));
+  if (st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after)))
+    mark_database_down(self);
   // Shrink back towards min_idle, oldest-idle first.
   while (st.workers.size() > st.config.min_idle && !st.idle.empty()) {
     auto id = st.idle.front();

@@ -11,6 +11,12 @@
 #include "observability/log.hpp"
 
 namespace svc {
+namespace {
+
+// How long a statement may run before its connection counts as held up.
+constexpr auto slow_statement = std::chrono::milliseconds{20};
+
+}  // namespace
 
 struct db_pool_pipelines::slot {
   explicit slot(const statement_catalog& catalog, std::chrono::milliseconds timeout)
@@ -123,18 +129,31 @@ db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index, s
 }
 
 bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done) {
+  // Results come back in order, so a statement queued behind a slow one waits
+  // for it: a connection whose oldest statement has run for slow_statement is
+  // passed over while another is not so held up. Among the rest, the fewest in
+  // flight; a connection still opening is a last resort (its queue waits for the
+  // handshake).
+  const auto now = pg_pipeline::clock::now();
+  auto load_of = [&](const pg_pipeline& conn) -> std::optional<std::size_t> {
+    switch (conn.current()) {
+      case pg_pipeline::state::ready: {
+        const bool held_up = conn.in_flight() > 0 && now - conn.oldest_submitted() >= slow_statement;
+        return conn.in_flight() + (held_up ? 1'000'000 : 0);
+      }
+      case pg_pipeline::state::connecting:
+        return conn.in_flight() + 2'000'000;
+      default:
+        return std::nullopt;
+    }
+  };
   std::optional<std::size_t> best;
   auto best_load = std::numeric_limits<std::size_t>::max();
   for (std::size_t n = 0; n < slots_.size(); ++n) {
     const auto i = (next_ + n) % slots_.size();
-    const auto state = slots_[i]->conn.current();
-    if (state != pg_pipeline::state::ready && state != pg_pipeline::state::connecting)
-      continue;
-    // A connection still opening is a last resort: its queue waits for the handshake.
-    const auto load = slots_[i]->conn.in_flight() + (state == pg_pipeline::state::connecting ? 1000 : 0);
-    if (load < best_load) {
+    if (auto load = load_of(slots_[i]->conn); load && *load < best_load) {
       best = i;
-      best_load = load;
+      best_load = *load;
     }
   }
   if (!best)
@@ -142,29 +161,35 @@ bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done
   next_ = (*best + 1) % slots_.size();
   auto& s = *slots_[*best];
   s.conn.submit(statement, std::move(done));
-  if (s.conn.current() != pg_pipeline::state::broken)
+  if (s.conn.current() == pg_pipeline::state::broken)
+    open(*best);  // the send itself failed: a fresh connection, whose failure tells the pool
+  else
     watch(*best);
   return true;
 }
 
-std::size_t db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
+bool db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
   const auto now = pg_pipeline::clock::now();
-  std::size_t stuck = 0;
+  bool connect_timed_out = false;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& s = *slots_[i];
-    if (s.conn.current() != pg_pipeline::state::ready)
+    if (s.conn.current() == pg_pipeline::state::connecting && now - s.conn.state_since() >= stuck_after) {
+      // libpq gives up on an unreachable host only after the kernel's TCP timeout.
+      log::warn("pipelined database connection not established within the statement timeout");
+      s.conn.close("the database did not answer the connection attempt in time");
+      connect_timed_out = true;
+    } else if (s.conn.current() != pg_pipeline::state::ready) {
       continue;
-    if (s.conn.in_flight() > 0 && now - s.conn.oldest_submitted() >= stuck_after) {
+    } else if (s.conn.in_flight() > 0 && now - s.conn.oldest_submitted() >= stuck_after) {
       // No answer long past the statement timeout: the server or the network is gone.
       log::warn("pipelined database connection gave no answer past the statement timeout; replacing it");
       s.conn.close("no answer from the database within the statement timeout");
-      ++stuck;
       open(i);
-    } else if (s.conn.in_flight() == 0 && now - s.conn.connected_at() >= config_.max_lifetime) {
+    } else if (s.conn.in_flight() == 0 && now - s.conn.state_since() >= config_.max_lifetime) {
       open(i);  // connect() closes the old one first
     }
   }
-  return stuck;
+  return connect_timed_out;
 }
 
 std::size_t db_pool_pipelines::open_connections() const {

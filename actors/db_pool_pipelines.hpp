@@ -54,8 +54,9 @@ public:
 
   // From the pool's timer: a connection past its lifetime is replaced once it has
   // nothing in flight; one whose oldest statement waited `stuck_after` is closed
-  // (its statements fail). Returns how many were closed as stuck.
-  std::size_t tick(std::chrono::milliseconds stuck_after);
+  // (its statements fail) and opened again. True when a connection could not be
+  // opened within `stuck_after` (given up: the database counts as down).
+  bool tick(std::chrono::milliseconds stuck_after);
 
   std::size_t open_connections() const;
 

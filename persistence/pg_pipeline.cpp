@@ -42,6 +42,7 @@ void pg_pipeline::connect(const std::string& conninfo) {
     return;
   }
   state_ = state::connecting;
+  state_since_ = clock::now();
   // libpq's rule: the first poll waits for the socket to be writable.
   connect_poll_ = PGRES_POLLING_WRITING;
   want_write_ = true;
@@ -96,7 +97,7 @@ void pg_pipeline::finish_connect() {
     return;
   }
   state_ = state::ready;
-  connected_at_ = clock::now();
+  state_since_ = clock::now();
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& w : waiting) {
@@ -229,6 +230,12 @@ void pg_pipeline::read_results() {
         next.outcome.ok = false;
         const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
         next.outcome.sqlstate = state ? state : "";
+        // The server ends the session (shutdown, pg_terminate_backend) or the
+        // link failed: what this says about the statement is that its
+        // connection went away under it.
+        const auto& code = next.outcome.sqlstate;
+        next.outcome.connection_lost =
+          code.rfind("08", 0) == 0 || code == "57P01" || code == "57P02" || code == "57P03";
         next.outcome.message = PQresultErrorMessage(result);
         while (!next.outcome.message.empty() && next.outcome.message.back() == '\n')
           next.outcome.message.pop_back();

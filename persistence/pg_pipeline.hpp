@@ -71,7 +71,8 @@ public:
   std::size_t in_flight() const noexcept { return pending_statements_; }
   // When the oldest unanswered statement was submitted (meaningful when in_flight()).
   clock::time_point oldest_submitted() const;
-  clock::time_point connected_at() const noexcept { return connected_at_; }
+  // When the connection started connecting, or became ready.
+  clock::time_point state_since() const noexcept { return state_since_; }
 
   // Ends the connection; everything unanswered completes with connection_lost.
   void close(const std::string& reason);
@@ -103,7 +104,7 @@ private:
   state state_ = state::closed;
   bool want_write_ = false;
   int connect_poll_ = 0;  // PostgresPollingStatusType while connecting
-  clock::time_point connected_at_{};
+  clock::time_point state_since_{};
   std::deque<expected> expected_;  // what the server will answer, in order
   std::deque<queued> waiting_;     // submitted before the connection was ready
   std::size_t pending_statements_ = 0;

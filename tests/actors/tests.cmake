@@ -1,6 +1,7 @@
 svc_test(actor_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/db_pool_actor_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/db_pool_query_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/users_actor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/breaker_actor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_actor_test.cpp

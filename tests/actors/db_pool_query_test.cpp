@@ -1,0 +1,139 @@
+// The DB-pool actor's pipelined path (db_query) against the throwaway
+// PostgreSQL cluster: real actors, real sockets watched on an io_context.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <variant>
+
+#include "actor_test_support.hpp"
+
+using namespace svc;
+using namespace std::chrono_literals;
+
+namespace {
+
+const statement_list statements{{"query_test_echo", "SELECT $1::int"},
+                                {"query_test_insert", "INSERT INTO things (id) VALUES ($1::int)"}};
+
+// The rows' first value, or the failure.
+using answer = std::variant<long, db_failure>;
+
+class DbPoolQuery : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    url_ = svc_test::fresh_database("pool_query_test");
+    pqxx::connection conn{url_};
+    pqxx::nontransaction tx{conn};
+    tx.exec("CREATE TABLE things (id int PRIMARY KEY)");
+  }
+
+  void TearDown() override {
+    for (auto& p : pools_)
+      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  }
+
+  db_pool_actor spawn(std::size_t pipelined_connections = 1) {
+    auto cfg = svc_test::pool_config(url_, statements, 1, 2);
+    cfg.pipelined_connections = pipelined_connections;
+    pools_.push_back(spawn_db_pool(sys_, std::move(cfg)));
+    return pools_.back();
+  }
+
+  answer query(const db_pool_actor& pool, db_statement statement) {
+    caf::scoped_actor self{sys_};
+    answer out = db_failure::failed;
+    self->request(pool, 30s, query_atom::value, db_query{std::move(statement), "test"})
+      .receive([&](pg_rows& rows) { out = rows.empty() ? -1L : rows.at(0)[0].as<long>(); },
+               [&](caf::error& e) { out = db_failure_of(e).value_or(db_failure::failed); });
+    return out;
+  }
+
+  bool database_up(const db_pool_actor& pool) {
+    caf::scoped_actor self{sys_};
+    bool up = false;
+    self->request(pool, 10s, pool_status_atom::value)
+      .receive([&](db_pool_status& s) { up = s.database_up; }, [&](caf::error&) {});
+    return up;
+  }
+
+  static inline std::string url_;
+  caf::actor_system_config cfg_;
+  caf::actor_system sys_{cfg_};
+  std::vector<db_pool_actor> pools_;
+};
+
+}  // namespace
+
+TEST_F(DbPoolQuery, AnswersWithRowsOrAClassifiedFailure) {
+  auto pool = spawn();
+  EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{42})), answer{42L});
+  EXPECT_EQ(query(pool, named("query_test_insert", std::int64_t{1})), answer{-1L});
+  EXPECT_EQ(query(pool, named("query_test_insert", std::int64_t{1})), answer{db_failure::conflict});
+  EXPECT_EQ(query(pool, {{}, "SELECT 1 / 0", {}}), answer{db_failure::failed});
+  EXPECT_EQ(query(pool, {"not_in_the_catalog", {}, {}}), answer{db_failure::failed});
+  // None of those failures touched the connection or the pool's view of the database.
+  EXPECT_EQ(query(pool, {{}, "SELECT $1::int * 2", {"21"}}), answer{42L});
+  EXPECT_TRUE(database_up(pool));
+}
+
+TEST_F(DbPoolQuery, ManyQueriesInFlightAreEachAnsweredWithTheirOwnRows) {
+  auto pool = spawn(2);
+  caf::scoped_actor self{sys_};
+  constexpr int count = 400;
+  // Sent without waiting: the answers come back as messages, many in flight on
+  // each connection at once.
+  for (int i = 0; i < count; ++i)
+    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test"});
+  std::vector<int> seen(count, 0);
+  int received = 0;
+  self->receive_for(received, count)(
+    [&](pg_rows& rows) { ++seen.at(rows.at(0)[0].as<std::size_t>()); },
+    [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), count);
+}
+
+TEST_F(DbPoolQuery, ASlowStatementDoesNotHoldUpTheQueriesAfterIt) {
+  auto pool = spawn(2);
+  ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
+  std::atomic<bool> slow_answered{false};
+  std::thread slow{[&] {
+    query(pool, {{}, "SELECT 7 FROM pg_sleep(3)", {}});
+    slow_answered = true;
+  }};
+  // Once it has run a while, its connection counts as held up: a burst of
+  // queries goes to the other connection instead of queueing behind it (by load
+  // alone, every other one would have gone behind it).
+  std::this_thread::sleep_for(200ms);
+  caf::scoped_actor self{sys_};
+  for (int i = 0; i < 20; ++i)
+    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test"});
+  int received = 0;
+  self->receive_for(received, 20)([&](pg_rows&) {}, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  EXPECT_FALSE(slow_answered.load());
+  slow.join();
+}
+
+TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolRecovers) {
+  auto pool = spawn(2);
+  ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
+  caf::scoped_actor self{sys_};
+  self->send(pool, query_atom::value, db_query{{{}, "SELECT 7 FROM pg_sleep(20)", {}}, "test"});
+  for (int i = 0; i < 10; ++i)
+    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test"});
+  std::this_thread::sleep_for(100ms);
+  svc_test::pg_ctl("stop");
+  // Every one is answered (none hangs for the statement timeout), the sleeper
+  // with a failure: a fast shutdown ends its session.
+  int received = 0;
+  int unavailable = 0;
+  self->receive_for(received, 11)(
+    [&](pg_rows&) {},
+    [&](caf::error& e) { unavailable += db_failure_of(e) == db_failure::unavailable ? 1 : 0; });
+  EXPECT_GE(unavailable, 1);
+  // While it is down, queries fail fast.
+  EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{2})), answer{db_failure::unavailable});
+  svc_test::pg_ctl("start");
+  EXPECT_TRUE(svc_test::eventually([&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }));
+  EXPECT_TRUE(database_up(pool));
+}

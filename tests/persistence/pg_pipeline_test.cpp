@@ -1,0 +1,217 @@
+// persistence/pg_pipeline against the throwaway PostgreSQL cluster, driven by a
+// poll() loop in the test: no actors, no asio.
+#include <poll.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "persistence/pg_pipeline.hpp"
+#include "pg_env.hpp"
+
+using namespace svc;
+using namespace std::chrono_literals;
+
+namespace {
+
+const statement_list echo_statements{{"echo", "SELECT $1::int"},
+                                     {"text_length", "SELECT length($1::text), repeat('z', 100000)"}};
+
+std::string test_database() {
+  static const std::string url = [] {
+    pqxx::connection admin{svc_test::database_url("postgres")};
+    pqxx::nontransaction tx{admin};
+    tx.exec("DROP DATABASE IF EXISTS pg_pipeline_test WITH (FORCE)");
+    tx.exec("CREATE DATABASE pg_pipeline_test");
+    return svc_test::database_url("pg_pipeline_test");
+  }();
+  return url;
+}
+
+// Runs the connection's event loop until `done()` or 20 s.
+template <class Done>
+void drive(pg_pipeline& conn, Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    const int fd = conn.socket();
+    if (fd < 0)
+      return;
+    pollfd p{fd, static_cast<short>((conn.wants_read() ? POLLIN : 0) | (conn.wants_write() ? POLLOUT : 0)), 0};
+    ::poll(&p, 1, 50);
+    conn.advance();
+  }
+}
+
+struct collected {
+  std::vector<pg_outcome> outcomes;
+  pg_completion add() {
+    return [this](pg_outcome o) { outcomes.push_back(std::move(o)); };
+  }
+};
+
+class PgPipeline : public ::testing::Test {
+protected:
+  statement_catalog prepared_{echo_statements, statement_mode::prepared};
+  statement_catalog unnamed_{echo_statements, statement_mode::unnamed};
+};
+
+}  // namespace
+
+TEST_F(PgPipeline, ManyStatementsInFlightAnswerEachInOrder) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  collected got;
+  // Submitted before the handshake ends: they wait for it, then go out together.
+  for (int i = 0; i < 500; ++i)
+    conn.submit(named("echo", std::int64_t{i}), got.add());
+  EXPECT_EQ(conn.in_flight(), 500u);
+  drive(conn, [&] { return got.outcomes.size() == 500; });
+  ASSERT_EQ(got.outcomes.size(), 500u) << conn.last_error();
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(got.outcomes[i].ok) << got.outcomes[i].message;
+    EXPECT_EQ(got.outcomes[i].rows.at(0)[0].as<int>(), i);
+  }
+  EXPECT_EQ(conn.in_flight(), 0u);
+  EXPECT_EQ(conn.current(), pg_pipeline::state::ready);
+}
+
+TEST_F(PgPipeline, LargeStatementsWaitForTheSocketToTakeThem) {
+  // Ten megabytes each way outgrow the sockets' buffers: sending waits for the
+  // socket to take more (libpq buffers the answers that arrive meanwhile).
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready; });
+  collected got;
+  const std::string big(100'000, 'x');
+  bool waited_for_socket = false;
+  for (int i = 0; i < 100; ++i) {
+    conn.submit(named("text_length", big + std::string(static_cast<std::size_t>(i), 'y')), got.add());
+    waited_for_socket = waited_for_socket || conn.wants_write();
+  }
+  EXPECT_TRUE(waited_for_socket);
+  drive(conn, [&] { return got.outcomes.size() == 100; });
+  ASSERT_EQ(got.outcomes.size(), 100u) << conn.last_error();
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(got.outcomes[i].rows.at(0)[0].as<int>(), 100'000 + i);
+    EXPECT_EQ(got.outcomes[i].rows.at(0)[1].as<std::string>().size(), 100'000u);
+  }
+}
+
+TEST_F(PgPipeline, AFailedStatementFailsOnlyItself) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  collected got;
+  conn.submit(named("echo", std::int64_t{1}), got.add());
+  conn.submit({{}, "SELECT 1 / $1::int", {"0"}}, got.add());
+  conn.submit({"no_such_statement", {}, {}}, got.add());
+  conn.submit(named("echo", std::int64_t{3}), got.add());
+  drive(conn, [&] { return got.outcomes.size() == 4; });
+  ASSERT_EQ(got.outcomes.size(), 4u);
+  EXPECT_TRUE(got.outcomes[0].ok);
+  EXPECT_FALSE(got.outcomes[1].ok);
+  EXPECT_EQ(got.outcomes[1].sqlstate, "22012");  // division_by_zero
+  EXPECT_FALSE(got.outcomes[1].connection_lost);
+  EXPECT_FALSE(got.outcomes[2].ok);
+  EXPECT_EQ(got.outcomes[2].sqlstate, "26000");  // invalid_sql_statement_name
+  ASSERT_TRUE(got.outcomes[3].ok);
+  EXPECT_EQ(got.outcomes[3].rows.at(0)[0].as<int>(), 3);
+}
+
+TEST_F(PgPipeline, PreparesTheCatalogAndSetsTheStatementTimeoutOnlyWhenPrepared) {
+  const db_statement session{{}, "SELECT (SELECT count(*) FROM pg_prepared_statements),"
+                                 " current_setting('statement_timeout')", {}};
+  pg_pipeline prepared{prepared_, 1500ms};
+  prepared.connect(test_database());
+  collected got;
+  prepared.submit(session, got.add());
+  drive(prepared, [&] { return got.outcomes.size() == 1; });
+  ASSERT_TRUE(got.outcomes.at(0).ok) << got.outcomes.at(0).message;
+  EXPECT_EQ(got.outcomes[0].rows.at(0)[0].as<int>(), 2);
+  EXPECT_EQ(got.outcomes[0].rows.at(0)[1].as<std::string>(), "1500ms");
+
+  // Behind a transaction-mode pooler: the text goes with each execution.
+  pg_pipeline unnamed{unnamed_, 1500ms};
+  unnamed.connect(test_database());
+  collected plain;
+  unnamed.submit(session, plain.add());
+  unnamed.submit(named("echo", std::int64_t{8}), plain.add());
+  drive(unnamed, [&] { return plain.outcomes.size() == 2; });
+  ASSERT_TRUE(plain.outcomes.at(0).ok);
+  EXPECT_EQ(plain.outcomes[0].rows.at(0)[0].as<int>(), 0);
+  EXPECT_EQ(plain.outcomes[0].rows.at(0)[1].as<std::string>(), "0");
+  ASSERT_TRUE(plain.outcomes.at(1).ok);
+  EXPECT_EQ(plain.outcomes[1].rows.at(0)[0].as<int>(), 8);
+}
+
+TEST_F(PgPipeline, AStatementPastTheTimeoutIsCancelledByTheServer) {
+  pg_pipeline conn{prepared_, 200ms};
+  conn.connect(test_database());
+  collected got;
+  conn.submit({{}, "SELECT pg_sleep(5)", {}}, got.add());
+  conn.submit(named("echo", std::int64_t{2}), got.add());
+  drive(conn, [&] { return got.outcomes.size() == 2; });
+  ASSERT_EQ(got.outcomes.size(), 2u);
+  EXPECT_EQ(got.outcomes[0].sqlstate, "57014");  // query_canceled
+  EXPECT_TRUE(got.outcomes[1].ok);
+}
+
+TEST_F(PgPipeline, ABrokenConnectionFailsEveryStatementInFlightAndCanBeOpenedAgain) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  collected pid;
+  conn.submit({{}, "SELECT pg_backend_pid()", {}}, pid.add());
+  drive(conn, [&] { return pid.outcomes.size() == 1; });
+  ASSERT_TRUE(pid.outcomes.at(0).ok);
+  const auto backend = pid.outcomes[0].rows.at(0)[0].as<std::string>();
+
+  collected got;
+  conn.submit({{}, "SELECT pg_sleep(10)", {}}, got.add());
+  for (int i = 0; i < 5; ++i)
+    conn.submit(named("echo", std::int64_t{i}), got.add());
+  drive(conn, [&] { return !conn.wants_write(); });  // all sent
+  {
+    pqxx::connection admin{test_database()};
+    pqxx::nontransaction tx{admin};
+    ASSERT_TRUE(tx.exec1("SELECT pg_terminate_backend(" + backend + ")")[0].as<bool>());
+  }
+  drive(conn, [&] { return got.outcomes.size() == 6; });
+  ASSERT_EQ(got.outcomes.size(), 6u);
+  for (const auto& o : got.outcomes) {
+    EXPECT_FALSE(o.ok);
+    // The first one got the server's FATAL 57P01, the others the end of the
+    // stream: for each, whether it ran is unknown, and writes must not be resent.
+    EXPECT_TRUE(o.connection_lost) << o.sqlstate << " " << o.message;
+  }
+  EXPECT_EQ(conn.current(), pg_pipeline::state::broken);
+  EXPECT_FALSE(conn.last_error().empty());
+  EXPECT_EQ(conn.in_flight(), 0u);
+
+  // A statement submitted to the broken connection fails at once.
+  collected refused;
+  conn.submit(named("echo", std::int64_t{1}), refused.add());
+  ASSERT_EQ(refused.outcomes.size(), 1u);
+  EXPECT_TRUE(refused.outcomes[0].connection_lost);
+
+  conn.connect(test_database());
+  collected again;
+  conn.submit(named("echo", std::int64_t{9}), again.add());
+  drive(conn, [&] { return again.outcomes.size() == 1; });
+  ASSERT_TRUE(again.outcomes.at(0).ok) << again.outcomes.at(0).message;
+  EXPECT_EQ(again.outcomes[0].rows.at(0)[0].as<int>(), 9);
+}
+
+TEST_F(PgPipeline, ARefusedConnectionFailsWhatWaitedForIt) {
+  pg_pipeline conn{prepared_, 5000ms};
+  // Port 1: nothing listens there, the connection is refused at once.
+  conn.connect("postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2");
+  collected got;
+  conn.submit(named("echo", std::int64_t{1}), got.add());
+  drive(conn, [&] { return got.outcomes.size() == 1; });
+  ASSERT_EQ(got.outcomes.size(), 1u);
+  EXPECT_TRUE(got.outcomes[0].connection_lost);
+  EXPECT_EQ(conn.current(), pg_pipeline::state::broken);
+  EXPECT_NE(conn.last_error().find("127.0.0.1"), std::string::npos) << conn.last_error();
+}

@@ -1,0 +1,5 @@
+svc_test(persistence_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/pg_pipeline_test.cpp
+  LIBS svc_persistence
+  DATABASE)
