@@ -30,6 +30,8 @@ struct db_pool_pipelines::slot {
   std::uint64_t generation = 0;
   bool read_armed = false;
   bool write_armed = false;
+  // The oldest statement when a cancel was last asked for, so it is asked once.
+  pg_pipeline::clock::time_point cancelled{};
 };
 
 db_pool_pipelines::db_pool_pipelines(std::shared_ptr<http::io_threads> io, settings config,
@@ -185,6 +187,14 @@ bool db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
       log::warn("pipelined database connection gave no answer past the statement timeout; replacing it");
       s.conn.close("no answer from the database within the statement timeout");
       open(i);
+    } else if (s.conn.in_flight() > 0 && now - s.conn.oldest_submitted() >= config_.statement_timeout &&
+               s.cancelled != s.conn.oldest_submitted()) {
+      // The session's statement_timeout cancels it first where we could set one;
+      // behind a transaction-mode pooler (no session SET) this is what does.
+      s.cancelled = s.conn.oldest_submitted();
+      log::warn("a statement ran past the statement timeout; cancelling it",
+                {{"timeout_ms", static_cast<std::int64_t>(config_.statement_timeout.count())}});
+      s.conn.cancel_running_statement();
     } else if (s.conn.in_flight() == 0 && now - s.conn.state_since() >= config_.max_lifetime) {
       open(i);  // connect() closes the old one first
     }

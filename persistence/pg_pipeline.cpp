@@ -1,5 +1,6 @@
 #include "persistence/pg_pipeline.hpp"
 
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -249,6 +250,19 @@ void pg_pipeline::read_results() {
         break;
     }
   }
+}
+
+void pg_pipeline::cancel_running_statement() {
+  if (state_ != state::ready)
+    return;
+  PGcancel* cancel = PQgetCancel(conn_);
+  if (cancel == nullptr)
+    return;
+  std::thread{[cancel] {
+    char error[256];
+    PQcancel(cancel, error, sizeof error);  // best effort: the statement timeout's fallback
+    PQfreeCancel(cancel);
+  }}.detach();
 }
 
 void pg_pipeline::fail(const std::string& why) {

@@ -74,6 +74,12 @@ public:
   // When the connection started connecting, or became ready.
   clock::time_point state_since() const noexcept { return state_since_; }
 
+  // Asks the server to cancel the statement it runs now (libpq's PQcancel, on a
+  // short-lived thread of its own: it opens a connection and waits for it). The
+  // cancelled statement fails with SQLSTATE 57014; one that ended meanwhile is
+  // not affected, though the next one may be.
+  void cancel_running_statement();
+
   // Ends the connection; everything unanswered completes with connection_lost.
   void close(const std::string& reason);
   // Runs right before libpq closes the socket, however the connection ends: an

@@ -33,9 +33,12 @@ protected:
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
   }
 
-  db_pool_actor spawn(std::size_t pipelined_connections = 1) {
+  db_pool_actor spawn(std::size_t pipelined_connections = 1, bool prepared = true,
+                      std::chrono::seconds query_timeout = std::chrono::seconds{5}) {
     auto cfg = svc_test::pool_config(url_, statements, 1, 2);
     cfg.pipelined_connections = pipelined_connections;
+    cfg.connection.prepared_statements = prepared;
+    cfg.connection.query_timeout = query_timeout;
     pools_.push_back(spawn_db_pool(sys_, std::move(cfg)));
     return pools_.back();
   }
@@ -112,6 +115,17 @@ TEST_F(DbPoolQuery, ASlowStatementDoesNotHoldUpTheQueriesAfterIt) {
   self->receive_for(received, 20)([&](pg_rows&) {}, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
   EXPECT_FALSE(slow_answered.load());
   slow.join();
+}
+
+TEST_F(DbPoolQuery, AStatementPastTheTimeoutIsCancelledWhereNoSessionTimeoutCouldBeSet) {
+  // Unnamed statements (behind a transaction-mode pooler) get no session
+  // statement_timeout: the pool cancels the statement itself. Without the
+  // cancel, the connection would be given up as stuck seconds later, and the
+  // answer would be `unavailable`.
+  auto pool = spawn(1, false, std::chrono::seconds{1});
+  EXPECT_EQ(query(pool, {{}, "SELECT 7 FROM pg_sleep(30)", {}}), answer{db_failure::timeout});
+  EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{5})), answer{5L});
+  EXPECT_TRUE(database_up(pool));
 }
 
 TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolRecovers) {
