@@ -246,6 +246,8 @@ void on_tick(pool_pointer self) {
   }
   if (st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after)))
     mark_database_down(self);
+  else if (st.database_up)
+    st.pipes->connect_all();  // those that failed while nobody waited for them
   // Shrink back towards min_idle, oldest-idle first.
   while (st.workers.size() > st.config.min_idle && !st.idle.empty()) {
     auto id = st.idle.front();

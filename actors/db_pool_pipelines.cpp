@@ -32,6 +32,8 @@ struct db_pool_pipelines::slot {
   bool write_armed = false;
   // The oldest statement when a cancel was last asked for, so it is asked once.
   pg_pipeline::clock::time_point cancelled{};
+  // Connection attempts failing in a row: only the first is logged.
+  bool failing = false;
 };
 
 db_pool_pipelines::db_pool_pipelines(std::shared_ptr<http::io_threads> io, settings config,
@@ -115,19 +117,28 @@ db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index, s
   auto& s = *slots_[index];
   (writable ? s.write_armed : s.read_armed) = false;
   const auto before = s.conn.current();
+  const auto waiting = s.conn.in_flight();
   s.conn.advance();
   const auto after = s.conn.current();
   if (after != pg_pipeline::state::broken)
     watch(index);
-  if (before == pg_pipeline::state::connecting && after == pg_pipeline::state::ready)
+  if (before == pg_pipeline::state::connecting && after == pg_pipeline::state::ready) {
+    if (s.failing)
+      log::info("pipelined database connection open again");
+    s.failing = false;
     return event::connected;
-  if (after == pg_pipeline::state::broken) {
-    const bool never_connected = before == pg_pipeline::state::connecting;
-    log::warn(never_connected ? "pipelined database connection failed" : "pipelined database connection broke",
-              {{"error", mask_secrets(s.conn.last_error())}});
-    return never_connected ? event::connect_failed : event::broke;
   }
-  return event::nothing;
+  if (after != pg_pipeline::state::broken)
+    return event::nothing;
+  if (before != pg_pipeline::state::connecting) {
+    log::warn("pipelined database connection broke; opening a fresh one",
+              {{"error", mask_secrets(s.conn.last_error())}});
+    return event::broke;
+  }
+  if (!s.failing)
+    log::warn("pipelined database connection failed", {{"error", mask_secrets(s.conn.last_error())}});
+  s.failing = true;
+  return waiting > 0 ? event::connect_failed : event::nothing;
 }
 
 bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done) {

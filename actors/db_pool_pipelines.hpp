@@ -34,7 +34,11 @@ public:
     std::chrono::seconds max_lifetime{3600};
   };
 
-  // What a socket event did to its connection.
+  // What a socket event did to its connection. connect_failed: statements
+  // waited for that connection and failed with it (demand met a database that
+  // does not answer); a failed attempt nobody waited for is `nothing`: the
+  // pool's timer tries again (connect_all), and a request arriving meanwhile
+  // opens a connection at once.
   enum class event { nothing, connected, connect_failed, broke };
 
   db_pool_pipelines(std::shared_ptr<http::io_threads> io, settings config,

@@ -151,3 +151,16 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
   EXPECT_TRUE(svc_test::eventually([&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }));
   EXPECT_TRUE(database_up(pool));
 }
+
+TEST_F(DbPoolQuery, AnIdlePoolServesTheFirstQueryAfterARestart) {
+  auto pool = spawn(2);
+  ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
+  // Idle while PostgreSQL goes away: the connections break and fail to open
+  // again, but nobody waits for them, so the database does not count as down...
+  svc_test::pg_ctl("stop");
+  std::this_thread::sleep_for(700ms);
+  EXPECT_TRUE(database_up(pool));
+  svc_test::pg_ctl("start");
+  // ...and the first query after it is back gets its rows, not a 503.
+  EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{6})), answer{6L});
+}
