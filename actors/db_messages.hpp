@@ -27,6 +27,7 @@ namespace svc {
 struct db_task {
   std::function<void(pqxx::connection_base&)> run;
   std::string operation;
+  std::string request_id;  // of the request it serves, for the log; empty for background work
 };
 
 // The answer to a db_task that ran to its end.

@@ -82,7 +82,7 @@ void insert_checked(self_pointer self, const orders_actor_config& cfg, create_po
     return;
   }
   deliver_from_database(
-    self, cfg.pool, "orders.create", db_scope::transaction, c->request_id, "",
+    self, cfg.pool, "orders.create", c->request_id, "",
     [c, check](pqxx::transaction_base& tx) {
       if (auto earlier = idempotent_answer(
             begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint), c->request_id))
@@ -160,7 +160,8 @@ caf::result<http::response> create(self_pointer self, const orders_actor_config&
     },
     [=](const caf::error& err) mutable {
       promise.deliver(database_error_response(err, c->request_id, ""));
-    });
+    },
+    c->request_id);
   return promise;
 }
 
@@ -205,7 +206,7 @@ caf::result<http::response> update(self_pointer self, const orders_actor_config&
     return validation_failed(std::move(*errors), req.request_id);
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
   return respond_from_database(
-    self, cfg.pool, "orders.update", db_scope::transaction, req.request_id, "",
+    self, cfg.pool, "orders.update", req.request_id, "",
     [id, patch = std::get<order_patch>(std::move(checked)), precondition,
      rid = req.request_id](pqxx::transaction_base& tx) {
       if (patch.empty() && !precondition.required) {
@@ -227,7 +228,7 @@ caf::result<http::response> update(self_pointer self, const orders_actor_config&
 caf::result<http::response> remove(self_pointer self, const orders_actor_config& cfg,
                                    std::int64_t id, const api_request& req) {
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_database(self, cfg.pool, "orders.delete", db_scope::transaction, req.request_id, "",
+  return respond_from_database(self, cfg.pool, "orders.delete", req.request_id, "",
                                   [id, precondition, rid = req.request_id](pqxx::transaction_base& tx) {
                                     auto result = soft_delete_order(tx, id, precondition);
                                     if (result.outcome != write_outcome::done)

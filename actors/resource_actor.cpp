@@ -1,6 +1,5 @@
 #include "actors/resource_actor.hpp"
 
-#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 
 #include <boost/algorithm/string/predicate.hpp>
@@ -19,12 +18,8 @@ http::response bad_path_id_response(std::string_view noun, std::string_view requ
                               std::string{noun} + " id must be a positive integer", request_id);
 }
 
-http::response run_in_scope(pqxx::connection_base& conn, db_scope scope,
-                            const std::function<http::response(pqxx::transaction_base&)>& fn) {
-  if (scope == db_scope::single_statement) {
-    pqxx::nontransaction tx{conn};
-    return fn(tx);
-  }
+http::response run_in_transaction(pqxx::connection_base& conn,
+                                  const std::function<http::response(pqxx::transaction_base&)>& fn) {
   pqxx::work tx{conn};
   http::response resp = fn(tx);
   tx.commit();

@@ -152,34 +152,28 @@ stored_response to_stored(const http::response& resp);
 // another client library (other spacing, other member order) is the same request.
 std::string idempotency_fingerprint(const nlohmann::json& body);
 
-// How much of a transaction a database task needs. A lone statement runs in
-// autocommit: one round trip to PostgreSQL instead of three (BEGIN, statement,
-// COMMIT), which is most of the database cost of a read or a plain insert.
-enum class db_scope { single_statement, transaction };
+// Runs `fn` on `conn` in one transaction (resource_actor.cpp: the one place a
+// resource's transaction is opened and committed; libpqxx stays out of this header).
+http::response run_in_transaction(pqxx::connection_base& conn,
+                                  const std::function<http::response(pqxx::transaction_base&)>& fn);
 
-// Runs `fn` on `conn` in `scope` (resource_actor.cpp: the one place a resource's
-// transaction is opened and committed; libpqxx stays out of this header).
-http::response run_in_scope(pqxx::connection_base& conn, db_scope scope,
-                            const std::function<http::response(pqxx::transaction_base&)>& fn);
-
-// Runs `fn(pqxx::transaction_base&) -> http::response` on a pooled connection, in
-// one transaction or as a single autocommitted statement, and delivers its
-// response (or the database error's) to `promise`. The response is built on the
-// worker's thread, off the resource actor.
+// Runs `fn(pqxx::transaction_base&) -> http::response` in one transaction on a
+// pooled connection of its own (a worker's: a write of several statements), and
+// delivers its response (or the database error's) to `promise`. The response is
+// built on the worker's thread, off the resource actor. A single statement goes
+// through deliver_from_query instead.
 template <class Self, class Fn>
 void deliver_from_database(Self* self, const db_pool_actor& pool, const char* operation,
-                           db_scope scope, std::string request_id,
-                           std::string_view conflict_message, Fn fn,
+                           std::string request_id, std::string_view conflict_message, Fn fn,
                            caf::typed_response_promise<http::response> promise) {
   run_db_task(
     self, pool, operation,
-    [fn = std::move(fn), scope](pqxx::connection_base& conn) mutable {
-      return run_in_scope(conn, scope, std::ref(fn));
-    },
+    [fn = std::move(fn)](pqxx::connection_base& conn) mutable { return run_in_transaction(conn, std::ref(fn)); },
     [promise](http::response resp) mutable { promise.deliver(std::move(resp)); },
     [promise, request_id, conflict_message](const caf::error& err) mutable {
       promise.deliver(database_error_response(err, request_id, conflict_message));
-    });
+    },
+    request_id);
 }
 
 // A response built from a statement's rows by `respond`; a reader that throws
@@ -195,7 +189,7 @@ void deliver_from_query(Self* self, const db_pool_actor& pool, const char* opera
                         std::string request_id, std::string_view conflict_message, Respond respond,
                         caf::typed_response_promise<http::response> promise) {
   run_db_query(
-    self, pool, db_query{std::move(statement), operation},
+    self, pool, db_query{std::move(statement), operation, request_id},
     [promise, respond = std::move(respond), operation, request_id](pg_rows rows) mutable {
       promise.deliver(response_from_rows(rows, std::ref(respond), operation, request_id));
     },
@@ -219,11 +213,9 @@ respond_from_query(Self* self, const db_pool_actor& pool, const char* operation,
 template <class Self, class Fn>
 caf::typed_response_promise<http::response>
 respond_from_database(Self* self, const db_pool_actor& pool, const char* operation,
-                      db_scope scope, std::string request_id, std::string_view conflict_message,
-                      Fn fn) {
+                      std::string request_id, std::string_view conflict_message, Fn fn) {
   auto promise = self->template make_response_promise<http::response>();
-  deliver_from_database(self, pool, operation, scope, std::move(request_id), conflict_message,
-                        std::move(fn), promise);
+  deliver_from_database(self, pool, operation, std::move(request_id), conflict_message, std::move(fn), promise);
   return promise;
 }
 

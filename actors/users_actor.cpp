@@ -45,7 +45,7 @@ caf::result<http::response> create(self_pointer self, const db_pool_actor& pool,
                                 return with_location(user_response(inserted_user(rows), 201), collection);
                               });
   return respond_from_database(
-    self, pool, "users.create", db_scope::transaction, req.request_id, email_taken,
+    self, pool, "users.create", req.request_id, email_taken,
     [draft = std::move(draft), key = req.idempotency_key,
      raw = idempotency_fingerprint(std::get<nlohmann::json>(body)), rid = req.request_id,
      collection = req.route](pqxx::transaction_base& tx) {
@@ -94,7 +94,7 @@ caf::result<http::response> update(self_pointer self, const db_pool_actor& pool,
     return validation_failed(std::move(*errors), req.request_id);
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
   return respond_from_database(
-    self, pool, "users.update", db_scope::transaction, req.request_id, email_taken,
+    self, pool, "users.update", req.request_id, email_taken,
     [id, patch = std::get<user_patch>(std::move(checked)), precondition,
      rid = req.request_id](pqxx::transaction_base& tx) {
       if (patch.empty() && !precondition.required) {
@@ -111,7 +111,7 @@ caf::result<http::response> update(self_pointer self, const db_pool_actor& pool,
 caf::result<http::response> remove(self_pointer self, const db_pool_actor& pool, std::int64_t id,
                                    const api_request& req) {
   auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_database(self, pool, "users.delete", db_scope::transaction, req.request_id, "",
+  return respond_from_database(self, pool, "users.delete", req.request_id, "",
                             [id, precondition, rid = req.request_id](pqxx::transaction_base& tx) {
                               auto result = soft_delete_user(tx, id, precondition);
                               if (result.outcome != write_outcome::done)

@@ -32,7 +32,7 @@ protected:
     caf::scoped_actor self{sys_};
     outcome out;
     auto value = std::make_shared<long>(0);
-    db_task task{[fn, value](pqxx::connection_base& c) { *value = fn(c); }, "test"};
+    db_task task{[fn, value](pqxx::connection_base& c) { *value = fn(c); }, "test", "req-test"};
     self->request(pool, 30s, execute_atom::value, std::move(task))
       .receive([&](db_done) { out.value = *value; },
                [&](caf::error& e) {
@@ -262,4 +262,13 @@ TEST_F(DbPoolActor, NamedStatementsArePreparedOrSentUnnamedAsThePoolSays) {
     return exec_named(tx, "no_such_statement")[0][0].as<long>();
   });
   EXPECT_EQ(unknown.failure, db_failure::failed);
+}
+
+TEST_F(DbPoolActor, AFailedTaskIsLoggedWithTheRequestItServed) {
+  auto pool = spawn(svc_test::pool_config(url_, {}, 1, 1));
+  testing::internal::CaptureStdout();  // where the log goes (observability/log.cpp)
+  auto out = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 / 0"); });
+  const auto log = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(out.failure, db_failure::failed);
+  EXPECT_NE(log.find("\"request_id\":\"req-test\""), std::string::npos) << log;
 }

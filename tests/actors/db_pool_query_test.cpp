@@ -46,7 +46,7 @@ protected:
   answer query(const db_pool_actor& pool, db_statement statement) {
     caf::scoped_actor self{sys_};
     answer out = db_failure::failed;
-    self->request(pool, 30s, query_atom::value, db_query{std::move(statement), "test"})
+    self->request(pool, 30s, query_atom::value, db_query{std::move(statement), "test", "req-test"})
       .receive([&](pg_rows& rows) { out = rows.empty() ? -1L : rows.at(0)[0].as<long>(); },
                [&](caf::error& e) { out = db_failure_of(e).value_or(db_failure::failed); });
     return out;
@@ -87,7 +87,7 @@ TEST_F(DbPoolQuery, ManyQueriesInFlightAreEachAnsweredWithTheirOwnRows) {
   // Sent without waiting: the answers come back as messages, many in flight on
   // each connection at once.
   for (int i = 0; i < count; ++i)
-    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test"});
+    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
   std::vector<int> seen(count, 0);
   int received = 0;
   self->receive_for(received, count)(
@@ -110,7 +110,7 @@ TEST_F(DbPoolQuery, ASlowStatementDoesNotHoldUpTheQueriesAfterIt) {
   std::this_thread::sleep_for(200ms);
   caf::scoped_actor self{sys_};
   for (int i = 0; i < 20; ++i)
-    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test"});
+    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
   int received = 0;
   self->receive_for(received, 20)([&](pg_rows&) {}, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
   EXPECT_FALSE(slow_answered.load());
@@ -132,9 +132,9 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
   auto pool = spawn(2);
   ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
   caf::scoped_actor self{sys_};
-  self->send(pool, query_atom::value, db_query{{{}, "SELECT 7 FROM pg_sleep(20)", {}}, "test"});
+  self->send(pool, query_atom::value, db_query{{{}, "SELECT 7 FROM pg_sleep(20)", {}}, "test", "req-test"});
   for (int i = 0; i < 10; ++i)
-    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test"});
+    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
   std::this_thread::sleep_for(100ms);
   svc_test::pg_ctl("stop");
   // Every one is answered (none hangs for the statement timeout), the sleeper
@@ -163,4 +163,17 @@ TEST_F(DbPoolQuery, AnIdlePoolServesTheFirstQueryAfterARestart) {
   svc_test::pg_ctl("start");
   // ...and the first query after it is back gets its rows, not a 503.
   EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{6})), answer{6L});
+}
+
+TEST_F(DbPoolQuery, AFailedQueryIsLoggedWithTheRequestItServed) {
+  auto pool = spawn();
+  caf::scoped_actor self{sys_};
+  testing::internal::CaptureStdout();  // where the log goes (observability/log.cpp)
+  std::optional<db_failure> failure;
+  self->request(pool, 30s, query_atom::value, db_query{{{}, "SELECT 1 / 0", {}}, "test.divide", "req-7f3a9c"})
+    .receive([&](pg_rows&) {}, [&](caf::error& e) { failure = db_failure_of(e); });
+  const auto log = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(failure, db_failure::failed);
+  EXPECT_NE(log.find("\"request_id\":\"req-7f3a9c\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"operation\":\"test.divide\""), std::string::npos) << log;
 }

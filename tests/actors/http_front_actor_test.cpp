@@ -212,7 +212,7 @@ TEST_F(FrontActors, readiness_does_not_queue_behind_a_saturated_pool) {
                    pqxx::nontransaction tx{c};
                    tx.exec("SELECT pg_sleep(1.5)");
                  },
-                 "test.hold"};
+                 "test.hold", ""};
     self->send(ctx_->pool, execute_atom::value, std::move(hold));
   }
   ASSERT_TRUE(svc_test::eventually([&] {
