@@ -31,6 +31,7 @@
 #include "actors/db_pool_actor.hpp"
 #include "actors/limiter_actor.hpp"
 #include "actors/resource_actor.hpp"
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "observability/metrics.hpp"
@@ -61,6 +62,9 @@ struct front_context {
   std::vector<resource_actor> resources;  // each routed actor once
   db_pool_actor pool;
   std::vector<std::string> cors_allowed_origins;
+  // Peers whose X-Forwarded-For names the client (TRUSTED_PROXIES); the client
+  // address keys the limiter and is the access line's `client`.
+  std::vector<http::ip_network> trusted_proxies;
   // Breakers guarding neighbour services, by target name; /health reports them.
   std::vector<std::pair<std::string, breaker_actor>> breakers;
   std::shared_ptr<service_metrics> metrics;

@@ -8,6 +8,7 @@
 
 #include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
+#include "http/client_address.hpp"
 
 namespace svc::config_detail {
 namespace {
@@ -135,6 +136,22 @@ std::vector<option_spec> build_table() {
       return std::nullopt;
     },
     [](const settings& s) { return join(s.cors_allowed_origins); }));
+  t.back().takes_list = true;
+  t.push_back(make(
+    {"http", "trusted-proxies", "TRUSTED_PROXIES",
+     "CIDR list of proxies whose X-Forwarded-For names the client (rate limit key, logs); empty: none"},
+    "CIDRS",
+    [](std::string_view text, settings& s) -> reason {
+      std::string why;
+      auto networks = http::parse_ip_network_list(text, &why);
+      if (!networks)
+        return quote_value(text) + " is not a comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: " + why;
+      s.trusted_proxies.clear();
+      for (const auto& n : *networks)
+        s.trusted_proxies.push_back(http::to_string(n));
+      return std::nullopt;
+    },
+    [](const settings& s) { return join(s.trusted_proxies); }));
   t.back().takes_list = true;
 
   // [database]

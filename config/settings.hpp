@@ -43,6 +43,11 @@ struct settings {
   std::size_t max_connections = 10000;
   // "*" alone, or exact origins such as "https://app.example.com".
   std::vector<std::string> cors_allowed_origins{"*"};
+  // CIDR blocks ("10.0.0.0/8", canonical spelling) of the proxies whose
+  // X-Forwarded-For is believed: the client address (rate limit key, access
+  // log) is then the right-most forwarded address that is not one of them
+  // (http/client_address.hpp). Empty: the TCP peer is the client.
+  std::vector<std::string> trusted_proxies;
 
   // [database]
   std::string database_url = "postgresql://postgres@localhost:5432/users";  // "/orders" for order-service

@@ -16,6 +16,7 @@
 #include "actors/idempotency_janitor_actor.hpp"
 #include "config/secret_mask.hpp"
 #include "config/settings_loader.hpp"
+#include "http/client_address.hpp"
 #include "http/io_threads.hpp"
 #include "http/server.hpp"
 #include "observability/log.hpp"
@@ -138,6 +139,9 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   front->openapi = service.openapi;
   front->metrics = std::make_shared<service_metrics>(service.name);
   front->cors_allowed_origins = cfg.cors_allowed_origins;
+  for (const auto& block : cfg.trusted_proxies)  // checked by the loader: each parses
+    if (auto networks = http::parse_ip_network_list(block))
+      front->trusted_proxies.insert(front->trusted_proxies.end(), networks->begin(), networks->end());
   front->rate_limit = static_cast<long>(cfg.rate_limit_burst);
   front->limiter = spawn_limiter(sys, {{cfg.rate_limit_rps, static_cast<double>(cfg.rate_limit_burst)},
                                        100000, front->metrics});

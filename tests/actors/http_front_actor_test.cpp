@@ -164,6 +164,30 @@ TEST_F(FrontActors, a_client_over_its_limit_gets_429_with_retry_after_and_others
   EXPECT_EQ(limited, 1);
 }
 
+// TRUSTED_PROXIES: behind a trusted proxy each forwarded client has its own
+// bucket; the same header from a peer that is not trusted changes nothing.
+TEST_F(FrontActors, forwarded_clients_of_a_trusted_proxy_have_their_own_buckets) {
+  start({0.01, 1}, svc_test::database_url("postgres"));
+  ctx_->trusted_proxies = *http::parse_ip_network_list("10.0.0.0/8");
+  auto forwarded = [](std::string rid, std::string peer, std::string xff) {
+    auto req = get("/api/v1/things/1", std::move(rid), std::move(peer));
+    req.headers.push_back({"X-Forwarded-For", std::move(xff)});
+    return req;
+  };
+  auto status_of = [&](http::request req) {
+    answers got;
+    handler_(std::move(req), got.responder_for("one"));
+    auto received = got.wait_for(1);
+    return received.empty() ? 0u : received[0].second.status;
+  };
+  EXPECT_EQ(status_of(forwarded("a1", "10.0.0.1", "203.0.113.1")), 200u);
+  EXPECT_EQ(status_of(forwarded("b1", "10.0.0.1", "203.0.113.2")), 200u);  // another client, same proxy
+  EXPECT_EQ(status_of(forwarded("a2", "10.0.0.2", "203.0.113.1")), 429u);  // the first client, another proxy
+  // Not trusted: the peer is the client, whatever it forwards.
+  EXPECT_EQ(status_of(forwarded("c1", "192.0.2.1", "203.0.113.3")), 200u);
+  EXPECT_EQ(status_of(forwarded("c2", "192.0.2.1", "203.0.113.4")), 429u);
+}
+
 // A front actor serves every request dealt to it for the life of the process: an
 // exception while answering one (here the responder itself throws) must not end it.
 TEST_F(FrontActors, an_exception_while_answering_costs_one_request_not_the_front_actor) {
