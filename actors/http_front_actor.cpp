@@ -309,7 +309,12 @@ const front_actor& next_front(front_context& ctx) {
   return ctx.fronts[ctx.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
 }
 
-void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http::responder respond) {
+bool is_management_path(std::string_view path) {
+  return path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics";
+}
+
+void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http::request&& req,
+            http::responder respond) {
   if (ctx->metrics)
     ctx->metrics->request_started();
   const auto traceparent = req.list_header("traceparent");
@@ -337,15 +342,20 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                                 finish.request_id));
     return;
   }
+  const auto& path = target->path;
+  // With a management listener, each listener serves its own paths only.
+  if ((role == listener_role::api && is_management_path(path)) ||
+      (role == listener_role::management && !is_management_path(path))) {
+    finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
+    return;
+  }
   if (req.method == "OPTIONS") {
     auto preflight = http::cors_preflight_response(ctx->cors_allowed_origins,
                                                    finish.origin ? &*finish.origin : nullptr);
     finish(std::move(preflight));
     return;
   }
-  const auto& path = target->path;
-  if (path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics" ||
-      path == "/openapi.json")
+  if (is_management_path(path) || path == "/openapi.json")
     finish.route = path;
   if (path == "/openapi.json" && !ctx->openapi.empty()) {
     http::response resp;
@@ -416,9 +426,9 @@ void stop_front_actors(front_context& ctx) {
     stop(ctx.limiter);
 }
 
-http::request_handler make_front_handler(std::shared_ptr<front_context> context) {
-  return [context](http::request&& req, http::responder respond) {
-    handle(context, std::move(req), std::move(respond));
+http::request_handler make_front_handler(std::shared_ptr<front_context> context, listener_role role) {
+  return [context, role](http::request&& req, http::responder respond) {
+    handle(context, role, std::move(req), std::move(respond));
   };
 }
 

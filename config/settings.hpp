@@ -35,6 +35,9 @@ struct settings {
   // [http]
   std::string http_host = "0.0.0.0";
   std::uint16_t http_port = 8081;  // 8082 for order-service
+  // Non-zero: /metrics and /health* are served on this port only (same host), in a
+  // listener of their own, and the API only on http_port. 0: all on http_port.
+  std::uint16_t management_port = 0;
   unsigned http_threads = 2;
   std::chrono::seconds http_header_timeout{10};
   std::chrono::seconds http_idle_timeout{60};
