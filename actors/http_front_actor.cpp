@@ -45,9 +45,11 @@ struct finisher {
   std::optional<std::string> origin;
   std::string method;
   std::string route = "unmatched";  // a template, never a raw path (metric label)
-  // For the access line only: the peer address, the path as requested (ids and
-  // all: logs may hold it, metric labels may not) and the client's User-Agent.
+  // For the access line only: the client address (the TCP peer, or the address
+  // a trusted proxy forwarded), the path as requested (ids and all: logs may
+  // hold it, metric labels may not) and the client's User-Agent.
   std::string client;
+  std::string peer;  // the TCP peer, logged when it is not the client (a proxy)
   std::string path;
   std::string user_agent;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -68,19 +70,29 @@ struct finisher {
       if (!resp.error_code.empty())
         ctx->metrics->app_error(resp.error_code);
     }
-    if (log::enabled(log::level::info))
-      log::info("request", {{"request_id", request_id},
-                            {"trace_id", trace.trace_id},
-                            {"span_id", trace.span_id},
-                            {"client", client},
-                            {"method", method},
-                            {"route", route},
-                            {"path", path},
-                            {"status", std::int64_t{resp.status}},
-                            {"bytes", static_cast<std::int64_t>(resp.body.size())},
-                            {"duration_ms", seconds * 1000.0},
-                            {"user_agent", user_agent}});
+    if (log::enabled(log::level::info)) {
+      if (peer == client)
+        access_line(resp, seconds);
+      else
+        access_line(resp, seconds, log::field{"peer", peer});
+    }
     respond(std::move(resp));
+  }
+
+  template <class... Extra>
+  void access_line(const http::response& resp, double seconds, const Extra&... extra) const {
+    log::info("request", {{"request_id", request_id},
+                          {"trace_id", trace.trace_id},
+                          {"span_id", trace.span_id},
+                          {"client", client},
+                          {"method", method},
+                          {"route", route},
+                          {"path", path},
+                          {"status", std::int64_t{resp.status}},
+                          {"bytes", static_cast<std::int64_t>(resp.body.size())},
+                          {"duration_ms", seconds * 1000.0},
+                          {"user_agent", user_agent},
+                          extra...});
   }
 };
 
@@ -137,7 +149,7 @@ struct health_report {
 // One API call on its way through a front actor.
 struct api_call {
   std::shared_ptr<front_context> ctx;
-  std::string client;  // the peer address: the rate limit key
+  std::string client;  // the client address (see finisher::client): the rate limit key
   http::route_match match;
   api_request req;
   finisher finish;
@@ -297,18 +309,29 @@ const front_actor& next_front(front_context& ctx) {
   return ctx.fronts[ctx.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
 }
 
-void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http::responder respond) {
+bool is_management_path(std::string_view path) {
+  return path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics";
+}
+
+void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http::request&& req,
+            http::responder respond) {
   if (ctx->metrics)
     ctx->metrics->request_started();
   const auto traceparent = req.list_header("traceparent");
   const auto tracestate = req.list_header("tracestate");
+  std::string client = req.remote_ip;
+  if (!ctx->trusted_proxies.empty()) {
+    const auto forwarded_for = req.list_header("X-Forwarded-For");
+    client = http::client_address(req.remote_ip, forwarded_for ? &*forwarded_for : nullptr, ctx->trusted_proxies);
+  }
   finisher finish{.ctx = ctx,
                   .request_id = http::request_id_from(req),
                   .trace = http::trace_context_from(traceparent ? &*traceparent : nullptr,
                                                     tracestate ? &*tracestate : nullptr),
                   .origin = header_value(req, "Origin"),
                   .method = req.method,
-                  .client = req.remote_ip,
+                  .client = std::move(client),
+                  .peer = req.remote_ip,
                   .path = {},  // once the target is parsed
                   .user_agent = header_value(req, "User-Agent").value_or("").substr(0, max_logged_client_text),
                   .respond = std::move(respond)};
@@ -319,15 +342,20 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                                 finish.request_id));
     return;
   }
+  const auto& path = target->path;
+  // With a management listener, each listener serves its own paths only.
+  if ((role == listener_role::api && is_management_path(path)) ||
+      (role == listener_role::management && !is_management_path(path))) {
+    finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
+    return;
+  }
   if (req.method == "OPTIONS") {
     auto preflight = http::cors_preflight_response(ctx->cors_allowed_origins,
                                                    finish.origin ? &*finish.origin : nullptr);
     finish(std::move(preflight));
     return;
   }
-  const auto& path = target->path;
-  if (path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics" ||
-      path == "/openapi.json")
+  if (is_management_path(path) || path == "/openapi.json")
     finish.route = path;
   if (path == "/openapi.json" && !ctx->openapi.empty()) {
     http::response resp;
@@ -372,7 +400,7 @@ void handle(const std::shared_ptr<front_context>& ctx, http::request&& req, http
                   finish.trace,
                   collection_operation::get};  // the matched route's, set in answer_routed
   caf::anon_send(next_front(*ctx),
-                 std::make_shared<api_call>(api_call{ctx, std::move(req.remote_ip), std::move(match),
+                 std::make_shared<api_call>(api_call{ctx, finish.client, std::move(match),
                                                      std::move(api), std::move(finish)}));
 }
 
@@ -398,9 +426,9 @@ void stop_front_actors(front_context& ctx) {
     stop(ctx.limiter);
 }
 
-http::request_handler make_front_handler(std::shared_ptr<front_context> context) {
-  return [context](http::request&& req, http::responder respond) {
-    handle(context, std::move(req), std::move(respond));
+http::request_handler make_front_handler(std::shared_ptr<front_context> context, listener_role role) {
+  return [context, role](http::request&& req, http::responder respond) {
+    handle(context, role, std::move(req), std::move(respond));
   };
 }
 

@@ -11,7 +11,8 @@
 //   4. access log   one line per response, whatever produced it (finisher)
 //   5. metrics      request count, duration, in-flight, error codes (finisher)
 //   6. probes       /health, /health/live, /health/ready, /metrics: before the limiter,
-//                   so probes and scrapes never see a 429
+//                   so probes and scrapes never see a 429; with MANAGEMENT_PORT on the
+//                   management listener only (listener_role), 404 on the API's
 //   7. rate limit   /api/ only: the limiter actor, 429 with Retry-After
 //   8. routing      404, 405 with Allow
 //   9. resource     the users or orders actor
@@ -31,6 +32,7 @@
 #include "actors/db_pool_actor.hpp"
 #include "actors/limiter_actor.hpp"
 #include "actors/resource_actor.hpp"
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "observability/metrics.hpp"
@@ -61,6 +63,9 @@ struct front_context {
   std::vector<resource_actor> resources;  // each routed actor once
   db_pool_actor pool;
   std::vector<std::string> cors_allowed_origins;
+  // Peers whose X-Forwarded-For names the client (TRUSTED_PROXIES); the client
+  // address keys the limiter and is the access line's `client`.
+  std::vector<http::ip_network> trusted_proxies;
   // Breakers guarding neighbour services, by target name; /health reports them.
   std::vector<std::pair<std::string, breaker_actor>> breakers;
   std::shared_ptr<service_metrics> metrics;
@@ -84,9 +89,16 @@ std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t 
 // destructor waits for them.
 void stop_front_actors(front_context& ctx);
 
+// Which paths a listener serves. `all`: one listener for everything (no
+// MANAGEMENT_PORT). With MANAGEMENT_PORT, the API listener is `api` (the probes
+// and /metrics answer 404 there) and the management listener `management`
+// (/health, /health/live, /health/ready and /metrics only; everything else 404).
+enum class listener_role { all, api, management };
+
 // Builds the handler the Beast server calls for every request. It never blocks:
 // replies arrive through the responder from whichever thread finishes them.
-http::request_handler make_front_handler(std::shared_ptr<front_context> context);
+http::request_handler make_front_handler(std::shared_ptr<front_context> context,
+                                         listener_role role = listener_role::all);
 
 }  // namespace svc
 

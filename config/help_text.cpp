@@ -40,7 +40,8 @@ std::string help_text(std::string_view service_name) {
       out += "\n[" + std::string{group} + "]\n";
     }
     out += "  " + pad(option.flag() + "=" + std::string{option.hint}, 40) + std::string{option.env} + "\n";
-    out += "      " + std::string{option.meaning} + " (default: " + option.render(defaults) + ")\n";
+    auto shown = option.render(defaults);
+    out += "      " + std::string{option.meaning} + " (default: " + (shown.empty() ? "\"\"" : shown) + ")\n";
   }
 
   out += "\nCAF's own options are accepted too, in the config file and as --group.key=VALUE\n"

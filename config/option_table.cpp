@@ -8,6 +8,7 @@
 
 #include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
+#include "http/client_address.hpp"
 
 namespace svc::config_detail {
 namespace {
@@ -111,6 +112,9 @@ std::vector<option_spec> build_table() {
     [](const settings& s) { return s.http_host; }));
   t.push_back(integer_option({"http", "port", "HTTP_PORT", "port to listen on"}, "PORT", &settings::http_port,
                              1, 65535, "a port number (1-65535)"));
+  t.push_back(integer_option({"http", "management-port", "MANAGEMENT_PORT",
+                              "separate listener (same host) for /metrics and /health*, then off the API port; 0: the API port serves them"},
+                             "PORT", &settings::management_port, 0, 65535, "a port number (1-65535), or 0 for none"));
   t.push_back(integer_option({"http", "threads", "HTTP_THREADS", "asio I/O threads serving HTTP and running the actors"}, "N",
                              &settings::http_threads, 1, 1024));
   t.push_back(duration_option(
@@ -135,6 +139,22 @@ std::vector<option_spec> build_table() {
       return std::nullopt;
     },
     [](const settings& s) { return join(s.cors_allowed_origins); }));
+  t.back().takes_list = true;
+  t.push_back(make(
+    {"http", "trusted-proxies", "TRUSTED_PROXIES",
+     "CIDR list of proxies whose X-Forwarded-For names the client (rate limit key, logs); empty: none"},
+    "CIDRS",
+    [](std::string_view text, settings& s) -> reason {
+      std::string why;
+      auto networks = http::parse_ip_network_list(text, &why);
+      if (!networks)
+        return quote_value(text) + " is not a comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: " + why;
+      s.trusted_proxies.clear();
+      for (const auto& n : *networks)
+        s.trusted_proxies.push_back(http::to_string(n));
+      return std::nullopt;
+    },
+    [](const settings& s) { return join(s.trusted_proxies); }));
   t.back().takes_list = true;
 
   // [database]
@@ -311,6 +331,11 @@ std::string invalid_value_line(const option_spec& option, std::string_view reaso
 }
 
 std::optional<std::string> check_consistency(const settings& s) {
+  if (s.management_port != 0 && s.management_port == s.http_port) {
+    const auto& option = *find_option("http", "management-port");
+    return invalid_value_line(option, std::to_string(s.management_port) + " is --http.port too: give the management "
+                                                                          "listener a port of its own, or 0 for none");
+  }
   if (s.db_pool_min_idle > s.db_pool_max) {
     const auto& option = *find_option("database", "pool-min-idle");
     return invalid_value_line(option, std::to_string(s.db_pool_min_idle) + " is more than --database.pool-max (" +

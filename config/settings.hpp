@@ -35,6 +35,9 @@ struct settings {
   // [http]
   std::string http_host = "0.0.0.0";
   std::uint16_t http_port = 8081;  // 8082 for order-service
+  // Non-zero: /metrics and /health* are served on this port only (same host), in a
+  // listener of their own, and the API only on http_port. 0: all on http_port.
+  std::uint16_t management_port = 0;
   unsigned http_threads = 2;
   std::chrono::seconds http_header_timeout{10};
   std::chrono::seconds http_idle_timeout{60};
@@ -43,6 +46,11 @@ struct settings {
   std::size_t max_connections = 10000;
   // "*" alone, or exact origins such as "https://app.example.com".
   std::vector<std::string> cors_allowed_origins{"*"};
+  // CIDR blocks ("10.0.0.0/8", canonical spelling) of the proxies whose
+  // X-Forwarded-For is believed: the client address (rate limit key, access
+  // log) is then the right-most forwarded address that is not one of them
+  // (http/client_address.hpp). Empty: the TCP peer is the client.
+  std::vector<std::string> trusted_proxies;
 
   // [database]
   std::string database_url = "postgresql://postgres@localhost:5432/users";  // "/orders" for order-service

@@ -16,6 +16,7 @@
 #include "actors/idempotency_janitor_actor.hpp"
 #include "config/secret_mask.hpp"
 #include "config/settings_loader.hpp"
+#include "http/client_address.hpp"
 #include "http/io_threads.hpp"
 #include "http/server.hpp"
 #include "observability/log.hpp"
@@ -108,6 +109,23 @@ db_pool_config pool_config_from(const settings& cfg, const service_definition& s
 int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
              const service_definition& service);
 
+// A probe or scrape in flight when the API listener has drained gets this long.
+constexpr std::chrono::milliseconds management_drain_timeout{2000};
+
+// Starts one listener; false (logged with host, port and the reason) when it
+// cannot bind, e.g. the port is in use.
+bool start_listener(http::server& server, const std::string& host, std::uint16_t port, std::string_view listener) {
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log::error("cannot listen", {{"listener", listener}, {"host", host}, {"port", std::int64_t{port}},
+                                 {"error", e.what()}});
+    return false;
+  }
+  log::info("listening", {{"listener", listener}, {"host", host}, {"port", std::int64_t{server.port()}}});
+  return true;
+}
+
 void log_effective_settings(const settings& cfg) {
   for (const auto& [key, value] : effective_settings(cfg))
     log::info("setting", {{"key", key}, {"value", value}});
@@ -138,6 +156,9 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   front->openapi = service.openapi;
   front->metrics = std::make_shared<service_metrics>(service.name);
   front->cors_allowed_origins = cfg.cors_allowed_origins;
+  for (const auto& block : cfg.trusted_proxies)  // checked by the loader: each parses
+    if (auto networks = http::parse_ip_network_list(block))
+      front->trusted_proxies.insert(front->trusted_proxies.end(), networks->begin(), networks->end());
   front->rate_limit = static_cast<long>(cfg.rate_limit_burst);
   front->limiter = spawn_limiter(sys, {{cfg.rate_limit_rps, static_cast<double>(cfg.rate_limit_burst)},
                                        100000, front->metrics});
@@ -155,16 +176,19 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
 
   int exit_code = 0;
   {
-    http::server server{server_options_from(cfg), make_front_handler(front), io};
-    try {
-      server.start();
-    } catch (const std::exception& e) {
-      log::error("cannot listen", {{"host", cfg.http_host}, {"port", std::int64_t{cfg.http_port}},
-                                   {"error", e.what()}});
-      exit_code = 1;
+    // With MANAGEMENT_PORT a second listener, on the same I/O threads, serves the
+    // probes and /metrics (and only them); the API listener then does not.
+    const bool management_listener = cfg.management_port != 0;
+    http::server server{server_options_from(cfg),
+                        make_front_handler(front, management_listener ? listener_role::api : listener_role::all), io};
+    std::unique_ptr<http::server> management;
+    if (management_listener) {
+      auto options = server_options_from(cfg);
+      options.port = cfg.management_port;
+      management = std::make_unique<http::server>(options, make_front_handler(front, listener_role::management), io);
     }
-    if (exit_code == 0) {
-      log::info("listening", {{"host", cfg.http_host}, {"port", std::int64_t{server.port()}}});
+    if (start_listener(server, cfg.http_host, cfg.http_port, "api") &&
+        (!management || start_listener(*management, cfg.http_host, cfg.management_port, "management"))) {
       wait_for_shutdown_signal();
       front->draining = true;
       server.stop_accepting();
@@ -173,6 +197,16 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
         log::warn("shutdown timeout reached with requests in flight",
                   {{"in_flight", std::int64_t(server.in_flight())}});
       server.stop();
+      // The management listener stays open through the drain, so that probes get
+      // readiness 503 (and liveness 200) rather than a refused connection, and a
+      // scrape still sees the drain; it closes once the API listener has.
+      if (management) {
+        management->stop_accepting();
+        management->drain(management_drain_timeout);
+        management->stop();
+      }
+    } else {
+      exit_code = 1;
     }
   }
   // Actor handles must be gone before the system's destructor waits for actors.

@@ -164,6 +164,55 @@ TEST_F(FrontActors, a_client_over_its_limit_gets_429_with_retry_after_and_others
   EXPECT_EQ(limited, 1);
 }
 
+// TRUSTED_PROXIES: behind a trusted proxy each forwarded client has its own
+// bucket; the same header from a peer that is not trusted changes nothing.
+TEST_F(FrontActors, forwarded_clients_of_a_trusted_proxy_have_their_own_buckets) {
+  start({0.01, 1}, svc_test::database_url("postgres"));
+  ctx_->trusted_proxies = *http::parse_ip_network_list("10.0.0.0/8");
+  auto forwarded = [](std::string rid, std::string peer, std::string xff) {
+    auto req = get("/api/v1/things/1", std::move(rid), std::move(peer));
+    req.headers.push_back({"X-Forwarded-For", std::move(xff)});
+    return req;
+  };
+  auto status_of = [&](http::request req) {
+    answers got;
+    handler_(std::move(req), got.responder_for("one"));
+    auto received = got.wait_for(1);
+    return received.empty() ? 0u : received[0].second.status;
+  };
+  EXPECT_EQ(status_of(forwarded("a1", "10.0.0.1", "203.0.113.1")), 200u);
+  EXPECT_EQ(status_of(forwarded("b1", "10.0.0.1", "203.0.113.2")), 200u);  // another client, same proxy
+  EXPECT_EQ(status_of(forwarded("a2", "10.0.0.2", "203.0.113.1")), 429u);  // the first client, another proxy
+  // Not trusted: the peer is the client, whatever it forwards.
+  EXPECT_EQ(status_of(forwarded("c1", "192.0.2.1", "203.0.113.3")), 200u);
+  EXPECT_EQ(status_of(forwarded("c2", "192.0.2.1", "203.0.113.4")), 429u);
+}
+
+// MANAGEMENT_PORT: the management listener serves the probes and /metrics only,
+// the API listener everything else (and 404 for those).
+TEST_F(FrontActors, each_listener_role_serves_its_own_paths) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  ctx_->metrics = std::make_shared<service_metrics>("front-test");
+  auto management = make_front_handler(ctx_, listener_role::management);
+  auto api = make_front_handler(ctx_, listener_role::api);
+  auto status_of = [&](const http::request_handler& handler, std::string target) {
+    answers got;
+    handler(get(target, "rid"), got.responder_for("one"));
+    auto received = got.wait_for(1);
+    return received.empty() ? 0u : received[0].second.status;
+  };
+  for (const char* path : {"/health", "/health/live", "/health/ready", "/metrics"}) {
+    EXPECT_EQ(status_of(management, path), 200u) << path;
+    EXPECT_EQ(status_of(handler_, path), 200u) << path;  // one listener for all
+    EXPECT_EQ(status_of(api, path), 404u) << path;
+  }
+  for (const char* path : {"/api/v1/things/1", "/api/v1/nothing", "/", "/health/", "/metrics/x"}) {
+    EXPECT_EQ(status_of(management, path), 404u) << path;
+  }
+  EXPECT_EQ(status_of(api, "/api/v1/things/1"), 200u);
+  EXPECT_EQ(status_of(handler_, "/api/v1/things/1"), 200u);
+}
+
 // A front actor serves every request dealt to it for the life of the process: an
 // exception while answering one (here the responder itself throws) must not end it.
 TEST_F(FrontActors, an_exception_while_answering_costs_one_request_not_the_front_actor) {

@@ -26,6 +26,10 @@ const bad_value bad_values[] = {
   {"HTTP_PORT", "8.5", "--http.port"},
   {"HTTP_HOST", "local host", "--http.host"},
   {"HTTP_HOST", "", "--http.host"},
+  {"MANAGEMENT_PORT", "-1", "--http.management-port"},
+  {"MANAGEMENT_PORT", "65536", "--http.management-port"},
+  {"MANAGEMENT_PORT", "metrics", "--http.management-port"},
+  {"MANAGEMENT_PORT", "", "--http.management-port"},
   {"HTTP_THREADS", "0", "--http.threads"},
   {"HTTP_HEADER_TIMEOUT", "0", "--http.header-timeout"},
   {"HTTP_HEADER_TIMEOUT", "1500ms", "--http.header-timeout"},  // finer than the field's seconds
@@ -41,6 +45,12 @@ const bad_value bad_values[] = {
   {"CORS_ALLOWED_ORIGINS", "*,https://a.example", "--http.cors-allowed-origins"},
   {"CORS_ALLOWED_ORIGINS", "a.example", "--http.cors-allowed-origins"},
   {"CORS_ALLOWED_ORIGINS", "https://a.example/", "--http.cors-allowed-origins"},
+  {"TRUSTED_PROXIES", "10.0.0.0/33", "--http.trusted-proxies"},
+  {"TRUSTED_PROXIES", "10.0.0.1/8", "--http.trusted-proxies"},  // host bits set
+  {"TRUSTED_PROXIES", "proxy.internal", "--http.trusted-proxies"},
+  {"TRUSTED_PROXIES", "10.0.0.0/8,,fd00::/8", "--http.trusted-proxies"},
+  {"TRUSTED_PROXIES", "10.0.0.0/8;fd00::/8", "--http.trusted-proxies"},
+  {"TRUSTED_PROXIES", "fd00::/200", "--http.trusted-proxies"},
   {"DATABASE_URL", "mysql://db/users", "--database.url"},
   {"DATABASE_URL", "localhost:5432/users", "--database.url"},
   {"DATABASE_URL", "postgresql://db:99999/users", "--database.url"},
@@ -147,6 +157,23 @@ TEST_F(errors_test, ini_line_quoted_in_an_error_hides_passwords) {
   EXPECT_NE(line.find("line 2"), std::string::npos) << line;
   EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
   EXPECT_EQ(line.find("k3y"), std::string::npos) << line;
+}
+
+TEST_F(errors_test, trusted_proxies_error_names_the_bad_item) {
+  EXPECT_EQ(error({}, {{"TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1/16"}}),
+            "invalid value for --http.trusted-proxies (TRUSTED_PROXIES): \"10.0.0.0/8, 192.168.1.1/16\" is not a "
+            "comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: \"192.168.1.1/16\" has host bits set "
+            "(192.168.0.0/16?) [from environment]");
+}
+
+TEST_F(errors_test, management_port_equal_to_the_api_port_is_an_error) {
+  auto line = error({"--http.port=9000"}, {{"MANAGEMENT_PORT", "9000"}});
+  EXPECT_EQ(line, "invalid value for --http.management-port (MANAGEMENT_PORT): 9000 is --http.port too: give the "
+                  "management listener a port of its own, or 0 for none");
+  EXPECT_NE(error({}, {{"MANAGEMENT_PORT", "8081"}}).find("--http.management-port"), std::string::npos);
+  // 0 is "no management listener", not a port of its own.
+  EXPECT_EQ(ok({}, {{"MANAGEMENT_PORT", "0"}}).management_port, 0);
+  EXPECT_EQ(ok({}, {{"MANAGEMENT_PORT", "9081"}}).management_port, 9081);
 }
 
 TEST_F(errors_test, min_idle_above_pool_max_is_an_error) {

@@ -18,6 +18,8 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.service_name, "user-service");
   EXPECT_EQ(s.http_host, "0.0.0.0");
   EXPECT_EQ(s.http_port, 8081);
+  EXPECT_EQ(s.management_port, 0);
+  EXPECT_TRUE(s.trusted_proxies.empty());
   EXPECT_EQ(s.database_url, "postgresql://postgres@localhost:5432/users");
   EXPECT_EQ(s.db_pool_min_idle, 10u);
   EXPECT_EQ(s.db_pool_max, 100u);
@@ -68,6 +70,7 @@ TEST_F(loader_test, config_file_overrides_defaults_in_every_group) {
 [http]
 host = "127.0.0.1"
 port = 9000
+management-port = 9001
 threads = 4
 header-timeout = 5s
 idle-timeout = 2min
@@ -75,6 +78,7 @@ max-body-bytes = 2048
 max-header-bytes = 4096
 max-connections = 50
 cors-allowed-origins = ["https://a.example", "http://b.example:8080"]
+trusted-proxies = ["10.0.0.0/8", "FD00::/8", "192.168.1.7"]
 [database]
 url = "postgres://app:secret@db:5433/users?sslmode=disable"
 pool-min-idle = 2
@@ -106,6 +110,7 @@ max-threads = 3
   auto s = ok();
   EXPECT_EQ(s.http_host, "127.0.0.1");
   EXPECT_EQ(s.http_port, 9000);
+  EXPECT_EQ(s.management_port, 9001);
   EXPECT_EQ(s.http_threads, 4u);
   EXPECT_EQ(s.http_header_timeout, 5s);
   EXPECT_EQ(s.http_idle_timeout, 120s);
@@ -113,6 +118,7 @@ max-threads = 3
   EXPECT_EQ(s.max_header_bytes, 4096u);
   EXPECT_EQ(s.max_connections, 50u);
   EXPECT_EQ(s.cors_allowed_origins, (std::vector<std::string>{"https://a.example", "http://b.example:8080"}));
+  EXPECT_EQ(s.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "192.168.1.7/32"}));
   EXPECT_EQ(s.database_url, "postgres://app:secret@db:5433/users?sslmode=disable");
   EXPECT_EQ(s.db_pool_min_idle, 2u);
   EXPECT_EQ(s.db_pool_max, 20u);
@@ -265,6 +271,26 @@ TEST_F(loader_test, prepared_statements_is_a_boolean_in_every_layer) {
   EXPECT_EQ(by_key.at("database.prepared-statements"), "false");
 }
 
+TEST_F(loader_test, trusted_proxies_is_a_cidr_list_in_every_layer) {
+  EXPECT_TRUE(ok().trusted_proxies.empty());
+  EXPECT_EQ(ok({}, {{"TRUSTED_PROXIES", " 10.0.0.0/8 , 2001:DB8::/32,127.0.0.1"}}).trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"}));
+  EXPECT_TRUE(ok({}, {{"TRUSTED_PROXIES", ""}}).trusted_proxies.empty());
+  EXPECT_EQ(ok({"--http.trusted-proxies=172.16.0.0/12"}, {{"TRUSTED_PROXIES", "10.0.0.0/8"}}).trusted_proxies,
+            (std::vector<std::string>{"172.16.0.0/12"}));
+  write_ini("[http]\ntrusted-proxies = \"10.0.0.0/8,fd00::/8\"\n");
+  EXPECT_EQ(ok().trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8"}));
+  write_ini("[http]\ntrusted-proxies = []\n");
+  EXPECT_TRUE(ok().trusted_proxies.empty());
+  write_ini("");
+  write(".env", "TRUSTED_PROXIES=192.168.0.0/16\n");
+  EXPECT_EQ(ok().trusted_proxies, (std::vector<std::string>{"192.168.0.0/16"}));
+  std::map<std::string, std::string> by_key;
+  for (const auto& [key, value] : effective_settings(ok({}, {{"TRUSTED_PROXIES", "10.0.0.0/8,fd00::/8"}})))
+    by_key[key] = value;
+  EXPECT_EQ(by_key.at("http.trusted-proxies"), "10.0.0.0/8,fd00::/8");
+}
+
 TEST_F(loader_test, help_lists_every_option_with_its_default) {
   auto r = load({"--http.port=bad", "--help"});  // help wins over a bad flag
   ASSERT_EQ(r.kind, load_result::help);
@@ -276,6 +302,8 @@ TEST_F(loader_test, help_lists_every_option_with_its_default) {
                            "USER_CHECK_RECONCILE_INTERVAL", "USER_CHECK_RECONCILE_BATCH", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
                            "BREAKER_FAILURE_THRESHOLD", "BREAKER_OPEN_TIMEOUT", "BREAKER_HALF_OPEN_MAX",
                            "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "LOG_FORMAT",
+                           "--http.trusted-proxies=CIDRS", "TRUSTED_PROXIES", "--http.management-port=PORT",
+                           "MANAGEMENT_PORT",
                            "HTTP_THREADS", "SCHEDULER_MAX_THREADS", "DB_ACQUIRE_TIMEOUT_MS", "DB_QUERY_TIMEOUT",
                            "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT", "MAX_CONNECTIONS", "MAX_HEADER_BYTES",
                            "--config-file", "--help", "[scheduler]", "[work-stealing]"})
@@ -349,7 +377,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 34u);  // 33 options + 1 pass-through
+  ASSERT_EQ(list.size(), 36u);  // 35 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");
@@ -360,6 +388,8 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   EXPECT_EQ(by_key.at("log.format"), "json");
   EXPECT_EQ(by_key.at("database.prepared-statements"), "true");
   EXPECT_EQ(by_key.at("http.cors-allowed-origins"), "*");
+  EXPECT_EQ(by_key.at("http.trusted-proxies"), "");
+  EXPECT_EQ(by_key.at("http.management-port"), "0");
   EXPECT_EQ(by_key.at("scheduler.policy"), "'sharing'");
   for (const auto& [key, value] : list)
     EXPECT_EQ(value.find("s3cr3t"), std::string::npos) << key;

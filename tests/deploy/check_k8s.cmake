@@ -11,7 +11,9 @@
 #    less would end the block early in YAML);
 #  - terminationGracePeriodSeconds > preStop sleep + SHUTDOWN_TIMEOUT, so the
 #    kubelet's SIGKILL never cuts a drain short;
-#  - the probes hit /health/live and /health/ready, the HPA is autoscaling/v2.
+#  - the probes hit /health/live and /health/ready, the HPA is autoscaling/v2;
+#  - with MANAGEMENT_PORT in the ConfigMap, the probes and the prometheus.io/port
+#    annotation use that port (a container port named `management`).
 
 cmake_minimum_required(VERSION 3.25)  # policies of a script run with -P
 
@@ -70,6 +72,39 @@ foreach(svc user-service order-service)
     if(NOT grace GREATER needed)
       fail("${svc}.yaml: terminationGracePeriodSeconds ${grace} <= preStop ${pre_stop} + SHUTDOWN_TIMEOUT ${drain}")
     endif()
+  endif()
+
+  # --- the management listener ---------------------------------------------------
+  # With MANAGEMENT_PORT set (non-zero) in the ConfigMap, /metrics and /health* are
+  # served there only: a container port named `management` must be that port, every
+  # probe must use it, and so must the prometheus.io/port annotation. Without it,
+  # the annotation must name the API's container port.
+  string(REGEX MATCH "\n  MANAGEMENT_PORT: *\"?([0-9]+)" _ "${yaml}")
+  set(management "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "prometheus.io/port: *\"?([0-9]+)" _ "${yaml}")
+  set(scrape_port "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "- name: http[ \n]+containerPort: *([0-9]+)" _ "${yaml}")
+  set(api_port "${CMAKE_MATCH_1}")
+  if(management STREQUAL "" OR management EQUAL 0)
+    if(NOT scrape_port STREQUAL api_port)
+      fail("${svc}.yaml: prometheus.io/port '${scrape_port}' is not the API's container port '${api_port}'")
+    endif()
+  else()
+    if(NOT yaml MATCHES "name: MANAGEMENT_PORT[ \n]+valueFrom:[ \n]+configMapKeyRef: *{ *name: *${svc}-config, *key: *MANAGEMENT_PORT *}")
+      fail("${svc}.yaml: the container does not take MANAGEMENT_PORT from the ConfigMap")
+    endif()
+    if(NOT yaml MATCHES "- name: management[ \n]+containerPort: *${management}[ \n]")
+      fail("${svc}.yaml: no container port named `management` on MANAGEMENT_PORT ${management}")
+    endif()
+    if(NOT scrape_port STREQUAL management)
+      fail("${svc}.yaml: prometheus.io/port '${scrape_port}' is not MANAGEMENT_PORT ${management}")
+    endif()
+    string(REGEX MATCHALL "httpGet: *{[^}]*}" probes "${yaml}")
+    foreach(probe IN LISTS probes)
+      if(NOT probe MATCHES "port: *management")
+        fail("${svc}.yaml: probe `${probe}` is not on the management port")
+      endif()
+    endforeach()
   endif()
 
   # --- probes, HPA, secret --------------------------------------------------------

@@ -31,6 +31,7 @@ svc_test(e2e_users_tests
     ${CMAKE_CURRENT_LIST_DIR}/users_http_semantics_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/protocol_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/network_settings_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/secrets_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pgbouncer_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/outage_test.cpp  # last: it stops and restarts the cluster

@@ -6,6 +6,7 @@ svc_test(http_tests
     ${CMAKE_CURRENT_LIST_DIR}/envelope_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/request_id_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cors_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/client_address_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/page_links_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/trace_context_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/server_test.cpp
