@@ -115,8 +115,6 @@ std::vector<option_spec> build_table() {
   t.push_back(integer_option({"http", "management-port", "MANAGEMENT_PORT",
                               "separate listener (same host) for /metrics and /health*, then off the API port; 0: the API port serves them"},
                              "PORT", &settings::management_port, 0, 65535, "a port number (1-65535), or 0 for none"));
-  t.push_back(integer_option({"http", "threads", "HTTP_THREADS", "asio I/O threads serving HTTP and running the actors"}, "N",
-                             &settings::http_threads, 1, 1024));
   t.push_back(duration_option(
     {"http", "header-timeout", "HTTP_HEADER_TIMEOUT", "time a client has to send its request headers"},
     &settings::http_header_timeout, sec));
@@ -282,6 +280,9 @@ std::vector<option_spec> build_table() {
     [](const settings& s) { return std::string{log_format_name(s.log_format)}; }));
 
   // [scheduler]: the rest of this group belongs to CAF (passed through).
+  t.push_back(integer_option({"scheduler", "io-threads", "HTTP_THREADS",
+                              "asio I/O threads: they serve HTTP, run the actors (policy 'io') and watch the pipelined DB connections"},
+                             "N", &settings::io_threads, 1, 1024));
   t.push_back(integer_option(
     {"scheduler", "max-threads", "SCHEDULER_MAX_THREADS", "threads of CAF's own pools, 0 = CAF's default; unused with policy 'io'"}, "N",
     &settings::scheduler_max_threads, 0, 1024));

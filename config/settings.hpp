@@ -4,7 +4,7 @@
 // config/settings_loader.hpp fills it from file, .env, environment and flags.
 //
 // Extras beyond the contract (flag / environment variable / default):
-//   --http.threads            HTTP_THREADS            2      asio I/O threads
+//   --scheduler.io-threads    HTTP_THREADS            2      asio I/O threads
 //   --scheduler.max-threads   SCHEDULER_MAX_THREADS   0      CAF scheduler threads, 0 = CAF's default
 //   --database.acquire-timeout DB_ACQUIRE_TIMEOUT_MS  2000ms wait for a pooled connection, then 503
 //   --database.query-timeout  DB_QUERY_TIMEOUT        10s    PostgreSQL statement_timeout
@@ -38,7 +38,6 @@ struct settings {
   // Non-zero: /metrics and /health* are served on this port only (same host), in a
   // listener of their own, and the API only on http_port. 0: all on http_port.
   std::uint16_t management_port = 0;
-  unsigned http_threads = 2;
   std::chrono::seconds http_header_timeout{10};
   std::chrono::seconds http_idle_timeout{60};
   std::size_t max_body_bytes = 1048576;
@@ -97,6 +96,8 @@ struct settings {
   log::format log_format = log::format::json;
 
   // [scheduler]
+  // The asio I/O threads: HTTP, the actors (policy 'io'), the pipelined DB connections.
+  unsigned io_threads = 2;
   std::size_t scheduler_max_threads = 0;  // 0: leave CAF's default (max(cores, 4))
 
   // CAF's own options found in the config file or on the command line (e.g.

@@ -8,7 +8,7 @@
 // Knobs, read from the CAF config as CAF's own coordinators read them:
 // `scheduler.max-throughput` (messages an actor handles per resume before the
 // thread serves others; the services default to 100, see config/caf_ini.cpp).
-// The number of threads is the io_threads' (HTTP_THREADS).
+// The number of threads is the io_threads' (`[scheduler] io-threads`, HTTP_THREADS).
 //
 // Detached actors and scoped actors keep their own threads, as with CAF's
 // coordinators. Timers (delayed_send, request timeouts) run on CAF's own

@@ -84,7 +84,7 @@ http::server_options server_options_from(const settings& cfg) {
   http::server_options opts;
   opts.host = cfg.http_host;
   opts.port = cfg.http_port;
-  opts.threads = cfg.http_threads;
+  opts.threads = cfg.io_threads;
   opts.max_body_bytes = cfg.max_body_bytes;
   opts.max_header_bytes = cfg.max_header_bytes;
   opts.header_timeout = cfg.http_header_timeout;
@@ -135,7 +135,7 @@ void log_effective_settings(const settings& cfg) {
 // CAF's own thread pools, run the actors too (runtime/io_scheduler.hpp). They
 // outlive the actor system, whose shutdown still runs actors on them.
 int serve(const settings& cfg, const service_definition& service) {
-  auto io = std::make_shared<http::io_threads>(cfg.http_threads, "io");
+  auto io = std::make_shared<http::io_threads>(cfg.io_threads, "io");
   io->start();
   auto exit_code = serve_on(io, cfg, service);
   io->stop();
@@ -172,7 +172,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   service.wire(wiring);
   // One front actor per I/O thread: two served 5-8 % more GETs a second than one
   // (a single mailbox serialises every answer); four did no better than two.
-  front->fronts = spawn_front_actors(sys, cfg.http_threads);
+  front->fronts = spawn_front_actors(sys, cfg.io_threads);
 
   int exit_code = 0;
   {

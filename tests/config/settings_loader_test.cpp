@@ -40,7 +40,7 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.log_level, log::level::info);
   EXPECT_EQ(s.log_format, log::format::json);
   // extras
-  EXPECT_EQ(s.http_threads, 2u);
+  EXPECT_EQ(s.io_threads, 2u);
   EXPECT_EQ(s.scheduler_max_threads, 0u);
   EXPECT_EQ(s.db_acquire_timeout, 2000ms);
   EXPECT_EQ(s.db_query_timeout, 10s);
@@ -71,7 +71,6 @@ TEST_F(loader_test, config_file_overrides_defaults_in_every_group) {
 host = "127.0.0.1"
 port = 9000
 management-port = 9001
-threads = 4
 header-timeout = 5s
 idle-timeout = 2min
 max-body-bytes = 2048
@@ -105,13 +104,14 @@ timeout = 45s
 level = "debug"
 format = 'text'
 [scheduler]
+io-threads = 4
 max-threads = 3
 )");
   auto s = ok();
   EXPECT_EQ(s.http_host, "127.0.0.1");
   EXPECT_EQ(s.http_port, 9000);
   EXPECT_EQ(s.management_port, 9001);
-  EXPECT_EQ(s.http_threads, 4u);
+  EXPECT_EQ(s.io_threads, 4u);
   EXPECT_EQ(s.http_header_timeout, 5s);
   EXPECT_EQ(s.http_idle_timeout, 120s);
   EXPECT_EQ(s.max_body_bytes, 2048u);
@@ -142,12 +142,12 @@ max-threads = 3
 }
 
 TEST_F(loader_test, each_layer_overrides_the_ones_below) {
-  write_ini("[http]\nport = 9001\nhost = \"10.0.0.1\"\nthreads = 3\n[log]\nlevel = \"warn\"\n");
+  write_ini("[http]\nport = 9001\nhost = \"10.0.0.1\"\n[scheduler]\nio-threads = 3\n[log]\nlevel = \"warn\"\n");
   write(".env", "HTTP_PORT=9002\nHTTP_HOST=10.0.0.2\nHTTP_THREADS=5\n");
   auto s = ok({"--http.port=9004"}, {{"HTTP_PORT", "9003"}, {"HTTP_HOST", "10.0.0.3"}});
   EXPECT_EQ(s.http_port, 9004);          // flag > environment
   EXPECT_EQ(s.http_host, "10.0.0.3");    // environment > .env
-  EXPECT_EQ(s.http_threads, 5u);         // .env > config file
+  EXPECT_EQ(s.io_threads, 5u);         // .env > config file
   EXPECT_EQ(s.log_level, log::level::warn);  // config file > default
   EXPECT_EQ(s.http_idle_timeout, 60s);   // default
 }
