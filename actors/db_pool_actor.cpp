@@ -49,6 +49,7 @@ struct pool_state {
   std::shared_ptr<http::io_threads> own_io;  // when the config brings none
   // Declared after what they use, so destroyed before it.
   std::unique_ptr<db_pool_pipelines> pipes;
+  bool flush_scheduled = false;
   std::unordered_map<std::uint64_t, worker_slot> workers;
   std::deque<std::uint64_t> idle;  // most recently used at the back
   std::deque<waiting_task> waiting;
@@ -323,8 +324,15 @@ caf::result<pg_rows> query(pool_pointer self, db_query& q) {
   };
   if (!st.pipes->submit(q.statement, done)) {
     st.pipes->connect_all();  // every one broke: open them again, and queue there
-    if (!st.pipes->submit(q.statement, done))
+    if (!st.pipes->submit(q.statement, done)) {
       promise.deliver(make_error(db_failure::unavailable));
+      return promise;
+    }
+  }
+  if (!st.flush_scheduled) {
+    // Behind the queries already in the mailbox: they join this write.
+    st.flush_scheduled = true;
+    self->send(self, pipe_flush_atom::value);
   }
   return promise;
 }
@@ -392,6 +400,10 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
     [=](query_atom, db_query& q) { return query(self, q); },
     [=](pipe_ready_atom, std::size_t index, std::uint64_t generation, bool writable) {
       on_pipe_ready(self, index, generation, writable);
+    },
+    [=](pipe_flush_atom) {
+      self->state.flush_scheduled = false;
+      self->state.pipes->flush();
     },
   };
 }

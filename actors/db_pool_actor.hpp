@@ -29,6 +29,7 @@ using pool_tick_atom = caf::atom_constant<caf::atom("pooltick")>;
 using pool_probe_atom = caf::atom_constant<caf::atom("poolprobe")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using pipe_ready_atom = caf::atom_constant<caf::atom("piperdy")>;
+using pipe_flush_atom = caf::atom_constant<caf::atom("pipeflush")>;
 
 // One statement on its own (autocommit), answered with its rows: sent on one of
 // the pool's pipelined connections, behind whatever else is in flight there, with
@@ -74,7 +75,9 @@ using db_pool_actor = caf::typed_actor<
   caf::reacts_to<pool_probe_atom>,
   // A pipelined connection's socket is ready (connection index, socket
   // generation, writable rather than readable): sent from an I/O thread.
-  caf::reacts_to<pipe_ready_atom, std::size_t, std::uint64_t, bool>>;
+  caf::reacts_to<pipe_ready_atom, std::size_t, std::uint64_t, bool>,
+  // Sends the queries queued since the last one (db_pool_pipelines::flush).
+  caf::reacts_to<pipe_flush_atom>>;
 
 db_pool_actor spawn_db_pool(caf::actor_system& sys, db_pool_config config);
 

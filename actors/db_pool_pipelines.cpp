@@ -1,5 +1,6 @@
 #include "actors/db_pool_pipelines.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -15,6 +16,9 @@ namespace {
 
 // How long a statement may run before its connection counts as held up.
 constexpr auto slow_statement = std::chrono::milliseconds{20};
+// How many more statements in flight make another I/O thread's connection worth
+// the cross-thread hand-off of its answer.
+constexpr std::size_t other_thread_penalty = 32;
 
 }  // namespace
 
@@ -25,6 +29,7 @@ struct db_pool_pipelines::slot {
   // The connection's socket in the io_context, never owning it (libpq closes it).
   std::optional<boost::asio::posix::stream_descriptor> socket;
   boost::asio::io_context* context = nullptr;
+  std::size_t io_index = 0;  // which I/O thread watches the socket
   // Bumped whenever the socket is let go, so that a late event of an earlier
   // socket is recognised and dropped.
   std::uint64_t generation = 0;
@@ -42,7 +47,8 @@ db_pool_pipelines::db_pool_pipelines(std::shared_ptr<http::io_threads> io, setti
   const auto count = config_.connections == 0 ? 1 : config_.connections;
   for (std::size_t i = 0; i < count; ++i) {
     auto s = std::make_unique<slot>(catalog_, config_.statement_timeout);
-    s->context = &io_->context(i % io_->size());
+    s->io_index = i % io_->size();
+    s->context = &io_->context(s->io_index);
     s->conn.before_socket_closes([this, raw = s.get()] { release_socket(*raw); });
     slots_.push_back(std::move(s));
   }
@@ -144,15 +150,20 @@ db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index, s
 bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done) {
   // Results come back in order, so a statement queued behind a slow one waits
   // for it: a connection whose oldest statement has run for slow_statement is
-  // passed over while another is not so held up. Among the rest, the fewest in
-  // flight; a connection still opening is a last resort (its queue waits for the
-  // handshake).
+  // passed over while another is not so held up. Among the rest, one watched by
+  // the calling I/O thread (the request's: its answer then comes back on the
+  // thread that writes the response, with no wake-up of another thread) unless
+  // it has far more in flight; then the fewest in flight. A connection still
+  // opening is a last resort (its queue waits for the handshake).
   const auto now = pg_pipeline::clock::now();
-  auto load_of = [&](const pg_pipeline& conn) -> std::optional<std::size_t> {
+  const auto here = io_->current_index();
+  auto load_of = [&](const slot& s) -> std::optional<std::size_t> {
+    const auto& conn = s.conn;
     switch (conn.current()) {
       case pg_pipeline::state::ready: {
         const bool held_up = conn.in_flight() > 0 && now - conn.oldest_submitted() >= slow_statement;
-        return conn.in_flight() + (held_up ? 1'000'000 : 0);
+        const bool elsewhere = here && *here != s.io_index;
+        return conn.in_flight() + (held_up ? 1'000'000 : 0) + (elsewhere ? other_thread_penalty : 0);
       }
       case pg_pipeline::state::connecting:
         return conn.in_flight() + 2'000'000;
@@ -164,7 +175,7 @@ bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done
   auto best_load = std::numeric_limits<std::size_t>::max();
   for (std::size_t n = 0; n < slots_.size(); ++n) {
     const auto i = (next_ + n) % slots_.size();
-    if (auto load = load_of(slots_[i]->conn); load && *load < best_load) {
+    if (auto load = load_of(*slots_[i]); load && *load < best_load) {
       best = i;
       best_load = *load;
     }
@@ -176,9 +187,21 @@ bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done
   s.conn.submit(statement, std::move(done));
   if (s.conn.current() == pg_pipeline::state::broken)
     open(*best);  // the send itself failed: a fresh connection, whose failure tells the pool
-  else
-    watch(*best);
+  else if (std::find(unflushed_.begin(), unflushed_.end(), *best) == unflushed_.end())
+    unflushed_.push_back(*best);
   return true;
+}
+
+void db_pool_pipelines::flush() {
+  for (auto index : unflushed_) {
+    auto& s = *slots_[index];
+    s.conn.flush();
+    if (s.conn.current() == pg_pipeline::state::broken)
+      open(index);
+    else
+      watch(index);
+  }
+  unflushed_.clear();
 }
 
 bool db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {

@@ -50,9 +50,15 @@ public:
   // Opens every connection that is not open or opening.
   void connect_all();
 
-  // Sends `statement` on the connection with the fewest statements in flight
-  // (one still connecting queues it); false when none is open or opening.
+  // Queues `statement` on the connection with the fewest statements in flight
+  // (one still connecting queues it until connected); false when none is open or
+  // opening. It is sent by the next flush().
   bool submit(const db_statement& statement, pg_completion done);
+
+  // Sends what submit() queued: the pool calls it once per batch of queries
+  // (a message to itself, handled after the queries already in its mailbox), so
+  // that the statements of many requests leave in one write.
+  void flush();
 
   event on_socket_ready(std::size_t index, std::uint64_t generation, bool writable);
 
@@ -75,6 +81,7 @@ private:
   const statement_catalog& catalog_;
   notify_fn notify_;
   std::vector<std::unique_ptr<slot>> slots_;
+  std::vector<std::size_t> unflushed_;  // slots submitted to since the last flush()
   std::size_t next_ = 0;  // round robin among equally loaded connections
 };
 

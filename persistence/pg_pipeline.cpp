@@ -86,7 +86,7 @@ void pg_pipeline::advance() {
     return;
   }
   read_results();
-  if (state_ == state::ready && want_write_)
+  if (state_ == state::ready && wants_write())
     flush();
   if (state_ == state::ready && PQstatus(conn_) == CONNECTION_BAD)
     fail(error_text(conn_));
@@ -146,7 +146,7 @@ void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
     return;
   }
   send_now(statement, std::move(done), now);
-  flush();
+  unflushed_ = true;
 }
 
 void pg_pipeline::send_now(const db_statement& statement, pg_completion done, clock::time_point submitted) {
@@ -185,6 +185,9 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done, cl
 }
 
 void pg_pipeline::flush() {
+  if (state_ != state::ready)
+    return;
+  unflushed_ = false;
   const int flushed = PQflush(conn_);
   if (flushed < 0)
     fail(error_text(conn_));
@@ -280,6 +283,7 @@ void pg_pipeline::close(const std::string& reason) {
   }
   state_ = state::closed;
   want_write_ = false;
+  unflushed_ = false;
   // Completions may run code that looks at this connection: take everything out first.
   auto expected = std::move(expected_);
   auto waiting = std::move(waiting_);

@@ -57,15 +57,23 @@ public:
   // -1 when there is no connection. May change while connecting.
   int socket() const;
   bool wants_read() const;
-  bool wants_write() const noexcept { return want_write_; }
+  // Something is to be sent: submitted and not flushed yet, or more than the
+  // socket took.
+  bool wants_write() const noexcept { return want_write_ || unflushed_; }
 
   // Moves the connection on after its socket became ready (or spuriously):
   // connect handshake, sending what is buffered, reading results.
   void advance();
 
-  // Sends `statement` (or queues it until connected) and calls `done` with its
-  // outcome. On a broken connection `done` runs at once (connection_lost).
+  // Queues `statement` in libpq's output buffer (or until connected) and calls
+  // `done` with its outcome. It goes out with the next flush() or advance(), so
+  // that statements submitted together leave in one write. On a broken
+  // connection `done` runs at once (connection_lost).
   void submit(const db_statement& statement, pg_completion done);
+
+  // Sends what is buffered, as far as the socket takes it (the rest waits for
+  // wants_write() and advance()).
+  void flush();
 
   // Statements sent or queued and not answered yet.
   std::size_t in_flight() const noexcept { return pending_statements_; }
@@ -100,7 +108,6 @@ private:
   void finish_connect();
   void send_now(const db_statement& statement, pg_completion done, clock::time_point submitted);
   bool send_setup();
-  void flush();
   void read_results();
   void fail(const std::string& why);
 
@@ -109,6 +116,7 @@ private:
   pg_conn* conn_ = nullptr;
   state state_ = state::closed;
   bool want_write_ = false;
+  bool unflushed_ = false;
   int connect_poll_ = 0;  // PostgresPollingStatusType while connecting
   clock::time_point state_since_{};
   std::deque<expected> expected_;  // what the server will answer, in order

@@ -89,7 +89,8 @@ TEST_F(PgPipeline, LargeStatementsWaitForTheSocketToTakeThem) {
   bool waited_for_socket = false;
   for (int i = 0; i < 100; ++i) {
     conn.submit(named("text_length", big + std::string(static_cast<std::size_t>(i), 'y')), got.add());
-    waited_for_socket = waited_for_socket || conn.wants_write();
+    conn.flush();
+    waited_for_socket = waited_for_socket || conn.wants_write();  // the socket took only part of it
   }
   EXPECT_TRUE(waited_for_socket);
   drive(conn, [&] { return got.outcomes.size() == 100; });
@@ -98,6 +99,22 @@ TEST_F(PgPipeline, LargeStatementsWaitForTheSocketToTakeThem) {
     EXPECT_EQ(got.outcomes[i].rows.at(0)[0].as<int>(), 100'000 + i);
     EXPECT_EQ(got.outcomes[i].rows.at(0)[1].as<std::string>().size(), 100'000u);
   }
+}
+
+TEST_F(PgPipeline, SubmittedStatementsWaitForOneFlush) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  collected got;
+  for (int i = 0; i < 3; ++i)
+    conn.submit(named("echo", std::int64_t{i}), got.add());
+  EXPECT_TRUE(conn.wants_write());  // buffered, not sent
+  conn.flush();
+  EXPECT_FALSE(conn.wants_write());  // a few bytes: the socket took them in one write
+  drive(conn, [&] { return got.outcomes.size() == 3; });
+  ASSERT_EQ(got.outcomes.size(), 3u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(got.outcomes[i].rows.at(0)[0].as<int>(), i);
 }
 
 TEST_F(PgPipeline, AFailedStatementFailsOnlyItself) {
