@@ -4,9 +4,12 @@
 # 1. Database: if DATABASE_URL is unset, start the throwaway PostgreSQL cluster in
 #    .local/pg (deploy/local-postgres.sh; port 5432 if free, else a free one) and give
 #    each service its own database:  user-service -> <base>/users,
-#    order-service -> <base>/orders.  If DATABASE_URL is set, nothing is started and
-#    both services get it as is. USERS_DATABASE_URL / ORDERS_DATABASE_URL override
-#    per service.
+#    order-service -> <base>/orders.  If DATABASE_URL is set, nothing is started:
+#    it names the server (and credentials), and each service gets its own database
+#    there, `users` and `orders`, created when missing (a database holds one
+#    service: both number their migrations from 1, and their tables would collide;
+#    a service refuses a database that holds the other's schema).
+#    USERS_DATABASE_URL / ORDERS_DATABASE_URL override per service.
 # 2. build/bin/user-service on USER_SERVICE_PORT (8081), and, if it has been built,
 #    build/bin/order-service on ORDER_SERVICE_PORT (8082) with
 #    USER_SERVICE_URL=http://127.0.0.1:8081.
@@ -32,6 +35,26 @@ STOP_GRACE=${STOP_GRACE:-$(( ${SHUTDOWN_TIMEOUT:-30} + 5 ))}   # seconds before 
 
 log() { echo "run-local: $*" >&2; }
 die() { echo "run-local: error: $*" >&2; exit 1; }
+
+# with_database URL NAME: URL with its database (the path) replaced by NAME; the
+# query string (sslmode=...) stays.
+with_database() {
+  sed -E "s#^([a-zA-Z]+://[^/?]*)(/[^?]*)?(\?.*)?\$#\1/$2\3#" <<<"$1"
+}
+
+# masked URL: the URL with its password, if any, as ***.
+masked() { sed -E 's#(://[^:/@]+):[^@/]*@#\1:***@#' <<<"$1"; }
+
+# ensure_database URL NAME: creates database NAME on URL's server unless it exists.
+ensure_database() {
+  local exists
+  exists=$(psql "$1" -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$2'" 2>/dev/null) \
+    || die "cannot reach the server of DATABASE_URL to find database '$2' (or set USERS_DATABASE_URL and ORDERS_DATABASE_URL)"
+  [[ $exists == 1 ]] && return 0
+  psql "$1" -XAtqc "CREATE DATABASE \"$2\"" >/dev/null \
+    || die "cannot create database '$2' on the server of DATABASE_URL; create it, or set USERS_DATABASE_URL and ORDERS_DATABASE_URL"
+  log "created database $2"
+}
 
 port_in_use() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
 
@@ -104,8 +127,10 @@ if [[ -z ${DATABASE_URL:-} ]]; then
   users_db_url=${USERS_DATABASE_URL:-$base_url/users}
   orders_db_url=${ORDERS_DATABASE_URL:-$base_url/orders}
 else
-  users_db_url=${USERS_DATABASE_URL:-$DATABASE_URL}
-  orders_db_url=${ORDERS_DATABASE_URL:-$DATABASE_URL}
+  users_db_url=${USERS_DATABASE_URL:-$(with_database "$DATABASE_URL" users)}
+  orders_db_url=${ORDERS_DATABASE_URL:-$(with_database "$DATABASE_URL" orders)}
+  [[ -n ${USERS_DATABASE_URL:-} ]] || ensure_database "$DATABASE_URL" users
+  [[ -n ${ORDERS_DATABASE_URL:-} ]] || ensure_database "$DATABASE_URL" orders
 fi
 
 # --- services --------------------------------------------------------------
@@ -115,7 +140,7 @@ port_in_use "$USER_PORT" && die "port $USER_PORT (user-service) is already in us
 DATABASE_URL=$users_db_url HTTP_PORT=$USER_PORT "$BIN_DIR/user-service" &
 pids[user-service]=$!
 restart[user-service]="DATABASE_URL=$users_db_url HTTP_PORT=$USER_PORT $BIN_DIR/user-service"
-log "user-service  pid ${pids[user-service]}  http://127.0.0.1:$USER_PORT  db $users_db_url"
+log "user-service  pid ${pids[user-service]}  http://127.0.0.1:$USER_PORT  db $(masked "$users_db_url")"
 wait_live user-service "$USER_PORT" "${pids[user-service]}"
 
 if [[ -f $BIN_DIR/order-service ]]; then
@@ -124,7 +149,7 @@ if [[ -f $BIN_DIR/order-service ]]; then
     "$BIN_DIR/order-service" &
   pids[order-service]=$!
   restart[order-service]="DATABASE_URL=$orders_db_url HTTP_PORT=$ORDER_PORT USER_SERVICE_URL=http://127.0.0.1:$USER_PORT $BIN_DIR/order-service"
-  log "order-service pid ${pids[order-service]}  http://127.0.0.1:$ORDER_PORT  db $orders_db_url"
+  log "order-service pid ${pids[order-service]}  http://127.0.0.1:$ORDER_PORT  db $(masked "$orders_db_url")"
   wait_live order-service "$ORDER_PORT" "${pids[order-service]}"
 else
   log "no $BIN_DIR/order-service: running user-service only"

@@ -59,7 +59,7 @@ startup prepare_database(const settings& cfg, const service_definition& service)
   for (int attempt = 1;; ++attempt) {
     try {
       pqxx::connection conn{cfg.database_url};
-      auto applied = apply_migrations(conn, service.migrations);
+      auto applied = apply_migrations(conn, service.name, service.migrations);
       log::info("database schema up to date", {{"migrations_applied", std::int64_t{applied}}});
       return startup::ready;
     } catch (const pqxx::broken_connection& e) {
@@ -70,6 +70,9 @@ startup prepare_database(const settings& cfg, const service_definition& service)
       }
       log::warn("database unreachable, retrying",
                 {{"attempt", std::int64_t{attempt}}, {"retry_in_ms", std::int64_t{backoff.count()}}});
+    } catch (const foreign_schema& e) {
+      log::error("refusing to start: the database belongs to another service", {{"error", e.what()}});
+      return startup::failed;
     } catch (const std::exception& e) {
       log::error("database migration failed", {{"error", mask_secrets(e.what())}});
       return startup::failed;

@@ -28,9 +28,10 @@ inline std::string fresh_database(const std::string& name) {
   return database_url(name);
 }
 
-inline void migrate(const std::string& url, const std::vector<svc::migration>& migrations) {
+inline void migrate(const std::string& url, const std::vector<svc::migration>& migrations,
+                    const std::string& service = "service-under-test") {
   pqxx::connection conn{url};
-  svc::apply_migrations(conn, migrations);
+  svc::apply_migrations(conn, service, migrations);
 }
 
 inline svc::db_pool_config pool_config(const std::string& url, const svc::statement_list& statements,

@@ -92,3 +92,46 @@ TEST(SchemaMigration, OrdersCountersStayExactAndTrigramIndexHasNoPendingList) {
                        " AND deleted_at IS NULL")[0][0].as<int>();
   EXPECT_EQ(found, 11);  // Widget 1 and Widget 10 to 19
 }
+
+TEST(SchemaMigration, EachServiceKeepsItsOwnHistoryAndRefusesAnotherServicesDatabase) {
+  auto url = svc_test::fresh_database("schema_migration_shared");
+  svc_test::migrate(url, svc::users_migrations(), "user-service");
+  // Both number their migrations from 1: with one history, order-service found
+  // versions 1-5 applied and failed on 6 (no orders table). Now it refuses, saying why.
+  try {
+    svc_test::migrate(url, svc::orders_migrations(), "order-service");
+    FAIL() << "order-service migrated user-service's database";
+  } catch (const svc::foreign_schema& e) {
+    EXPECT_NE(std::string{e.what()}.find("holds user-service's schema"), std::string::npos) << e.what();
+  }
+  pqxx::connection conn{url};
+  pqxx::nontransaction tx{conn};
+  EXPECT_EQ(tx.exec("SELECT count(*) FROM pg_tables WHERE tablename = 'orders'")[0][0].as<int>(), 0);
+  // The owner itself starts again as before.
+  EXPECT_NO_THROW(svc_test::migrate(url, svc::users_migrations(), "user-service"));
+}
+
+TEST(SchemaMigration, AHistoryWrittenBeforeItNamedItsServiceBelongsToTheServiceThatFindsIt) {
+  auto url = svc_test::fresh_database("schema_migration_legacy");
+  pqxx::connection conn{url};
+  {
+    // As an earlier release left it: versions 1-3 of user-service, no service column.
+    pqxx::work tx{conn};
+    tx.exec("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.commit();
+  }
+  {
+    pqxx::work tx{conn};
+    for (const auto& m : first(svc::users_migrations(), 3)) {
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name);
+    }
+    tx.commit();
+  }
+  svc_test::migrate(url, svc::users_migrations(), "user-service");
+  pqxx::nontransaction tx{conn};
+  EXPECT_EQ(tx.exec("SELECT string_agg(service || ':' || version, ',' ORDER BY version) FROM schema_migrations")[0][0]
+              .as<std::string>(),
+            "user-service:1,user-service:2,user-service:3,user-service:4,user-service:5");
+}
