@@ -194,16 +194,11 @@ db_statement find_order_statement(std::int64_t id) {
 }
 
 std::optional<order> found_order(const pg_rows& rows) {
-  if (rows.empty())
-    return std::nullopt;
-  return read_order(rows[0]);
+  return first_row(rows, [](const auto& row) { return read_order(row); });
 }
 
 std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id) {
-  auto rows = exec_statement(tx, find_order_statement(id));
-  if (rows.empty())
-    return std::nullopt;
-  return read_order(rows[0]);
+  return first_row(exec_statement(tx, find_order_statement(id)), [](const auto& row) { return read_order(row); });
 }
 
 db_statement list_orders_statement(const order_filter& filter) {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <pqxx/strconv>
@@ -82,5 +83,14 @@ public:
 private:
   std::shared_ptr<const pg_result> result_;
 };
+
+// The first row as `read` reads it, or nullopt when there is none; for rows of
+// either kind (a lookup by id: zero rows or one).
+template <class Rows, class Read>
+auto first_row(const Rows& rows, Read read) -> std::optional<decltype(read(rows[0]))> {
+  if (rows.empty())
+    return std::nullopt;
+  return read(rows[0]);
+}
 
 }  // namespace svc

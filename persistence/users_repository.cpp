@@ -126,16 +126,11 @@ db_statement find_user_statement(std::int64_t id) {
 }
 
 std::optional<user> found_user(const pg_rows& rows) {
-  if (rows.empty())
-    return std::nullopt;
-  return read_user(rows[0]);
+  return first_row(rows, [](const auto& row) { return read_user(row); });
 }
 
 std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id) {
-  auto rows = exec_statement(tx, find_user_statement(id));
-  if (rows.empty())
-    return std::nullopt;
-  return read_user(rows[0]);
+  return first_row(exec_statement(tx, find_user_statement(id)), [](const auto& row) { return read_user(row); });
 }
 
 db_statement list_users_statement(const user_filter& filter) {

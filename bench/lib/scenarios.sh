@@ -114,6 +114,31 @@ set_durability() {
   log "durability: fsync and synchronous_commit $1"
 }
 
+# insert_reference ID: the users-table INSERT reference of scenario ID, on a
+# settled table.
+insert_reference() {
+  settle_users_table
+  PGBENCH_DB=users run_pgbench "$1-pgbench" -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"
+  store "$1" ref
+}
+
+# measure_post_users ID URL WARMUP_PREFIX RUN_PREFIX: user-service's creates.
+measure_post_users() {
+  settle_users_table
+  CPU_PIDS=("${SVC_PID[user-service]}")
+  run_wrk "$1-user-service" "$2" "$BENCH_DIR/lua/post_user.lua" "$3" -- "$4"
+  store "$1" svc
+}
+
+# measure_post_orders ID URL: order-service's creates, user-service validating them.
+measure_post_orders() {
+  settle_users_table
+  CPU_PIDS=("${SVC_PID[order-service]}"); CPU_PIDS2=("${SVC_PID[user-service]}")
+  run_wrk "$1-order-service" "$2" "$BENCH_DIR/lua/post_order.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  CPU_PIDS2=()
+  store "$1" svc
+}
+
 run_main() {
   local u_port o_port n_port
   free_port u_port 18081; free_port o_port 18082; free_port n_port 18090
@@ -169,26 +194,16 @@ run_main() {
   # service's own INSERT on the service's own table (database users): the same
   # indexes and the same counter trigger by construction, nothing to keep in step.
   scenario post_user "POST /api/v1/users" "pgbench INSERT (service's users table)" 0.80
-  settle_users_table
-  PGBENCH_DB=users run_pgbench post_user-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"
-  store post_user ref
-  settle_users_table
-  CPU_PIDS=("$upid")
-  run_wrk post_user-user-service "$U" "$lua/post_user.lua" "w$run_id" -- "r$run_id"; store post_user svc
+  insert_reference post_user
+  measure_post_users post_user "$U" "w$run_id" "r$run_id"
   POST_P99=$R_P99
   judge post_user
   [[ ${S_PASS[post_user]} == PASS ]] || profile_run post_user user-service "$U" "$lua/post_user.lua" "p$run_id"
 
   # 4. POST /api/v1/orders, user validated over HTTP: pgbench INSERT vs order-service.
   scenario post_order "POST /api/v1/orders (user-service up)" "pgbench INSERT (service's users table)" 0.50
-  settle_users_table
-  PGBENCH_DB=users run_pgbench post_order-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"
-  store post_order ref
-  settle_users_table
-  CPU_PIDS=("$opid"); CPU_PIDS2=("$upid")
-  run_wrk post_order-order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
-  CPU_PIDS2=()
-  store post_order svc
+  insert_reference post_order
+  measure_post_orders post_order "$O"
   S_NOTE_USER_CPU=$R_CPU2
   # the orders of the warm-up and the run, all with user-service up: all validated?
   VALIDATED=$(psql_db orders -tAc "SELECT count(*) FILTER (WHERE user_validated) || '/' || count(*) FROM orders")
@@ -209,20 +224,12 @@ run_main() {
   # synchronous_commit on), as users run it: the throwaway cluster has them off.
   set_durability on
   scenario post_user_durable "POST /api/v1/users, fsync on" "pgbench INSERT (service's users table), fsync on" 0.80
-  settle_users_table
-  PGBENCH_DB=users run_pgbench post_user_durable-pgbench -M prepared -f "$BENCH_DIR/sql/pgbench_insert_user.sql"
-  store post_user_durable ref
-  settle_users_table
-  CPU_PIDS=("$upid")
-  run_wrk post_user_durable-user-service "$U" "$lua/post_user.lua" "d$run_id" -- "D$run_id"; store post_user_durable svc
+  insert_reference post_user_durable
+  measure_post_users post_user_durable "$U" "d$run_id" "D$run_id"
   judge post_user_durable
   scenario post_order_durable "POST /api/v1/orders (user-service up), fsync on" "pgbench INSERT (service's users table), fsync on" 0.50
   S_REFR[post_order_durable]=${S_REFR[post_user_durable]}
-  settle_users_table
-  CPU_PIDS=("$opid"); CPU_PIDS2=("$upid")
-  run_wrk post_order_durable-order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
-  CPU_PIDS2=()
-  store post_order_durable svc
+  measure_post_orders post_order_durable "$O"
   judge post_order_durable
   set_durability off
 
