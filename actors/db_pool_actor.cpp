@@ -63,10 +63,15 @@ using pool_pointer = db_pool_actor::stateful_pointer<pool_state>;
 void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
               caf::typed_response_promise<db_done> promise, clock::time_point enqueued);
 
+// db_pool_connections: the workers' connections and the pipelined ones (in use
+// while statements are in flight on them; sampled by the tick for those).
 void report_connections(pool_pointer self) {
   auto& st = self->state;
-  if (st.config.metrics)
-    st.config.metrics->pool_connections(st.idle.size(), st.workers.size() - st.idle.size());
+  if (!st.config.metrics)
+    return;
+  const auto pipes = st.pipes ? st.pipes->connections() : db_pool_pipelines::usage{};
+  st.config.metrics->pool_connections(st.idle.size() + pipes.idle,
+                                      st.workers.size() - st.idle.size() + pipes.in_use);
 }
 
 std::uint64_t add_worker(pool_pointer self) {
@@ -245,6 +250,7 @@ void on_tick(pool_pointer self) {
     st.workers.at(id).running->deliver(make_error(caf::sec::request_timeout));
     remove_worker(self, id);
   }
+  report_connections(self);
   if (st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after)))
     mark_database_down(self);
   else if (st.database_up)
@@ -339,7 +345,10 @@ caf::result<pg_rows> query(pool_pointer self, db_query& q) {
 
 void on_pipe_ready(pool_pointer self, std::size_t index, std::uint64_t generation, bool writable) {
   auto& st = self->state;
-  switch (st.pipes->on_socket_ready(index, generation, writable)) {
+  const auto event = st.pipes->on_socket_ready(index, generation, writable);
+  if (event != db_pool_pipelines::event::nothing)
+    report_connections(self);
+  switch (event) {
     case db_pool_pipelines::event::connected:
       if (!st.database_up) {
         log::info("database reachable again");

@@ -236,11 +236,12 @@ bool db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
   return connect_timed_out;
 }
 
-std::size_t db_pool_pipelines::open_connections() const {
-  std::size_t n = 0;
+db_pool_pipelines::usage db_pool_pipelines::connections() const {
+  usage u;
   for (const auto& s : slots_)
-    n += s->conn.current() == pg_pipeline::state::ready ? 1 : 0;
-  return n;
+    if (s->conn.current() == pg_pipeline::state::ready)
+      (s->conn.in_flight() > 0 ? u.in_use : u.idle) += 1;
+  return u;
 }
 
 }  // namespace svc

@@ -68,7 +68,12 @@ public:
   // opened within `stuck_after` (given up: the database counts as down).
   bool tick(std::chrono::milliseconds stuck_after);
 
-  std::size_t open_connections() const;
+  // Open connections with nothing in flight, and with statements in flight.
+  struct usage {
+    std::size_t idle = 0;
+    std::size_t in_use = 0;
+  };
+  usage connections() const;
 
 private:
   struct slot;

@@ -75,6 +75,16 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
   const auto fds = text.find("\nprocess_open_fds ");
   ASSERT_NE(fds, std::string::npos);
   EXPECT_GE(std::stod(text.substr(fds + 18)), 3.0);
+  // The pool's connections: DB_POOL_MIN_IDLE (2) for transactions, and the
+  // pipelined ones, one per I/O thread (2), which carry the reads.
+  double pool_connections = 0;
+  for (std::string state : {"idle", "in_use"}) {
+    const std::string series = "db_pool_connections{service=\"user-service\",state=\"" + state + "\"} ";
+    const auto at = text.find(series);
+    ASSERT_NE(at, std::string::npos) << series;
+    pool_connections += std::stod(text.substr(at + series.size()));
+  }
+  EXPECT_GE(pool_connections, 4.0) << text;
   EXPECT_NE(text.find("route=\"/api/v1/users/{id}\""), std::string::npos);
   EXPECT_NE(text.find("code=\"NOT_FOUND\""), std::string::npos);
   // Labels never hold raw paths or ids.
