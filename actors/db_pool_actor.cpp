@@ -236,6 +236,9 @@ void on_tick(pool_pointer self) {
   auto& st = self->state;
   auto now = clock::now();
   while (!st.waiting.empty() && now - st.waiting.front().enqueued >= st.config.acquire_timeout) {
+    // A wait that timed out is a wait too: db_pool_wait_seconds shows it.
+    if (st.config.metrics)
+      st.config.metrics->pool_wait(std::chrono::duration<double>(now - st.waiting.front().enqueued).count());
     st.waiting.front().promise.deliver(make_error(db_failure::timeout));
     st.waiting.pop_front();
   }

@@ -136,12 +136,24 @@ TEST_F(DbPoolActor, StuckConnectionIsAnsweredAndReplaced) {
 }
 
 TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
-  auto pool = spawn(svc_test::pool_config(url_, {}, 1, 1));
+  auto cfg = svc_test::pool_config(url_, {}, 1, 1);
+  cfg.metrics = std::make_shared<service_metrics>("pool-test");
+  auto metrics = cfg.metrics;
+  auto pool = spawn(cfg);
   std::thread slow([&] { run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); }); });
   ASSERT_TRUE(svc_test::eventually([&] { return status(pool).in_use == 1; }));
   auto waited = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
   slow.join();
   EXPECT_EQ(waited.failure, db_failure::timeout);
+  // The timed-out wait is in db_pool_wait_seconds, beyond its 0.25 s bucket.
+  const auto text = metrics->render();
+  const std::string below = "db_pool_wait_seconds_bucket{service=\"pool-test\",le=\"0.25\"} ";
+  const std::string all = "db_pool_wait_seconds_count{service=\"pool-test\"} ";
+  ASSERT_NE(text.find(below), std::string::npos) << text;
+  ASSERT_NE(text.find(all), std::string::npos) << text;
+  EXPECT_GT(std::stod(text.substr(text.find(all) + all.size())),
+            std::stod(text.substr(text.find(below) + below.size())))
+    << text;
   EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value, 2);
 }
 
