@@ -23,7 +23,7 @@ add_subdirectory(domain)
 # Of svc_http only the router, the request-target parser (which also compiles
 # Boost.URL for svc_config) and the request framing rule: the Beast server and
 # client would double the build.
-add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing.cpp)
+add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing.cpp http/client_address.cpp)
 target_include_directories(svc_http PUBLIC ${SVC_INCLUDE_ROOT})
 target_link_libraries(svc_http PUBLIC Boost::headers)
 add_subdirectory(config)
