@@ -14,9 +14,13 @@ base_url=$(sed -n 's/^DATABASE_BASE_URL=//p' "$env_file")
 
 fail() { echo "run_local_test: FAIL: $*" >&2; exit 1; }
 
+# A port nothing listens on, below the kernel's ephemeral range (32768 up), where
+# the services' own outgoing connections (to PostgreSQL) could take it meanwhile;
+# never $1.
 free_port() {
   local p
-  for (( p = 20000 + RANDOM % 20000; ; p++ )); do
+  for (( p = 20000 + RANDOM % 12000; ; p = 20000 + (p - 19999) % 12000 )); do
+    [[ $p != "${1:-}" ]] || continue
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
@@ -26,7 +30,7 @@ for db in users orders; do
 done
 
 user_port=$(free_port)
-order_port=$(( user_port + 1 ))
+order_port=$(free_port "$user_port")
 log=$(mktemp)
 # A database name in the URL that is neither: it names the server only.
 DATABASE_URL="$base_url/postgres" USER_SERVICE_PORT=$user_port ORDER_SERVICE_PORT=$order_port \
