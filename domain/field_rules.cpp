@@ -182,7 +182,7 @@ std::optional<nlohmann::json> parse_json_object(std::string_view body, json_prob
     return std::nullopt;
   }
   bool too_deep = false;
-  std::string duplicate;          // the first member name seen twice in one object
+  std::optional<std::string> duplicate;  // the first member name seen twice in one object ("" is a name)
   std::string top_level_key;      // the member being parsed, for a number out of range
   std::vector<std::set<std::string>> open_objects;
   auto watch = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
@@ -198,7 +198,7 @@ std::optional<nlohmann::json> parse_json_object(std::string_view body, json_prob
       // I-JSON (RFC 7493): a repeated name is refused, since parsers disagree on
       // which one counts (nlohmann keeps the last, many validators the first).
       const auto& name = parsed.get_ref<const std::string&>();
-      if (!open_objects.back().insert(name).second && duplicate.empty())
+      if (!open_objects.back().insert(name).second && !duplicate)
         duplicate = name;
       if (depth == 1)
         top_level_key = name;
@@ -230,8 +230,8 @@ std::optional<nlohmann::json> parse_json_object(std::string_view body, json_prob
     problem.message = "request body must be a JSON object";
     return std::nullopt;
   }
-  if (!duplicate.empty()) {
-    problem.message = "JSON member name \"" + duplicate + "\" appears more than once";
+  if (duplicate) {
+    problem.message = "JSON member name \"" + *duplicate + "\" appears more than once";
     return std::nullopt;
   }
   return parsed;

@@ -34,7 +34,7 @@ order_port=$(free_port "$user_port")
 log=$(mktemp)
 # A database name in the URL that is neither: it names the server only.
 DATABASE_URL="$base_url/postgres" USER_SERVICE_PORT=$user_port ORDER_SERVICE_PORT=$order_port \
-  BIN_DIR=$bin_dir LOG_LEVEL=warn setsid bash "$root/deploy/run-local.sh" >"$log" 2>&1 &
+  BIN_DIR=$bin_dir LOG_LEVEL=warn DB_POOL_MIN_IDLE=1 DB_POOL_MAX=2 setsid bash "$root/deploy/run-local.sh" >"$log" 2>&1 &
 runner=$!
 cleanup() {
   kill -TERM -- "-$runner" 2>/dev/null || true

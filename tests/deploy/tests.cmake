@@ -67,5 +67,5 @@ set_tests_properties(deploy_grafana_dashboard deploy_metric_names deploy_dockerf
 # each on a database of its own on that server (run_local_test.sh).
 add_test(NAME deploy_run_local
   COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/run_local_test.sh" "${PROJECT_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/bin")
-set_tests_properties(deploy_run_local PROPERTIES LABELS deploy TIMEOUT 120 FIXTURES_REQUIRED postgres
+set_tests_properties(deploy_run_local PROPERTIES LABELS deploy TIMEOUT 120 RUN_SERIAL TRUE FIXTURES_REQUIRED postgres
   ENVIRONMENT "SVC_TEST_PG_ENV_FILE=${SVC_TEST_PG_ENV_FILE}")

@@ -151,6 +151,9 @@ TEST(JsonBody, RepeatedMemberNamesAreRefusedAtAnyLevel) {
   EXPECT_TRUE(problem.field.empty());
   EXPECT_FALSE(parse_json_object(R"({"a":{"x":1,"y":2,"x":3}})", problem));
   EXPECT_FALSE(parse_json_object(R"({"a":[{"x":1},{"x":2,"x":2}]})", problem));
+  // The empty name is a name too (found by fuzz_order_body).
+  EXPECT_FALSE(parse_json_object(R"({"":1,"":0})", problem));
+  EXPECT_EQ(problem.message, "JSON member name \"\" appears more than once");
   // The same name in sibling or nested objects is no repetition.
   EXPECT_TRUE(parse_json_object(R"({"x":{"x":1},"y":[{"x":1},{"x":2}]})", problem));
 }
