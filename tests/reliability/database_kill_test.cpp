@@ -131,10 +131,12 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
                          [&](const write_outcome& o) { return o.status == status && o.done > since; });
   };
   e2e::http_client probe{port, std::chrono::seconds{10}};
+  std::string probe_error;  // the last transport error, for the failure message
   auto status_of = [&](const std::string& target) -> unsigned {
     try {
       return probe.get(target).status;
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      probe_error = e.what();
       return 0;  // a transport error: not the status polled for
     }
   };
@@ -149,7 +151,7 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
   const auto ready_down_ms = ms_since(killed);
   EXPECT_TRUE(e2e::poll_until([&] { return count(503, killed) >= 1; }, std::chrono::seconds{5}, 10ms));
   const auto first_503_ms = ms_since(killed);
-  EXPECT_EQ(status_of("/health/live"), 200u) << "liveness does not depend on the database";
+  EXPECT_EQ(status_of("/health/live"), 200u) << "liveness does not depend on the database: " << probe_error;
   ASSERT_TRUE(e2e::poll_until([&] { return std::all_of(victims.begin(), victims.end(), gone); },
                               std::chrono::seconds{15}, 10ms))
     << "PostgreSQL processes survived SIGKILL (or were never reaped)";
