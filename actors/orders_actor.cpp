@@ -1,47 +1,33 @@
+// The orders resource's own rules: a new order's user is checked with
+// user-service through the breaker actor first. The rest is the collection
+// resource's (actors/collection_resource.hpp).
 #include "actors/orders_actor.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/typed_event_based_actor.hpp>
-#include <nlohmann/json.hpp>
 #include <pqxx/transaction>
 
+#include "actors/collection_resource.hpp"
 #include "domain/money.hpp"
 #include "domain/order.hpp"
-#include "http/envelope.hpp"
 #include "observability/log.hpp"
 #include "persistence/orders_repository.hpp"
 
 namespace svc {
 namespace {
 
-constexpr std::string_view create_scope = "POST /api/v1/orders";
-
-using self_pointer = resource_actor::pointer;
-using promise_type = caf::typed_response_promise<http::response>;
-
 // What user-service said about an order's user.
 enum class user_answer { exists, missing, unknown };
 
-// A create between its steps: the validated order and what its answer needs.
-struct create_request {
+// An order ready for its insert: the draft and what is known of its user.
+struct checked_order {
   order_draft draft;
-  std::optional<std::string> idempotency_key;
-  std::string fingerprint;  // idempotency_fingerprint of the body
-  std::string request_id;
-  std::string collection;  // "/api/v1/orders", for Location
-  http::trace_context trace;
+  std::string_view user_check;  // one of order_user_checks()
 };
-using create_pointer = std::shared_ptr<const create_request>;
 
-http::response order_response(const order& o, unsigned status = 200) {
-  return with_etag(http::ok_response(to_json(o), status), o.version);
-}
+using create_order = create_pointer<order_draft>;
+using insert_step = std::function<void(std::variant<checked_order, http::response>)>;
 
-http::response not_found(std::string_view request_id) {
-  return write_refused(write_outcome::not_found, "order", request_id);
-}
-
-user_answer interpret(const outbound_result& r, const create_request& c) {
+user_answer interpret(const outbound_result& r, const create_request<order_draft>& c) {
   using outcome = outbound_result::outcome;
   if (r.result == outcome::answered && r.status == 200)
     return user_answer::exists;
@@ -63,43 +49,20 @@ user_answer interpret(const outbound_result& r, const create_request& c) {
   return user_answer::unknown;
 }
 
-// Step 3 of a create: insert the order (and its idempotency record).
-void insert_checked(self_pointer self, const orders_actor_config& cfg, create_pointer c,
-                    user_answer answer, promise_type promise) {
+// The order once user-service answered (or did not in time).
+void after_check(const create_order& c, user_answer answer, const insert_step& next) {
   if (answer == user_answer::missing) {
-    promise.deliver(validation_failed({{"user_id", "user does not exist"}}, c->request_id));
+    next(validation_failed({{"user_id", "user does not exist"}}, c->request_id));
     return;
   }
-  auto check = answer == user_answer::exists ? user_checks::validated : user_checks::pending;
-  // Without a key the insert is the only statement, pipelined; with one, the
-  // key's row and the order are written in one transaction.
-  if (!c->idempotency_key) {
-    deliver_from_query(self, cfg.pool, "orders.create", insert_order_statement(c->draft, check), c->request_id, "",
-                       [c](const pg_rows& rows) {
-                         return with_location(order_response(inserted_order(rows), 201), c->collection);
-                       },
-                       std::move(promise));
-    return;
-  }
-  deliver_from_database(
-    self, cfg.pool, "orders.create", c->request_id, "",
-    [c, check](pqxx::transaction_base& tx) {
-      if (auto earlier = idempotent_answer(
-            begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint), c->request_id))
-        return with_location(std::move(*earlier), c->collection);
-      auto created = with_location(order_response(insert_order(tx, c->draft, check), 201), c->collection);
-      record_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
-      return created;
-    },
-    std::move(promise));
+  next(checked_order{c->draft, answer == user_answer::exists ? user_checks::validated : user_checks::pending});
 }
 
-// Step 2: ask user-service, through the breaker, whether the user exists; for at
-// most validation_timeout. Past it the order is taken with user_check "pending"
-// (the reconciler asks again later) while the call runs on in the breaker actor,
+// Asks user-service, through the breaker, whether the user exists; for at most
+// validation_timeout. Past it the order is taken with user_check "pending" (the
+// reconciler asks again later) while the call runs on in the breaker actor,
 // which still counts its outcome.
-void check_user(self_pointer self, const orders_actor_config& cfg, create_pointer c,
-                promise_type promise) {
+void check_user(resource_actor::pointer self, const orders_actor_config& cfg, create_order c, insert_step next) {
   outbound_call call{"GET", "/api/v1/users/" + std::to_string(c->draft.user_id),
                      {{"X-Request-ID", c->request_id},
                       {"Accept", "application/json"},
@@ -107,153 +70,100 @@ void check_user(self_pointer self, const orders_actor_config& cfg, create_pointe
   if (!c->trace.tracestate.empty())
     call.headers.push_back({"tracestate", c->trace.tracestate});
   self->request(cfg.users_breaker, cfg.validation_timeout, call_atom::value, std::move(call))
-    .then(
-      [=](outbound_result& r) mutable {
-        insert_checked(self, cfg, c, interpret(r, *c), std::move(promise));
-      },
-      [=](caf::error& err) mutable {
-        log::info("user not validated in time; order taken anyway (graceful degradation)",
-                  {{"request_id", c->request_id},
-                   {"trace_id", c->trace.trace_id},
-                   {"span_id", c->trace.span_id},
-                   {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
-                                                               : caf::to_string(err)}});
-        insert_checked(self, cfg, c, user_answer::unknown, std::move(promise));
-      });
+    .then([=](outbound_result& r) { after_check(c, interpret(r, *c), next); },
+          [=](caf::error& err) {
+            log::info("user not validated in time; order taken anyway (graceful degradation)",
+                      {{"request_id", c->request_id},
+                       {"trace_id", c->trace.trace_id},
+                       {"span_id", c->trace.span_id},
+                       {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
+                                                                   : caf::to_string(err)}});
+            after_check(c, user_answer::unknown, next);
+          });
 }
 
-caf::result<http::response> create(self_pointer self, const orders_actor_config& cfg,
-                                   api_request& req) {
-  if (auto rejected = reject_bad_idempotency_key(req))
-    return std::move(*rejected);
-  auto body = parse_json_body(req);
-  if (auto* error = std::get_if<http::response>(&body))
-    return std::move(*error);
-  const auto& json = std::get<nlohmann::json>(body);
-  auto checked = validate_order_create(json, top_level_number_texts(req.body));
-  if (auto* errors = std::get_if<field_errors>(&checked))
-    return validation_failed(std::move(*errors), req.request_id);
-  auto c = std::make_shared<const create_request>(create_request{
-    std::get<order_draft>(std::move(checked)), req.idempotency_key, idempotency_fingerprint(json),
-    req.request_id, req.route, req.trace});
-  auto promise = self->make_response_promise<http::response>();
-  if (!c->idempotency_key) {
-    check_user(self, cfg, std::move(c), promise);
-    return promise;
+struct order_rules {
+  using item = order;
+  using draft = order_draft;
+  using patch = order_patch;
+  using insertable = checked_order;
+  static constexpr std::string_view noun = "order";
+  static constexpr collection_operations operations{"orders.create", "orders.list", "orders.get", "orders.update",
+                                                    "orders.delete"};
+
+  db_pool_actor pool;
+  orders_actor_config config;
+
+  std::string_view conflict_message() const { return ""; }
+  const collection_table& table() const { return orders_table(); }
+  nlohmann::json to_json(const order& o) const { return svc::to_json(o); }
+
+  // Prices are checked against the body's own number text: no binary floating point on the way.
+  std::variant<order_draft, field_errors> validate_create(const nlohmann::json& body, const api_request& req) const {
+    return validate_order_create(body, top_level_number_texts(req.body));
   }
-  // Step 1 (with a key): a retry is answered from the first response without
-  // asking user-service again.
-  run_db_task(
-    self, cfg.pool, "orders.idempotency",
-    [c](pqxx::connection_base& conn) {
-      pqxx::work tx{conn};
-      auto earlier = idempotent_answer(begin_idempotent(tx, create_scope, *c->idempotency_key, c->fingerprint),
-                                       c->request_id);
-      tx.commit();
-      return earlier;
-    },
-    [=](std::optional<http::response> earlier) mutable {
-      if (earlier)
-        promise.deliver(with_location(std::move(*earlier), c->collection));
-      else
-        check_user(self, cfg, c, promise);
-    },
-    [=](const caf::error& err) mutable {
-      promise.deliver(database_error_response(err, c->request_id, ""));
-    },
-    c->request_id);
-  return promise;
-}
+  std::variant<order_patch, field_errors> validate_update(const nlohmann::json& body, const api_request& req) const {
+    return validate_order_update(body, top_level_number_texts(req.body));
+  }
 
-caf::result<http::response> list(self_pointer self, const orders_actor_config& cfg,
-                                 const api_request& req) {
-  field_errors errors;
-  order_filter filter;
-  filter.page = parse_page(req.query, errors);
-  filter.status = parse_enum_param(req.query, "status", order_statuses(), errors);
-  filter.user_id = parse_id_param(req.query, "user_id", errors);
-  filter.search = parse_search(req.query, errors);
-  if (!errors.empty())
-    return validation_failed(std::move(errors), req.request_id);
-  return respond_from_query(self, cfg.pool, "orders.list", list_orders_statement(filter), req.request_id, "",
-                                  [filter, route = req.route, query = req.query](const pg_rows& rows) {
-                                    auto page = listed_orders(rows);
-                                    auto items = nlohmann::json::array();
-                                    for (const auto& o : page.items)
-                                      items.push_back(to_json(o));
-                                    return list_page_response(route, query, items, filter.page, page.total);
-                                  });
-}
+  db_statement list_statement(const api_request& req, const page_request& page, field_errors& errors) const {
+    order_filter filter;
+    filter.page = page;
+    filter.status = parse_enum_param(req.query, "status", order_statuses(), errors);
+    filter.user_id = parse_id_param(req.query, "user_id", errors);
+    filter.search = parse_search(req.query, errors);
+    return list_orders_statement(filter);
+  }
+  std::vector<order> listed(const pg_rows& rows) const { return listed_orders(rows).items; }
 
-caf::result<http::response> get(self_pointer self, const orders_actor_config& cfg, std::int64_t id,
-                                const api_request& req) {
-  return respond_from_query(self, cfg.pool, "orders.get", find_order_statement(id), req.request_id, "",
-                                  [rid = req.request_id,
-                                   if_none_match = req.if_none_match](const pg_rows& rows) {
-                                    auto found = found_order(rows);
-                                    return found ? unless_not_modified(order_response(*found), if_none_match)
-                                                 : not_found(rid);
-                                  });
-}
+  db_statement find_statement(std::int64_t id) const { return find_order_statement(id); }
+  std::optional<order> found(const pg_rows& rows) const { return found_order(rows); }
 
-caf::result<http::response> update(self_pointer self, const orders_actor_config& cfg,
-                                   std::int64_t id, const api_request& req) {
-  auto body = parse_json_body(req);
-  if (auto* error = std::get_if<http::response>(&body))
-    return std::move(*error);
-  auto checked = validate_order_update(std::get<nlohmann::json>(body), top_level_number_texts(req.body));
-  if (auto* errors = std::get_if<field_errors>(&checked))
-    return validation_failed(std::move(*errors), req.request_id);
-  auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_database(
-    self, cfg.pool, "orders.update", req.request_id, "",
-    [id, patch = std::get<order_patch>(std::move(checked)), precondition,
-     rid = req.request_id](pqxx::transaction_base& tx) {
-      if (patch.empty() && !precondition.required) {
-        auto found = find_order(tx, id);
-        return found ? order_response(*found) : not_found(rid);
-      }
-      auto result = update_order(tx, id, patch, precondition);
-      if (result.outcome == write_outcome::refused)
-        return http::error_response(http::error_code::conflict,
-                                    "order status cannot change from " + result.value.status + " to " +
-                                      patch.status.value_or(""),
-                                    rid);
-      if (result.outcome != write_outcome::done)
-        return write_refused(result.outcome, "order", rid);
-      return order_response(result.value);
-    });
-}
+  db_statement update_statement(std::int64_t id, const order_patch& p, const version_precondition& pre) const {
+    return update_order_statement(id, p, pre);
+  }
+  write_result<order> updated(const pg_rows& rows) const { return updated_order(rows); }
+  std::string refusal(const std::string& current_status, const order_patch& p) const {
+    return "order status cannot change from " + current_status + " to " + p.status.value_or("");
+  }
 
-caf::result<http::response> remove(self_pointer self, const orders_actor_config& cfg,
-                                   std::int64_t id, const api_request& req) {
-  auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
-  return respond_from_database(self, cfg.pool, "orders.delete", req.request_id, "",
-                                  [id, precondition, rid = req.request_id](pqxx::transaction_base& tx) {
-                                    auto result = soft_delete_order(tx, id, precondition);
-                                    if (result.outcome != write_outcome::done)
-                                      return write_refused(result.outcome, "order", rid);
-                                    return http::no_content_response();
-                                  });
-}
+  db_statement insert_statement(const checked_order& o) const { return insert_order_statement(o.draft, o.user_check); }
+  order inserted(const pg_rows& rows) const { return inserted_order(rows); }
+  order insert_in(pqxx::transaction_base& tx, const checked_order& o) const {
+    return insert_order(tx, o.draft, o.user_check);
+  }
 
-resource_actor::behavior_type orders_actor(self_pointer self, orders_actor_config cfg) {
-  return {
-    [=](handle_atom, api_request& req) {
-      return dispatch_collection(
-        req, "order", [&](api_request& r) { return create(self, cfg, r); },
-        [&](api_request& r) { return list(self, cfg, r); },
-        [&](std::int64_t id, api_request& r) { return get(self, cfg, id, r); },
-        [&](std::int64_t id, api_request& r) { return update(self, cfg, id, r); },
-        [&](std::int64_t id, api_request& r) { return remove(self, cfg, id, r); });
-    },
-  };
-}
+  // The user check. With an Idempotency-Key, a retry is first answered from the
+  // first response, without asking user-service again.
+  void prepare_insert(resource_actor::pointer self, create_order c, insert_step next) const {
+    if (!c->idempotency_key) {
+      check_user(self, config, std::move(c), std::move(next));
+      return;
+    }
+    run_db_task(
+      self, pool, "orders.idempotency",
+      [c](pqxx::connection_base& conn) {
+        pqxx::work tx{conn};
+        auto earlier = idempotent_answer(
+          begin_idempotent(tx, c->idempotency_scope(), *c->idempotency_key, c->fingerprint), c->request_id);
+        tx.commit();
+        return earlier;
+      },
+      [self, config = config, c, next](std::optional<http::response> earlier) {
+        if (earlier)
+          next(with_location(std::move(*earlier), c->collection));
+        else
+          check_user(self, config, c, next);
+      },
+      [c, next](const caf::error& err) { next(database_error_response(err, c->request_id, "")); }, c->request_id);
+  }
+};
 
 }  // namespace
 
 resource_actor spawn_orders_actor(caf::actor_system& sys, orders_actor_config config) {
-  return sys.spawn(orders_actor, std::move(config));
+  auto pool = config.pool;
+  return sys.spawn(collection_behavior<order_rules>, order_rules{std::move(pool), std::move(config)});
 }
 
 }  // namespace svc

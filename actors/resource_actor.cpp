@@ -128,6 +128,10 @@ http::response write_refused(write_outcome outcome, std::string_view resource,
         http::error_code::precondition_failed,
         "the " + std::string{resource} + " was modified by someone else (If-Match does not match)",
         request_id);
+    case write_outcome::raced:
+      return http::error_response(http::error_code::conflict,
+                                  "the " + std::string{resource} + " was changed by another request at the same time; try again",
+                                  request_id);
     case write_outcome::refused:
     case write_outcome::done:
       break;

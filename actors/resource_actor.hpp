@@ -82,33 +82,6 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
 
 http::response bad_path_id_response(std::string_view noun, std::string_view request_id);
 
-// Runs the operation of a collection resource's request (`/things` and
-// `/things/{id}`) under `guarded`. A path id that is not a positive integer is a 400.
-template <class Create, class List, class Get, class Update, class Remove>
-caf::result<http::response> dispatch_collection(api_request& req, std::string_view noun,
-                                                Create create, List list, Get get, Update update,
-                                                Remove remove) {
-  return guarded(req, [&]() -> caf::result<http::response> {
-    if (req.operation == collection_operation::create)
-      return create(req);
-    if (req.operation == collection_operation::list)
-      return list(req);
-    const auto* raw_id = req.path_param("id");
-    auto id = raw_id ? parse_path_id(*raw_id) : std::nullopt;
-    if (!id)
-      return bad_path_id_response(noun, req.request_id);
-    switch (req.operation) {
-      case collection_operation::get:
-        return get(*id, req);
-      case collection_operation::update:
-        return update(*id, req);
-      default:
-        return remove(*id, req);
-    }
-  });
-}
-
-
 // Shared checks of a JSON write request. Each returns the error response to send,
 // or nullopt when the request passes.
 std::optional<http::response> reject_non_json(const api_request& req);
@@ -206,16 +179,6 @@ respond_from_query(Self* self, const db_pool_actor& pool, const char* operation,
   auto promise = self->template make_response_promise<http::response>();
   deliver_from_query(self, pool, operation, std::move(statement), std::move(request_id), conflict_message,
                      std::move(respond), promise);
-  return promise;
-}
-
-// The same, answering the request being handled now.
-template <class Self, class Fn>
-caf::typed_response_promise<http::response>
-respond_from_database(Self* self, const db_pool_actor& pool, const char* operation,
-                      std::string request_id, std::string_view conflict_message, Fn fn) {
-  auto promise = self->template make_response_promise<http::response>();
-  deliver_from_database(self, pool, operation, std::move(request_id), conflict_message, std::move(fn), promise);
   return promise;
 }
 

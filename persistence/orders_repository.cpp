@@ -5,6 +5,7 @@
 #include "persistence/named_statements.hpp"
 
 #include "domain/money.hpp"
+#include "persistence/collection_table.hpp"
 #include "persistence/idempotency.hpp"
 #include "persistence/paged_list.hpp"
 
@@ -16,10 +17,7 @@ namespace {
   "user_check, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
 const char* const insert_order_sql = "orders_insert";
-const char* const find_order_sql = "orders_find";
 const char* const update_order_sql = "orders_update";
-const char* const delete_order_sql = "orders_delete";
-const char* const order_state_sql = "orders_state";
 const char* const pending_user_checks_sql = "orders_pending_user_checks";
 const char* const settle_user_check_sql = "orders_settle_user_check";
 
@@ -69,22 +67,12 @@ std::string status_change_allowed_sql(const std::string& param) {
          "::text) IN (" + pairs + "))";
 }
 
-// Why a conditional write changed no row: no live order, a version the
-// precondition does not name, or else (for an update) a status change the
-// lifecycle refuses. `current_status` is filled in for the last.
-write_outcome why_unchanged(pqxx::transaction_base& tx, std::int64_t id,
-                            const version_precondition& precondition, std::string* current_status) {
-  auto rows = exec_named(tx, order_state_sql, id, versions_param(precondition));
-  if (rows.empty())
-    return write_outcome::not_found;
-  if (!rows[0][0].template as<bool>())
-    return write_outcome::version_mismatch;
-  if (current_status)
-    *current_status = rows[0][1].template as<std::string>();
-  return write_outcome::refused;
-}
-
 }  // namespace
+
+const collection_table& orders_table() {
+  static const collection_table table{"orders", ORDER_COLUMNS};
+  return table;
+}
 
 const std::vector<migration>& orders_migrations() {
   static const std::vector<migration> migrations{
@@ -135,42 +123,29 @@ const std::vector<migration>& orders_migrations() {
 
 const statement_list& orders_statements() {
   static const statement_list statements = [] {
-    statement_list s{
-      {insert_order_sql,
-       "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
-       " user_check, user_validated)"
-       " VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6, $6 = 'validated')"
-       " RETURNING " ORDER_COLUMNS},
-      {find_order_sql, "SELECT " ORDER_COLUMNS " FROM orders WHERE id = $1 AND deleted_at IS NULL"},
-      {update_order_sql,
-       std::string{"UPDATE orders SET"
-       " product_name = COALESCE($2, product_name),"
-       " quantity = COALESCE($3::integer, quantity),"
-       " price = COALESCE($4::numeric, price),"
-       " total_amount = COALESCE($3::integer, quantity) * COALESCE($4::numeric, price),"
-       " status = COALESCE($5, status),"
-       " version = version + 1, updated_at = now()"
-       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$6") " AND "} +
-         status_change_allowed_sql("$5") + " RETURNING " ORDER_COLUMNS},
-      {delete_order_sql,
-       "UPDATE orders SET deleted_at = now(), updated_at = now(), version = version + 1"
-       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$2")},
-      {order_state_sql,
-       "SELECT " SVC_VERSION_MATCHES("$2") ", status FROM orders WHERE id = $1 AND deleted_at IS NULL"},
-      {pending_user_checks_sql,
-       "SELECT id, user_id, version FROM orders"
-       " WHERE user_check = 'pending' AND deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"},
-      // The version read with the row must still be current: an order a client
-      // changed meanwhile is left for the next pass, never overwritten.
-      {settle_user_check_sql,
-       "UPDATE orders SET user_check = $3, user_validated = ($3 = 'validated'),"
-       " version = version + 1, updated_at = now()"
-       " WHERE id = $1 AND version = $2 AND user_check = 'pending' AND deleted_at IS NULL"},
-    };
-    for (const auto& st : idempotency_statements())
-      s.push_back(st);
-    for (auto& st : page_statements("orders", ORDER_COLUMNS))
-      s.push_back(std::move(st));
+    auto s = collection_statements(orders_table());
+    s.push_back({insert_order_sql,
+                 "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
+                 " user_check, user_validated)"
+                 " VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6, $6 = 'validated')"
+                 " RETURNING " ORDER_COLUMNS});
+    s.push_back({update_order_sql, conditional_update_sql(orders_table(),
+                                                          "product_name = COALESCE($2, product_name),"
+                                                          " quantity = COALESCE($3::integer, quantity),"
+                                                          " price = COALESCE($4::numeric, price),"
+                                                          " total_amount = COALESCE($3::integer, quantity)"
+                                                          " * COALESCE($4::numeric, price),"
+                                                          " status = COALESCE($5, status)",
+                                                          "$6", status_change_allowed_sql("$5"))});
+    s.push_back({pending_user_checks_sql,
+                 "SELECT id, user_id, version FROM orders"
+                 " WHERE user_check = 'pending' AND deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"});
+    // The version read with the row must still be current: an order a client
+    // changed meanwhile is left for the next pass, never overwritten.
+    s.push_back({settle_user_check_sql,
+                 "UPDATE orders SET user_check = $3, user_validated = ($3 = 'validated'),"
+                 " version = version + 1, updated_at = now()"
+                 " WHERE id = $1 AND version = $2 AND user_check = 'pending' AND deleted_at IS NULL"});
     return s;
   }();
   return statements;
@@ -190,15 +165,11 @@ order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::st
 }
 
 db_statement find_order_statement(std::int64_t id) {
-  return named(find_order_sql, id);
+  return find_statement(orders_table(), id);
 }
 
 std::optional<order> found_order(const pg_rows& rows) {
   return first_row(rows, [](const auto& row) { return read_order(row); });
-}
-
-std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id) {
-  return first_row(exec_statement(tx, find_order_statement(id)), [](const auto& row) { return read_order(row); });
 }
 
 db_statement list_orders_statement(const order_filter& filter) {
@@ -215,25 +186,14 @@ order_page listed_orders(const pg_rows& rows) {
           page_total(rows)};
 }
 
-write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
-                                 const version_precondition& precondition) {
-  auto rows = exec_named(tx, update_order_sql, id, patch.product_name, patch.quantity,
-                             amount_param(patch.price_cents), patch.status,
-                               versions_param(precondition));
-  if (rows.empty()) {
-    write_result<order> refused;
-    refused.outcome = why_unchanged(tx, id, precondition, &refused.value.status);
-    return refused;
-  }
-  return {write_outcome::done, read_order(rows[0])};
+db_statement update_order_statement(std::int64_t id, const order_patch& patch,
+                                    const version_precondition& precondition) {
+  return named(update_order_sql, id, patch.product_name, patch.quantity, amount_param(patch.price_cents),
+               patch.status, versions_param(precondition));
 }
 
-write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id,
-                                     const version_precondition& precondition) {
-  auto rows = exec_named(tx, delete_order_sql, id, versions_param(precondition));
-  if (rows.affected_rows() == 0)
-    return {why_unchanged(tx, id, precondition, nullptr), false};
-  return {write_outcome::done, true};
+write_result<order> updated_order(const pg_rows& rows) {
+  return written<order>(rows, [](const pg_row& row, int first) { return read_order(row, first); });
 }
 
 std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, std::int64_t after_id,

@@ -12,6 +12,7 @@
 
 #include "domain/list_query.hpp"
 #include "domain/order.hpp"
+#include "persistence/collection_table.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/pg_rows.hpp"
 #include "persistence/statements.hpp"
@@ -35,6 +36,7 @@ struct order_page {
   std::int64_t total = 0;
 };
 
+const collection_table& orders_table();
 const std::vector<migration>& orders_migrations();
 const statement_list& orders_statements();
 
@@ -46,16 +48,15 @@ db_statement find_order_statement(std::int64_t id);
 std::optional<order> found_order(const pg_rows& rows);
 db_statement list_orders_statement(const order_filter& filter);
 order_page listed_orders(const pg_rows& rows);
-
-// The same inside a transaction.
-order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check);
-std::optional<order> find_order(pqxx::transaction_base& tx, std::int64_t id);
 // A status change the lifecycle refuses is write_outcome::refused, with the
-// order's current status in value.status.
-write_result<order> update_order(pqxx::transaction_base& tx, std::int64_t id, const order_patch& patch,
-                                 const version_precondition& precondition);
-write_result<bool> soft_delete_order(pqxx::transaction_base& tx, std::int64_t id,
-                                     const version_precondition& precondition);
+// order's current status in current_status.
+db_statement update_order_statement(std::int64_t id, const order_patch& patch,
+                                    const version_precondition& precondition);
+write_result<order> updated_order(const pg_rows& rows);
+// Deleting is the table's own: delete_statement(orders_table(), ...).
+
+// Inside a transaction (a create with Idempotency-Key).
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check);
 
 // An order taken while user-service could not say whether its user exists.
 struct pending_user_check {

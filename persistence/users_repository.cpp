@@ -4,6 +4,7 @@
 
 #include "persistence/named_statements.hpp"
 
+#include "persistence/collection_table.hpp"
 #include "persistence/idempotency.hpp"
 #include "persistence/paged_list.hpp"
 
@@ -14,10 +15,7 @@ namespace {
   "id, name, email, age, status, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
 const char* const insert_user_sql = "users_insert";
-const char* const find_user_sql = "users_find";
 const char* const update_user_sql = "users_update";
-const char* const delete_user_sql = "users_delete";
-const char* const user_exists_sql = "users_exists";
 
 // Reads USER_COLUMNS, starting at column `first` of a row of either kind
 // (libpqxx's, or a pipelined connection's pg_row).
@@ -36,11 +34,12 @@ user read_user(const Row& row, int first = 0) {
   return u;
 }
 
-bool user_exists(pqxx::transaction_base& tx, std::int64_t id) {
-  return !exec_named(tx, user_exists_sql, id).empty();
-}
-
 }  // namespace
+
+const collection_table& users_table() {
+  static const collection_table table{"users", USER_COLUMNS};
+  return table;
+}
 
 const std::vector<migration>& users_migrations() {
   static const std::vector<migration> migrations{
@@ -81,29 +80,15 @@ const std::vector<migration>& users_migrations() {
 
 const statement_list& users_statements() {
   static const statement_list statements = [] {
-    statement_list s{
-      {insert_user_sql,
-       "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4)"
-       " RETURNING " USER_COLUMNS},
-      {find_user_sql, "SELECT " USER_COLUMNS " FROM users WHERE id = $1 AND deleted_at IS NULL"},
-      {update_user_sql,
-       "UPDATE users SET"
-       " name = COALESCE($2, name),"
-       " email = COALESCE($3, email),"
-       " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
-       " status = COALESCE($6, status),"
-       " version = version + 1, updated_at = now()"
-       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$7")
-       " RETURNING " USER_COLUMNS},
-      {delete_user_sql,
-       "UPDATE users SET deleted_at = now(), updated_at = now(), version = version + 1"
-       " WHERE id = $1 AND deleted_at IS NULL AND " SVC_VERSION_MATCHES("$2")},
-      {user_exists_sql, "SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL"},
-    };
-    for (const auto& st : idempotency_statements())
-      s.push_back(st);
-    for (auto& st : page_statements("users", USER_COLUMNS))
-      s.push_back(std::move(st));
+    auto s = collection_statements(users_table());
+    s.push_back({insert_user_sql,
+                 "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4) RETURNING " USER_COLUMNS});
+    s.push_back({update_user_sql, conditional_update_sql(users_table(),
+                                                         "name = COALESCE($2, name),"
+                                                         " email = COALESCE($3, email),"
+                                                         " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
+                                                         " status = COALESCE($6, status)",
+                                                         "$7")});
     return s;
   }();
   return statements;
@@ -122,15 +107,11 @@ user insert_user(pqxx::transaction_base& tx, const user_draft& draft) {
 }
 
 db_statement find_user_statement(std::int64_t id) {
-  return named(find_user_sql, id);
+  return find_statement(users_table(), id);
 }
 
 std::optional<user> found_user(const pg_rows& rows) {
   return first_row(rows, [](const auto& row) { return read_user(row); });
-}
-
-std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id) {
-  return first_row(exec_statement(tx, find_user_statement(id)), [](const auto& row) { return read_user(row); });
 }
 
 db_statement list_users_statement(const user_filter& filter) {
@@ -148,24 +129,16 @@ user_page listed_users(const pg_rows& rows) {
           page_total(rows)};
 }
 
-write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, const user_patch& patch,
-                               const version_precondition& precondition) {
+db_statement update_user_statement(std::int64_t id, const user_patch& patch, const version_precondition& precondition) {
   std::optional<std::int64_t> age;
   if (patch.age)
     age = *patch.age;
-  auto rows = exec_named(tx, update_user_sql, id, patch.name, patch.email, patch.age.has_value(),
-                             age, patch.status, versions_param(precondition));
-  if (rows.empty())
-    return {user_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, {}};
-  return {write_outcome::done, read_user(rows[0])};
+  return named(update_user_sql, id, patch.name, patch.email, patch.age.has_value(), age, patch.status,
+               versions_param(precondition));
 }
 
-write_result<bool> soft_delete_user(pqxx::transaction_base& tx, std::int64_t id,
-                                    const version_precondition& precondition) {
-  auto rows = exec_named(tx, delete_user_sql, id, versions_param(precondition));
-  if (rows.affected_rows() == 0)
-    return {user_exists(tx, id) ? write_outcome::version_mismatch : write_outcome::not_found, false};
-  return {write_outcome::done, true};
+write_result<user> updated_user(const pg_rows& rows) {
+  return written<user>(rows, [](const pg_row& row, int first) { return read_user(row, first); });
 }
 
 }  // namespace svc

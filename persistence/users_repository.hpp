@@ -10,6 +10,7 @@
 
 #include "domain/list_query.hpp"
 #include "domain/user.hpp"
+#include "persistence/collection_table.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/pg_rows.hpp"
 #include "persistence/statements.hpp"
@@ -32,6 +33,7 @@ struct user_page {
   std::int64_t total = 0;
 };
 
+const collection_table& users_table();
 const std::vector<migration>& users_migrations();
 const statement_list& users_statements();
 
@@ -43,13 +45,11 @@ db_statement find_user_statement(std::int64_t id);
 std::optional<user> found_user(const pg_rows& rows);
 db_statement list_users_statement(const user_filter& filter);
 user_page listed_users(const pg_rows& rows);
+db_statement update_user_statement(std::int64_t id, const user_patch& patch, const version_precondition& precondition);
+write_result<user> updated_user(const pg_rows& rows);
+// Deleting is the table's own: delete_statement(users_table(), ...).
 
-// The same inside a transaction.
+// Inside a transaction (a create with Idempotency-Key).
 user insert_user(pqxx::transaction_base& tx, const user_draft& draft);
-std::optional<user> find_user(pqxx::transaction_base& tx, std::int64_t id);
-write_result<user> update_user(pqxx::transaction_base& tx, std::int64_t id, const user_patch& patch,
-                               const version_precondition& precondition);
-write_result<bool> soft_delete_user(pqxx::transaction_base& tx, std::int64_t id,
-                                    const version_precondition& precondition);
 
 }  // namespace svc

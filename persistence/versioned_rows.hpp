@@ -10,13 +10,16 @@
 namespace svc {
 
 // refused: the row exists and the version matches, but a rule of the resource
-// forbids the change (an order's status lifecycle).
-enum class write_outcome { done, not_found, version_mismatch, refused };
+// forbids the change (an order's status lifecycle). raced: the row matched when
+// read but another writer changed it before this write could (a write without
+// If-Match that lost a race with a rule's change; rare).
+enum class write_outcome { done, not_found, version_mismatch, refused, raced };
 
 template <class T>
 struct write_result {
   write_outcome outcome = write_outcome::done;
   T value{};
+  std::string current_status;  // the row's status, when the rule refused the change
 };
 
 // NULL means "any live version"; otherwise a comma list of acceptable versions,
