@@ -12,7 +12,6 @@
 #include "http/request_id.hpp"
 #include "http/trace_context.hpp"
 #include "http/io_threads.hpp"
-#include "persistence/database_ping.hpp"
 #include "http/target.hpp"
 #include "observability/log.hpp"
 
@@ -193,14 +192,11 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
     report->database_ok = database_ok;
     shielded(report->finish, [&] { collect_breakers(self, report, 0); });
   };
+  // The check runs where a read runs: on the pool's pipelined connections.
   auto ping = [self, report, after_ping] {
-    run_db_task(
-      self, report->ctx->pool, "health.ping",
-      [](pqxx::connection_base& conn) {
-        ping_database(conn);
-        return true;
-      },
-      after_ping, [after_ping](const caf::error&) { after_ping(false); });
+    run_db_query(
+      self, report->ctx->pool, db_query{db_statement{{}, "SELECT 1", {}}, "health.ping", report->finish.request_id},
+      [after_ping](const pg_rows&) { after_ping(true); }, [after_ping](const caf::error&) { after_ping(false); });
   };
   if (!report->readiness) {
     ping();

@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 
-#include <pqxx/strconv>
 
 extern "C" {
 struct pg_result;
@@ -26,15 +25,11 @@ public:
   bool is_null() const;
   const char* c_str() const;
   // Throws pqxx's conversion_error for text that is not a T; std::domain_error
-  // for a NULL (as libpqxx's field::as does).
+  // for a NULL (as libpqxx's field::as does). T is one of the types instantiated
+  // in pg_rows.cpp (integers, bool, double, std::string): libpqxx's conversions,
+  // kept out of this header that the actors include.
   template <class T>
-  T as() const {
-    if (is_null())
-      throw std::domain_error("a NULL field read as a value");
-    T value{};
-    pqxx::from_string(c_str(), value);
-    return value;
-  }
+  T as() const;
 
 private:
   const pg_result* result_;
