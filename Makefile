@@ -69,7 +69,8 @@ export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/
 # for the missing ones. Node.js and npm count as present when `npm` runs (a Node.js
 # from another repository ships its own npm, which Debian's npm package would
 # conflict with). Then the npm tools pinned in docs/api/package-lock.json (Redocly's
-# CLI, for the OpenAPI lint), when missing or older than the lock file.
+# CLI for the OpenAPI lint, Ajv for checking recorded responses against the
+# documents), when missing or older than the lock file.
 deps:
 	@missing=""; \
 	for p in $(PACKAGES); do \
@@ -85,9 +86,7 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
 	fi; \
-	cd docs/api && if [ ! -x node_modules/.bin/redocly ] || [ package-lock.json -nt node_modules/.bin/redocly ]; then \
-	  npm ci --no-audit --no-fund && touch node_modules/.bin/redocly; \
-	fi
+	cd docs/api && source ./ensure_tools.sh && ensure_api_tools
 
 # --- builds ---------------------------------------------------------------------
 # $(call configure,DIR,CMAKE-ARGS): run cmake's configure step only when DIR has no

@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -9,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 namespace e2e {
 
@@ -24,6 +28,30 @@ std::string lower(std::string_view s) {
   for (auto& c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+// With SVC_E2E_RESPONSES naming a file, each exchange is appended to it as one
+// JSON line, for docs/api/check_responses.sh: every response the suites receive
+// is checked against the OpenAPI documents (ctest's api_responses_conform).
+void record_exchange(const bhttp::request<bhttp::string_body>& req, const bhttp::response<bhttp::string_body>& res) {
+  static const char* const file = std::getenv("SVC_E2E_RESPONSES");
+  if (file == nullptr || *file == '\0')
+    return;
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& field : res) {
+    std::string name{field.name_string()};
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers[name] = std::string{field.value()};
+  }
+  const nlohmann::json line{{"method", std::string{req.method_string()}},
+                            {"target", std::string{req.target()}},
+                            {"status", res.result_int()},
+                            {"headers", headers},
+                            {"body", res.body()}};
+  static std::mutex mutex;
+  std::lock_guard lock{mutex};
+  std::ofstream{file, std::ios::app} << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 reply to_reply(const bhttp::response<bhttp::string_body>& res) {
@@ -188,6 +216,7 @@ reply http_client::request(std::string_view method, std::string_view target, std
       throw std::runtime_error(what + ": read failed: " + result.message());
     }
     auto res = parser.release();
+    record_exchange(req, res);
     ++impl_->answered_on_connection;
     if (!res.keep_alive())
       impl_->close();

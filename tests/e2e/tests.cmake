@@ -55,3 +55,19 @@ svc_test(e2e_orders_tests
   LIBS e2e_harness
   DATABASE)
 set_tests_properties(e2e_orders_tests PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
+
+# Every response the two suites receive is recorded (SVC_E2E_RESPONSES, see
+# http_client.cpp) and, once both ran, checked against the OpenAPI documents:
+# a documented status, the required headers, a body valid against its schema
+# (docs/api/check_responses.sh, with Ajv). The record starts empty each run.
+set(SVC_E2E_RESPONSES "${CMAKE_BINARY_DIR}/tests/e2e-responses.jsonl")
+add_test(NAME api_responses_reset COMMAND ${CMAKE_COMMAND} -E rm -f "${SVC_E2E_RESPONSES}")
+set_tests_properties(api_responses_reset PROPERTIES FIXTURES_SETUP api_responses)
+add_test(NAME api_responses_conform
+         COMMAND bash "${PROJECT_SOURCE_DIR}/docs/api/check_responses.sh" "${SVC_E2E_RESPONSES}")
+set_tests_properties(api_responses_conform PROPERTIES FIXTURES_CLEANUP api_responses LABELS docs TIMEOUT 300
+                     SKIP_RETURN_CODE 77)
+foreach(suite e2e_users_tests e2e_orders_tests)
+  set_property(TEST ${suite} APPEND PROPERTY FIXTURES_REQUIRED api_responses)
+  set_property(TEST ${suite} APPEND PROPERTY ENVIRONMENT "SVC_E2E_RESPONSES=${SVC_E2E_RESPONSES}")
+endforeach()
