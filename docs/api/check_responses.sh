@@ -11,7 +11,7 @@ if [[ ! -f "$1" ]]; then
 fi
 recorded=$(realpath "$1")
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=ensure_tools.sh
+# shellcheck source=SCRIPTDIR/ensure_tools.sh
 source ensure_tools.sh
 ensure_api_tools
 

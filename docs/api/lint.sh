@@ -5,7 +5,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
-# shellcheck source=ensure_tools.sh
+# shellcheck source=SCRIPTDIR/ensure_tools.sh
 source ensure_tools.sh
 ensure_api_tools
 
