@@ -72,6 +72,8 @@ void report_connections(pool_pointer self) {
   const auto pipes = st.pipes ? st.pipes->connections() : db_pool_pipelines::usage{};
   st.config.metrics->pool_connections(st.idle.size() + pipes.idle,
                                       st.workers.size() - st.idle.size() + pipes.in_use);
+  st.config.metrics->pool_limit(st.config.max_size + (st.pipes ? st.pipes->size() : 0));
+  st.config.metrics->database_up(st.database_up);
 }
 
 std::uint64_t add_worker(pool_pointer self) {
@@ -110,6 +112,8 @@ void mark_database_down(pool_pointer self) {
     return;
   log::error("database unreachable: failing requests fast until it answers again");
   st.database_up = false;
+  if (st.config.metrics)
+    st.config.metrics->database_up(false);
   fail_waiting(self, db_failure::unavailable);
   // Idle connections are as dead as the one that failed; drop them now so that
   // recovery does not spend one failed request per stale connection.
@@ -239,6 +243,8 @@ void on_tick(pool_pointer self) {
     // A wait that timed out is a wait too: db_pool_wait_seconds shows it.
     if (st.config.metrics)
       st.config.metrics->pool_wait(std::chrono::duration<double>(now - st.waiting.front().enqueued).count());
+    if (st.config.metrics)
+      st.config.metrics->pool_acquire_timed_out();
     st.waiting.front().promise.deliver(make_error(db_failure::timeout));
     st.waiting.pop_front();
   }
@@ -334,7 +340,10 @@ caf::result<pg_rows> query(pool_pointer self, db_query& q) {
   if (!st.pipes->submit(q.statement, done)) {
     st.pipes->connect_all();  // every one broke: open them again, and queue there
     if (!st.pipes->submit(q.statement, done)) {
+      // Fresh connections failed at once: the database is down (until the
+      // probe finds it again), not each request's to find out anew.
       promise.deliver(make_error(db_failure::unavailable));
+      mark_database_down(self);
       return promise;
     }
   }

@@ -74,6 +74,8 @@ public:
     std::size_t in_use = 0;
   };
   usage connections() const;
+  // How many connections it keeps (open or not).
+  std::size_t size() const { return slots_.size(); }
 
 private:
   struct slot;

@@ -223,6 +223,21 @@ struct service_metrics::impl {
       .Register(*registry);
   prometheus::Family<prometheus::Gauge>& pool_connections =
     prometheus::BuildGauge().Name("db_pool_connections").Help("Pooled database connections.").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pool_limits =
+    prometheus::BuildGauge()
+      .Name("db_pool_max_connections")
+      .Help("Database connections the pool may hold: DB_POOL_MAX for transactions plus one pipelined per I/O thread.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& acquire_timeouts =
+    prometheus::BuildCounter()
+      .Name("db_pool_acquire_timeouts_total")
+      .Help("Tasks answered 503 because no connection came free within the acquire timeout.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& database_states =
+    prometheus::BuildGauge()
+      .Name("db_up")
+      .Help("1 while the pool sees its database answer, 0 while it counts it unreachable.")
+      .Register(*registry);
   prometheus::Family<prometheus::Histogram>& pool_waits =
     prometheus::BuildHistogram()
       .Name("db_pool_wait_seconds")
@@ -238,6 +253,9 @@ struct service_metrics::impl {
   prometheus::Gauge& pool_idle = pool_connections.Add({{"service", service}, {"state", "idle"}});
   prometheus::Gauge& pool_in_use = pool_connections.Add({{"service", service}, {"state", "in_use"}});
   prometheus::Counter& limited_counter = limited.Add({{"service", service}});
+  prometheus::Gauge& pool_limit_gauge = pool_limits.Add({{"service", service}});
+  prometheus::Counter& acquire_timeout_counter = acquire_timeouts.Add({{"service", service}});
+  prometheus::Gauge& database_up_gauge = database_states.Add({{"service", service}});
   child_cache<prometheus::Counter> request_counters;   // by "method route status"
   child_cache<prometheus::Histogram> request_durations;  // by "method route"
   child_cache<prometheus::Histogram> query_durations;    // by operation
@@ -249,6 +267,7 @@ struct service_metrics::impl {
 
   explicit impl(std::string name) : service(std::move(name)) {
     build_info.Add({{"service", service}, {"version", SVC_VERSION}}).Set(1);
+    database_up_gauge.Set(1);  // as the pool starts: it came up after the database answered
   }
 };
 
@@ -337,6 +356,18 @@ void service_metrics::pool_connections(std::size_t idle, std::size_t in_use) {
 
 void service_metrics::pool_wait(double seconds) {
   impl_->pool_wait_histogram.Observe(seconds);
+}
+
+void service_metrics::pool_limit(std::size_t most) {
+  impl_->pool_limit_gauge.Set(static_cast<double>(most));
+}
+
+void service_metrics::pool_acquire_timed_out() {
+  impl_->acquire_timeout_counter.Increment();
+}
+
+void service_metrics::database_up(bool up) {
+  impl_->database_up_gauge.Set(up ? 1 : 0);
 }
 
 void service_metrics::query_duration(std::string_view operation, double seconds) {

@@ -39,9 +39,14 @@ public:
   // or "user_not_found".
   void user_check_reconciled(std::string_view outcome, std::int64_t orders);
 
-  // The DB pool.
+  // The DB pool. `most`: the connections it may hold (DB_POOL_MAX transaction
+  // connections and its pipelined ones), beside pool_connections' idle + in use.
+  // database_up: whether the pool sees its database answer (db_up).
   void pool_connections(std::size_t idle, std::size_t in_use);
+  void pool_limit(std::size_t most);
   void pool_wait(double seconds);
+  void pool_acquire_timed_out();
+  void database_up(bool up);
   void query_duration(std::string_view operation, double seconds);
 
   // Every metric, with the standard process metrics, in Prometheus text format.

@@ -154,6 +154,9 @@ TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
   EXPECT_GT(std::stod(text.substr(text.find(all) + all.size())),
             std::stod(text.substr(text.find(below) + below.size())))
     << text;
+  const std::string timeouts = "db_pool_acquire_timeouts_total{service=\"pool-test\"} ";
+  ASSERT_NE(text.find(timeouts), std::string::npos) << text;
+  EXPECT_EQ(std::stod(text.substr(text.find(timeouts) + timeouts.size())), 1) << text;
   EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value, 2);
 }
 

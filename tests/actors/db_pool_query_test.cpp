@@ -34,8 +34,10 @@ protected:
   }
 
   db_pool_actor spawn(std::size_t pipelined_connections = 1, bool prepared = true,
-                      std::chrono::seconds query_timeout = std::chrono::seconds{5}) {
+                      std::chrono::seconds query_timeout = std::chrono::seconds{5},
+                      std::shared_ptr<service_metrics> metrics = nullptr) {
     auto cfg = svc_test::pool_config(url_, statements, 1, 2);
+    cfg.metrics = std::move(metrics);
     cfg.pipelined_connections = pipelined_connections;
     cfg.connection.prepared_statements = prepared;
     cfg.connection.query_timeout = query_timeout;
@@ -128,8 +130,18 @@ TEST_F(DbPoolQuery, AStatementPastTheTimeoutIsCancelledWhereNoSessionTimeoutCoul
   EXPECT_TRUE(database_up(pool));
 }
 
+// The value of `series` (name and labels, as rendered) in `metrics`; -1 when absent.
+double metric_value(const service_metrics& metrics, const std::string& series) {
+  const auto text = metrics.render();
+  const auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+}
+
 TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolRecovers) {
-  auto pool = spawn(2);
+  auto metrics = std::make_shared<service_metrics>("pool-test");
+  auto pool = spawn(2, true, std::chrono::seconds{5}, metrics);
+  const std::string db_up = "db_up{service=\"pool-test\"}";
+  EXPECT_EQ(metric_value(*metrics, db_up), 1);
   ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
   caf::scoped_actor self{sys_};
   self->send(pool, query_atom::value, db_query{{{}, "SELECT 7 FROM pg_sleep(20)", {}}, "test", "req-test"});
@@ -145,11 +157,15 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
     [&](pg_rows&) {},
     [&](caf::error& e) { unavailable += db_failure_of(e) == db_failure::unavailable ? 1 : 0; });
   EXPECT_GE(unavailable, 1);
-  // While it is down, queries fail fast.
+  // While it is down, queries fail fast, and db_up says so.
   EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{2})), answer{db_failure::unavailable});
+  EXPECT_EQ(metric_value(*metrics, db_up), 0);
   svc_test::pg_ctl("start");
   EXPECT_TRUE(svc_test::eventually([&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }));
   EXPECT_TRUE(database_up(pool));
+  EXPECT_TRUE(svc_test::eventually([&] { return metric_value(*metrics, db_up) == 1; }));
+  // Two transaction connections at most (pool_config's max) and two pipelined ones.
+  EXPECT_EQ(metric_value(*metrics, "db_pool_max_connections{service=\"pool-test\"}"), 4);
 }
 
 TEST_F(DbPoolQuery, AnIdlePoolServesTheFirstQueryAfterARestart) {

@@ -68,7 +68,7 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
                     "app_errors_total", "rate_limit_rejected_total", "db_pool_connections", "db_pool_wait_seconds",
                     "db_query_duration_seconds", "process_resident_memory_bytes", "process_cpu_seconds_total",
                     "process_start_time_seconds", "process_virtual_memory_bytes", "process_open_fds",
-                    "process_max_fds"})
+                    "process_max_fds", "db_pool_max_connections", "db_pool_acquire_timeouts_total"})
     EXPECT_NE(text.find(name), std::string::npos) << name;
   EXPECT_NE(text.find("service_build_info{service=\"user-service\",version=\""), std::string::npos) << text;
   // The service has a listening socket, the database pool and a client connection open.
@@ -76,15 +76,23 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
   ASSERT_NE(fds, std::string::npos);
   EXPECT_GE(std::stod(text.substr(fds + 18)), 3.0);
   // The pool's connections: DB_POOL_MIN_IDLE (2) for transactions, and the
-  // pipelined ones, one per I/O thread (2), which carry the reads.
-  double pool_connections = 0;
-  for (std::string state : {"idle", "in_use"}) {
-    const std::string series = "db_pool_connections{service=\"user-service\",state=\"" + state + "\"} ";
-    const auto at = text.find(series);
-    ASSERT_NE(at, std::string::npos) << series;
-    pool_connections += std::stod(text.substr(at + series.size()));
-  }
-  EXPECT_GE(pool_connections, 4.0) << text;
+  // pipelined ones, one per I/O thread (2), which carry the reads. The gauge is
+  // sampled (by the pool's tick and its connections' events): polled.
+  auto pool_connections = [&](const std::string& page) {
+    double sum = 0;
+    for (std::string state : {"idle", "in_use"}) {
+      const std::string series = "db_pool_connections{service=\"user-service\",state=\"" + state + "\"} ";
+      const auto at = page.find(series);
+      if (at == std::string::npos)
+        return -1.0;
+      sum += std::stod(page.substr(at + series.size()));
+    }
+    return sum;
+  };
+  EXPECT_TRUE(e2e::poll_until([&] { return pool_connections(c.get("/metrics").body) >= 4.0; }, std::chrono::seconds{5},
+                              std::chrono::milliseconds{50}))
+    << c.get("/metrics").body;
+  EXPECT_NE(text.find("\ndb_up{service=\"user-service\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("route=\"/api/v1/users/{id}\""), std::string::npos);
   EXPECT_NE(text.find("code=\"NOT_FOUND\""), std::string::npos);
   // Labels never hold raw paths or ids.
