@@ -11,6 +11,8 @@
 #                                 every query valid PromQL (check_dashboard.cmake)
 #   deploy_metric_names           every metric named by alerts and dashboard is exported
 #                                 by observability/metrics.cpp (check_metric_names.cmake)
+#   deploy_runbooks               every alert links its section of docs/RUNBOOK.md
+#                                 (check_runbooks.cmake)
 #   deploy_dockerfile             Dockerfile copies every source dir CMake needs, ...
 #                                 (check_dockerfile.cmake)
 #   deploy_k8s                    ConfigMap ini == config/*.ini, grace period > preStop +
@@ -52,6 +54,12 @@ add_test(NAME deploy_metric_names
           "-DMETRICS_SOURCE=${PROJECT_SOURCE_DIR}/observability/metrics.cpp"
           -P "${SVC_DEPLOY_CHECKS}/check_metric_names.cmake")
 
+add_test(NAME deploy_runbooks
+  COMMAND "${CMAKE_COMMAND}"
+          "-DALERTS=${SVC_DEPLOY_DIR}/prometheus/alerts.yml"
+          "-DRUNBOOK=${PROJECT_SOURCE_DIR}/docs/RUNBOOK.md"
+          -P "${SVC_DEPLOY_CHECKS}/check_runbooks.cmake")
+
 add_test(NAME deploy_dockerfile
   COMMAND "${CMAKE_COMMAND}" "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
           -P "${SVC_DEPLOY_CHECKS}/check_dockerfile.cmake")
@@ -60,7 +68,7 @@ add_test(NAME deploy_k8s
   COMMAND "${CMAKE_COMMAND}" "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
           -P "${SVC_DEPLOY_CHECKS}/check_k8s.cmake")
 
-set_tests_properties(deploy_grafana_dashboard deploy_metric_names deploy_dockerfile deploy_k8s
+set_tests_properties(deploy_grafana_dashboard deploy_metric_names deploy_runbooks deploy_dockerfile deploy_k8s
   PROPERTIES LABELS deploy TIMEOUT 60)
 
 # deploy_run_local: `make run`'s script with DATABASE_URL set starts both services,

@@ -1,0 +1,33 @@
+# check_runbooks.cmake: every alert rule in ALERTS has a runbook_url, and each
+# names a section of RUNBOOK (docs/RUNBOOK.md#<alert name in lower case>, a
+# "## <AlertName>" heading there), so no alert links to nothing.
+#
+#   cmake -DALERTS=deploy/prometheus/alerts.yml -DRUNBOOK=docs/RUNBOOK.md -P check_runbooks.cmake
+file(READ "${ALERTS}" alerts)
+file(READ "${RUNBOOK}" runbook)
+string(REGEX MATCHALL "- alert: [A-Za-z0-9_]+" rules "${alerts}")
+string(REGEX MATCHALL "runbook_url: \"[^\"]*\"" urls "${alerts}")
+list(LENGTH rules rule_count)
+list(LENGTH urls url_count)
+if(NOT rule_count EQUAL url_count)
+  message(FATAL_ERROR "${ALERTS}: ${rule_count} alert rules but ${url_count} runbook_url annotations")
+endif()
+string(REGEX MATCHALL "\n## [A-Za-z0-9_]+" headings "\n${runbook}")
+set(anchors "")
+foreach(heading IN LISTS headings)
+  string(REGEX REPLACE "\n## " "" name "${heading}")
+  string(TOLOWER "${name}" anchor)
+  list(APPEND anchors "${anchor}")
+endforeach()
+foreach(rule IN LISTS rules)
+  string(REPLACE "- alert: " "" name "${rule}")
+  string(TOLOWER "${name}" anchor)
+  if(NOT urls MATCHES "runbook_url: \"docs/RUNBOOK.md#${anchor}\"")
+    message(FATAL_ERROR "${ALERTS}: ${name} has no runbook_url docs/RUNBOOK.md#${anchor}")
+  endif()
+  list(FIND anchors "${anchor}" found)
+  if(found EQUAL -1)
+    message(FATAL_ERROR "${RUNBOOK}: no section \"## ${name}\" for the alert ${name}")
+  endif()
+endforeach()
+message(STATUS "${rule_count} alerts, each with its runbook section")
