@@ -55,3 +55,14 @@ svc_test(e2e_orders_tests
   LIBS e2e_harness
   DATABASE)
 set_tests_properties(e2e_orders_tests PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
+
+# Bearer-token authentication (AUTH_MODE=jwt) of the real services: user-service
+# alone, and order-service calling an auth-on user-service with its own token
+# (USER_SERVICE_TOKEN_FILE). Keys and tokens are made by the tests (security/).
+svc_test(e2e_auth_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/auth_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_auth_test.cpp
+  LIBS e2e_harness security_test_support
+  DATABASE)
+set_tests_properties(e2e_auth_tests PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
