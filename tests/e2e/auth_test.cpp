@@ -247,6 +247,12 @@ TEST_F(Auth, TheSubjectIsLoggedAndNoTokenNorSecretEver) {
       EXPECT_EQ(log.find(signature.substr(0, 20)), std::string::npos) << "a token's signature is in the log";
     }
   }
+  // Nor in a metric (labels are route templates and codes, never a header's value).
+  auto metrics = client().get("/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  for (const auto& t : tokens_)
+    EXPECT_EQ(metrics.body.find(t.substr(0, t.find('.', t.find('.') + 1))), std::string::npos) << "a token in /metrics";
+  EXPECT_EQ(metrics.body.find("alice"), std::string::npos) << "not even a subject";
   EXPECT_EQ(log.find(hs_secret), std::string::npos);
   EXPECT_EQ(log.find(db_password), std::string::npos);
   EXPECT_EQ(log.find("PRIVATE KEY"), std::string::npos);
