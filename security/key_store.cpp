@@ -127,7 +127,10 @@ void key_store::reload(const stamps& now_seen) {
     before = keys_;
   }
   auto after = std::make_shared<key_set>();
-  for (const auto& [name, stamp] : now_seen.key_files) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& file : now_seen.key_files) {
+    const auto& name = file.first;
+    const auto& stamp = file.second;
     auto kid = name.substr(0, name.size() - 4);
     // An unchanged file keeps its key, and its id: tokens cached under it stay good.
     auto old_stamp = std::find_if(seen_.key_files.begin(), seen_.key_files.end(),
