@@ -91,6 +91,11 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
           st.config.metrics->breaker_rejected(st.config.target_name);
         return outbound_result{outbound_result::outcome::rejected, 0, {}, "circuit open"};
       }
+      // The file is looked at again at most once a second (a stat), so this
+      // does not wait on the disk per call.
+      if (st.config.bearer_token)
+        if (auto authorization = st.config.bearer_token->authorization(); !authorization.empty())
+          call.headers.push_back({"Authorization", std::move(authorization)});
       auto id = st.next_call++;
       auto promise = self->make_response_promise<outbound_result>();
       st.pending.emplace(id, pending_call{*ticket, promise});

@@ -18,6 +18,7 @@
 #include "http/message.hpp"
 #include "observability/metrics.hpp"
 #include "resilience/circuit_breaker.hpp"
+#include "security/token_file.hpp"
 
 namespace svc {
 
@@ -64,6 +65,10 @@ struct breaker_config {
   std::size_t max_in_flight = 64;
   http::client_options client;
   std::shared_ptr<service_metrics> metrics;  // may be null (tests)
+  // The caller's own token for the neighbour (USER_SERVICE_TOKEN_FILE), sent as
+  // "Authorization: Bearer ..." on every call; null: no Authorization header.
+  // Every call of this actor is the service's own, never a client's token passed on.
+  std::shared_ptr<security::token_file> bearer_token;
 };
 
 breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config);

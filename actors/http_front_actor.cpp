@@ -6,7 +6,10 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
+
 #include "config/secret_mask.hpp"
+#include "http/bearer_auth.hpp"
 #include "http/cors.hpp"
 #include "http/envelope.hpp"
 #include "http/request_id.hpp"
@@ -51,6 +54,10 @@ struct finisher {
   std::string peer;  // the TCP peer, logged when it is not the client (a proxy)
   std::string path;
   std::string user_agent;
+  // With auth on: the token's subject (never the token), and why a token was
+  // refused ("expired", ...), which the client is not told.
+  std::string subject{};
+  std::string auth_failure{};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::optional<long> rate_remaining{};  // set once the limiter answered (API routes)
   http::responder respond;
@@ -70,12 +77,29 @@ struct finisher {
         ctx->metrics->app_error(resp.error_code);
     }
     if (log::enabled(log::level::info)) {
-      if (peer == client)
-        access_line(resp, seconds);
-      else
-        access_line(resp, seconds, log::field{"peer", peer});
+      std::array<std::optional<log::field>, 3> optional;
+      if (peer != client)
+        optional[0] = log::field{"peer", peer};
+      if (!subject.empty())
+        optional[1] = log::field{"sub", subject};
+      if (!auth_failure.empty())
+        optional[2] = log::field{"auth", auth_failure};
+      access_line_with(resp, seconds, optional);
     }
     respond(std::move(resp));
+  }
+
+  // The access line with those of `optional` that are set (log::fields is an
+  // initializer list: each combination is its own call, unrolled here).
+  template <std::size_t I = 0, class... Extra>
+  void access_line_with(const http::response& resp, double seconds,
+                        const std::array<std::optional<log::field>, 3>& optional, const Extra&... extra) const {
+    if constexpr (I == 3)
+      access_line(resp, seconds, extra...);
+    else if (optional[I])
+      access_line_with<I + 1>(resp, seconds, optional, extra..., *optional[I]);
+    else
+      access_line_with<I + 1>(resp, seconds, optional, extra...);
   }
 
   template <class... Extra>
@@ -382,6 +406,16 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
   auto match = ctx->router.match(req.method, target->segments);
   if (match.outcome != http::route_outcome::not_found)
     finish.route = match.route;
+  if (ctx->auth) {
+    auto verdict = http::check_bearer(
+      *ctx->auth, req, match.outcome == http::route_outcome::not_found ? std::string_view{} : match.route);
+    finish.subject = verdict.subject;
+    finish.auth_failure = verdict.reason;
+    if (!verdict.allowed()) {
+      finish(http::bearer_refusal(verdict, ctx->service_name, finish.request_id));
+      return;
+    }
+  }
   // A resource answers HEAD as GET; the server sends the headers without the body.
   api_request api{req.method == "HEAD" ? std::string{"GET"} : req.method,
                   {},

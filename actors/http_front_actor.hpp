@@ -13,9 +13,12 @@
 //   6. probes       /health, /health/live, /health/ready, /metrics: before the limiter,
 //                   so probes and scrapes never see a 429; with MANAGEMENT_PORT on the
 //                   management listener only (listener_role), 404 on the API's
-//   7. rate limit   /api/ only: the limiter actor, 429 with Retry-After
-//   8. routing      404, 405 with Allow
-//   9. resource     the users or orders actor
+//   7. auth         AUTH_MODE=jwt, /api/ only: the bearer token (401) and the route's
+//                   scope (403), on the I/O thread (cached tokens cost a hash), before
+//                   the limiter; the subject goes on the access line (http/bearer_auth)
+//   8. rate limit   /api/ only: the limiter actor, 429 with Retry-After
+//   9. routing      404, 405 with Allow
+//  10. resource     the users or orders actor
 #pragma once
 
 #include <atomic>
@@ -36,6 +39,10 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "observability/metrics.hpp"
+
+namespace svc::security {
+class jwt_verifier;
+}
 
 namespace svc {
 
@@ -69,6 +76,8 @@ struct front_context {
   // Breakers guarding neighbour services, by target name; /health reports them.
   std::vector<std::pair<std::string, breaker_actor>> breakers;
   std::shared_ptr<service_metrics> metrics;
+  // AUTH_MODE=jwt: every /api/ request shows a bearer token first. Null: auth off.
+  std::shared_ptr<security::jwt_verifier> auth;
   // Every /api/ request asks it first; X-RateLimit-Limit advertises the burst.
   limiter_actor limiter;
   long rate_limit = 0;

@@ -42,6 +42,8 @@ std::string help_text(std::string_view service_name) {
     out += "  " + pad(option.flag() + "=" + std::string{option.hint}, 40) + std::string{option.env} + "\n";
     auto shown = option.render(defaults);
     out += "      " + std::string{option.meaning} + " (default: " + (shown.empty() ? "\"\"" : shown) + ")\n";
+    if (option.secret)
+      out += "      or " + std::string{option.env} + "_FILE=PATH (environment, .env): the value is read from that file\n";
   }
 
   out += "\nCAF's own options are accepted too, in the config file and as --group.key=VALUE\n"

@@ -25,7 +25,7 @@ struct names {
 
 option_spec make(names n, std::string_view hint, decltype(option_spec::assign) assign,
                  decltype(option_spec::render) render) {
-  return option_spec{n.group, n.key, n.env, hint, n.meaning, false, std::move(assign), std::move(render)};
+  return option_spec{n.group, n.key, n.env, hint, n.meaning, false, false, std::move(assign), std::move(render)};
 }
 
 std::string range_text(std::int64_t min, std::int64_t max) {
@@ -80,6 +80,21 @@ option_spec duration_option(names n, D settings::*field, nanoseconds bare_unit) 
       return std::nullopt;
     },
     [=](const settings& s) { return duration_text(s.*field, bare_unit); });
+}
+
+// Free text (a path, an issuer): anything printable, empty for none. A control
+// character is refused: it would only be a typo, and would break a log line.
+option_spec text_option(names n, std::string_view hint, std::string settings::*field, std::string what) {
+  return make(
+    n, hint,
+    [=](std::string_view text, settings& s) -> reason {
+      for (char c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+          return quote_value(text) + " is not " + what + " (it holds a control character)";
+      s.*field = text;
+      return std::nullopt;
+    },
+    [=](const settings& s) { return s.*field; });
 }
 
 std::string real_text(double v) {
@@ -167,6 +182,7 @@ std::vector<option_spec> build_table() {
       return std::nullopt;
     },
     [](const settings& s) { return s.masked_database_url(); }));
+  t.back().secret = true;
   t.push_back(integer_option({"database", "pool-min-idle", "DB_POOL_MIN_IDLE", "connections kept open"}, "N",
                              &settings::db_pool_min_idle, 0, 10000));
   t.push_back(integer_option({"database", "pool-max", "DB_POOL_MAX", "most connections"}, "N",
@@ -227,6 +243,47 @@ std::vector<option_spec> build_table() {
   t.push_back(integer_option({"user-service", "reconcile-batch", "USER_CHECK_RECONCILE_BATCH",
                               "unvalidated orders re-checked per pass at most"},
                              "N", &settings::user_check_reconcile_batch, 1, 10000));
+  t.push_back(text_option({"user-service", "token-file", "USER_SERVICE_TOKEN_FILE",
+                           "order-service only: file holding its bearer token for user-service, re-read when it changes; empty: none"},
+                          "PATH", &settings::user_service_token_file, "a file path"));
+
+  // [auth]
+  t.push_back(make(
+    {"auth", "mode", "AUTH_MODE", "off, or jwt: every /api/ request needs a bearer JWT"}, "MODE",
+    [](std::string_view text, settings& s) -> reason {
+      std::string mode{text};  // any case, like the log level
+      for (auto& c : mode)
+        c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      if (mode == "off")
+        s.auth = auth_mode::off;
+      else if (mode == "jwt")
+        s.auth = auth_mode::jwt;
+      else
+        return quote_value(text) + " is not an auth mode (off, jwt)";
+      return std::nullopt;
+    },
+    [](const settings& s) { return std::string{auth_mode_name(s.auth)}; }));
+  t.push_back(text_option({"auth", "public-keys-dir", "AUTH_PUBLIC_KEYS_DIR",
+                           "directory of <kid>.pem public keys (RS256, ES256), re-read when it changes; empty: none"},
+                          "DIR", &settings::auth_public_keys_dir, "a directory path"));
+  t.push_back(text_option({"auth", "hs256-secret-file", "AUTH_HS256_SECRET_FILE",
+                           "file holding the HS256 secret (32 bytes at least); empty: no HS256"},
+                          "PATH", &settings::auth_hs256_secret_file, "a file path"));
+  t.push_back(text_option({"auth", "issuer", "AUTH_ISSUER", "required iss claim; empty: not checked"}, "TEXT",
+                          &settings::auth_issuer, "an issuer"));
+  t.push_back(text_option({"auth", "audience", "AUTH_AUDIENCE", "required aud claim (one of its values); empty: not checked"},
+                          "TEXT", &settings::auth_audience, "an audience"));
+  t.push_back(make(
+    {"auth", "clock-skew", "AUTH_CLOCK_SKEW", "clock difference allowed on exp and nbf; bare number = seconds"},
+    "DURATION",
+    [](std::string_view text, settings& s) -> reason {
+      auto v = parse_duration(text, seconds{1});
+      if (!v || *v > hours{24} || *v % seconds{1} != nanoseconds::zero())
+        return quote_value(text) + " is not a whole number of seconds from 0 to 86400 (e.g. 60s, 2min)";
+      s.auth_clock_skew = duration_cast<seconds>(*v);
+      return std::nullopt;
+    },
+    [](const settings& s) { return std::to_string(s.auth_clock_skew.count()) + "s"; }));
 
   // [rate-limit]
   t.push_back(make(
@@ -332,6 +389,10 @@ std::string invalid_value_line(const option_spec& option, std::string_view reaso
 }
 
 std::optional<std::string> check_consistency(const settings& s) {
+  if (s.auth == auth_mode::jwt && s.auth_public_keys_dir.empty() && s.auth_hs256_secret_file.empty())
+    return invalid_value_line(*find_option("auth", "mode"),
+                              "jwt needs keys: set --auth.public-keys-dir (AUTH_PUBLIC_KEYS_DIR) or "
+                              "--auth.hs256-secret-file (AUTH_HS256_SECRET_FILE)");
   if (s.management_port != 0 && s.management_port == s.http_port) {
     const auto& option = *find_option("http", "management-port");
     return invalid_value_line(option, std::to_string(s.management_port) + " is --http.port too: give the management "

@@ -21,6 +21,9 @@ struct option_spec {
   std::string_view hint;     // value shape for --help: "PORT", "DURATION", ...
   std::string_view meaning;  // one line for --help
   bool takes_list = false;   // an INI list ["a", "b"] is accepted (as the comma list)
+  // A secret (a password inside): the environment and .env also take <env>_FILE,
+  // naming a file that holds the value (the Docker / Kubernetes secrets convention).
+  bool secret = false;
 
   // Parses `text` (already trimmed) into the option's field of `s`. On a bad
   // value returns the reason, e.g. "\"80a81\" is not a port number (1-65535)".

@@ -39,6 +39,10 @@ std::string_view log_level_name(log::level level) {
   return "info";
 }
 
+std::string_view auth_mode_name(auth_mode mode) {
+  return mode == auth_mode::jwt ? "jwt" : "off";
+}
+
 std::string_view log_format_name(log::format format) {
   return format == log::format::text ? "text" : "json";
 }

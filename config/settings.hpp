@@ -28,6 +28,9 @@
 
 namespace svc {
 
+// AUTH_MODE: off (anyone reaching the port may call the API) or jwt (bearer tokens).
+enum class auth_mode { off, jwt };
+
 struct settings {
   // Set by the caller: "user-service" or "order-service".
   std::string service_name;
@@ -78,6 +81,20 @@ struct settings {
   // pass every reconcile_interval: at most batch / interval calls a second.
   std::chrono::milliseconds user_check_reconcile_interval{5000};
   int user_check_reconcile_batch = 50;
+  // order-service's own bearer token for its calls to user-service, read from
+  // this file and re-read when it changes. Empty: calls carry no Authorization.
+  std::string user_service_token_file;
+
+  // [auth]: with jwt, every /api/ request needs a bearer JWT (security/). Keys:
+  // `<kid>.pem` public keys (RS256/ES256) in a directory re-read when it
+  // changes, and/or an HS256 secret in a file; at least one of them. `iss` and
+  // `aud` are checked only when set; exp/nbf allow `auth_clock_skew`.
+  auth_mode auth = auth_mode::off;
+  std::string auth_public_keys_dir;
+  std::string auth_hs256_secret_file;
+  std::string auth_issuer;
+  std::string auth_audience;
+  std::chrono::seconds auth_clock_skew{60};
 
   // [rate-limit], per client IP
   double rate_limit_rps = 100;  // tokens added per second; fractions allowed
@@ -120,5 +137,6 @@ std::vector<std::pair<std::string, std::string>> effective_settings(const settin
 // "info", "json": the names the options accept.
 std::string_view log_level_name(log::level level);
 std::string_view log_format_name(log::format format);
+std::string_view auth_mode_name(auth_mode mode);
 
 }  // namespace svc

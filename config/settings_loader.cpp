@@ -1,11 +1,15 @@
 #include "config/settings_loader.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <system_error>
 
-#include <unistd.h>  // environ
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>  // environ, read
 
 #include "config/caf_ini.hpp"
 #include "config/dotenv.hpp"
@@ -91,6 +95,46 @@ std::optional<std::string> read_file(const fs::path& path) {
   return content.str();
 }
 
+// A secret's file (<NAME>_FILE): a regular file of at most 64 KiB. Opened
+// without blocking and checked to be a regular file first, so that a FIFO or a
+// device named by mistake fails at once instead of hanging or filling memory.
+std::optional<std::string> read_secret_file(const fs::path& path, std::string& why) {
+  constexpr std::size_t max_bytes = 64 * 1024;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat st {};
+  std::string content;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    why = "not a regular file";
+  } else {
+    char buffer[4096];
+    for (;;) {
+      auto n = ::read(fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        if (n < 0)
+          why = std::strerror(errno);
+        break;
+      }
+      content.append(buffer, static_cast<std::size_t>(n));
+      if (content.size() > max_bytes) {
+        why = "larger than 64 KiB";
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  if (!why.empty())
+    return std::nullopt;
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r'))
+    content.pop_back();  // the newline `echo` or an editor leaves
+  return content;
+}
+
 void set_passthrough(settings& s, std::string name, std::string value) {
   for (auto& entry : s.caf_passthrough)
     if (entry.first == name) {
@@ -104,7 +148,7 @@ void set_passthrough(settings& s, std::string name, std::string value) {
 // empty string when all went well.
 class loader {
 public:
-  explicit loader(settings defaults) : s_(std::move(defaults)) {
+  loader(settings defaults, fs::path working_dir) : s_(std::move(defaults)), working_dir_(std::move(working_dir)) {
   }
 
   settings& result() {
@@ -115,6 +159,31 @@ public:
     if (auto why = option.assign(trim(text), s_))
       return invalid_value_line(option, *why, source);
     return {};
+  }
+
+  // A secret option given as <env>_FILE in `layer` (the environment or a .env
+  // file): the value is the file's content. Relative paths start at the working
+  // directory. The error lines name <env>_FILE and the path, never the content
+  // (a bad value's own line masks it like any other).
+  std::string apply_secret_file(const option_spec& option, const std::string& file, std::string_view layer) {
+    const auto file_env = std::string{option.env} + "_FILE";
+    auto path = fs::path{std::string{trim(file)}};
+    if (path.empty())
+      return "invalid value for " + option.flag() + " (" + file_env + "): an empty path [from " + std::string{layer} + "]";
+    if (path.is_relative())
+      path = working_dir_ / path;
+    std::string why;
+    auto content = read_secret_file(path, why);
+    if (!content)
+      return "invalid value for " + option.flag() + " (" + file_env + "): cannot read " + quote_value(path.string()) +
+             ": " + why + " [from " + std::string{layer} + "]";
+    return apply(option, *content, "file " + path.string() + " (" + file_env + ", " + std::string{layer} + ")");
+  }
+
+  // "<env> and <env>_FILE are both set": one of them must go.
+  static std::string both_set(const option_spec& option, std::string_view layer) {
+    return "invalid value for " + option.flag() + " (" + std::string{option.env} + "_FILE): " +
+           std::string{option.env} + " is set too; set only one of them [from " + std::string{layer} + "]";
   }
 
   std::string apply_config_file(const fs::path& path, bool must_exist) {
@@ -166,6 +235,17 @@ public:
     // Table order, so that the first bad value reported does not depend on the file's order.
     for (const auto& option : option_table()) {
       auto it = parsed.values.find(std::string{option.env});
+      if (option.secret) {
+        auto file = parsed.values.find(std::string{option.env} + "_FILE");
+        if (file != parsed.values.end()) {
+          auto layer = path.string() + " line " + std::to_string(file->second.line);
+          if (it != parsed.values.end())
+            return both_set(option, layer);
+          if (auto error = apply_secret_file(option, file->second.value, layer); !error.empty())
+            return error;
+          continue;
+        }
+      }
       if (it == parsed.values.end())
         continue;
       auto source = path.string() + " line " + std::to_string(it->second.line);
@@ -178,6 +258,16 @@ public:
   std::string apply_environment(const std::map<std::string, std::string>& environment) {
     for (const auto& option : option_table()) {
       auto it = environment.find(std::string{option.env});
+      if (option.secret) {
+        auto file = environment.find(std::string{option.env} + "_FILE");
+        if (file != environment.end()) {
+          if (it != environment.end())
+            return both_set(option, "environment");
+          if (auto error = apply_secret_file(option, file->second, "environment"); !error.empty())
+            return error;
+          continue;
+        }
+      }
       if (it == environment.end())
         continue;
       if (auto error = apply(option, it->second, "environment"); !error.empty())
@@ -209,6 +299,7 @@ public:
 
 private:
   settings s_;
+  fs::path working_dir_;  // relative paths of <env>_FILE start here
   caf_option_catalog caf_;
 };
 
@@ -236,7 +327,7 @@ load_result load_settings(std::string_view service_name, const std::vector<std::
   if (!cl.error.empty())
     return failure(cl.error);
 
-  loader l{default_settings(service_name)};
+  loader l{default_settings(service_name), working_dir};
   auto config_file = cl.config_file ? working_dir / *cl.config_file : working_dir / default_config_file;
   if (auto error = l.apply_config_file(config_file, cl.config_file.has_value()); !error.empty())
     return failure(error);

@@ -3,8 +3,9 @@
 //
 // Config file: CAF's INI format, `caf-application.ini` in the working directory
 // (missing is fine) or `--config-file=PATH` (must exist). Our groups are
-// [http] [database] [user-service] [rate-limit] [breaker] [shutdown] [log] and
-// `max-threads` of [scheduler]; an unknown key in them is an error. Keys of
+// [http] [database] [idempotency] [user-service] [auth] [rate-limit] [breaker]
+// [shutdown] [log] and `io-threads`, `max-threads` of [scheduler]; an unknown key
+// in them is an error. Keys of
 // CAF's own groups ([scheduler] policy, [work-stealing], [logger], ...) are
 // type-checked against CAF's declarations and kept in settings::caf_passthrough.
 // The file is parsed with CAF's parser but never through typed CAF options,
@@ -12,6 +13,9 @@
 // layer is converted and checked by us, and a bad one is an error.
 //
 // `.env`: KEY=VALUE lines (see config/dotenv.hpp); only our variable names are read.
+// Secrets (DATABASE_URL): the environment and .env also take <NAME>_FILE, a file
+// whose content (trailing newlines stripped) is the value; both set is an error,
+// as is a file that cannot be read (relative paths start at the working directory).
 // Flags: --group.key=VALUE or --group.key VALUE, --config-file=PATH, --help / -h.
 #pragma once
 

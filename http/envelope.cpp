@@ -23,6 +23,8 @@ std::string_view code_name(error_code code) {
     case error_code::validation_error: return "VALIDATION_ERROR";
     case error_code::not_found: return "NOT_FOUND";
     case error_code::method_not_allowed: return "METHOD_NOT_ALLOWED";
+    case error_code::unauthorized: return "UNAUTHORIZED";
+    case error_code::forbidden: return "FORBIDDEN";
     case error_code::conflict: return "CONFLICT";
     case error_code::precondition_failed: return "PRECONDITION_FAILED";
     case error_code::payload_too_large: return "PAYLOAD_TOO_LARGE";
@@ -42,6 +44,8 @@ unsigned http_status(error_code code) {
     case error_code::validation_error: return 400;
     case error_code::not_found: return 404;
     case error_code::method_not_allowed: return 405;
+    case error_code::unauthorized: return 401;
+    case error_code::forbidden: return 403;
     case error_code::conflict: return 409;
     case error_code::precondition_failed: return 412;
     case error_code::payload_too_large: return 413;

@@ -22,6 +22,8 @@ enum class error_code {
   validation_error,
   not_found,
   method_not_allowed,
+  unauthorized,
+  forbidden,
   conflict,
   precondition_failed,
   payload_too_large,
@@ -36,7 +38,7 @@ enum class error_code {
 // "BAD_REQUEST", "VALIDATION_ERROR", ... as written in the contract.
 std::string_view code_name(error_code code);
 
-// 400, 404, 405, 409, 412, 413, 414, 429, 431, 500, 503.
+// 400, 401, 403, 404, 405, 409, 412, 413, 414, 429, 431, 500, 503.
 unsigned http_status(error_code code);
 
 struct field_error {

@@ -21,6 +21,8 @@
 #include "http/server.hpp"
 #include "observability/log.hpp"
 #include "runtime/io_scheduler.hpp"
+#include "security/jwt_verifier.hpp"
+#include "security/token_file.hpp"
 
 namespace svc {
 namespace {
@@ -109,8 +111,47 @@ db_pool_config pool_config_from(const settings& cfg, const service_definition& s
   return pool;
 }
 
+// What authentication needs at run time, checked before the database is waited for.
+struct auth_setup {
+  std::shared_ptr<security::jwt_verifier> verifier;      // AUTH_MODE=jwt, else null
+  std::shared_ptr<security::token_file> neighbour_token;  // USER_SERVICE_TOKEN_FILE, else null
+};
+
+// Builds the verifier (AUTH_MODE=jwt) and reads the token file, if any. On a
+// configuration that cannot work (a keys directory that is not one, an HS256
+// secret or a token file that cannot be read) the error line, for exit code 2.
+// Problems with single key files later on are logged (never a key's content).
+std::optional<std::string> set_up_auth(const settings& cfg, auth_setup& out) {
+  auto warn = [](const std::string& problem) { log::warn("authentication file not used", {{"problem", problem}}); };
+  if (cfg.auth == auth_mode::jwt) {
+    security::verifier_options o;
+    o.public_keys_dir = cfg.auth_public_keys_dir;
+    o.hs256_secret_file = cfg.auth_hs256_secret_file;
+    o.issuer = cfg.auth_issuer;
+    o.audience = cfg.auth_audience;
+    o.clock_skew = cfg.auth_clock_skew;
+    o.on_key_problem = warn;
+    out.verifier = std::make_shared<security::jwt_verifier>(std::move(o));
+    if (const auto& error = out.verifier->startup_error()) {
+      const bool dir = error->find("keys directory") != std::string::npos;
+      return std::string{"invalid value for "} + (dir ? "--auth.public-keys-dir (AUTH_PUBLIC_KEYS_DIR): "
+                                                      : "--auth.hs256-secret-file (AUTH_HS256_SECRET_FILE): ") +
+             *error;
+    }
+    log::info("authentication on: /api/ needs a bearer JWT",
+              {{"public_keys_dir", cfg.auth_public_keys_dir}, {"hs256", !cfg.auth_hs256_secret_file.empty()}});
+  }
+  if (!cfg.user_service_token_file.empty()) {
+    out.neighbour_token =
+      std::make_shared<security::token_file>(cfg.user_service_token_file, std::chrono::seconds{1}, warn);
+    if (const auto& error = out.neighbour_token->startup_error())
+      return "invalid value for --user-service.token-file (USER_SERVICE_TOKEN_FILE): " + *error;
+  }
+  return std::nullopt;
+}
+
 int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
-             const service_definition& service);
+             const service_definition& service, const auth_setup& auth);
 
 // A probe or scrape in flight when the API listener has drained gets this long.
 constexpr std::chrono::milliseconds management_drain_timeout{2000};
@@ -137,16 +178,16 @@ void log_effective_settings(const settings& cfg) {
 // The I/O threads serve HTTP and, unless `[scheduler] policy` names one of
 // CAF's own thread pools, run the actors too (runtime/io_scheduler.hpp). They
 // outlive the actor system, whose shutdown still runs actors on them.
-int serve(const settings& cfg, const service_definition& service) {
+int serve(const settings& cfg, const service_definition& service, const auth_setup& auth) {
   auto io = std::make_shared<http::io_threads>(cfg.io_threads, "io");
   io->start();
-  auto exit_code = serve_on(io, cfg, service);
+  auto exit_code = serve_on(io, cfg, service, auth);
   io->stop();
   return exit_code;
 }
 
 int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
-             const service_definition& service) {
+             const service_definition& service, const auth_setup& auth) {
   caf::actor_system_config caf_cfg;
   apply_to_caf_config(cfg, caf_cfg);
   if (caf::get_or(caf_cfg, "scheduler.policy", caf::atom("io")) == caf::atom("io"))
@@ -158,6 +199,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   front->io = io;
   front->openapi = service.openapi;
   front->metrics = std::make_shared<service_metrics>(service.name);
+  front->auth = auth.verifier;
   front->cors_allowed_origins = cfg.cors_allowed_origins;
   for (const auto& block : cfg.trusted_proxies)  // checked by the loader: each parses
     if (auto networks = http::parse_ip_network_list(block))
@@ -169,7 +211,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   pool_cfg.metrics = front->metrics;
   pool_cfg.io = io;
   front->pool = spawn_db_pool(sys, std::move(pool_cfg));
-  service_wiring wiring{sys, cfg, front->pool, *front};
+  service_wiring wiring{sys, cfg, front->pool, *front, auth.neighbour_token};
   // Both services store Idempotency-Keys (migration 2 of each).
   wiring.stop_at_shutdown(spawn_idempotency_janitor(sys, {front->pool, cfg.idempotency_key_ttl}));
   service.wire(wiring);
@@ -223,8 +265,8 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
 }  // namespace
 
 service_wiring::service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
-                               front_context& front)
-  : sys_(sys), cfg_(cfg), pool_(std::move(pool)), front_(front) {
+                               front_context& front, std::shared_ptr<security::token_file> neighbour_token)
+  : sys_(sys), cfg_(cfg), pool_(std::move(pool)), front_(front), neighbour_token_(std::move(neighbour_token)) {
 }
 
 breaker_actor service_wiring::breaker(std::string target_name, std::string base_url) {
@@ -239,6 +281,7 @@ breaker_actor service_wiring::breaker(std::string target_name, std::string base_
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_client_timeout);
   config.client.connect_timeout = std::min(config.client.total_timeout, std::chrono::milliseconds{2000});
   config.metrics = front_.metrics;
+  config.bearer_token = neighbour_token_;
   auto handle = spawn_breaker(sys_, std::move(config));
   front_.breakers.emplace_back(std::move(target_name), handle);
   return handle;
@@ -279,12 +322,17 @@ int run_service(const service_definition& service, int argc, char** argv) {
   const auto& cfg = loaded.config;
   log::init(service.name, cfg.log_level, cfg.log_format);
   log_effective_settings(cfg);
+  auth_setup auth;
+  if (auto error = set_up_auth(cfg, auth)) {
+    std::cerr << service.name << ": " << *error << '\n';
+    return 2;
+  }
   switch (prepare_database(cfg, service)) {
     case startup::failed: return 1;
     case startup::interrupted: return 0;
     case startup::ready: break;
   }
-  return serve(cfg, service);
+  return serve(cfg, service, auth);
 }
 
 }  // namespace svc

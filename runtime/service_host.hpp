@@ -20,6 +20,10 @@
 #include "persistence/migrations.hpp"
 #include "persistence/statements.hpp"
 
+namespace svc::security {
+class token_file;
+}
+
 namespace svc {
 
 struct front_context;
@@ -28,14 +32,15 @@ struct front_context;
 class service_wiring {
 public:
   service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
-                 front_context& front);
+                 front_context& front, std::shared_ptr<security::token_file> neighbour_token = nullptr);
 
   caf::actor_system& system() { return sys_; }
   const settings& config() const { return cfg_; }
   const db_pool_actor& pool() const { return pool_; }
 
   // A breaker actor guarding calls to a neighbour service at `base_url`, set up
-  // from the breaker and HTTP client settings; /health reports its state.
+  // from the breaker and HTTP client settings; /health reports its state. Its
+  // calls carry USER_SERVICE_TOKEN_FILE's token as a bearer token, when set.
   breaker_actor breaker(std::string target_name, std::string base_url);
 
   // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to
@@ -59,6 +64,7 @@ private:
   const settings& cfg_;
   db_pool_actor pool_;
   front_context& front_;
+  std::shared_ptr<security::token_file> neighbour_token_;
   std::vector<caf::actor> background_;
 };
 

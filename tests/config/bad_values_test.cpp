@@ -85,6 +85,13 @@ const bad_value bad_values[] = {
   {"LOG_LEVEL", "verbose", "--log.level"},
   {"LOG_FORMAT", "xml", "--log.format"},
   {"SCHEDULER_MAX_THREADS", "-2", "--scheduler.max-threads"},
+  {"AUTH_MODE", "on", "--auth.mode"},
+  {"AUTH_MODE", "", "--auth.mode"},
+  {"AUTH_MODE", "bearer", "--auth.mode"},
+  {"AUTH_CLOCK_SKEW", "-1", "--auth.clock-skew"},
+  {"AUTH_CLOCK_SKEW", "25h", "--auth.clock-skew"},
+  {"AUTH_CLOCK_SKEW", "1500ms", "--auth.clock-skew"},
+  {"AUTH_CLOCK_SKEW", "soon", "--auth.clock-skew"},
 };
 
 class bad_value_test : public testing::config_dir, public ::testing::WithParamInterface<bad_value> {};

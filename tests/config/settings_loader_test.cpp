@@ -49,6 +49,14 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.max_connections, 10000u);
   EXPECT_EQ(s.max_header_bytes, 16384u);
   EXPECT_TRUE(s.caf_passthrough.empty());
+  // authentication: off unless asked for
+  EXPECT_EQ(s.auth, auth_mode::off);
+  EXPECT_EQ(s.auth_public_keys_dir, "");
+  EXPECT_EQ(s.auth_hs256_secret_file, "");
+  EXPECT_EQ(s.auth_issuer, "");
+  EXPECT_EQ(s.auth_audience, "");
+  EXPECT_EQ(s.auth_clock_skew, 60s);
+  EXPECT_EQ(s.user_service_token_file, "");
 }
 
 TEST_F(loader_test, order_service_defaults_differ_in_port_and_database) {
@@ -91,6 +99,14 @@ prepared-statements = false
 url = "http://users:8081/"
 timeout = 1500ms
 max-in-flight = 8
+token-file = "/run/secrets/user-service-token"
+[auth]
+mode = "jwt"
+public-keys-dir = "/etc/svc/keys"
+hs256-secret-file = "/run/secrets/hs256"
+issuer = "https://issuer.example"
+audience = "microservices"
+clock-skew = 2min
 [rate-limit]
 rps = 2.5
 burst = 7
@@ -130,6 +146,13 @@ max-threads = 3
   EXPECT_EQ(s.user_service_url, "http://users:8081");  // trailing '/' dropped
   EXPECT_EQ(s.http_client_timeout, 1500ms);
   EXPECT_EQ(s.user_service_max_in_flight, 8);
+  EXPECT_EQ(s.user_service_token_file, "/run/secrets/user-service-token");
+  EXPECT_EQ(s.auth, auth_mode::jwt);
+  EXPECT_EQ(s.auth_public_keys_dir, "/etc/svc/keys");
+  EXPECT_EQ(s.auth_hs256_secret_file, "/run/secrets/hs256");
+  EXPECT_EQ(s.auth_issuer, "https://issuer.example");
+  EXPECT_EQ(s.auth_audience, "microservices");
+  EXPECT_EQ(s.auth_clock_skew, 120s);
   EXPECT_EQ(s.rate_limit_rps, 2.5);
   EXPECT_EQ(s.rate_limit_burst, 7u);
   EXPECT_EQ(s.breaker_failure_threshold, 3);
@@ -306,6 +329,9 @@ TEST_F(loader_test, help_lists_every_option_with_its_default) {
                            "MANAGEMENT_PORT",
                            "HTTP_THREADS", "SCHEDULER_MAX_THREADS", "DB_ACQUIRE_TIMEOUT_MS", "DB_QUERY_TIMEOUT",
                            "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT", "MAX_CONNECTIONS", "MAX_HEADER_BYTES",
+                           "[auth]", "--auth.mode=MODE", "AUTH_MODE", "default: off", "AUTH_PUBLIC_KEYS_DIR",
+                           "AUTH_HS256_SECRET_FILE", "AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_CLOCK_SKEW", "default: 60s",
+                           "--user-service.token-file=PATH", "USER_SERVICE_TOKEN_FILE", "DATABASE_URL_FILE=PATH",
                            "--config-file", "--help", "[scheduler]", "[work-stealing]"})
     EXPECT_NE(r.text.find(text), std::string::npos) << text;
 
@@ -377,7 +403,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 36u);  // 35 options + 1 pass-through
+  ASSERT_EQ(list.size(), 43u);  // 42 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");
@@ -391,6 +417,9 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   EXPECT_EQ(by_key.at("http.trusted-proxies"), "");
   EXPECT_EQ(by_key.at("http.management-port"), "0");
   EXPECT_EQ(by_key.at("scheduler.policy"), "'sharing'");
+  EXPECT_EQ(by_key.at("auth.mode"), "off");
+  EXPECT_EQ(by_key.at("auth.clock-skew"), "60s");
+  EXPECT_EQ(by_key.at("user-service.token-file"), "");
   for (const auto& [key, value] : list)
     EXPECT_EQ(value.find("s3cr3t"), std::string::npos) << key;
 }

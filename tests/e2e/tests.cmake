@@ -56,7 +56,18 @@ svc_test(e2e_orders_tests
   DATABASE)
 set_tests_properties(e2e_orders_tests PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
 
-# Every response the two suites receive is recorded (SVC_E2E_RESPONSES, see
+# Bearer-token authentication (AUTH_MODE=jwt) of the real services: user-service
+# alone, and order-service calling an auth-on user-service with its own token
+# (USER_SERVICE_TOKEN_FILE). Keys and tokens are made by the tests (security/).
+svc_test(e2e_auth_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/auth_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/orders_auth_test.cpp
+  LIBS e2e_harness security_test_support
+  DATABASE)
+set_tests_properties(e2e_auth_tests PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+
+# Every response the end-to-end suites receive is recorded (SVC_E2E_RESPONSES, see
 # http_client.cpp) and, once both ran, checked against the OpenAPI documents:
 # a documented status, the required headers, a body valid against its schema
 # (docs/api/check_responses.sh, with Ajv). The record starts empty each run.
@@ -67,7 +78,7 @@ add_test(NAME api_responses_conform
          COMMAND bash "${PROJECT_SOURCE_DIR}/docs/api/check_responses.sh" "${SVC_E2E_RESPONSES}")
 set_tests_properties(api_responses_conform PROPERTIES FIXTURES_CLEANUP api_responses LABELS docs TIMEOUT 300
                      SKIP_RETURN_CODE 77)
-foreach(suite e2e_users_tests e2e_orders_tests)
+foreach(suite e2e_users_tests e2e_orders_tests e2e_auth_tests)
   set_property(TEST ${suite} APPEND PROPERTY FIXTURES_REQUIRED api_responses)
   set_property(TEST ${suite} APPEND PROPERTY ENVIRONMENT "SVC_E2E_RESPONSES=${SVC_E2E_RESPONSES}")
 endforeach()

@@ -3,7 +3,8 @@
 #
 #   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DSVC_FUZZ=ON   (what `make build-fuzz` does)
 #
-# Builds only the libraries the fuzzers link (svc_domain, part of svc_http, svc_config),
+# Builds only the libraries the fuzzers link (svc_domain, part of svc_http, svc_config,
+# svc_security),
 # instrumented with -fsanitize=fuzzer-no-link,address,undefined, and one
 # executable per fuzz_*.cpp here, linked with -fsanitize=fuzzer,address,undefined.
 # Registers one ctest test per fuzzer: a short run (SVC_FUZZ_SECONDS, 15 s) on a
@@ -27,6 +28,9 @@ add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing
 target_include_directories(svc_http PUBLIC ${SVC_INCLUDE_ROOT})
 target_link_libraries(svc_http PUBLIC Boost::headers)
 add_subdirectory(config)
+# The bearer header and the JWT verifier (libjwt and libcrypto themselves are not
+# instrumented: the fuzzer covers our parsing and decisions around them).
+add_subdirectory(security)
 
 set(SVC_FUZZ_DIR "${CMAKE_CURRENT_LIST_DIR}")
 find_program(SVC_BASH_EXECUTABLE bash REQUIRED)
@@ -51,3 +55,4 @@ svc_fuzzer(fuzz_request_framing svc_http)
 svc_fuzzer(fuzz_user_body svc_domain)
 svc_fuzzer(fuzz_order_body svc_domain)
 svc_fuzzer(fuzz_config_loader svc_config)
+svc_fuzzer(fuzz_bearer_token svc_security OpenSSL::Crypto)

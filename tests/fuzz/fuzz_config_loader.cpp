@@ -97,6 +97,20 @@ bool safe_config_file_args(const std::vector<std::string>& args) {
   return true;
 }
 
+// A secret's <NAME>_FILE in the environment may only name a plain file of the
+// scratch directory, like --config-file. (The loader refuses anything but a
+// regular file of at most 64 KiB, so a fuzzed .env naming another path costs a
+// failed open at worst.)
+bool safe_secret_files(const std::map<std::string, std::string>& environment) {
+  for (const auto& [name, value] : environment)
+    if (name.ends_with("_FILE") && !std::all_of(value.begin(), value.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                 c == '_' || c == '-';
+        }))
+      return false;
+  return true;
+}
+
 // What the loader accepts must be usable: every value in its documented range.
 void check_ranges(const settings& s) {
   FUZZ_CHECK(s.http_port >= 1);
@@ -119,6 +133,13 @@ void check_ranges(const settings& s) {
   FUZZ_CHECK(s.breaker_failure_threshold >= 1 && s.breaker_half_open_max >= 1);
   FUZZ_CHECK(s.breaker_open_timeout.count() > 0 && s.shutdown_timeout.count() > 0);
   FUZZ_CHECK(s.scheduler_max_threads <= 1024);
+  FUZZ_CHECK(s.auth_clock_skew.count() >= 0 && s.auth_clock_skew.count() <= 86400);
+  // jwt without a key would refuse every request: the loader must have said so.
+  FUZZ_CHECK(s.auth == auth_mode::off || !s.auth_public_keys_dir.empty() || !s.auth_hs256_secret_file.empty());
+  for (const auto* text : {&s.auth_public_keys_dir, &s.auth_hs256_secret_file, &s.auth_issuer, &s.auth_audience,
+                           &s.user_service_token_file})
+    FUZZ_CHECK(std::none_of(text->begin(), text->end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }),
+               *text);
 }
 
 // effective_settings() is logged at start-up "as text an operator could type
@@ -211,7 +232,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (parts.size() > 4)
     for (auto line : lines(parts[4]))
       args.emplace_back(line);
-  if (!safe_config_file_args(args))
+  if (!safe_config_file_args(args) || !safe_secret_files(environment))
     return -1;  // not worth keeping in the corpus
 
   auto result = load_settings(service, args, environment, scratch_dir);

@@ -26,6 +26,8 @@ TEST(envelope, code_names_and_statuses) {
                                     row{error_code::validation_error, "VALIDATION_ERROR", 400},
                                     row{error_code::not_found, "NOT_FOUND", 404},
                                     row{error_code::method_not_allowed, "METHOD_NOT_ALLOWED", 405},
+                                    row{error_code::unauthorized, "UNAUTHORIZED", 401},
+                                    row{error_code::forbidden, "FORBIDDEN", 403},
                                     row{error_code::conflict, "CONFLICT", 409},
                                     row{error_code::precondition_failed, "PRECONDITION_FAILED", 412},
                                     row{error_code::payload_too_large, "PAYLOAD_TOO_LARGE", 413},

@@ -1,0 +1,63 @@
+#include "security/bearer_token.hpp"
+
+namespace svc::security {
+namespace {
+
+bool is_token68_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || c == '+' || c == '/';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+    if (x != y)
+      return false;
+  }
+  return true;
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool is_token68(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && is_token68_char(text[i]))
+    ++i;
+  if (i == 0)
+    return false;
+  while (i < text.size() && text[i] == '=')
+    ++i;
+  return i == text.size();
+}
+
+bearer_credentials parse_bearer(const std::string_view* header) {
+  using status = bearer_credentials::status;
+  if (!header)
+    return {};
+  auto value = trim_ows(*header);
+  auto space = value.find(' ');
+  auto scheme = value.substr(0, space);
+  if (!iequals(scheme, "Bearer"))
+    return {};  // another scheme carries no bearer token: as if none were sent
+  if (space == std::string_view::npos)
+    return {status::malformed, {}};
+  auto token = value.substr(space);
+  while (!token.empty() && token.front() == ' ')
+    token.remove_prefix(1);
+  if (!is_token68(token))
+    return {status::malformed, {}};
+  return {status::ok, token};
+}
+
+}  // namespace svc::security
