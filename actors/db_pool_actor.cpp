@@ -300,9 +300,10 @@ void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promi
   if (failure == db_failure::failed || failure == db_failure::unavailable)
     log::error("database operation failed", {{"operation", operation}, {"request_id", request_id},
                                              {"sqlstate", outcome.sqlstate}, {"error", mask_secrets(outcome.message)}});
-  promise.deliver(make_error(failure));
+  // The pool's state first: whoever hears of the failure must find it down.
   if (failure == db_failure::unavailable)
     mark_database_down(self);
+  promise.deliver(make_error(failure));
 }
 
 void start_pipes(pool_pointer self) {
@@ -342,8 +343,8 @@ caf::result<pg_rows> query(pool_pointer self, db_query& q) {
     if (!st.pipes->submit(q.statement, done)) {
       // Fresh connections failed at once: the database is down (until the
       // probe finds it again), not each request's to find out anew.
-      promise.deliver(make_error(db_failure::unavailable));
       mark_database_down(self);
+      promise.deliver(make_error(db_failure::unavailable));
       return promise;
     }
   }

@@ -4,6 +4,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -176,6 +177,7 @@ struct api_call {
   http::route_match match;
   api_request req;
   finisher finish;
+  http::request credentials;  // the method and Authorization lines, with auth on
 };
 
 namespace {
@@ -277,11 +279,29 @@ void answer_routed(front_actor::pointer self, const std::shared_ptr<front_contex
           });
 }
 
-// Sees one API call through: rate limit, then route and dispatch.
+// With auth on, checks the call's bearer token for its route; answers the 401 or
+// 403 and returns true when it does not let the call through.
+bool refused_by_auth(api_call& call) {
+  auto& ctx = *call.ctx;
+  if (!ctx.auth)
+    return false;
+  auto verdict = http::check_bearer(
+    *ctx.auth, call.credentials,
+    call.match.outcome == http::route_outcome::not_found ? std::string_view{} : call.match.route);
+  call.finish.subject = verdict.subject;
+  call.finish.auth_failure = verdict.reason;
+  if (verdict.allowed())
+    return false;
+  call.finish(http::bearer_refusal(verdict, ctx.service_name, call.finish.request_id));
+  return true;
+}
+
+// Sees one API call through: rate limit, then the bearer token, then route and dispatch.
 void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
   auto& ctx = call->ctx;
   if (!ctx->limiter) {
-    answer_routed(self, ctx, std::move(call->match), std::move(call->req), call->finish);
+    if (!refused_by_auth(*call))
+      answer_routed(self, ctx, std::move(call->match), std::move(call->req), call->finish);
     return;
   }
   self->request(ctx->limiter, caf::infinite, rate_check_atom::value, call->client)
@@ -291,6 +311,8 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
         shielded(finish, [&] {
           finish.rate_remaining = d.remaining;
           if (d.allowed) {
+            if (refused_by_auth(*call))
+              return;
             answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), finish);
             return;
           }
@@ -303,7 +325,8 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
       // A limiter that does not answer must not take the API down with it.
       [self, call](caf::error&) {
         shielded(call->finish, [&] {
-          answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), call->finish);
+          if (!refused_by_auth(*call))
+            answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), call->finish);
         });
       });
 }
@@ -406,15 +429,15 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
   auto match = ctx->router.match(req.method, target->segments);
   if (match.outcome != http::route_outcome::not_found)
     finish.route = match.route;
+  // With auth on, the token is checked after the rate limit (run_api_call): a
+  // flood of forged tokens is limited like any other, and every refusal carries
+  // the X-RateLimit headers. Only what the check reads is kept.
+  http::request credentials;
   if (ctx->auth) {
-    auto verdict = http::check_bearer(
-      *ctx->auth, req, match.outcome == http::route_outcome::not_found ? std::string_view{} : match.route);
-    finish.subject = verdict.subject;
-    finish.auth_failure = verdict.reason;
-    if (!verdict.allowed()) {
-      finish(http::bearer_refusal(verdict, ctx->service_name, finish.request_id));
-      return;
-    }
+    credentials.method = req.method;
+    for (auto& h : req.headers)
+      if (boost::algorithm::iequals(h.name, "Authorization"))
+        credentials.headers.push_back(std::move(h));
   }
   // A resource answers HEAD as GET; the server sends the headers without the body.
   api_request api{req.method == "HEAD" ? std::string{"GET"} : req.method,
@@ -430,8 +453,8 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
                   finish.trace,
                   collection_operation::get};  // the matched route's, set in answer_routed
   caf::anon_send(next_front(*ctx),
-                 std::make_shared<api_call>(api_call{ctx, finish.client, std::move(match),
-                                                     std::move(api), std::move(finish)}));
+                 std::make_shared<api_call>(api_call{ctx, finish.client, std::move(match), std::move(api),
+                                                     std::move(finish), std::move(credentials)}));
 }
 
 }  // namespace

@@ -13,10 +13,12 @@
 //   6. probes       /health, /health/live, /health/ready, /metrics: before the limiter,
 //                   so probes and scrapes never see a 429; with MANAGEMENT_PORT on the
 //                   management listener only (listener_role), 404 on the API's
-//   7. auth         AUTH_MODE=jwt, /api/ only: the bearer token (401) and the route's
-//                   scope (403), on the I/O thread (cached tokens cost a hash), before
-//                   the limiter; the subject goes on the access line (http/bearer_auth)
-//   8. rate limit   /api/ only: the limiter actor, 429 with Retry-After
+//   7. rate limit   /api/ only: the limiter actor, 429 with Retry-After
+//   8. auth         AUTH_MODE=jwt, /api/ only: the bearer token (401) and the route's
+//                   scope (403), in the front actor (cached tokens cost a hash), after
+//                   the limiter (an uncached RS256 check costs ~1 ms: floods of forged
+//                   tokens are limited; 401/403 carry X-RateLimit-*); the subject
+//                   goes on the access line (http/bearer_auth)
 //   9. routing      404, 405 with Allow
 //  10. resource     the users or orders actor
 #pragma once

@@ -52,16 +52,8 @@ public:
       svc::testing::write_file(dir_ / "hs256", hs_secret + "\n");
       svc::testing::write_file(dir_ / "database_url", url_with_password("e2e_users_auth") + "\n");
       port_ = free_port();
-      auto env = instance_env(port_, "");
-      env.erase("DATABASE_URL");
-      env["DATABASE_URL_FILE"] = (dir_ / "database_url").string();
-      env["AUTH_MODE"] = "jwt";
-      env["AUTH_PUBLIC_KEYS_DIR"] = (dir_ / "keys").string();
-      env["AUTH_HS256_SECRET_FILE"] = (dir_ / "hs256").string();
-      env["AUTH_ISSUER"] = "https://issuer.example";
-      env["AUTH_AUDIENCE"] = "microservices";
       process_ = std::make_unique<service_process>(service_process::options{
-        .executable = user_service_binary, .args = {}, .env = env, .log_name = "e2e_users_auth"});
+        .executable = user_service_binary, .args = {}, .env = auth_env(port_), .log_name = "e2e_users_auth"});
       process_->wait_ready(port_);
     } catch (const std::exception& e) {
       start_error_ = e.what();
@@ -77,6 +69,19 @@ public:
   }
 
 protected:
+  // user-service on `port` with AUTH_MODE=jwt and the suite's keys.
+  static std::map<std::string, std::string> auth_env(std::uint16_t port) {
+    auto env = instance_env(port, "");
+    env.erase("DATABASE_URL");
+    env["DATABASE_URL_FILE"] = (dir_ / "database_url").string();
+    env["AUTH_MODE"] = "jwt";
+    env["AUTH_PUBLIC_KEYS_DIR"] = (dir_ / "keys").string();
+    env["AUTH_HS256_SECRET_FILE"] = (dir_ / "hs256").string();
+    env["AUTH_ISSUER"] = "https://issuer.example";
+    env["AUTH_AUDIENCE"] = "microservices";
+    return env;
+  }
+
   void SetUp() override {
     if (!start_error_.empty() || !process_)
       GTEST_FAIL() << "user-service did not start: " << start_error_;
@@ -135,7 +140,34 @@ TEST_F(Auth, NoTokenIs401WithABareChallenge) {
     EXPECT_TRUE(is_error(r, 401, "UNAUTHORIZED")) << describe(r);
     EXPECT_EQ(r.header("www-authenticate"), realm) << describe(r);
     EXPECT_FALSE(r.header("x-request-id").empty());
+    // The token is checked after the rate limit: a refusal is an /api/ response
+    // like any other, with the client's bucket in its headers.
+    EXPECT_FALSE(r.header("x-ratelimit-limit").empty()) << describe(r);
+    EXPECT_FALSE(r.header("x-ratelimit-remaining").empty()) << describe(r);
   }
+}
+
+// A token not yet cached costs a signature check (about 1 ms for RS256): forged
+// tokens are rate limited like any request before any of that is spent.
+TEST_F(Auth, ForgedTokensAreRateLimitedBeforeTheirSignatureIsChecked) {
+  const auto port = free_port();
+  auto env = auth_env(port);
+  env["RATE_LIMIT_RPS"] = "1";
+  env["RATE_LIMIT_BURST"] = "5";
+  service_process limited{{.executable = user_service_binary, .args = {}, .env = env, .log_name = "e2e_users_auth_limited"}};
+  limited.wait_ready(port);
+  http_client c{port};
+  const auto forged = sign_token("RS256", svc::testing::make_rsa_key().private_pem, "rsa-1", claims("users:read"));
+  int unauthorized = 0, limited_count = 0;
+  for (int i = 0; i < 12; ++i) {
+    const auto r = c.get("/api/v1/users", bearer(forged));
+    unauthorized += r.status == 401 ? 1 : 0;
+    limited_count += r.status == 429 ? 1 : 0;
+  }
+  EXPECT_LE(unauthorized, 6) << "the burst (5), and at most one refill";
+  EXPECT_GE(limited_count, 6);
+  EXPECT_EQ(unauthorized + limited_count, 12);
+  limited.terminate();
 }
 
 TEST_F(Auth, BadTokensAre401InvalidTokenAndAllLookTheSame) {
