@@ -237,6 +237,9 @@ TEST_F(Auth, ProbesMetricsOpenApiAndPreflightsNeedNoToken) {
   auto preflight = client().request("OPTIONS", "/api/v1/users", "",
                                     {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(preflight.status, 204u) << describe(preflight);
+  // One refusal of each kind, so that this test stands alone.
+  EXPECT_EQ(client().get("/api/v1/users").status, 401u);
+  EXPECT_EQ(client().post("/api/v1/users", {{"name", "Reader"}}, bearer(rs256("users:read"))).status, 403u);
   auto metrics = client().get("/metrics");
   ASSERT_EQ(metrics.status, 200u);
   for (const char* code : {"UNAUTHORIZED", "FORBIDDEN"}) {
@@ -261,6 +264,7 @@ TEST_F(Auth, AKeyAddedToTheDirectoryIsUsedWithoutARestartAndARemovedOneRefused) 
 TEST_F(Auth, TheSubjectIsLoggedAndNoTokenNorSecretEver) {
   auto token = rs256("users:read", {{"sub", "subject-" + std::to_string(epoch_seconds())}});
   ASSERT_EQ(client().get("/api/v1/users", bearer(token)).status, 200u);
+  ASSERT_EQ(client().get("/api/v1/users", bearer(rs256("users:read", {{"exp", epoch_seconds(-600s)}}))).status, 401u);
   std::string log;
   ASSERT_TRUE(poll_until(
     [&] {
