@@ -55,3 +55,13 @@ svc_test(e2e_orders_tests
   LIBS e2e_harness
   DATABASE)
 set_tests_properties(e2e_orders_tests PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
+
+# RATE_LIMIT_BACKEND=redis: two user-service processes on one throwaway
+# redis-server (tests/redis/redis_server.*) and one database.
+svc_test(e2e_rate_limit_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/shared_rate_limit_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../redis/redis_server.cpp
+  LIBS e2e_harness PkgConfig::HIREDIS
+  DATABASE)
+set_tests_properties(e2e_rate_limit_tests PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
