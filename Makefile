@@ -40,7 +40,7 @@ SHELL := /bin/bash
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
-            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev
+            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1

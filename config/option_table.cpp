@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "config/redis_url.hpp"
 #include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
 #include "http/client_address.hpp"
@@ -298,6 +299,33 @@ std::vector<option_spec> build_table() {
     [](const settings& s) { return real_text(s.rate_limit_rps); }));
   t.push_back(integer_option({"rate-limit", "burst", "RATE_LIMIT_BURST", "bucket size per client IP"}, "N",
                              &settings::rate_limit_burst, 1, unbounded));
+  t.push_back(make(
+    {"rate-limit", "backend", "RATE_LIMIT_BACKEND",
+     "where the buckets live: local (per process) or redis (shared by replicas; local while Redis is unreachable)"},
+    "BACKEND",
+    [](std::string_view text, settings& s) -> reason {
+      if (text == "local")
+        s.rate_limit_backend = rate_backend::local;
+      else if (text == "redis")
+        s.rate_limit_backend = rate_backend::redis;
+      else
+        return quote_value(text) + " is not a rate limit backend (local, redis)";
+      return std::nullopt;
+    },
+    [](const settings& s) { return std::string{rate_backend_name(s.rate_limit_backend)}; }));
+
+  // [redis]
+  t.push_back(make(
+    {"redis", "url", "REDIS_URL", "Redis of --rate-limit.backend=redis"}, "URL",
+    [](std::string_view text, settings& s) -> reason {
+      if (!parse_redis_url(text))  // the text may hold a password: never echo it
+        return quote_value(mask_secrets(hide_redis_user_info(text))) +
+               " is not a Redis URL (redis://[[user]:password@]host[:port][/db])";
+      s.redis_url = text;
+      return std::nullopt;
+    },
+    [](const settings& s) { return mask_secrets(s.redis_url); }));
+  t.back().secret = true;  // a password may be in it: REDIS_URL_FILE too
 
   // [breaker]
   t.push_back(integer_option({"breaker", "failure-threshold", "BREAKER_FAILURE_THRESHOLD",

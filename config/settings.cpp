@@ -47,4 +47,8 @@ std::string_view log_format_name(log::format format) {
   return format == log::format::text ? "text" : "json";
 }
 
+std::string_view rate_backend_name(rate_backend backend) {
+  return backend == rate_backend::redis ? "redis" : "local";
+}
+
 }  // namespace svc

@@ -30,6 +30,11 @@ namespace svc {
 
 // AUTH_MODE: off (anyone reaching the port may call the API) or jwt (bearer tokens).
 enum class auth_mode { off, jwt };
+// Where the per-client token buckets live (RATE_LIMIT_BACKEND).
+enum class rate_backend {
+  local,  // in each process: N replicas let a client do N times the rate
+  redis,  // in Redis, shared by every replica; the local ones decide while it is unreachable
+};
 
 struct settings {
   // Set by the caller: "user-service" or "order-service".
@@ -99,6 +104,11 @@ struct settings {
   // [rate-limit], per client IP
   double rate_limit_rps = 100;  // tokens added per second; fractions allowed
   std::size_t rate_limit_burst = 100;
+  rate_backend rate_limit_backend = rate_backend::local;
+
+  // [redis]: the Redis of rate_limit_backend::redis, "redis://[[user]:password@]host[:port][/db]"
+  // (config/redis_url.hpp); the password is a secret (masked for display).
+  std::string redis_url = "redis://localhost:6379";
 
   // [breaker]
   int breaker_failure_threshold = 5;
@@ -138,5 +148,6 @@ std::vector<std::pair<std::string, std::string>> effective_settings(const settin
 std::string_view log_level_name(log::level level);
 std::string_view log_format_name(log::format format);
 std::string_view auth_mode_name(auth_mode mode);
+std::string_view rate_backend_name(rate_backend backend);
 
 }  // namespace svc

@@ -191,6 +191,16 @@ struct service_metrics::impl {
       .Name("rate_limit_rejected_total")
       .Help("Requests refused by the per-IP rate limit.")
       .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& backend_up =
+    prometheus::BuildGauge()
+      .Name("rate_limit_backend_up")
+      .Help("1 while the shared rate limit buckets (Redis) are in use, 0 while the local ones decide.")
+      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& backend_fallbacks =
+    prometheus::BuildCounter()
+      .Name("rate_limit_backend_fallback_total")
+      .Help("Rate limit checks decided by the local bucket because the shared one (Redis) was unreachable or late.")
+      .Register(*registry);
   prometheus::Family<prometheus::Gauge>& breaker_states =
     prometheus::BuildGauge()
       .Name("circuit_breaker_state")
@@ -256,6 +266,8 @@ struct service_metrics::impl {
   prometheus::Gauge& pool_limit_gauge = pool_limits.Add({{"service", service}});
   prometheus::Counter& acquire_timeout_counter = acquire_timeouts.Add({{"service", service}});
   prometheus::Gauge& database_up_gauge = database_states.Add({{"service", service}});
+  child_cache<prometheus::Gauge> backend_up_gauges;        // one child, made on first use
+  child_cache<prometheus::Counter> backend_fallback_counters;
   child_cache<prometheus::Counter> request_counters;   // by "method route status"
   child_cache<prometheus::Histogram> request_durations;  // by "method route"
   child_cache<prometheus::Histogram> query_durations;    // by operation
@@ -314,6 +326,19 @@ void service_metrics::app_error(std::string_view code) {
 
 void service_metrics::rate_limited() {
   impl_->limited_counter.Increment();
+}
+
+void service_metrics::rate_limit_backend_up(bool up) {
+  auto& i = *impl_;
+  i.backend_up_gauges.get("", [&]() -> prometheus::Gauge& { return i.backend_up.Add({{"service", i.service}}); })
+    .Set(up ? 1 : 0);
+}
+
+void service_metrics::rate_limit_fallback() {
+  auto& i = *impl_;
+  i.backend_fallback_counters
+    .get("", [&]() -> prometheus::Counter& { return i.backend_fallbacks.Add({{"service", i.service}}); })
+    .Increment();
 }
 
 void service_metrics::breaker_state(std::string_view target, int state) {

@@ -24,6 +24,12 @@ public:
                         double seconds);
   void app_error(std::string_view code);
   void rate_limited();
+  // Shared rate limit buckets (RATE_LIMIT_BACKEND=redis): whether Redis is in use
+  // (rate_limit_backend_up), and a check the local bucket decided because it was
+  // not (rate_limit_backend_fallback_total). Both series appear with the first
+  // call, so a service with local buckets exports neither.
+  void rate_limit_backend_up(bool up);
+  void rate_limit_fallback();
 
   // Circuit breakers, by target service; state as the gauge's number
   // (0 closed, 1 half-open, 2 open).

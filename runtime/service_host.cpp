@@ -150,6 +150,19 @@ std::optional<std::string> set_up_auth(const settings& cfg, auth_setup& out) {
   return std::nullopt;
 }
 
+// RATE_LIMIT_BACKEND=redis: the buckets in Redis, keyed by service, the Redis
+// connection watched by the I/O threads like the pipelined DB connections.
+limiter_config limiter_config_from(const settings& cfg, const service_definition& service,
+                                   const std::shared_ptr<http::io_threads>& io,
+                                   std::shared_ptr<service_metrics> metrics) {
+  limiter_config limiter;
+  limiter.settings = {cfg.rate_limit_rps, static_cast<double>(cfg.rate_limit_burst)};
+  limiter.metrics = std::move(metrics);
+  if (cfg.rate_limit_backend == rate_backend::redis)
+    limiter.shared = shared_limit_config{cfg.redis_url, service.name, io};
+  return limiter;
+}
+
 int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
              const service_definition& service, const auth_setup& auth);
 
@@ -205,8 +218,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
     if (auto networks = http::parse_ip_network_list(block))
       front->trusted_proxies.insert(front->trusted_proxies.end(), networks->begin(), networks->end());
   front->rate_limit = static_cast<long>(cfg.rate_limit_burst);
-  front->limiter = spawn_limiter(sys, {{cfg.rate_limit_rps, static_cast<double>(cfg.rate_limit_burst)},
-                                       100000, front->metrics});
+  front->limiter = spawn_limiter(sys, limiter_config_from(cfg, service, io, front->metrics));
   auto pool_cfg = pool_config_from(cfg, service);
   pool_cfg.metrics = front->metrics;
   pool_cfg.io = io;

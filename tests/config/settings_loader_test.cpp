@@ -31,6 +31,8 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.user_service_max_in_flight, 64);
   EXPECT_EQ(s.rate_limit_rps, 100.0);
   EXPECT_EQ(s.rate_limit_burst, 100u);
+  EXPECT_EQ(s.rate_limit_backend, rate_backend::local);
+  EXPECT_EQ(s.redis_url, "redis://localhost:6379");
   EXPECT_EQ(s.breaker_failure_threshold, 5);
   EXPECT_EQ(s.breaker_open_timeout, 30s);
   EXPECT_EQ(s.breaker_half_open_max, 1);
@@ -110,6 +112,9 @@ clock-skew = 2min
 [rate-limit]
 rps = 2.5
 burst = 7
+backend = "redis"
+[redis]
+url = "redis://:s3cr3t@cache:6380/2"
 [breaker]
 failure-threshold = 3
 open-timeout = 10
@@ -155,6 +160,8 @@ max-threads = 3
   EXPECT_EQ(s.auth_clock_skew, 120s);
   EXPECT_EQ(s.rate_limit_rps, 2.5);
   EXPECT_EQ(s.rate_limit_burst, 7u);
+  EXPECT_EQ(s.rate_limit_backend, rate_backend::redis);
+  EXPECT_EQ(s.redis_url, "redis://:s3cr3t@cache:6380/2");
   EXPECT_EQ(s.breaker_failure_threshold, 3);
   EXPECT_EQ(s.breaker_open_timeout, 10s);
   EXPECT_EQ(s.breaker_half_open_max, 2);
@@ -323,6 +330,8 @@ TEST_F(loader_test, help_lists_every_option_with_its_default) {
                            "--database.prepared-statements=BOOL", "DB_PREPARED_STATEMENTS",
                            "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "USER_SERVICE_MAX_IN_FLIGHT", "USER_VALIDATION_TIMEOUT",
                            "USER_CHECK_RECONCILE_INTERVAL", "USER_CHECK_RECONCILE_BATCH", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
+                           "--rate-limit.backend=BACKEND", "RATE_LIMIT_BACKEND", "--redis.url=URL", "REDIS_URL",
+                           "redis://localhost:6379",
                            "BREAKER_FAILURE_THRESHOLD", "BREAKER_OPEN_TIMEOUT", "BREAKER_HALF_OPEN_MAX",
                            "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "LOG_FORMAT",
                            "--http.trusted-proxies=CIDRS", "TRUSTED_PROXIES", "--http.management-port=PORT",
@@ -401,9 +410,9 @@ TEST_F(loader_test, ssl_password_is_masked_for_display) {
 
 TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
-  auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}});
+  auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}, {"REDIS_URL", "redis://:s3cr3t@cache"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 43u);  // 42 options + 1 pass-through
+  ASSERT_EQ(list.size(), 45u);  // 44 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");
@@ -416,12 +425,25 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   EXPECT_EQ(by_key.at("http.cors-allowed-origins"), "*");
   EXPECT_EQ(by_key.at("http.trusted-proxies"), "");
   EXPECT_EQ(by_key.at("http.management-port"), "0");
+  EXPECT_EQ(by_key.at("rate-limit.backend"), "local");
+  EXPECT_EQ(by_key.at("redis.url"), "redis://:***@cache");
   EXPECT_EQ(by_key.at("scheduler.policy"), "'sharing'");
   EXPECT_EQ(by_key.at("auth.mode"), "off");
   EXPECT_EQ(by_key.at("auth.clock-skew"), "60s");
   EXPECT_EQ(by_key.at("user-service.token-file"), "");
   for (const auto& [key, value] : list)
     EXPECT_EQ(value.find("s3cr3t"), std::string::npos) << key;
+}
+
+// A malformed REDIS_URL is refused without quoting its password, even one
+// mask_secrets would not recognise (no ':' before the '@').
+TEST_F(loader_test, malformed_redis_url_never_shows_its_password) {
+  for (std::string url : {"redis://s3cr3t@cache:6379", "redis://:s3cr3t@cache:99999", "rediss://:s3cr3t@cache"}) {
+    auto line = error({}, {{"REDIS_URL", url}});
+    EXPECT_NE(line.find("invalid value for --redis.url (REDIS_URL)"), std::string::npos) << line;
+    EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
+  }
+  EXPECT_EQ(ok({"--rate-limit.backend=redis", "--redis.url=redis://10.0.0.5"}).rate_limit_backend, rate_backend::redis);
 }
 
 }  // namespace

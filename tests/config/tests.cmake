@@ -5,6 +5,7 @@ svc_test(config_tests
     ${CMAKE_CURRENT_LIST_DIR}/value_parsers_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/secret_mask_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/auth_settings_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/redis_url_test.cpp
   LIBS svc_config)
 # The shipped config/*.ini files are loaded by a test: they must parse and hold the defaults.
 target_compile_definitions(config_tests PRIVATE SVC_CONFIG_SOURCE_DIR="${PROJECT_SOURCE_DIR}/config")

@@ -67,6 +67,16 @@ svc_test(e2e_auth_tests
   DATABASE)
 set_tests_properties(e2e_auth_tests PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 
+# RATE_LIMIT_BACKEND=redis: two user-service processes on one throwaway
+# redis-server (tests/redis/redis_server.*) and one database.
+svc_test(e2e_rate_limit_tests
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/shared_rate_limit_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/../redis/redis_server.cpp
+  LIBS e2e_harness PkgConfig::HIREDIS
+  DATABASE)
+set_tests_properties(e2e_rate_limit_tests PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+
 # Every response the end-to-end suites receive is recorded (SVC_E2E_RESPONSES, see
 # http_client.cpp) and, once both ran, checked against the OpenAPI documents:
 # a documented status, the required headers, a body valid against its schema

@@ -30,6 +30,8 @@
 #include <boost/url.hpp>
 
 #include "config/option_table.hpp"
+#include "config/redis_url.hpp"
+#include "config/secret_mask.hpp"
 #include "config/settings_loader.hpp"
 #include "config/value_parsers.hpp"
 #include "fuzz_check.hpp"
@@ -130,6 +132,8 @@ void check_ranges(const settings& s) {
   FUZZ_CHECK(!s.user_service_url.ends_with('/'), s.user_service_url);
   FUZZ_CHECK(s.http_client_timeout.count() > 0);
   FUZZ_CHECK(std::isfinite(s.rate_limit_rps) && s.rate_limit_rps > 0 && s.rate_limit_burst >= 1);
+  FUZZ_CHECK(s.rate_limit_backend == rate_backend::local || s.rate_limit_backend == rate_backend::redis);
+  FUZZ_CHECK(parse_redis_url(s.redis_url).has_value(), mask_secrets(s.redis_url));
   FUZZ_CHECK(s.breaker_failure_threshold >= 1 && s.breaker_half_open_max >= 1);
   FUZZ_CHECK(s.breaker_open_timeout.count() > 0 && s.shutdown_timeout.count() > 0);
   FUZZ_CHECK(s.scheduler_max_threads <= 1024);
@@ -144,11 +148,13 @@ void check_ranges(const settings& s) {
 
 // effective_settings() is logged at start-up "as text an operator could type
 // back in": each value, fed back to its option, gives the same settings value.
-// The database URL round-trips only when it has no password to mask.
+// The database and Redis URLs round-trip only when they have no password to mask.
 void check_render_round_trip(const settings& s) {
   for (const auto& option : config_detail::option_table()) {
     auto text = option.render(s);
     if (option.env == "DATABASE_URL" && text != s.database_url)
+      continue;
+    if (option.env == "REDIS_URL" && text != s.redis_url)
       continue;
     settings copy = s;
     auto why = option.assign(text, copy);

@@ -7,4 +7,5 @@ svc_test(unit_tests
     ${CMAKE_CURRENT_LIST_DIR}/money_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/circuit_breaker_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/token_bucket_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/shared_bucket_script_test.cpp
   LIBS svc_domain svc_observability svc_resilience)
