@@ -9,48 +9,18 @@ set -euo pipefail
 
 root=$1
 bin_dir=$2
-env_file=${SVC_TEST_PG_ENV_FILE:?run through ctest (fixture postgres)}
-base_url=$(sed -n 's/^DATABASE_BASE_URL=//p' "$env_file")
-[[ -n $base_url ]] || { echo "no DATABASE_BASE_URL in $env_file" >&2; exit 1; }
 for tool in curl jq wrk; do
   command -v "$tool" >/dev/null || { echo "run_examples: $tool is missing (make deps installs it)" >&2; exit 1; }
 done
 
 fail() { echo "run_examples: FAIL: $*" >&2; exit 1; }
 
-# A free port below the ephemeral range, never $1 (see tests/deploy/run_local_test.sh).
-free_port() {
-  local p
-  for (( p = 20000 + RANDOM % 12000; ; p = 20000 + (p - 19999) % 12000 )); do
-    [[ $p != "${1:-}" ]] || continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-
-for db in users orders; do
-  psql "$base_url/postgres" -XAtqc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
-done
-user_port=$(free_port)
-order_port=$(free_port "$user_port")
+# shellcheck source=SCRIPTDIR/../deploy/run_local_services.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../deploy/run_local_services.sh"
+start_run_local "$root" "$bin_dir" DB_POOL_MAX=4
 work=$(mktemp -d)
-DATABASE_URL="$base_url/postgres" USER_SERVICE_PORT=$user_port ORDER_SERVICE_PORT=$order_port \
-  BIN_DIR=$bin_dir LOG_LEVEL=warn DB_POOL_MIN_IDLE=1 DB_POOL_MAX=4 BREAKER_OPEN_TIMEOUT=30 \
-  setsid bash "$root/deploy/run-local.sh" >"$work/run-local.log" 2>&1 &
-runner=$!
-cleanup() {
-  kill -TERM -- "-$runner" 2>/dev/null || true
-  wait "$runner" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for _ in $(seq 300); do
-  grep -q 'running; Ctrl-C to stop' "$work/run-local.log" && break
-  kill -0 "$runner" 2>/dev/null || { cat "$work/run-local.log" >&2; fail "make run's script stopped"; }
-  sleep 0.1
-done
-grep -q 'running; Ctrl-C to stop' "$work/run-local.log" || { cat "$work/run-local.log" >&2; fail "services did not start"; }
-user_pid=$(sed -n 's/.*user-service  pid \([0-9]*\).*/\1/p' "$work/run-local.log" | head -n 1)
+trap 'stop_run_local; rm -rf "$work"' EXIT
+user_pid=$(sed -n 's/.*user-service  pid \([0-9]*\).*/\1/p' "$run_local_log" | head -n 1)
 [[ -n $user_pid ]] || fail "no user-service pid in the script's output"
 
 # The page's shell blocks, in order, as one script.
