@@ -113,7 +113,9 @@ foreach(svc user-service order-service)
       "readinessProbe:[ \n]+httpGet: *{ *path: */health/ready"
       "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler"
       "averageUtilization: *70"
-      "name: DATABASE_URL[ \n]+valueFrom:[ \n]+secretKeyRef:"
+      "name: DATABASE_URL_FILE[ \n]+value: /run/secrets/${svc}-db/DATABASE_URL"
+      "mountPath: /run/secrets/${svc}-db"
+      "secret:[ \n]+secretName: ${svc}-db"
       "mountPath: /app/caf-application.ini")
     if(NOT yaml MATCHES "${pattern}")
       string(REPLACE "\n" "\\n" shown "${pattern}")
