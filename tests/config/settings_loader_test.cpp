@@ -182,6 +182,17 @@ TEST_F(loader_test, each_layer_overrides_the_ones_below) {
   EXPECT_EQ(s.http_idle_timeout, 60s);   // default
 }
 
+// HTTPS is in the contract but not in this version: asked for, it is refused
+// rather than ignored (plain HTTP served to someone who wanted encryption).
+TEST_F(loader_test, tls_settings_are_refused_not_ignored) {
+  for (const char* name : {"TLS_CERT_FILE", "TLS_KEY_FILE", "USER_SERVICE_CA_FILE"}) {
+    auto line = error({}, {{name, "/etc/ssl/service.pem"}});
+    EXPECT_NE(line.find(name), std::string::npos) << line;
+    EXPECT_NE(line.find("plain HTTP only"), std::string::npos) << line;
+  }
+  ok({}, {{"TLS_CERT_FILE", ""}});  // empty: not set
+}
+
 TEST_F(loader_test, dotenv_quotes_comments_and_export_are_understood) {
   write(".env", "# deployment settings\n"
                 "export LOG_LEVEL=error\n"
