@@ -18,6 +18,9 @@
 #   make run        build, then start PostgreSQL in .local/pg (unless DATABASE_URL is
 #                   set), user-service on :8081 and order-service on :8082;
 #                   Ctrl-C stops everything (see deploy/run-local.sh)
+#   make dev        make run, rebuilt and restarted when a source or .ini file changes (entr)
+#   make docker-up  both services, databases and Prometheus in containers (compose file in
+#   make docker-down  deploy/; Docker's compose plugin, docker-compose or podman-compose)
 #   make clean      stop the test databases and remove the build directories
 #   make distclean  clean, and also stop and remove the local database in .local/
 #   make bench      the performance harness (bench/run.sh; not in `make test`)
@@ -61,7 +64,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard tests/tsan.supp),:suppressions=$(CURDIR)/tests/tsan.supp)
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
-.PHONY: deps build test test-asan test-tsan run clean distclean \
+.PHONY: deps build test test-asan test-tsan run dev docker-up docker-down clean distclean \
         build-release build-asan build-tsan build-fuzz fuzz
 
 # --- dependencies ---------------------------------------------------------------
@@ -161,6 +164,19 @@ fuzz: build-fuzz
 # --- run ------------------------------------------------------------------------
 run: build
 	@bash deploy/run-local.sh
+
+# make dev: make run, rebuilt and restarted whenever a source or .ini file changes
+# (deploy/dev-loop.sh; installs Debian's entr when missing).
+dev: deps
+	@bash deploy/dev-loop.sh
+
+# make docker-up / docker-down: both services, their databases and Prometheus from
+# deploy/docker-compose.yml, with Docker's compose or Podman, whichever is installed
+# (deploy/compose.sh; neither is installed by `make deps`: it says what is missing).
+docker-up:
+	@bash deploy/compose.sh up
+docker-down:
+	@bash deploy/compose.sh down
 
 # --- cleaning -------------------------------------------------------------------
 # A test cluster left running (interrupted ctest) is stopped before its directory goes.
