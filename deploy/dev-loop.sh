@@ -27,12 +27,21 @@ watched() {
 }
 
 # entr -r: restart the command on a change; -d: also end when a file is added to a
-# watched directory, so that the loop below watches the new file too.
+# watched directory, so that the loop below watches the new file too; -n without
+# a terminal (entr would refuse to start).
+flags=(-d -r)
+{ : </dev/tty; } 2>/dev/null || flags+=(-n)
+# entr runs in the background so that a TERM to this script (not only Ctrl-C to
+# the whole terminal) reaches it, and through it the services.
+entr_pid=""
+trap '[[ -n $entr_pid ]] && kill -TERM "$entr_pid" 2>/dev/null; wait; exit 0' TERM INT
 while true; do
+  watched | entr "${flags[@]}" bash -c "make build && exec bash deploy/run-local.sh" &
+  entr_pid=$!
   set +e
-  watched | entr -d -r bash -c "make build && exec bash deploy/run-local.sh"
+  wait "$entr_pid"
   status=$?
   set -e
-  # 2: a new file (-d) -> watch again; anything else (Ctrl-C) ends the loop.
+  # 2: a new file (-d) -> watch again; anything else ends the loop.
   (( status == 2 )) || exit "$status"
 done
