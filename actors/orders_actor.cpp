@@ -62,14 +62,15 @@ void after_check(const create_order& c, user_answer answer, const insert_step& n
 // validation_timeout. Past it the order is taken with user_check "pending" (the
 // reconciler asks again later) while the call runs on in the breaker actor,
 // which still counts its outcome.
-void check_user(resource_actor::pointer self, const orders_actor_config& cfg, create_order c, insert_step next) {
+void check_user(resource_actor::pointer self, const breaker_actor& users, std::chrono::milliseconds timeout,
+                create_order c, insert_step next) {
   outbound_call call{"GET", "/api/v1/users/" + std::to_string(c->draft.user_id),
                      {{"X-Request-ID", c->request_id},
                       {"Accept", "application/json"},
                       {"traceparent", c->trace.child_traceparent()}}};
   if (!c->trace.tracestate.empty())
     call.headers.push_back({"tracestate", c->trace.tracestate});
-  self->request(cfg.users_breaker, cfg.validation_timeout, call_atom::value, std::move(call))
+  self->request(users, timeout, call_atom::value, std::move(call))
     .then([=](outbound_result& r) { after_check(c, interpret(r, *c), next); },
           [=](caf::error& err) {
             log::info("user not validated in time; order taken anyway (graceful degradation)",
@@ -92,7 +93,8 @@ struct order_rules {
                                                     "orders.delete"};
 
   db_pool_actor pool;
-  orders_actor_config config;
+  breaker_actor users_breaker;
+  std::chrono::milliseconds validation_timeout;
 
   std::string_view conflict_message() const { return ""; }
   const collection_table& table() const { return orders_table(); }
@@ -137,7 +139,7 @@ struct order_rules {
   // first response, without asking user-service again.
   void prepare_insert(resource_actor::pointer self, create_order c, insert_step next) const {
     if (!c->idempotency_key) {
-      check_user(self, config, std::move(c), std::move(next));
+      check_user(self, users_breaker, validation_timeout, std::move(c), std::move(next));
       return;
     }
     run_db_task(
@@ -149,11 +151,11 @@ struct order_rules {
         tx.commit();
         return earlier;
       },
-      [self, config = config, c, next](std::optional<http::response> earlier) {
+      [self, users = users_breaker, timeout = validation_timeout, c, next](std::optional<http::response> earlier) {
         if (earlier)
           next(with_location(std::move(*earlier), c->collection));
         else
-          check_user(self, config, c, next);
+          check_user(self, users, timeout, c, next);
       },
       [c, next](const caf::error& err) { next(database_error_response(err, c->request_id, "")); }, c->request_id);
   }
@@ -162,8 +164,8 @@ struct order_rules {
 }  // namespace
 
 resource_actor spawn_orders_actor(caf::actor_system& sys, orders_actor_config config) {
-  auto pool = config.pool;
-  return sys.spawn(collection_behavior<order_rules>, order_rules{std::move(pool), std::move(config)});
+  return sys.spawn(collection_behavior<order_rules>,
+                   order_rules{std::move(config.pool), std::move(config.users_breaker), config.validation_timeout});
 }
 
 }  // namespace svc
