@@ -18,6 +18,12 @@
 #   make run        build, then start PostgreSQL in .local/pg (unless DATABASE_URL is
 #                   set), user-service on :8081 and order-service on :8082;
 #                   Ctrl-C stops everything (see deploy/run-local.sh)
+#   make cluster    build, then two replicas of each service behind HAProxy, PostgreSQL
+#                   behind PgBouncer (transaction mode), rate limits shared in Redis,
+#                   on loopback; prints the layout; Ctrl-C stops all (deploy/cluster.sh)
+#   make test-cluster  only the tests of that layout (ctest label cluster; `make test`
+#                   runs them too): rolling restart and a SIGKILLed replica under load,
+#                   one rate across replicas, replicas migrating one database together
 #   make dev        make run, rebuilt and restarted when a source or .ini file changes (entr)
 #   make docker-up  both services, databases and Prometheus in containers (compose file in
 #   make docker-down  deploy/; Docker's compose plugin, docker-compose or podman-compose)
@@ -43,7 +49,8 @@ SHELL := /bin/bash
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
-            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev
+            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev \
+            haproxy
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1
@@ -64,7 +71,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard tests/tsan.supp),:suppressions=$(CURDIR)/tests/tsan.supp)
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
-.PHONY: deps build test test-asan test-tsan run dev docker-up docker-down clean distclean \
+.PHONY: deps build test test-asan test-tsan test-cluster run cluster dev docker-up docker-down clean distclean \
         build-release build-asan build-tsan build-fuzz fuzz
 
 # --- dependencies ---------------------------------------------------------------
@@ -135,6 +142,9 @@ test: build build-fuzz
 test-asan: build-asan
 	$(CTEST) --test-dir build-asan
 
+test-cluster: build
+	$(CTEST) --test-dir build -L cluster
+
 # Every process (test binaries AND the services the end-to-end tests start, whose
 # stderr only reaches their log files) writes its TSan reports to
 # build-tsan/tsan-reports/tsan.<pid>; any such file fails the target, even when the
@@ -164,6 +174,9 @@ fuzz: build-fuzz
 # --- run ------------------------------------------------------------------------
 run: build
 	@bash deploy/run-local.sh
+
+cluster: build
+	@bash deploy/cluster.sh run
 
 # make dev: make run, rebuilt and restarted whenever a source or .ini file changes
 # (deploy/dev-loop.sh; installs Debian's entr when missing).
