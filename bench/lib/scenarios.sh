@@ -258,6 +258,35 @@ run_main() {
   judge degraded 5
   [[ ${S_PASS[degraded]} == PASS ]] || profile_run degraded order-service "$O" "$lua/post_order.lua" "$SEED_LO" "$SEED_HI"
   ORDER_PEAK_KB=$(peak_kb order-service)
+
+  # 6. What bearer-token authentication costs: GET by id with AUTH_MODE=jwt (HS256,
+  # one token, which the service verifies once and then finds in its cache) against
+  # the same GET with auth off, back to back on a user-service started for each.
+  scenario get_user_auth "GET /api/v1/users/{id}, AUTH_MODE=jwt (HS256)" "the same GET, auth off" 0.90
+  start_service user-service
+  CPU_PIDS=("${SVC_PID[user-service]}")
+  run_wrk get_user_auth-off "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  store get_user_auth ref
+  stop_pid "${SVC_PID[user-service]}" 15
+  local secret_file=$WORK/hs256.secret token
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
+  token=$(hs256_token "$(<"$secret_file")" '{"sub":"bench","scope":"users:read","exp":'$(( $(date +%s) + 86400 ))'}')
+  start_service user-service AUTH_MODE=jwt "AUTH_HS256_SECRET_FILE=$secret_file"
+  CPU_PIDS=("${SVC_PID[user-service]}")
+  run_wrk get_user_auth-jwt "$U" "$lua/get_user_auth.lua" "$SEED_LO" "$SEED_HI" "$token" -- "$SEED_LO" "$SEED_HI" "$token"
+  store get_user_auth svc
+  judge get_user_auth
+  stop_pid "${SVC_PID[user-service]}" 15
+}
+
+# hs256_token SECRET PAYLOAD: a JWT signed with HS256 (openssl), for the auth run.
+hs256_token() {
+  local header payload signature
+  b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+  header=$(printf '%s' '{"alg":"HS256","typ":"JWT"}' | b64url)
+  payload=$(printf '%s' "$2" | b64url)
+  signature=$(printf '%s' "$header.$payload" | openssl dgst -sha256 -hmac "$1" -binary | b64url)
+  echo "$header.$payload.$signature"
 }
 
 seed_main() {

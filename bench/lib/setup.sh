@@ -83,11 +83,14 @@ service_env() {   # the whole environment of service NAME
   SVC_ENV+=("${SERVICE_ENV[@]}")
 }
 
-# start_service NAME: exec, then poll /health/ready until 200; the time in READY_MS.
+# start_service NAME [KEY=VALUE...]: exec (with those settings beside the
+# others), then poll /health/ready until 200; the time in READY_MS.
 start_service() {
   local name=$1 dir=$WORK/$1 t0 t1 deadline pid
+  shift
   mkdir -p "$dir"
   service_env "$name"
+  SVC_ENV+=("$@")
   record_cmd env -i -C "${dir#"$ROOT"/}" "${SVC_ENV[@]}" "build-bench/bin/$name"
   t0=$(now_us)
   env -i -C "$dir" "${SVC_ENV[@]}" "$BUILD_DIR/bin/$name" >>"$dir/service.log" 2>&1 &
