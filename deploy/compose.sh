@@ -5,6 +5,8 @@
 # compose plugin, docker-compose, or podman-compose / `podman compose`. `make deps`
 # installs none of them (a container runtime is the host's choice); without one
 # this says what is missing and exits 1.
+# `up` first writes the secret files the compose file mounts (deploy/.secrets/,
+# random database passwords) unless they exist.
 #   usage: compose.sh up|down [extra compose arguments]
 set -euo pipefail
 
@@ -27,10 +29,25 @@ if (( ${#compose[@]} == 0 )); then
   exit 1
 fi
 
+# The secret files docker-compose.yml mounts: written once, with random
+# passwords, unless they exist (then they are left as they are).
+write_secrets() {
+  local dir=$here/.secrets db password
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  for db in users orders; do
+    [[ -s $dir/$db-db-password ]] || (umask 077; openssl rand -hex 16 | tr -d '\n' >"$dir/$db-db-password")
+    if [[ ! -s $dir/$db-database-url ]]; then
+      password=$(<"$dir/$db-db-password")
+      (umask 077; printf 'postgresql://%s:%s@%s-db:5432/%s' "$db" "$password" "$db" "$db" >"$dir/$db-database-url")
+    fi
+  done
+}
+
 action=${1:-}
 shift || true
 case $action in
-  up) exec "${compose[@]}" -f "$file" up --build -d "$@" ;;
+  up) write_secrets; exec "${compose[@]}" -f "$file" up --build -d "$@" ;;
   down) exec "${compose[@]}" -f "$file" down "$@" ;;
   *) echo "usage: compose.sh up|down [compose arguments]" >&2; exit 2 ;;
 esac

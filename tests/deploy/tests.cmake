@@ -77,3 +77,8 @@ add_test(NAME deploy_run_local
   COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/run_local_test.sh" "${PROJECT_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/bin")
 set_tests_properties(deploy_run_local PROPERTIES LABELS deploy TIMEOUT 120 RUN_SERIAL TRUE FIXTURES_REQUIRED postgres
   ENVIRONMENT "SVC_TEST_PG_ENV_FILE=${SVC_TEST_PG_ENV_FILE}")
+
+add_test(NAME deploy_compose_secrets
+  COMMAND "${CMAKE_COMMAND}" "-DCOMPOSE=${SVC_DEPLOY_DIR}/docker-compose.yml"
+          -P "${SVC_DEPLOY_CHECKS}/check_compose.cmake")
+set_tests_properties(deploy_compose_secrets PROPERTIES LABELS deploy)
