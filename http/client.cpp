@@ -22,8 +22,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+
+#include "http/tls.hpp"
 
 namespace svc::http {
 namespace {
@@ -31,6 +36,7 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using strand = net::strand<net::io_context::executor_type>;
 using outcome = client_result::outcome;
@@ -38,6 +44,7 @@ using wire_request = bhttp::request<bhttp::string_body>;
 constexpr auto npos = std::string_view::npos;
 
 struct base_url_parts {
+  bool tls = false;  // https
   std::string host;  // without IPv6 brackets, for the resolver
   std::string port = "80";
   std::string host_header;  // "host[:port]"
@@ -62,7 +69,7 @@ bool is_printable(std::string_view s, bool allow_space) {
   return std::all_of(s.begin(), s.end(), ok);
 }
 
-// "http://host[:port][/prefix]", host a name, IPv4 or [IPv6]; else nullopt and `why`.
+// "http[s]://host[:port][/prefix]", host a name, IPv4 or [IPv6]; else nullopt and `why`.
 std::optional<base_url_parts> parse_base_url(std::string_view url, std::string& why) {
   auto fail = [&](const char* reason) {
     why = reason;
@@ -70,13 +77,13 @@ std::optional<base_url_parts> parse_base_url(std::string_view url, std::string& 
   };
   auto sep = url.find("://");
   auto scheme = lower(std::string{url.substr(0, std::min(sep, url.size()))});
-  if (scheme == "https")
-    return fail("https is not supported");
-  if (sep == npos || scheme != "http")
-    return fail("base URL must start with http://");
+  if (sep == npos || (scheme != "http" && scheme != "https"))
+    return fail("base URL must start with http:// or https://");
   auto rest = url.substr(sep + 3);
   auto authority = rest.substr(0, rest.find('/'));
   base_url_parts p;
+  p.tls = scheme == "https";
+  p.port = p.tls ? "443" : "80";
   p.prefix = std::string{rest.substr(authority.size())};
   while (p.prefix.ends_with('/'))
     p.prefix.pop_back();
@@ -95,9 +102,14 @@ std::optional<base_url_parts> parse_base_url(std::string_view url, std::string& 
       !is_printable(p.prefix, false) || p.prefix.find_first_of("?#") != npos)
     return fail("malformed base URL");
   p.host_header = v6 ? "[" + p.host + "]" : p.host;
-  if (p.port != "80")
+  if (p.port != (p.tls ? "443" : "80"))
     p.host_header += ":" + p.port;
   return p;
+}
+
+// Connections are pooled by scheme, host and port.
+std::string pool_key(const base_url_parts& url) {
+  return lower((url.tls ? "https://" : "http://") + url.host + ":" + url.port);
 }
 
 // The wire request; `why` (and `bad`) set when it must not be sent.
@@ -137,14 +149,32 @@ bool is_idempotent(std::string_view m) {
 
 // What a pooled connection shows when the server closed it while it sat idle.
 bool closed_by_peer(const beast::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == ssl::error::stream_truncated ||
+         ec == net::error::connection_reset ||
          ec == net::error::broken_pipe || ec == net::error::connection_aborted;
 }
 
+// A connection to one host: plain TCP, or TLS over it (https).
 struct connection {
-  explicit connection(strand s) : ex{s}, stream{s} {}
+  connection(strand s, ssl::context* tls) : ex{s} {
+    if (tls)
+      tls_stream.emplace(s, *tls);
+    else
+      plain.emplace(s);
+  }
+  beast::tcp_stream& tcp_layer() { return tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain; }
+  // Calls f with the stream requests and responses go through.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_stream)
+      f(*tls_stream);
+    else
+      f(*plain);
+  }
+
   strand ex;  // the strand the stream was made on; exchanges using it adopt it
-  beast::tcp_stream stream;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
   beast::flat_buffer buffer;
 };
 
@@ -157,9 +187,10 @@ client_result failure(outcome o, std::string error) { return {o, 0, {}, {}, std:
 struct client::impl {
   struct exchange;
 
-  explicit impl(client_options o) : opts{o} {}
+  explicit impl(client_options o) : opts{std::move(o)}, tls{tls_client_context(opts.ca_file)} {}
 
   const client_options opts;
+  const std::shared_ptr<ssl::context> tls;  // for https base URLs
   net::io_context ioc;  // declared before every I/O object's owner: destroyed after them
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   std::vector<std::thread> threads;
@@ -173,7 +204,7 @@ struct client::impl {
 
 struct client::impl::exchange : std::enable_shared_from_this<exchange> {
   exchange(impl& o, strand s, base_url_parts u, wire_request r, client_callback cb)
-    : owner{o}, ex{s}, url{std::move(u)}, key{lower(url.host + ":" + url.port)}, req{std::move(r)},
+    : owner{o}, ex{s}, url{std::move(u)}, key{pool_key(url)}, req{std::move(r)},
       callback{std::move(cb)} {
     // Armed here, not in start(): time spent queued counts against the call too.
     deadline.expires_after(owner.opts.total_timeout);
@@ -215,7 +246,7 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     deadline.cancel();
     resolver.cancel();
     if (conn)
-      conn->stream.socket().close(ignored);  // kept: an aborted handler may still use it
+      conn->tcp_layer().socket().close(ignored);  // kept: an aborted handler may still use it
   }
 
   void start() {
@@ -243,10 +274,10 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
       return;
     if (ec)
       return fail(outcome::connect_failed, "resolve " + url.host + ": " + ec.message());
-    conn = std::make_unique<connection>(ex);
+    conn = std::make_unique<connection>(ex, url.tls ? owner.tls.get() : nullptr);
     reused = false;
-    conn->stream.expires_after(owner.opts.connect_timeout);  // beast::error::timeout when it fires
-    conn->stream.async_connect(endpoints, [self = shared_from_this()](beast::error_code ec, auto&&) {
+    conn->tcp_layer().expires_after(owner.opts.connect_timeout);  // beast::error::timeout when it fires
+    conn->tcp_layer().async_connect(endpoints, [self = shared_from_this()](beast::error_code ec, auto&&) {
       self->on_connect(ec);
     });
   }
@@ -259,22 +290,47 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
                                         std::to_string(owner.opts.connect_timeout.count()) + " ms");
     if (ec)
       return fail(outcome::connect_failed, "connect to " + key + ": " + ec.message());
-    conn->stream.expires_never();  // from here on the deadline timer alone bounds the call
-    conn->stream.socket().set_option(tcp::no_delay{true}, ec);
+    conn->tcp_layer().socket().set_option(tcp::no_delay{true}, ec);
+    if (conn->tls_stream)
+      return handshake();
+    conn->tcp_layer().expires_never();  // from here on the deadline timer alone bounds the call
     write();
+  }
+
+  // https: the server's certificate must chain to the CA bundle and name the host
+  // of the base URL; the handshake counts against the connect timeout.
+  void handshake() {
+    auto& tls = *conn->tls_stream;
+    boost::system::error_code ip_ec;
+    net::ip::make_address(url.host, ip_ec);
+    if (ip_ec)  // a name, not an address: tell it (SNI)
+      SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
+    tls.set_verify_callback(ssl::host_name_verification(url.host));
+    tls.async_handshake(ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+      if (self->finished)
+        return;
+      if (ec == beast::error::timeout)
+        return self->fail(outcome::timeout, "TLS handshake with " + self->key + " timed out");
+      if (ec)
+        return self->fail(outcome::connect_failed, "TLS handshake with " + self->key + ": " + ec.message());
+      self->conn->tcp_layer().expires_never();
+      self->write();
+    });
   }
 
   void write() {
     parser.emplace();
     parser->body_limit(owner.opts.max_response_bytes);
     parser->skip(req.method() == bhttp::verb::head);  // a HEAD answer has no body, whatever it says
-    bhttp::async_write(conn->stream, req, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (self->finished)
-        return;
-      if (ec)
-        return self->on_io_error(ec, "write");
-      bhttp::async_read(self->conn->stream, self->conn->buffer, *self->parser,
-                        [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    conn->with_stream([this](auto& stream) {
+      bhttp::async_write(stream, req, [self = shared_from_this(), &stream](beast::error_code ec, std::size_t) {
+        if (self->finished)
+          return;
+        if (ec)
+          return self->on_io_error(ec, "write");
+        bhttp::async_read(stream, self->conn->buffer, *self->parser,
+                          [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+      });
     });
   }
 
@@ -357,7 +413,7 @@ void client::request(std::string method, const std::string& base_url, std::strin
   std::unique_ptr<connection> conn;
   // Most recently parked first: the least likely to have hit the server's
   // keep-alive timeout.
-  if (auto it = url ? m.idle.find(lower(url->host + ":" + url->port)) : m.idle.end();
+  if (auto it = url ? m.idle.find(pool_key(*url)) : m.idle.end();
       why.empty() && it != m.idle.end() && !it->second.empty()) {
     conn = std::move(it->second.back());
     it->second.pop_back();

@@ -20,6 +20,9 @@ struct client_options {
   std::size_t max_idle_per_host = 64;              // keep-alive connections kept for reuse
   std::size_t max_response_bytes = 1 << 20;
   unsigned threads = 1;  // the client's own I/O threads (0 is taken as 1)
+  // CA bundle (PEM) that https servers' certificates must chain to; empty: the
+  // system's default CAs. The client's constructor throws when it cannot be used.
+  std::string ca_file;
 };
 
 struct client_result {
@@ -43,7 +46,8 @@ public:
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
-  // base_url like "http://127.0.0.1:8081" (http only; https -> invalid_url);
+  // base_url like "http://127.0.0.1:8081" or "https://users.internal" (TLS 1.2+,
+  // the certificate checked against options.ca_file and the host name);
   // target like "/api/v1/users/7". Only posts work: never blocks on I/O.
   // Safe to call from any thread concurrently.
   // The callback runs exactly once, on one of the client's I/O threads, and

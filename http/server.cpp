@@ -6,6 +6,8 @@
 #include <future>
 #include <stdexcept>
 
+#include "http/tls.hpp"
+
 namespace svc::http {
 
 server::impl::impl(server_options o, request_handler h, std::shared_ptr<io_threads> shared)
@@ -82,7 +84,8 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     beast::error_code nodelay_ec;
     socket.set_option(tcp::no_delay{true}, nodelay_ec);
     open.fetch_add(1);
-    auto s = std::make_shared<session>(*this, std::move(socket), std::move(ip));
+    auto s = std::make_shared<session>(*this, std::move(socket), std::move(ip),
+                                       opts.tls ? opts.tls->current() : nullptr);
     {
       std::lock_guard lock{sessions_mutex};
       sessions.emplace(s.get(), s);

@@ -24,6 +24,7 @@
 namespace svc::http {
 
 class io_threads;
+class tls_certificate;
 
 struct server_options {
   std::string host = "0.0.0.0";
@@ -38,6 +39,8 @@ struct server_options {
   // for it (its late answer is dropped). Only a lost answer can take this long:
   // the actors behind the handler bound every wait they do themselves.
   std::chrono::seconds response_timeout{130};
+  // HTTPS: every connection is TLS with this certificate (http/tls.hpp); null: plain HTTP.
+  std::shared_ptr<tls_certificate> tls{};
 };
 
 // Delivers the response for one request. Call it exactly once, from any thread;

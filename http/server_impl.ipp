@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "http/envelope.hpp"
 #include "http/io_threads.hpp"
@@ -34,6 +35,7 @@ namespace svc::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 // Responders run on foreign threads; they may post to a connection's I/O
@@ -110,9 +112,12 @@ struct server::impl {
 // One TCP connection: reads a request, hands it to the handler, writes the
 // response, repeats while keep-alive holds. Every member function except the
 // constructor, executor() and force_close() runs on the connection's I/O thread.
+// With a TLS context (server_options::tls) the connection starts with the TLS
+// handshake and every byte goes through it.
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(server::impl& srv, tcp::socket&& socket, std::string remote_ip);
+  session(server::impl& srv, tcp::socket&& socket, std::string remote_ip,
+          std::shared_ptr<ssl::context> tls = nullptr);
   ~session();
 
   net::any_io_executor executor() const { return executor_; }
@@ -125,6 +130,8 @@ public:
 private:
   enum class phase { awaiting, reading, handling, writing, closing };
 
+  void handshake();
+  void on_handshake(beast::error_code ec);
   void read_request();
   void on_first_bytes(beast::error_code ec, std::size_t n);
   void read_header();
@@ -145,9 +152,22 @@ private:
   void finish_in_flight();
   void release_slot();
 
+  // The TCP stream under TLS, or the plain one.
+  beast::tcp_stream& tcp_layer() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  // Calls f with the stream requests and responses go through.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(*plain_);
+  }
+
   server::impl& srv_;
   const net::any_io_executor executor_;
-  beast::tcp_stream stream_;
+  const std::shared_ptr<ssl::context> tls_context_;  // kept for tls_, which refers to it
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   net::steady_timer response_timer_;  // see server_options::response_timeout
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

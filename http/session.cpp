@@ -69,12 +69,17 @@ std::string without_line_breaks(std::string s) {
 
 }  // namespace
 
-session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip)
+session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip,
+                 std::shared_ptr<ssl::context> tls)
   : srv_(srv),
     executor_(socket.get_executor()),
-    stream_(std::move(socket)),
+    tls_context_(std::move(tls)),
     response_timer_(executor_),
     remote_ip_(std::move(remote_ip)) {
+  if (tls_context_)
+    tls_.emplace(std::move(socket), *tls_context_);
+  else
+    plain_.emplace(std::move(socket));
   srv_.live_sessions.fetch_add(1);
 }
 
@@ -85,7 +90,26 @@ session::~session() {
 }
 
 void session::start() {
-  net::post(executor_, [self = shared_from_this()] { self->read_request(); });
+  net::post(executor_, [self = shared_from_this()] { self->tls_ ? self->handshake() : self->read_request(); });
+}
+
+void session::handshake() {
+  // Counts as waiting for the first request: close_if_idle() may end it, and
+  // the handshake shares the first request's header_timeout.
+  phase_ = phase::awaiting;
+  tcp_layer().expires_after(srv_.opts.header_timeout);
+  tls_->async_handshake(ssl::stream_base::server,
+                        beast::bind_front_handler(&session::on_handshake, shared_from_this()));
+}
+
+void session::on_handshake(beast::error_code ec) {
+  // A failed handshake (plain HTTP sent to the TLS port, TLS 1.1, an unknown CA
+  // on the client's side) has nobody to answer in HTTP.
+  if (ec || closed_) {
+    close();
+    return;
+  }
+  read_request();
 }
 
 void session::read_request() {
@@ -99,16 +123,18 @@ void session::read_request() {
     // The client already sent (part of) the next request.
     phase_ = phase::reading;
     count_in_flight();
-    stream_.expires_after(srv_.opts.header_timeout);
+    tcp_layer().expires_after(srv_.opts.header_timeout);
     read_header();
     return;
   }
   phase_ = phase::awaiting;
   // A new connection has header_timeout for its whole first header; between
   // keep-alive requests the client may stay silent for idle_timeout.
-  stream_.expires_after(first_request_ ? srv_.opts.header_timeout : srv_.opts.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(4096),
-                          beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+  tcp_layer().expires_after(first_request_ ? srv_.opts.header_timeout : srv_.opts.idle_timeout);
+  with_stream([this](auto& stream) {
+    stream.async_read_some(buffer_.prepare(4096),
+                           beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+  });
 }
 
 void session::on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -128,13 +154,15 @@ void session::on_first_bytes(beast::error_code ec, std::size_t n) {
   // The first request keeps the deadline set at connect; a later one gets
   // header_timeout from its first byte (slow-loris clients are cut off).
   if (!first_request_)
-    stream_.expires_after(srv_.opts.header_timeout);
+    tcp_layer().expires_after(srv_.opts.header_timeout);
   read_header();
 }
 
 void session::read_header() {
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&session::on_header, shared_from_this()));
+  with_stream([this](auto& stream) {
+    bhttp::async_read_header(stream, buffer_, *parser_,
+                             beast::bind_front_handler(&session::on_header, shared_from_this()));
+  });
 }
 
 void session::on_header(beast::error_code ec, std::size_t) {
@@ -159,9 +187,11 @@ void session::on_header(beast::error_code ec, std::size_t) {
     // The client waits for this before sending the body (curl does for large
     // bodies). An oversized Content-Length never gets here: 413 came first.
     continue_ = {bhttp::status::continue_, version_};
-    stream_.expires_after(srv_.opts.idle_timeout);
-    bhttp::async_write(stream_, continue_,
-                       beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
+    tcp_layer().expires_after(srv_.opts.idle_timeout);
+    with_stream([this](auto& stream) {
+      bhttp::async_write(stream, continue_,
+                         beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
+    });
     return;
   }
   read_body();
@@ -180,9 +210,10 @@ void session::read_body() {
     dispatch_request();
     return;
   }
-  stream_.expires_after(srv_.opts.idle_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&session::on_body, shared_from_this()));
+  tcp_layer().expires_after(srv_.opts.idle_timeout);
+  with_stream([this](auto& stream) {
+    bhttp::async_read(stream, buffer_, *parser_, beast::bind_front_handler(&session::on_body, shared_from_this()));
+  });
 }
 
 void session::on_body(beast::error_code ec, std::size_t) {
@@ -251,7 +282,7 @@ void session::dispatch_request() {
 
   ++seq_;
   phase_ = phase::handling;
-  stream_.expires_never();  // the handler's time is not the client's fault
+  tcp_layer().expires_never();  // the handler's time is not the client's fault
   auto state = std::make_shared<responder_state>();
   state->target = weak_from_this();
   state->gate = srv_.gate;
@@ -345,9 +376,10 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   }
   phase_ = phase::writing;
   // A client that does not read its response is as idle as one that does not write.
-  stream_.expires_after(srv_.opts.idle_timeout);
-  bhttp::async_write(stream_, res_,
-                     beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
+  tcp_layer().expires_after(srv_.opts.idle_timeout);
+  with_stream([this, keep](auto& stream) {
+    bhttp::async_write(stream, res_, beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
+  });
 }
 
 void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
@@ -368,15 +400,20 @@ void session::linger() {
   // response before the client reads it (a 413 while the body still streams
   // in). So: half-close, read and discard briefly, then close.
   phase_ = phase::closing;
+  tcp_layer().expires_after(std::chrono::seconds{2});
+  if (tls_) {
+    // TLS's own end first (close_notify), so that the client can tell the end of
+    // the stream from a cut; it waits for the client's close_notify, or the timeout.
+    tls_->async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
+    return;
+  }
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) {
     close();
     return;
   }
-  stream_.expires_after(std::chrono::seconds{2});
-  stream_.async_read_some(net::buffer(discard_),
-                          beast::bind_front_handler(&session::on_linger, shared_from_this()));
+  tcp_layer().async_read_some(net::buffer(discard_), beast::bind_front_handler(&session::on_linger, shared_from_this()));
 }
 
 void session::on_linger(beast::error_code ec, std::size_t) {
@@ -384,8 +421,7 @@ void session::on_linger(beast::error_code ec, std::size_t) {
     close();  // EOF from the client (the usual case), timeout, or reset
     return;
   }
-  stream_.async_read_some(net::buffer(discard_),
-                          beast::bind_front_handler(&session::on_linger, shared_from_this()));
+  tcp_layer().async_read_some(net::buffer(discard_), beast::bind_front_handler(&session::on_linger, shared_from_this()));
 }
 
 void session::close_if_idle() {
@@ -401,8 +437,8 @@ void session::close() {
   phase_ = phase::closing;
   response_timer_.cancel();
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp_layer().socket().close(ignored);
   finish_in_flight();
   release_slot();
   srv_.unregister(this);
@@ -411,7 +447,7 @@ void session::close() {
 void session::force_close() {
   closed_ = true;
   beast::error_code ignored;
-  stream_.socket().close(ignored);
+  tcp_layer().socket().close(ignored);
   finish_in_flight();
   release_slot();
 }

@@ -233,7 +233,7 @@ TEST_F(client_test, response_body_over_the_limit_is_an_error) {
 TEST_F(client_test, bad_urls_are_invalid_url) {
   client c;
   auto port = std::to_string(server.port());
-  for (const std::string& url : std::vector<std::string>{"https://127.0.0.1:" + port, "ftp://127.0.0.1",
+  for (const std::string& url : std::vector<std::string>{"htps://127.0.0.1:" + port, "ftp://127.0.0.1",
          "127.0.0.1:" + port, "http://", "http://:80", "http://host:0", "http://host:99999",
          "http://host:", "http://u@host", "http://[::1", "http://a b"}) {
     auto r = call(c, "/api/v1/users/7", "GET", url);
