@@ -157,11 +157,11 @@ struct health_report {
   nlohmann::json breakers = nlohmann::json::object();
 
   void send() const {
-    bool ok = database_ok && !(readiness && ctx->draining.load());
+    bool ok = database_ok && !(readiness && ctx->live.draining.load());
     nlohmann::json body{{"status", ok ? "ok" : "unavailable"},
                         {"service", ctx->service_name},
                         {"checks", {{"database", database_ok ? "ok" : "unavailable"}}}};
-    if (readiness && ctx->draining.load())
+    if (readiness && ctx->live.draining.load())
       body["reason"] = "draining";
     // An open breaker degrades the service but does not make it unhealthy.
     if (!ctx->breakers.empty())
@@ -242,7 +242,7 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
 // Answers /health (database check) and /health/ready (also false while draining).
 void check_health(const front_actor& front, std::shared_ptr<front_context> ctx, bool readiness,
                   finisher finish) {
-  if (readiness && ctx->draining.load()) {
+  if (readiness && ctx->live.draining.load()) {
     health_report{ctx, readiness, std::move(finish)}.send();
     return;
   }
@@ -349,11 +349,29 @@ const front_actor& next_front(front_context& ctx) {
   if (ctx.io)
     if (auto here = ctx.io->current_index())
       return ctx.fronts[*here % ctx.fronts.size()];
-  return ctx.fronts[ctx.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
+  return ctx.fronts[ctx.live.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
 }
 
-bool is_management_path(std::string_view path) {
-  return path == "/health/live" || path == "/health" || path == "/health/ready" || path == "/metrics";
+// What the front answers itself, without a resource actor: routes like the API's
+// (GET, and HEAD with it; another method is a 405 with Allow).
+enum class builtin { live, health, ready, metrics, openapi };
+
+const http::router& builtin_routes() {
+  static const http::router routes = [] {
+    http::router r;
+    r.add("GET", "/health/live", static_cast<int>(builtin::live));
+    r.add("GET", "/health", static_cast<int>(builtin::health));
+    r.add("GET", "/health/ready", static_cast<int>(builtin::ready));
+    r.add("GET", "/metrics", static_cast<int>(builtin::metrics));
+    r.add("GET", "/openapi.json", static_cast<int>(builtin::openapi));
+    return r;
+  }();
+  return routes;
+}
+
+// The probes and /metrics: what a management listener serves (and the API one then not).
+bool is_management_route(const http::route_match& m) {
+  return m.outcome != http::route_outcome::not_found && m.route != "/openapi.json";
 }
 
 void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http::request&& req,
@@ -386,9 +404,10 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
     return;
   }
   const auto& path = target->path;
+  const auto own = builtin_routes().match(req.method, target->segments);
   // With a management listener, each listener serves its own paths only.
-  if ((role == listener_role::api && is_management_path(path)) ||
-      (role == listener_role::management && !is_management_path(path))) {
+  if ((role == listener_role::api && is_management_route(own)) ||
+      (role == listener_role::management && !is_management_route(own))) {
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
     return;
   }
@@ -398,29 +417,43 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
     finish(std::move(preflight));
     return;
   }
-  if (is_management_path(path) || path == "/openapi.json")
-    finish.route = path;
-  if (path == "/openapi.json" && !ctx->openapi.empty()) {
-    http::response resp;
-    resp.body = std::string{ctx->openapi};
-    resp.set_header("Content-Type", "application/json");
-    finish(std::move(resp));
+  if (own.outcome == http::route_outcome::method_not_allowed) {
+    finish.route = own.route;
+    auto refusal = http::error_response(http::error_code::method_not_allowed, "method not allowed",
+                                        finish.request_id);
+    refusal.set_header("Allow", own.allow);
+    finish(std::move(refusal));
     return;
   }
-  if (path == "/metrics" && ctx->metrics) {
-    http::response resp;
-    resp.body = ctx->metrics->render();
-    resp.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    finish(std::move(resp));
-    return;
-  }
-  if (path == "/health/live") {
-    finish(json_response(200, {{"status", "ok"}, {"service", ctx->service_name}}));
-    return;
-  }
-  if (path == "/health" || path == "/health/ready") {
-    check_health(next_front(*ctx), ctx, path == "/health/ready", std::move(finish));
-    return;
+  if (own.outcome == http::route_outcome::found) {
+    finish.route = own.route;
+    switch (static_cast<builtin>(own.target)) {
+      case builtin::live:
+        finish(json_response(200, {{"status", "ok"}, {"service", ctx->service_name}}));
+        return;
+      case builtin::health:
+      case builtin::ready:
+        check_health(next_front(*ctx), ctx, own.target == static_cast<int>(builtin::ready), std::move(finish));
+        return;
+      case builtin::metrics:
+        if (ctx->metrics) {
+          http::response resp;
+          resp.body = ctx->metrics->render();
+          resp.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          finish(std::move(resp));
+          return;
+        }
+        break;
+      case builtin::openapi:
+        if (!ctx->openapi.empty()) {
+          http::response resp;
+          resp.body = std::string{ctx->openapi};
+          resp.set_header("Content-Type", "application/json");
+          finish(std::move(resp));
+          return;
+        }
+        break;
+    }
   }
   if (!path.starts_with("/api/")) {
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
@@ -466,7 +499,7 @@ std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t 
   return fronts;
 }
 
-void stop_front_actors(front_context& ctx) {
+void stop_context_actors(front_context& ctx) {
   auto stop = [](const auto& actor) { caf::anon_send_exit(actor, caf::exit_reason::user_shutdown); };
   for (auto& f : ctx.fronts)
     stop(f);

@@ -57,8 +57,8 @@ struct health_report;  // a /health or /health/ready check on its way
 using front_actor = caf::typed_actor<caf::reacts_to<std::shared_ptr<api_call>>,
                                      caf::reacts_to<std::shared_ptr<health_report>>>;
 
-// Read-only after start-up, shared by every request; `draining` flips once on
-// SIGTERM so that readiness turns 503 at once.
+// Shared by every request: filled in at start-up and only read afterwards, except
+// `live`, the two values that change while the service runs.
 struct front_context {
   std::string service_name;
   std::string_view openapi;  // the service's OpenAPI document (JSON); static storage
@@ -86,11 +86,14 @@ struct front_context {
   // The front actors the handler deals requests to (spawn_front_actors): on an
   // I/O thread of `io`, that thread's own (index modulo their number), so that
   // with the I/O scheduler it usually runs right there; elsewhere round robin
-  // by `next_front`.
+  // by `live.next_front`.
   std::vector<front_actor> fronts;
   std::shared_ptr<http::io_threads> io;  // may be null (tests)
-  std::atomic<std::size_t> next_front{0};
-  std::atomic<bool> draining{false};
+
+  struct live_state {
+    std::atomic<std::size_t> next_front{0};
+    std::atomic<bool> draining{false};  // flips once on SIGTERM: readiness turns 503 at once
+  } live;
 };
 
 std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t count);
@@ -98,7 +101,7 @@ std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t 
 // Sends every actor the context holds (front actors, resources, breakers, pool,
 // limiter) an exit; their handles must be gone before the actor system's
 // destructor waits for them.
-void stop_front_actors(front_context& ctx);
+void stop_context_actors(front_context& ctx);
 
 // Which paths a listener serves. `all`: one listener for everything (no
 // MANAGEMENT_PORT). With MANAGEMENT_PORT, the API listener is `api` (the probes

@@ -247,7 +247,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
     if (start_listener(server, cfg.http_host, cfg.http_port, "api") &&
         (!management || start_listener(*management, cfg.http_host, cfg.management_port, "management"))) {
       wait_for_shutdown_signal();
-      front->draining = true;
+      front->live.draining = true;
       server.stop_accepting();
       auto drained = server.drain(std::chrono::duration_cast<std::chrono::milliseconds>(cfg.shutdown_timeout));
       if (!drained)
@@ -268,7 +268,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   }
   // Actor handles must be gone before the system's destructor waits for actors.
   wiring.stop_background_actors();
-  stop_front_actors(*front);
+  stop_context_actors(*front);
   front.reset();
   log::info("stopped");
   return exit_code;

@@ -92,7 +92,7 @@ protected:
   void TearDown() override {
     if (!ctx_)
       return;
-    stop_front_actors(*ctx_);
+    stop_context_actors(*ctx_);
     handler_ = nullptr;
     ctx_.reset();
   }
@@ -206,11 +206,38 @@ TEST_F(FrontActors, each_listener_role_serves_its_own_paths) {
     EXPECT_EQ(status_of(handler_, path), 200u) << path;  // one listener for all
     EXPECT_EQ(status_of(api, path), 404u) << path;
   }
-  for (const char* path : {"/api/v1/things/1", "/api/v1/nothing", "/", "/health/", "/metrics/x"}) {
+  for (const char* path : {"/api/v1/things/1", "/api/v1/nothing", "/", "/metrics/x", "/openapi.json"}) {
     EXPECT_EQ(status_of(management, path), 404u) << path;
   }
+  // One trailing slash is ignored, as on the API's routes.
+  EXPECT_EQ(status_of(management, "/health/"), 200u);
   EXPECT_EQ(status_of(api, "/api/v1/things/1"), 200u);
   EXPECT_EQ(status_of(handler_, "/api/v1/things/1"), 200u);
+}
+
+TEST_F(FrontActors, the_probes_and_metrics_are_routes_with_their_methods) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  ctx_->metrics = std::make_shared<service_metrics>("front-test");
+  for (const char* path : {"/health", "/health/live", "/health/ready", "/metrics"}) {
+    answers got;
+    auto post = get(path, "rid");
+    post.method = "POST";
+    handler_(std::move(post), got.responder_for("post"));
+    auto head = get(path, "rid");
+    head.method = "HEAD";
+    handler_(std::move(head), got.responder_for("head"));
+    auto received = got.wait_for(2);
+    ASSERT_EQ(received.size(), 2u) << path;
+    for (auto& [key, resp] : received) {
+      if (key == "post") {
+        EXPECT_EQ(resp.status, 405u) << path;
+        ASSERT_NE(resp.find_header("Allow"), nullptr) << path;
+        EXPECT_EQ(*resp.find_header("Allow"), "GET, HEAD") << path;
+      } else {
+        EXPECT_EQ(resp.status, 200u) << path;
+      }
+    }
+  }
 }
 
 // A front actor serves every request dealt to it for the life of the process: an
