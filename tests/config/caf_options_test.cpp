@@ -33,6 +33,13 @@ TEST_F(caf_options_test, rows_name_each_key_and_variable_once) {
   }
 }
 
+TEST_F(caf_options_test, enum_names_are_the_rows_choices) {
+  EXPECT_EQ(log_level_name(log::level::warn), "warn");
+  EXPECT_EQ(log_format_name(log::format::text), "text");
+  EXPECT_EQ(auth_mode_name(auth_mode::jwt), "jwt");
+  EXPECT_EQ(rate_backend_name(rate_backend::redis), "redis");
+}
+
 TEST_F(caf_options_test, caf_options_not_listed_are_refused) {
   write_ini("[logger]\nverbosity = 'debug'\n");
   EXPECT_NE(error().find("unknown group [logger]"), std::string::npos);
