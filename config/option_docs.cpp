@@ -108,7 +108,8 @@ std::string ini_file(std::string_view service) {
 }
 
 std::string code(std::string_view text) {
-  return "`" + std::string{text} + "`";
+  std::string out{"`"};  // (not "`" + string: a false -Wrestrict of GCC 12)
+  return out.append(text).append("`");
 }
 
 // Text for a table cell: no HTML tags, no column breaks.
