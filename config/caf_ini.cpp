@@ -9,8 +9,10 @@
 //  - report a file cut off inside a list, map or string only through the
 //    parser's code, which parse_config() does not look at.
 // Our consumer builds the same caf::config_value dictionary as CAF's and sees
-// each key and timespan as the parser reads it, with the parser's line: that is
-// all this file adds, besides turning values into the text our options take.
+// each key as the parser reads it, with the parser's line (keys given twice,
+// keys outside a group). Overflowing durations need a scan of the text before
+// the parser runs (find_timespan_overflow). That is all this file adds, besides
+// turning values into the text our options take.
 #include "config/caf_ini.hpp"
 
 #include <algorithm>
@@ -54,7 +56,7 @@ int line_of(const state& ps) {
 // / end_list(), nested. One stack of open maps and lists serves every level.
 class consumer {
 public:
-  consumer(const state& ps, const std::string& text) : ps_(ps), text_(text) {
+  explicit consumer(const state& ps) : ps_(ps) {
     frames_.push_back({caf::config_value{caf::config_value::dictionary{}}, {}});
   }
 
@@ -99,25 +101,12 @@ public:
     add(caf::config_value{std::forward<T>(x)});
   }
 
-  void value(caf::timespan x) {
-    // The parser stands right after the timespan's text: read it back.
-    auto end = static_cast<std::size_t>(ps_.i - text_.cbegin());
-    auto begin = end;
-    while (begin > 0 && (isalnum(static_cast<unsigned char>(text_[begin - 1])) || text_[begin - 1] == '-' ||
-                         text_[begin - 1] == '+'))
-      --begin;
-    if (timespan_out_of_range(std::string_view{text_}.substr(begin, end - begin)))
-      note(overflow_, std::to_string(line_of(ps_)));
-    add(caf::config_value{x});
-  }
-
   // The whole file, once the parser is done: [group] -> {key -> value}.
   const caf::config_value::dictionary& groups() const {
     return caf::get<caf::config_value::dictionary>(frames_.front().value.get_data());
   }
 
   std::string structure_;  // the first key given twice or outside any group
-  std::string overflow_;   // the line of the first duration past the nanosecond range
 
 private:
   struct frame {
@@ -162,10 +151,37 @@ private:
   }
 
   const state& ps_;
-  const std::string& text_;
   std::vector<frame> frames_;
   std::map<std::string, int> lines_;  // "group\nkey" -> the line that set it
 };
+
+// The line of the first integer with a unit that CAF's parser would overflow,
+// outside strings, atoms and comments. This must run before the parser: the
+// overflow is undefined behaviour inside CAF's read_timespan (seconds(n)
+// converted to nanoseconds), before any consumer sees the value.
+std::optional<int> find_timespan_overflow(std::string_view text) {
+  auto word_char = [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+  int line = 1;
+  char quote = 0;  // inside a string ("), an atom (') or a comment (;)
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      quote = 0;
+    } else if (quote) {
+      if (quote == '"' && c == '\\')
+        ++i;  // an escaped character
+      else if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'' || c == ';') {
+      quote = c;
+    } else if (isdigit(static_cast<unsigned char>(c)) && (i == 0 || !word_char(text[i - 1])) &&
+               timespan_out_of_range(text.substr(i))) {
+      return line;
+    }
+  }
+  return std::nullopt;
+}
 
 std::string real_text(double v) {
   char buf[64];
@@ -231,7 +247,7 @@ std::optional<std::string> value_text(const caf::config_value& value) {
 
 bool timespan_out_of_range(std::string_view token) {
   static constexpr std::pair<std::string_view, std::int64_t> units[] = {
-    {"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"s", 1'000'000'000}, {"min", 60'000'000'000}, {"h", 3'600'000'000'000}};
+    {"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"min", 60'000'000'000}, {"s", 1'000'000'000}, {"h", 3'600'000'000'000}};
   if (!token.empty() && (token.front() == '-' || token.front() == '+'))
     token.remove_prefix(1);
   int base = 10;  // as CAF reads integers: 0x.. hex, 0b.. binary, 0.. octal
@@ -243,8 +259,8 @@ bool timespan_out_of_range(std::string_view token) {
   std::uint64_t count = 0;
   auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), count, base);
   auto suffix = token.substr(static_cast<std::size_t>(end - token.data()));
-  for (const auto& [name, ns] : units)
-    if (suffix == name)
+  for (const auto& [name, ns] : units)  // CAF's parser ends the value after the unit
+    if (suffix.substr(0, name.size()) == name)
       return ec == std::errc::result_out_of_range || count > static_cast<std::uint64_t>(INT64_MAX / ns);
   return false;
 }
@@ -271,13 +287,13 @@ ini_parse_result parse_ini(std::string_view content) {
   // very last bytes would otherwise read as 80.
   std::string text{content};
   text += '\n';
-  state ps{text.cbegin(), text.cend()};
-  consumer c{ps, text};
-  caf::detail::parser::read_ini(ps, c);
-  if (!c.overflow_.empty()) {
-    result.error = line_error(content, std::stoi(c.overflow_), "duration out of range");
+  if (auto line = find_timespan_overflow(content)) {
+    result.error = line_error(content, *line, "duration out of range");
     return result;
   }
+  state ps{text.cbegin(), text.cend()};
+  consumer c{ps};
+  caf::detail::parser::read_ini(ps, c);
   if (ps.code != caf::pec::success) {
     if (ps.code == caf::pec::unexpected_eof) {
       result.error = "unexpected end of file (an unclosed list, map or string?)";

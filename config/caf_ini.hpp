@@ -30,8 +30,9 @@ struct ini_parse_result {
 // nanosecond range (CAF wraps it around).
 ini_parse_result parse_ini(std::string_view content);
 
-// Whether `token` is a CAF timespan ("30s", "0x10ms", "-5min") too long for
-// CAF's nanoseconds, which CAF's parser would wrap around without a word.
+// Whether `token` starts with a CAF timespan ("30s", "0x10ms", "-5min") too
+// long for CAF's nanoseconds: CAF's parser would overflow on it (undefined
+// behaviour; in practice a wrong duration, without a word).
 bool timespan_out_of_range(std::string_view token);
 
 // `text` with control characters as \xHH: CAF's to_string() writes a string's
