@@ -1,3 +1,18 @@
+// Config files through CAF's own INI parser, read_ini(), with a consumer of our
+// own in place of CAF's ini_consumer. Why not actor_system_config::parse() or
+// CAF's ini_consumer alone: in CAF 0.17 they
+//  - drop a value of the wrong type for a declared option, without a word (we
+//    declare none there, and check every value ourselves: config/option_table.cpp);
+//  - keep the first of two values for one key, without a word;
+//  - turn "9300000000s" into nanoseconds unchecked (read_timespan multiplies
+//    without an overflow check: undefined behaviour, in practice a wrong duration);
+//  - report a file cut off inside a list, map or string only through the
+//    parser's code, which parse_config() does not look at.
+// Our consumer builds the same caf::config_value dictionary as CAF's and sees
+// each key as the parser reads it, with the parser's line (keys given twice,
+// keys outside a group). Overflowing durations need a scan of the text before
+// the parser runs (find_timespan_overflow). That is all this file adds, besides
+// turning values into the text our options take.
 #include "config/caf_ini.hpp"
 
 #include <algorithm>
@@ -5,29 +20,167 @@
 #include <charconv>
 #include <cstdint>
 #include <map>
-#include <set>
 
-#include <caf/actor_system_config.hpp>
-#include <caf/config_option_set.hpp>
 #include <caf/config_value.hpp>
-#include <caf/detail/ini_consumer.hpp>
 #include <caf/detail/parser/read_ini.hpp>
 #include <caf/parser_state.hpp>
-#include <caf/settings.hpp>
 
-#include "config/settings_loader.hpp"
 #include "config/secret_mask.hpp"
 #include "config/value_parsers.hpp"
 
 namespace svc::config_detail {
 namespace {
 
-caf::string_view caf_view(std::string_view s) {
-  return caf::string_view{s.data(), s.size()};
+using state = caf::parser_state<std::string::const_iterator>;
+
+std::string_view nth_line(std::string_view text, int n) {
+  for (; n > 1 && !text.empty(); --n) {
+    auto nl = text.find('\n');
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  }
+  return text.substr(0, text.find('\n'));
 }
 
-std::string to_std(caf::string_view s) {
-  return std::string{s.data(), s.size()};
+// "line 3 (\"port = 80a81\"): <what>", the line's secrets masked.
+std::string line_error(std::string_view content, int line, const std::string& what) {
+  auto source_line = std::string{trim(nth_line(content, line))};
+  return "line " + std::to_string(line) + " (" + quote_value(mask_secrets(source_line)) + "): " + what;
+}
+
+// CAF counts the newline ending line N as line N+1.
+int line_of(const state& ps) {
+  return ps.i != ps.e && *ps.i == '\n' && ps.line > 1 ? ps.line - 1 : ps.line;
+}
+
+// What read_ini() calls: key(), value(), begin_map() / end_map() and begin_list()
+// / end_list(), nested. One stack of open maps and lists serves every level.
+class consumer {
+public:
+  explicit consumer(const state& ps) : ps_(ps) {
+    frames_.push_back({caf::config_value{caf::config_value::dictionary{}}, {}});
+  }
+
+  void key(std::string name) {
+    auto& top = frames_.back();
+    top.key = std::move(name);
+    if (frames_.size() < 2 || in_list())
+      return;
+    if (frames_.front().key == "global") {  // CAF's name for what precedes the first [group]
+      note(structure_, "key \"" + top.key + "\" is outside any [group]");
+      return;
+    }
+    std::string group;
+    for (std::size_t i = 0; i + 1 < frames_.size(); ++i)
+      group += (i ? "." : "") + frames_[i].key;
+    auto [it, inserted] = lines_.emplace(group + "\n" + top.key, ps_.line);
+    if (!inserted)
+      note(structure_, "key \"" + top.key + "\" of [" + group + "] is set twice (lines " +
+                         std::to_string(it->second) + " and " + std::to_string(ps_.line) + ")");
+  }
+
+  consumer& begin_map() {
+    frames_.push_back({caf::config_value{caf::config_value::dictionary{}}, {}});
+    return *this;
+  }
+
+  consumer& begin_list() {
+    frames_.push_back({caf::config_value{caf::config_value::list{}}, {}});
+    return *this;
+  }
+
+  void end_map() {
+    close();
+  }
+
+  void end_list() {
+    close();
+  }
+
+  template <class T>
+  void value(T&& x) {
+    add(caf::config_value{std::forward<T>(x)});
+  }
+
+  // The whole file, once the parser is done: [group] -> {key -> value}.
+  const caf::config_value::dictionary& groups() const {
+    return caf::get<caf::config_value::dictionary>(frames_.front().value.get_data());
+  }
+
+  std::string structure_;  // the first key given twice or outside any group
+
+private:
+  struct frame {
+    caf::config_value value;  // a dictionary or a list
+    std::string key;          // in a dictionary: the key of the value read next
+  };
+
+  bool in_list() const {
+    return std::any_of(frames_.begin(), frames_.end(),
+                       [](const frame& f) { return caf::holds_alternative<caf::config_value::list>(f.value.get_data()); });
+  }
+
+  static void note(std::string& slot, std::string text) {
+    if (slot.empty())
+      slot = std::move(text);
+  }
+
+  void add(caf::config_value x) {
+    auto& top = frames_.back();
+    if (auto list = caf::get_if<caf::config_value::list>(&top.value.get_data())) {
+      list->push_back(std::move(x));
+      return;
+    }
+    auto& dict = caf::get<caf::config_value::dictionary>(top.value.get_data());
+    auto it = dict.find(top.key);
+    if (it == dict.end()) {
+      dict.emplace(top.key, std::move(x));
+      return;
+    }
+    // A [group] met again continues it; anything else keeps the first value (the key check said so).
+    auto old_map = caf::get_if<caf::config_value::dictionary>(&it->second.get_data());
+    auto new_map = caf::get_if<caf::config_value::dictionary>(&x.get_data());
+    if (old_map && new_map)
+      for (auto& [key, value] : *new_map)
+        old_map->emplace(key, std::move(value));
+  }
+
+  void close() {
+    auto done = std::move(frames_.back().value);
+    frames_.pop_back();
+    add(std::move(done));
+  }
+
+  const state& ps_;
+  std::vector<frame> frames_;
+  std::map<std::string, int> lines_;  // "group\nkey" -> the line that set it
+};
+
+// The line of the first integer with a unit that CAF's parser would overflow,
+// outside strings, atoms and comments. This must run before the parser: the
+// overflow is undefined behaviour inside CAF's read_timespan (seconds(n)
+// converted to nanoseconds), before any consumer sees the value.
+std::optional<int> find_timespan_overflow(std::string_view text) {
+  auto word_char = [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+  int line = 1;
+  char quote = 0;  // inside a string ("), an atom (') or a comment (;)
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      quote = 0;
+    } else if (quote) {
+      if (quote == '"' && c == '\\')
+        ++i;  // an escaped character
+      else if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'' || c == ';') {
+      quote = c;
+    } else if (isdigit(static_cast<unsigned char>(c)) && (i == 0 || !word_char(text[i - 1])) &&
+               timespan_out_of_range(text.substr(i))) {
+      return line;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string real_text(double v) {
@@ -90,56 +243,28 @@ std::optional<std::string> value_text(const caf::config_value& value) {
   return out;
 }
 
-bool is_key_name(std::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s)
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
-      return false;
-  return true;
-}
+}  // namespace
 
-std::string_view nth_line(std::string_view text, int n) {
-  for (; n > 1 && !text.empty(); --n) {
-    auto nl = text.find('\n');
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+bool timespan_out_of_range(std::string_view token) {
+  static constexpr std::pair<std::string_view, std::int64_t> units[] = {
+    {"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"min", 60'000'000'000}, {"s", 1'000'000'000}, {"h", 3'600'000'000'000}};
+  if (!token.empty() && (token.front() == '-' || token.front() == '+'))
+    token.remove_prefix(1);
+  int base = 10;  // as CAF reads integers: 0x.. hex, 0b.. binary, 0.. octal
+  if (token.size() > 1 && token[0] == '0') {
+    auto marker = token[1] | 0x20;
+    base = marker == 'x' ? 16 : marker == 'b' ? 2 : 8;
+    token.remove_prefix(base == 8 ? 1 : 2);
   }
-  return text.substr(0, text.find('\n'));
+  std::uint64_t count = 0;
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), count, base);
+  auto suffix = token.substr(static_cast<std::size_t>(end - token.data()));
+  for (const auto& [name, ns] : units)  // CAF's parser ends the value after the unit
+    if (suffix.substr(0, name.size()) == name)
+      return ec == std::errc::result_out_of_range || count > static_cast<std::uint64_t>(INT64_MAX / ns);
+  return false;
 }
 
-// CAF keeps the first of two values for one key without a word; we refuse.
-// A line scan suffices: "[group]" headers and "key =" at the start of a line.
-std::optional<std::string> find_duplicate_key(std::string_view content) {
-  std::map<std::pair<std::string, std::string>, int> seen;
-  std::string group;
-  int line_no = 0;
-  while (!content.empty()) {
-    ++line_no;
-    auto nl = content.find('\n');
-    auto line = trim(content.substr(0, nl));
-    content.remove_prefix(nl == std::string_view::npos ? content.size() : nl + 1);
-    if (line.empty() || line.front() == ';')
-      continue;
-    if (line.front() == '[') {
-      auto name = trim(line.substr(1, line.find(']') - 1));
-      if (line.find(']') != std::string_view::npos && is_key_name(name))
-        group = name;
-      continue;
-    }
-    auto eq = line.find('=');
-    auto key = trim(line.substr(0, eq));
-    if (eq == std::string_view::npos || !is_key_name(key))
-      continue;  // the continuation of a multi-line list or map
-    auto [it, inserted] = seen.emplace(std::pair{group, std::string{key}}, line_no);
-    if (!inserted)
-      return "key \"" + std::string{key} + "\" of [" + group + "] is set twice (lines " +
-             std::to_string(it->second) + " and " + std::to_string(line_no) + ")";
-  }
-  return std::nullopt;
-}
-
-// `text` with control characters as \xHH: CAF's to_string() writes a string's
-// CR or LF as it is, which would split an error line (found by fuzz_config_loader).
 std::string escape_controls(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -156,60 +281,6 @@ std::string escape_controls(std::string_view text) {
   return out;
 }
 
-// CAF turns an integer with a unit ("30s") into nanoseconds without an overflow
-// check: "9300000000s" is undefined behaviour, in practice another, wrong
-// duration (found by fuzz_config_loader). Returns the line of the first such
-// value outside strings, atoms and comments; integers are read as CAF reads
-// them (0x.. hex, 0b.. binary, 0.. octal).
-std::optional<int> find_timespan_overflow(std::string_view text) {
-  static constexpr std::pair<std::string_view, std::int64_t> units[] = {
-    {"us", 1'000}, {"ms", 1'000'000}, {"min", 60'000'000'000}, {"s", 1'000'000'000}, {"h", 3'600'000'000'000}};
-  auto digit_value = [](char c) -> unsigned {
-    if (c >= '0' && c <= '9')
-      return static_cast<unsigned>(c - '0');
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-      return static_cast<unsigned>((c | 0x20) - 'a' + 10);
-    return 99;
-  };
-  int line = 1;
-  char quote = 0;  // inside a string ("), an atom (') or a comment (;)
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n') {
-      ++line;
-      quote = 0;
-    } else if (quote) {
-      if (quote == '"' && c == '\\')
-        ++i;  // an escaped character
-      else if (c == quote)
-        quote = 0;
-    } else if (c == '"' || c == '\'' || c == ';') {
-      quote = c;
-    } else if (digit_value(c) < 10 && (i == 0 || !(isalnum(static_cast<unsigned char>(text[i - 1])) ||
-                                                   text[i - 1] == '_' || text[i - 1] == '.'))) {
-      unsigned base = 10;
-      auto next = i + 1 < text.size() ? text[i + 1] | 0x20 : 0;
-      if (c == '0')
-        base = next == 'x' ? 16 : next == 'b' ? 2 : 8;
-      if (base == 16 || base == 2)
-        i += 2;
-      std::uint64_t value = 0;
-      bool huge = false;
-      for (; i < text.size() && digit_value(text[i]) < base; ++i) {
-        huge = huge || value > (UINT64_MAX - digit_value(text[i])) / base;
-        value = value * base + digit_value(text[i]);
-      }
-      for (const auto& [suffix, ns] : units)
-        if (text.substr(i, suffix.size()) == suffix && (huge || value > static_cast<std::uint64_t>(INT64_MAX / ns)))
-          return line;
-      --i;  // the loop's ++i: look at what ended the number again
-    }
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 ini_parse_result parse_ini(std::string_view content) {
   ini_parse_result result;
   // CAF's parser ends the last value only at a newline: "port = 80a81" as the
@@ -217,39 +288,29 @@ ini_parse_result parse_ini(std::string_view content) {
   std::string text{content};
   text += '\n';
   if (auto line = find_timespan_overflow(content)) {
-    auto source_line = std::string{trim(nth_line(content, *line))};
-    result.error = "line " + std::to_string(*line) + " (" + quote_value(mask_secrets(source_line)) +
-                   "): duration out of range";
+    result.error = line_error(content, *line, "duration out of range");
     return result;
   }
-  caf::config_option_set no_options;  // no typed options: we check every value ourselves
-  caf::settings parsed;
-  caf::detail::ini_consumer consumer{no_options, parsed};
-  caf::parser_state<std::string::const_iterator> ps{text.cbegin(), text.cend()};
-  caf::detail::parser::read_ini(ps, consumer);
-  // actor_system_config::parse_config checks only `i != e`, so a file cut off
-  // inside a list, map or string "succeeds" with nothing in it; the code tells.
+  state ps{text.cbegin(), text.cend()};
+  consumer c{ps};
+  caf::detail::parser::read_ini(ps, c);
   if (ps.code != caf::pec::success) {
     if (ps.code == caf::pec::unexpected_eof) {
       result.error = "unexpected end of file (an unclosed list, map or string?)";
       return result;
     }
-    auto line = ps.line;
-    if (ps.current() == '\n' && line > 1)
-      --line;  // CAF counts the newline ending line N as line N+1
     auto what = caf::to_string(ps.code);
     std::replace(what.begin(), what.end(), '_', ' ');
     if (ps.code == caf::pec::unexpected_newline)
       what = "unexpected end of line (a malformed value?)";
-    auto source_line = std::string{trim(nth_line(content, line))};
-    result.error = "line " + std::to_string(line) + " (" + quote_value(mask_secrets(source_line)) + "): " + what;
+    result.error = line_error(content, line_of(ps), what);
     return result;
   }
-  if (auto dup = find_duplicate_key(content)) {
-    result.error = *dup;
+  if (!c.structure_.empty()) {
+    result.error = c.structure_;
     return result;
   }
-  for (const auto& [name, value] : parsed) {
+  for (const auto& [name, value] : c.groups()) {
     auto group = caf::get_if<caf::config_value::dictionary>(&value.get_data());
     if (!group) {
       result.error = "key \"" + name + "\" is outside any [group]";
@@ -268,87 +329,4 @@ ini_parse_result parse_ini(std::string_view content) {
   return result;
 }
 
-// A default CAF configuration, only to read CAF's option declarations.
-struct caf_option_catalog::impl : caf::actor_system_config {
-  const caf::config_option* lookup(std::string_view group, std::string_view key) const {
-    return custom_options_.qualified_name_lookup(caf_view(group), caf_view(key));
-  }
-  std::vector<std::string> groups() const {
-    std::set<std::string> names;
-    for (const auto& option : custom_options_)
-      if (option.category() != "global")
-        names.emplace(option.category().data(), option.category().size());
-    return {names.begin(), names.end()};
-  }
-};
-
-caf_option_catalog::caf_option_catalog() : impl_(std::make_unique<impl>()) {
-}
-
-caf_option_catalog::~caf_option_catalog() = default;
-
-bool caf_option_catalog::is_caf_group(std::string_view group) const {
-  auto names = impl_->groups();
-  return std::find(names.begin(), names.end(), group) != names.end();
-}
-
-bool caf_option_catalog::knows(std::string_view group, std::string_view key) const {
-  return impl_->lookup(group, key) != nullptr;
-}
-
-std::optional<std::string> caf_option_catalog::check_ini_value(std::string_view group, std::string_view key,
-                                                               std::string_view caf_value,
-                                                               std::string& why) const {
-  auto option = impl_->lookup(group, key);
-  auto value = caf::config_value::parse(caf_view(caf_value));
-  if (!option || !value || option->check(*value)) {
-    why = escape_controls(caf_value) + " is not of the type CAF expects" +
-          (option ? " (" + to_std(option->type_name()) + ")" : std::string{});
-    return std::nullopt;
-  }
-  return caf::to_string(*value);
-}
-
-std::optional<std::string> caf_option_catalog::parse_flag_value(std::string_view group, std::string_view key,
-                                                                std::string_view text, std::string& why) const {
-  auto option = impl_->lookup(group, key);
-  if (option && find_timespan_overflow(text)) {
-    why = quote_value(text) + " is out of range";
-    return std::nullopt;
-  }
-  auto value = option ? option->parse(caf_view(text)) : caf::expected<caf::config_value>{caf::sec::invalid_argument};
-  if (!value) {
-    why = quote_value(text) + " is not of the type CAF expects" +
-          (option ? " (" + to_std(option->type_name()) + ")" : std::string{});
-    return std::nullopt;
-  }
-  return caf::to_string(*value);
-}
-
-std::vector<std::string> caf_option_catalog::groups() const {
-  return impl_->groups();
-}
-
 }  // namespace svc::config_detail
-
-namespace svc {
-
-void apply_to_caf_config(const settings& s, caf::actor_system_config& cfg) {
-  // The services' own default, below any file, environment or flag: an idle
-  // scheduler thread goes from its short spin straight to waiting on its
-  // condition variable. CAF's default first sleeps 50 us at a time, 500 times:
-  // a system call and a context switch each, about five per request under load,
-  // taken from the CPU that PostgreSQL and the clients need (docs/PERFORMANCE.md).
-  cfg.set("work-stealing.moderate-poll-attempts", caf::config_value::integer{0});
-  // CAF's own default is unbounded: one actor with a long mailbox would hold its
-  // I/O thread, and every connection on it, until the mailbox is empty.
-  cfg.set("scheduler.max-throughput", caf::config_value::integer{100});
-  if (s.scheduler_max_threads > 0)
-    cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(s.scheduler_max_threads));
-  // Every entry was type-checked against CAF's declaration while loading.
-  for (const auto& [name, value] : s.caf_passthrough)
-    if (auto parsed = caf::config_value::parse(caf::string_view{value.data(), value.size()}))
-      cfg.set(caf::string_view{name.data(), name.size()}, std::move(*parsed));
-}
-
-}  // namespace svc

@@ -1,18 +1,15 @@
-// The CAF-facing half of the loader, kept out of the other files because CAF's
-// headers are heavy. Internal to config/.
+// Config files, read with CAF's own INI parser (caf::detail::parser::read_ini).
+// Kept out of the other files because CAF's headers are heavy. Internal to config/.
 #pragma once
 
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace svc::config_detail {
 
 // One "group.key = value" of a config file, the value already turned into the
-// text our option parsers take (see ini_value_text in caf_ini.cpp).
+// text our option parsers take (see value_text in caf_ini.cpp).
 struct ini_entry {
   std::string group;
   std::string key;
@@ -29,38 +26,17 @@ struct ini_parse_result {
 
 // Parses `content` with CAF's INI parser. Also refuses what CAF silently
 // accepts: a file cut off inside a list, map or string, a key given twice
-// (CAF keeps the first), and a key outside any [group].
+// (CAF keeps the first), a key outside any [group], and a duration past the
+// nanosecond range (CAF wraps it around).
 ini_parse_result parse_ini(std::string_view content);
 
-// CAF's own option declarations (those of a default actor_system_config).
-class caf_option_catalog {
-public:
-  caf_option_catalog();
-  ~caf_option_catalog();
-  caf_option_catalog(const caf_option_catalog&) = delete;
-  caf_option_catalog& operator=(const caf_option_catalog&) = delete;
+// Whether `token` starts with a CAF timespan ("30s", "0x10ms", "-5min") too
+// long for CAF's nanoseconds: CAF's parser would overflow on it (undefined
+// behaviour; in practice a wrong duration, without a word).
+bool timespan_out_of_range(std::string_view token);
 
-  // Whether CAF declares options in `group` ("scheduler", "logger", ...).
-  bool is_caf_group(std::string_view group) const;
-
-  // Whether CAF declares "group.key".
-  bool knows(std::string_view group, std::string_view key) const;
-
-  // `caf_value` (CAF syntax, from a config file) checked against the option's
-  // type: the canonical text, or nullopt with `why` set.
-  std::optional<std::string> check_ini_value(std::string_view group, std::string_view key,
-                                             std::string_view caf_value, std::string& why) const;
-
-  // A command-line value ("sharing", "4", "50us") parsed as the option's type.
-  std::optional<std::string> parse_flag_value(std::string_view group, std::string_view key,
-                                              std::string_view text, std::string& why) const;
-
-  // Every CAF group name, sorted, for --help.
-  std::vector<std::string> groups() const;
-
-private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
+// `text` with control characters as \xHH: CAF's to_string() writes a string's
+// CR or LF as it is, which would split an error line (found by fuzz_config_loader).
+std::string escape_controls(std::string_view text);
 
 }  // namespace svc::config_detail

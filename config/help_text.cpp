@@ -1,7 +1,8 @@
-// --help: generated from the option table, so it cannot fall behind the options.
+// --help: generated from the option rows and the named list of CAF options, so
+// it cannot fall behind them.
 #include <string>
 
-#include "config/caf_ini.hpp"
+#include "config/caf_options.hpp"
 #include "config/option_table.hpp"
 #include "config/settings_loader.hpp"
 
@@ -46,15 +47,21 @@ std::string help_text(std::string_view service_name) {
       out += "      or " + std::string{option.env} + "_FILE=PATH (environment, .env): the value is read from that file\n";
   }
 
-  out += "\nCAF's own options are accepted too, in the config file and as --group.key=VALUE\n"
-         "flags, checked against CAF's types and handed to CAF: [scheduler] (policy,\n"
-         "max-throughput, ...) and the groups\n";
-  config_detail::caf_option_catalog caf;
-  std::string groups;
-  for (const auto& name : caf.groups())
-    if (name != "scheduler")
-      groups += (groups.empty() ? "[" : " [") + name + "]";
-  out += groups + ".\n";
+  out += "\nCAF's own options, in the config file and as --group.key=VALUE flags (no\n"
+         "environment variable), checked against CAF's types and handed to CAF:\n";
+  group = {};
+  for (const auto& option : config_detail::caf_option_table()) {
+    if (option.group != group) {
+      group = option.group;
+      out.append("[").append(group).append("]\n");
+    }
+    auto flag = option.name().insert(0, "--") + "=" + config_detail::caf_type_name(option);
+    out.append("  ").append(pad(std::move(flag), 50));
+    if (option.services_default.empty())
+      out.append("CAF's default\n");
+    else
+      out.append("default: ").append(option.services_default).append("\n");
+  }
   return out;
 }
 

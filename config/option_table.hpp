@@ -1,41 +1,95 @@
-// The one table of our options: INI group and key, flag, environment variable,
-// how its text is parsed and validated into `settings`, and how it is shown.
-// The loader, --help and effective_settings() all walk this table, so an option
-// added here appears everywhere. Internal to config/.
+// Our options as data: one row each (config/option_rows.cpp), naming the INI
+// group and key, the environment variable, the field of `settings` it fills,
+// the kind of text it takes with its limits, and what it means. The loader,
+// --help, effective_settings(), and the generated documentation (the commented
+// config/*.ini files, their k8s ConfigMap copies and the README's settings
+// table: config/option_docs.cpp) all walk these rows, so an option added there
+// appears everywhere. Defaults stay the member initializers of `settings`
+// (plus default_settings() for the per-service port and database). Internal to config/.
 #pragma once
 
-#include <functional>
+#include <chrono>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "config/settings.hpp"
 
 namespace svc::config_detail {
 
+// How an option's text is read and shown again.
+enum class kind {
+  integer,       // decimal integer in [min, max]
+  duration,      // parse_duration(); a bare number counts `unit`; [min, max] in nanoseconds
+  text,          // anything printable, empty for none
+  boolean,       // parse_bool()
+  real,          // a finite number > 0
+  choice,        // one of `choices`, stored as the enum value of its index
+  host,          // host name or IP address to listen on
+  origins,       // "*" or a comma list of CORS origins (an INI list too)
+  cidrs,         // comma list of CIDR blocks (an INI list too)
+  postgres_url,  // libpq URI; a secret: masked when shown
+  http_url,      // http://host[:port] base URL; user info masked when shown
+  redis_url,     // redis://...; a secret: masked when shown
+};
+
+// The field of `settings` an option fills: one alternative per field type.
+using field_ptr =
+  std::variant<std::uint16_t settings::*, int settings::*, unsigned settings::*, std::size_t settings::*,
+               std::chrono::seconds settings::*, std::chrono::milliseconds settings::*, std::string settings::*,
+               bool settings::*, double settings::*, std::vector<std::string> settings::*, auth_mode settings::*,
+               rate_backend settings::*, log::level settings::*, log::format settings::*>;
+
+inline constexpr std::int64_t unbounded = std::numeric_limits<std::int64_t>::max();
+
 struct option_spec {
-  std::string_view group;    // INI group: "http"
-  std::string_view key;      // INI key: "port"
-  std::string_view env;      // environment variable: "HTTP_PORT"
-  std::string_view hint;     // value shape for --help: "PORT", "DURATION", ...
-  std::string_view meaning;  // one line for --help
-  bool takes_list = false;   // an INI list ["a", "b"] is accepted (as the comma list)
+  std::string_view group;  // INI group: "http"
+  std::string_view key;    // INI key: "port"
+  std::string_view env;    // environment variable: "HTTP_PORT"
+  field_ptr field;
+  config_detail::kind kind;
+  std::string_view hint;  // value shape for --help: "PORT", "DURATION", ...
+  // integer: the range; duration: the range in nanoseconds (min 1: "> 0").
+  std::int64_t min = 1;
+  std::int64_t max = unbounded;
+  // duration: what a bare number counts.
+  std::chrono::nanoseconds unit = std::chrono::seconds{1};
+  // What a refused value "is not": "a port number (1-65535)". Empty: worded from
+  // the kind and limits. When given, every refusal says it.
+  std::string_view what = {};
+  std::vector<std::string_view> choices = {};  // choice: the names, in enum order
+  bool any_case = false;                       // choice: "JWT" is "jwt"
+  std::string_view meaning = {};               // one line for --help and the README
+  // Longer text for the commented INI files, lines split by '\n'; empty: `meaning`.
+  std::string_view doc = {};
   // A secret (a password inside): the environment and .env also take <env>_FILE,
   // naming a file that holds the value (the Docker / Kubernetes secrets convention).
   bool secret = false;
+  bool order_service_only = false;  // left out (commented) in user-service's INI file
 
   // Parses `text` (already trimmed) into the option's field of `s`. On a bad
   // value returns the reason, e.g. "\"80a81\" is not a port number (1-65535)".
-  std::function<std::optional<std::string>(std::string_view text, settings& s)> assign;
+  std::optional<std::string> assign(std::string_view text, settings& s) const;
 
   // The field's value as text an operator could type back in; secrets masked.
-  std::function<std::string(const settings& s)> render;
+  std::string render(const settings& s) const;
+
+  // An INI list ["a", "b"] is accepted (as the comma list).
+  bool takes_list() const {
+    return kind == config_detail::kind::origins || kind == config_detail::kind::cidrs;
+  }
+  // The value is written in double quotes in an INI file.
+  bool quoted_in_ini() const;
 
   std::string name() const;  // "http.port"
   std::string flag() const;  // "--http.port"
 };
 
+// The rows, in --help order (config/option_rows.cpp).
 const std::vector<option_spec>& option_table();
 
 const option_spec* find_option(std::string_view group, std::string_view key);

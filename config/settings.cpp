@@ -28,27 +28,29 @@ std::vector<std::pair<std::string, std::string>> effective_settings(const settin
   return out;
 }
 
+namespace {
+
+// The name of an enum value: its option row's choice of that index.
+std::string_view choice_name(std::string_view group, std::string_view key, int value) {
+  return config_detail::find_option(group, key)->choices.at(static_cast<std::size_t>(value));
+}
+
+}  // namespace
+
 std::string_view log_level_name(log::level level) {
-  switch (level) {
-    case log::level::trace: return "trace";
-    case log::level::debug: return "debug";
-    case log::level::info: return "info";
-    case log::level::warn: return "warn";
-    case log::level::error: return "error";
-  }
-  return "info";
+  return choice_name("log", "level", static_cast<int>(level));
 }
 
 std::string_view auth_mode_name(auth_mode mode) {
-  return mode == auth_mode::jwt ? "jwt" : "off";
+  return choice_name("auth", "mode", static_cast<int>(mode));
 }
 
 std::string_view log_format_name(log::format format) {
-  return format == log::format::text ? "text" : "json";
+  return choice_name("log", "format", static_cast<int>(format));
 }
 
 std::string_view rate_backend_name(rate_backend backend) {
-  return backend == rate_backend::redis ? "redis" : "local";
+  return choice_name("rate-limit", "backend", static_cast<int>(backend));
 }
 
 }  // namespace svc

@@ -2,16 +2,8 @@
 // (/work/shared/API.md, "Runtime interface") plus a few operational extras.
 // A plain struct, free of CAF and Beast, so any layer may include it cheaply;
 // config/settings_loader.hpp fills it from file, .env, environment and flags.
-//
-// Extras beyond the contract (flag / environment variable / default):
-//   --scheduler.io-threads    HTTP_THREADS            2      asio I/O threads
-//   --scheduler.max-threads   SCHEDULER_MAX_THREADS   0      CAF scheduler threads, 0 = CAF's default
-//   --database.acquire-timeout DB_ACQUIRE_TIMEOUT_MS  2000ms wait for a pooled connection, then 503
-//   --database.query-timeout  DB_QUERY_TIMEOUT        10s    PostgreSQL statement_timeout
-//   --http.header-timeout     HTTP_HEADER_TIMEOUT     10s    time a client has to send its headers
-//   --http.idle-timeout       HTTP_IDLE_TIMEOUT       60s    keep-alive idle time
-//   --http.max-connections    MAX_CONNECTIONS         10000  open connections at most
-//   --http.max-header-bytes   MAX_HEADER_BYTES        16384  largest request header block
+// Each field's option (INI key, flag, environment variable, limits, meaning) is
+// its row in config/option_rows.cpp; the defaults are the initializers below.
 #pragma once
 
 #include <chrono>

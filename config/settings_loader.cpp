@@ -12,6 +12,7 @@
 #include <unistd.h>  // environ, read
 
 #include "config/caf_ini.hpp"
+#include "config/caf_options.hpp"
 #include "config/dotenv.hpp"
 #include "config/option_table.hpp"
 #include "config/secret_mask.hpp"
@@ -202,18 +203,18 @@ public:
       return source + ": " + parsed.error;
     for (const auto& entry : parsed.entries) {
       if (auto option = find_option(entry.group, entry.key)) {
-        auto error = entry.convertible && (!entry.is_list || option->takes_list)
+        auto error = entry.convertible && (!entry.is_list || option->takes_list())
                        ? apply(*option, entry.text, source)
                        : invalid_value_line(*option, entry.caf_value + " is not a single value", source);
         if (!error.empty())
           return error;
-      } else if (caf_.knows(entry.group, entry.key)) {
+      } else if (auto caf = find_caf_option(entry.group, entry.key)) {
         std::string why;
-        auto value = caf_.check_ini_value(entry.group, entry.key, entry.caf_value, why);
+        auto value = check_caf_ini_value(*caf, entry.caf_value, why);
         if (!value)
           return "invalid value for --" + entry.group + "." + entry.key + ": " + why + " [from " + source + "]";
         set_passthrough(s_, entry.group + "." + entry.key, std::move(*value));
-      } else if (is_our_group(entry.group) || caf_.is_caf_group(entry.group)) {
+      } else if (is_our_group(entry.group) || is_caf_group(entry.group)) {
         return source + ": unknown key \"" + entry.key + "\" in [" + entry.group + "] (see --help)";
       } else {
         return source + ": unknown group [" + entry.group + "] (see --help)";
@@ -284,9 +285,9 @@ public:
       if (auto option = find_option(group, key)) {
         if (auto error = apply(*option, f.value, "command line"); !error.empty())
           return error;
-      } else if (!key.empty() && caf_.knows(group, key)) {
+      } else if (auto caf = find_caf_option(group, key)) {
         std::string why;
-        auto value = caf_.parse_flag_value(group, key, f.value, why);
+        auto value = parse_caf_flag_value(*caf, f.value, why);
         if (!value)
           return "invalid value for --" + f.name + ": " + why + " [from command line]";
         set_passthrough(s_, f.name, std::move(*value));
@@ -300,7 +301,6 @@ public:
 private:
   settings s_;
   fs::path working_dir_;  // relative paths of <env>_FILE start here
-  caf_option_catalog caf_;
 };
 
 // Settings the contract names that this version cannot honour yet (HTTPS). An

@@ -2,12 +2,11 @@
 //   defaults < config file < .env file < environment < command-line flags
 //
 // Config file: CAF's INI format, `caf-application.ini` in the working directory
-// (missing is fine) or `--config-file=PATH` (must exist). Our groups are
-// [http] [database] [idempotency] [user-service] [auth] [rate-limit] [breaker]
-// [shutdown] [log] and `io-threads`, `max-threads` of [scheduler]; an unknown key
-// in them is an error. Keys of
-// CAF's own groups ([scheduler] policy, [work-stealing], [logger], ...) are
-// type-checked against CAF's declarations and kept in settings::caf_passthrough.
+// (missing is fine) or `--config-file=PATH` (must exist). Our options are the
+// rows of config/option_rows.cpp; a named list of CAF's own options
+// (config/caf_options.cpp: [scheduler] policy, max-throughput, [work-stealing])
+// is type-checked against CAF's declarations and kept in settings::caf_passthrough.
+// Any other key or group is an error.
 // The file is parsed with CAF's parser but never through typed CAF options,
 // because CAF silently drops a badly typed value: here every value of every
 // layer is converted and checked by us, and a bad one is an error.
