@@ -50,7 +50,7 @@ PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
             python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev \
-            haproxy
+            haproxy openssl
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1

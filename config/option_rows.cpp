@@ -49,6 +49,16 @@ std::vector<option_spec> rows() {
             "of them, the client (rate limit key, access log) is the right-most address in\n"
             "X-Forwarded-For that is not a trusted proxy. Empty: the header is ignored"},
 
+    {.group = "http", .key = "tls-cert-file", .env = "TLS_CERT_FILE", .field = &s::tls_cert_file, .kind = text,
+     .hint = "PATH", .what = "a file path",
+     .meaning = "PEM certificate (chain) to serve HTTPS with (TLS 1.2+), re-read when it changes; empty: plain HTTP",
+     .doc = "PEM certificate, with its chain, to serve the API over HTTPS (TLS 1.2 and newer)\n"
+            "with; needs tls-key-file. Looked at again within a second of a change, so a\n"
+            "renewed certificate is served without a restart. The management listener, if\n"
+            "any, stays plain HTTP. Empty: plain HTTP"},
+    {.group = "http", .key = "tls-key-file", .env = "TLS_KEY_FILE", .field = &s::tls_key_file, .kind = text,
+     .hint = "PATH", .what = "a file path", .meaning = "PEM private key of tls-cert-file"},
+
     // [database]
     {.group = "database", .key = "url", .env = "DATABASE_URL", .field = &s::database_url, .kind = postgres_url,
      .hint = "URL", .meaning = "libpq connection URI",
@@ -85,7 +95,7 @@ std::vector<option_spec> rows() {
     // [user-service]: the HTTP client of order-service
     {.group = "user-service", .key = "url", .env = "USER_SERVICE_URL", .field = &s::user_service_url,
      .kind = http_url, .hint = "URL", .meaning = "order-service only: base URL of user-service",
-     .doc = "base URL of user-service, http://host[:port]", .order_service_only = true},
+     .doc = "base URL of user-service, http://host[:port] or https://host[:port]", .order_service_only = true},
     {.group = "user-service", .key = "timeout", .env = "HTTP_CLIENT_TIMEOUT", .field = &s::http_client_timeout,
      .kind = duration, .hint = "DURATION", .meaning = "timeout of a call to user-service",
      .order_service_only = true},
@@ -112,6 +122,12 @@ std::vector<option_spec> rows() {
             "sent as \"Authorization: Bearer <token>\" and re-read when the file changes; use\n"
             "when user-service runs with [auth] mode = \"jwt\".\n"
             "Empty: no Authorization header",
+     .order_service_only = true},
+    {.group = "user-service", .key = "ca-file", .env = "USER_SERVICE_CA_FILE", .field = &s::user_service_ca_file,
+     .kind = text, .hint = "PATH", .what = "a file path",
+     .meaning = "order-service only: CA bundle (PEM) an https user-service's certificate must chain to; empty: the system's",
+     .doc = "CA bundle (PEM) that an https:// user-service's certificate must chain to (its\n"
+            "name must match the URL's host too). Empty: the system's CAs",
      .order_service_only = true},
 
     // [auth]

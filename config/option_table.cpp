@@ -182,7 +182,7 @@ std::optional<std::string> option_spec::assign(std::string_view text, settings& 
     case kind::http_url: {
       auto base = parse_http_base_url(text);
       if (!base)
-        return quote_value(mask_secrets(text)) + " is not an http://host[:port] URL";
+        return quote_value(mask_secrets(text)) + " is not an http(s)://host[:port] URL";
       string_field(*this, s) = std::move(*base);
       return std::nullopt;
     }
@@ -281,6 +281,11 @@ std::optional<std::string> check_consistency(const settings& s) {
     const auto& option = *find_option("http", "management-port");
     return invalid_value_line(option, std::to_string(s.management_port) + " is --http.port too: give the management "
                                                                           "listener a port of its own, or 0 for none");
+  }
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+    const auto& option = *find_option("http", s.tls_cert_file.empty() ? "tls-key-file" : "tls-cert-file");
+    return invalid_value_line(option, "HTTPS needs both --http.tls-cert-file (TLS_CERT_FILE) and "
+                                      "--http.tls-key-file (TLS_KEY_FILE)");
   }
   if (s.db_pool_min_idle > s.db_pool_max) {
     const auto& option = *find_option("database", "pool-min-idle");

@@ -33,7 +33,7 @@ enum class kind {
   origins,       // "*" or a comma list of CORS origins (an INI list too)
   cidrs,         // comma list of CIDR blocks (an INI list too)
   postgres_url,  // libpq URI; a secret: masked when shown
-  http_url,      // http://host[:port] base URL; user info masked when shown
+  http_url,      // http(s)://host[:port] base URL; user info masked when shown
   redis_url,     // redis://...; a secret: masked when shown
 };
 

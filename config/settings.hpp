@@ -38,6 +38,8 @@ struct settings {
   // Non-zero: /metrics and /health* are served on this port only (same host), in a
   // listener of their own, and the API only on http_port. 0: all on http_port.
   std::uint16_t management_port = 0;
+  std::string tls_cert_file;  // empty: plain HTTP
+  std::string tls_key_file;
   std::chrono::seconds http_header_timeout{10};
   std::chrono::seconds http_idle_timeout{60};
   std::size_t max_body_bytes = 1048576;
@@ -81,6 +83,7 @@ struct settings {
   // order-service's own bearer token for its calls to user-service, read from
   // this file and re-read when it changes. Empty: calls carry no Authorization.
   std::string user_service_token_file;
+  std::string user_service_ca_file;  // empty: the system's CAs
 
   // [auth]: with jwt, every /api/ request needs a bearer JWT (security/). Keys:
   // `<kid>.pem` public keys (RS256/ES256) in a directory re-read when it

@@ -303,20 +303,6 @@ private:
   fs::path working_dir_;  // relative paths of <env>_FILE start here
 };
 
-// Settings the contract names that this version cannot honour yet (HTTPS). An
-// operator who set one asked for encryption: serving plain HTTP instead, without
-// a word, would be worse than not starting.
-std::optional<std::string> refuse_unsupported(const std::map<std::string, std::string>& environment) {
-  for (const char* name : {"TLS_CERT_FILE", "TLS_KEY_FILE", "USER_SERVICE_CA_FILE"}) {
-    auto it = environment.find(name);
-    if (it != environment.end() && !it->second.empty())
-      return std::string{name} +
-             " is set, but this version serves and calls plain HTTP only (HTTPS is not built in yet):"
-             " terminate TLS in front of the service (HAProxy, an Ingress) and unset it";
-  }
-  return std::nullopt;
-}
-
 load_result failure(std::string line) {
   load_result r;
   r.kind = load_result::error;
@@ -347,8 +333,6 @@ load_result load_settings(std::string_view service_name, const std::vector<std::
     return failure(error);
   if (auto error = l.apply_dotenv(working_dir / ".env"); !error.empty())
     return failure(error);
-  if (auto refused = refuse_unsupported(environment))
-    return failure(*refused);
   if (auto error = l.apply_environment(environment); !error.empty())
     return failure(error);
   if (auto error = l.apply_flags(cl.flags); !error.empty())

@@ -188,7 +188,7 @@ std::optional<std::string> parse_postgres_url(std::string_view text) {
 
 std::optional<std::string> parse_http_base_url(std::string_view text) {
   auto u = parse_uri(text);
-  if (!u || !iequals(u->scheme(), "http") || !u->has_authority() || u->encoded_host().empty() ||
+  if (!u || !(iequals(u->scheme(), "http") || iequals(u->scheme(), "https")) || !u->has_authority() || u->encoded_host().empty() ||
       u->has_userinfo() || !port_ok(*u) || u->has_query() || u->has_fragment())
     return std::nullopt;
   auto path = u->encoded_path();

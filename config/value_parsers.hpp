@@ -49,7 +49,7 @@ bool is_listen_host(std::string_view text);
 // of the prefix is not. nullopt when malformed or anything else.
 std::optional<std::string> parse_postgres_url(std::string_view text);
 
-// "http://host[:port]" with at most a "/" path: the base URL without its
+// "http(s)://host[:port]" with at most a "/" path: the base URL without its
 // trailing '/'; nullopt when malformed or anything else is present.
 std::optional<std::string> parse_http_base_url(std::string_view text);
 

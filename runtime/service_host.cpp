@@ -19,6 +19,7 @@
 #include "http/client_address.hpp"
 #include "http/io_threads.hpp"
 #include "http/server.hpp"
+#include "http/tls.hpp"
 #include "observability/log.hpp"
 #include "runtime/io_scheduler.hpp"
 #include "security/jwt_verifier.hpp"
@@ -111,11 +112,38 @@ db_pool_config pool_config_from(const settings& cfg, const service_definition& s
   return pool;
 }
 
-// What authentication needs at run time, checked before the database is waited for.
+// What authentication and TLS need at run time, checked before the database is waited for.
 struct auth_setup {
   std::shared_ptr<security::jwt_verifier> verifier;      // AUTH_MODE=jwt, else null
   std::shared_ptr<security::token_file> neighbour_token;  // USER_SERVICE_TOKEN_FILE, else null
+  std::shared_ptr<http::tls_certificate> certificate;     // TLS_CERT_FILE, else null: plain HTTP
 };
+
+// The server's certificate and the CA bundle for user-service, when set: read
+// now, so that a file that cannot be used stops start-up (exit 2) instead of
+// failing every connection later.
+std::optional<std::string> set_up_tls(const settings& cfg, auth_setup& out) {
+  if (!cfg.tls_cert_file.empty()) {
+    try {
+      out.certificate = std::make_shared<http::tls_certificate>(
+        cfg.tls_cert_file, cfg.tls_key_file, [](const std::string& problem) {
+          log::error("TLS certificate not reloaded: the previous one is still served", {{"problem", problem}});
+        });
+    } catch (const std::exception& e) {
+      return std::string{"invalid value for --http.tls-cert-file (TLS_CERT_FILE) / --http.tls-key-file "
+                         "(TLS_KEY_FILE): "} + e.what();
+    }
+    log::info("HTTPS on the API port", {{"certificate", cfg.tls_cert_file}});
+  }
+  if (!cfg.user_service_ca_file.empty()) {
+    try {
+      http::tls_client_context(cfg.user_service_ca_file);
+    } catch (const std::exception& e) {
+      return std::string{"invalid value for --user-service.ca-file (USER_SERVICE_CA_FILE): "} + e.what();
+    }
+  }
+  return std::nullopt;
+}
 
 // Builds the verifier (AUTH_MODE=jwt) and reads the token file, if any. On a
 // configuration that cannot work (a keys directory that is not one, an HS256
@@ -236,7 +264,9 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
     // With MANAGEMENT_PORT a second listener, on the same I/O threads, serves the
     // probes and /metrics (and only them); the API listener then does not.
     const bool management_listener = cfg.management_port != 0;
-    http::server server{server_options_from(cfg),
+    auto api_options = server_options_from(cfg);
+    api_options.tls = auth.certificate;  // the management listener stays plain HTTP
+    http::server server{api_options,
                         make_front_handler(front, management_listener ? listener_role::api : listener_role::all), io};
     std::unique_ptr<http::server> management;
     if (management_listener) {
@@ -292,6 +322,7 @@ breaker_actor service_wiring::breaker(std::string target_name, std::string base_
   config.client.total_timeout =
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_client_timeout);
   config.client.connect_timeout = std::min(config.client.total_timeout, std::chrono::milliseconds{2000});
+  config.client.ca_file = cfg_.user_service_ca_file;
   config.metrics = front_.metrics;
   config.bearer_token = neighbour_token_;
   auto handle = spawn_breaker(sys_, std::move(config));
@@ -335,7 +366,7 @@ int run_service(const service_definition& service, int argc, char** argv) {
   log::init(service.name, cfg.log_level, cfg.log_format);
   log_effective_settings(cfg);
   auth_setup auth;
-  if (auto error = set_up_auth(cfg, auth)) {
+  if (auto error = set_up_auth(cfg, auth); error || (error = set_up_tls(cfg, auth))) {
     std::cerr << service.name << ": " << *error << '\n';
     return 2;
   }

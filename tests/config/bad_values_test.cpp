@@ -64,7 +64,7 @@ const bad_value bad_values[] = {
   {"DB_PREPARED_STATEMENTS", "2", "--database.prepared-statements"},
   {"DB_PREPARED_STATEMENTS", "", "--database.prepared-statements"},
   {"USER_SERVICE_URL", "localhost:8081", "--user-service.url"},
-  {"USER_SERVICE_URL", "https://users:8081", "--user-service.url"},
+  {"USER_SERVICE_URL", "ftp://users:8081", "--user-service.url"},
   {"USER_SERVICE_URL", "http://users:8081/api", "--user-service.url"},
   {"USER_SERVICE_URL", "http://:8081", "--user-service.url"},
   {"HTTP_CLIENT_TIMEOUT", "soon", "--user-service.timeout"},

@@ -182,14 +182,20 @@ TEST_F(loader_test, each_layer_overrides_the_ones_below) {
   EXPECT_EQ(s.http_idle_timeout, 60s);   // default
 }
 
-// HTTPS is in the contract but not in this version: asked for, it is refused
-// rather than ignored (plain HTTP served to someone who wanted encryption).
-TEST_F(loader_test, tls_settings_are_refused_not_ignored) {
-  for (const char* name : {"TLS_CERT_FILE", "TLS_KEY_FILE", "USER_SERVICE_CA_FILE"}) {
+// HTTPS needs the certificate and its key: one without the other is a mistake
+// to stop at, not plain HTTP served to someone who asked for encryption.
+TEST_F(loader_test, tls_needs_both_the_certificate_and_the_key) {
+  for (const char* name : {"TLS_CERT_FILE", "TLS_KEY_FILE"}) {
     auto line = error({}, {{name, "/etc/ssl/service.pem"}});
     EXPECT_NE(line.find(name), std::string::npos) << line;
-    EXPECT_NE(line.find("plain HTTP only"), std::string::npos) << line;
+    EXPECT_NE(line.find("needs both"), std::string::npos) << line;
   }
+  auto s = ok({}, {{"TLS_CERT_FILE", "/etc/ssl/cert.pem"}, {"TLS_KEY_FILE", "/etc/ssl/key.pem"},
+                   {"USER_SERVICE_CA_FILE", "/etc/ssl/ca.pem"}, {"USER_SERVICE_URL", "https://users:8443"}});
+  EXPECT_EQ(s.tls_cert_file, "/etc/ssl/cert.pem");
+  EXPECT_EQ(s.tls_key_file, "/etc/ssl/key.pem");
+  EXPECT_EQ(s.user_service_ca_file, "/etc/ssl/ca.pem");
+  EXPECT_EQ(s.user_service_url, "https://users:8443");
   ok({}, {{"TLS_CERT_FILE", ""}});  // empty: not set
 }
 
@@ -423,7 +429,7 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
   auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}, {"REDIS_URL", "redis://:s3cr3t@cache"}});
   auto list = effective_settings(s);
-  ASSERT_EQ(list.size(), 45u);  // 44 options + 1 pass-through
+  ASSERT_EQ(list.size(), 48u);  // 47 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
   EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users");
   EXPECT_EQ(by_key.at("http.port"), "8081");

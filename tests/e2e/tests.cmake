@@ -52,7 +52,8 @@ svc_test(e2e_orders_tests
     ${CMAKE_CURRENT_LIST_DIR}/orders_user_check_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_concurrency_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/orders_outage_test.cpp
-  LIBS e2e_harness
+    ${CMAKE_CURRENT_LIST_DIR}/https_test.cpp
+  LIBS e2e_harness OpenSSL::SSL
   DATABASE)
 set_tests_properties(e2e_orders_tests PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
 
