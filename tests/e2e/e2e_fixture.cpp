@@ -3,13 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
 #include <iterator>
 #include <cctype>
 #include <iostream>
 #include <regex>
-#include <thread>
 
 namespace e2e {
 

@@ -1,14 +1,10 @@
 #include "e2e/orders_fixture.hpp"
 
-#include <atomic>
 #include <cctype>
 #include <iostream>
-#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
-
 
 namespace e2e {
 

@@ -16,7 +16,6 @@
 #include <stdexcept>
 #include <thread>
 
-
 #include "support/http_client.hpp"
 
 extern char** environ;

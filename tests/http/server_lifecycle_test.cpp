@@ -61,7 +61,6 @@ struct parking {
   }
 };
 
-
 }  // namespace
 
 TEST(server_lifecycle, slow_headers_are_cut_off_after_header_timeout) {

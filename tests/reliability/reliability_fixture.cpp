@@ -1,13 +1,11 @@
 #include "reliability/reliability_fixture.hpp"
 
-#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <latch>
-#include <mutex>
 #include <thread>
 
 namespace reliability {
