@@ -2,7 +2,7 @@
 #
 # Included by tests/CMakeLists.txt before any svc_test(): tests declared with
 # DATABASE require the fixture `postgres` and get SVC_TEST_PG_ENV_FILE in their
-# environment (see tests/pg_env.hpp for the reading side).
+# environment (see tests/support/pg_env.hpp for the reading side).
 #
 #   postgres_start  (FIXTURES_SETUP)    deploy/local-postgres.sh start <build>/test-pg
 #   postgres_stop   (FIXTURES_CLEANUP)  deploy/local-postgres.sh stop  <build>/test-pg

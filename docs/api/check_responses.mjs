@@ -1,5 +1,5 @@
 // Checks recorded HTTP exchanges against the services' OpenAPI documents: every
-// response the end-to-end suites received (tests/e2e/http_client.cpp writes one
+// response the end-to-end suites received (tests/support/http_client.cpp writes one
 // JSON line per exchange when SVC_E2E_RESPONSES names a file) must be one the
 // document of its path and method promises: a documented status, the headers it
 // marks required, and a JSON body valid against its schema.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the responses the end-to-end suites recorded (one JSON line per
-# exchange, tests/e2e/http_client.cpp) against both services' OpenAPI documents:
+# exchange, tests/support/http_client.cpp) against both services' OpenAPI documents:
 # see check_responses.mjs. usage: check_responses.sh RECORDED.jsonl
 # Exits 77 (skipped) when RECORDED does not exist.
 set -euo pipefail

@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -15,18 +14,10 @@
 #include "actors/db_pool_actor.hpp"
 #include "actors/resource_actor.hpp"
 #include "persistence/migrations.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"     // database_url, fresh_database
+#include "support/test_util.hpp"  // poll_until
 
 namespace svc_test {
-
-// A database of its own for one test binary, created empty.
-inline std::string fresh_database(const std::string& name) {
-  pqxx::connection admin{database_url("postgres")};
-  pqxx::nontransaction tx{admin};
-  tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
-  tx.exec("CREATE DATABASE " + tx.quote_name(name));
-  return database_url(name);
-}
 
 inline void migrate(const std::string& url, const std::vector<svc::migration>& migrations,
                     const std::string& service = "service-under-test") {
@@ -44,17 +35,6 @@ inline svc::db_pool_config pool_config(const std::string& url, const svc::statem
   cfg.max_size = max;
   cfg.acquire_timeout = std::chrono::milliseconds{500};
   return cfg;
-}
-
-// Waits (bounded) for `check` to become true, sleeping between attempts.
-template <class Check>
-bool eventually(Check check, int attempts = 100, std::chrono::milliseconds pause = std::chrono::milliseconds{100}) {
-  for (int i = 0; i < attempts; ++i) {
-    if (check())
-      return true;
-    std::this_thread::sleep_for(pause);
-  }
-  return false;
 }
 
 // The operation the services route `method route` to (services/*/main.cpp):

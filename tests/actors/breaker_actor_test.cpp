@@ -8,7 +8,7 @@
 
 #include "actor_test_support.hpp"
 #include "actors/breaker_actor.hpp"
-#include "fake_user_service.hpp"
+#include "support/fake_server.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -98,7 +98,7 @@ TEST_F(BreakerActor, RefusedConnectionsOpenItAndAHalfOpenProbeClosesIt) {
   EXPECT_EQ(call(1).result, outcome::rejected);
   users.start();  // the neighbour is back
   // After the open timeout the next call is a probe; it succeeds and closes the circuit.
-  EXPECT_TRUE(svc_test::eventually([&] { return call(1).result == outcome::answered; }, 50, 50ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return call(1).result == outcome::answered; }, 2500ms, 50ms));
   EXPECT_EQ(state(), breaker_state::closed);
   auto text = metrics_->render();
   EXPECT_NE(text.find("from=\"half_open\""), std::string::npos);
@@ -110,7 +110,7 @@ TEST_F(BreakerActor, AFailedProbeReopens) {
   spawn(users.url(), 1, 200ms);
   EXPECT_EQ(call(1).result, outcome::failed);
   EXPECT_EQ(state(), breaker_state::open);
-  ASSERT_TRUE(svc_test::eventually([&] { return call(1).result == outcome::failed; }, 50, 50ms));  // the probe
+  ASSERT_TRUE(svc_test::poll_until([&] { return call(1).result == outcome::failed; }, 2500ms, 50ms));  // the probe
   EXPECT_EQ(state(), breaker_state::open);
   EXPECT_EQ(call(1).result, outcome::rejected);
 }
@@ -127,7 +127,7 @@ TEST_F(BreakerActor, ShedsCallsBeyondItsLimitInFlightAtOnceWithoutCallingOrCount
       if (call(1).result == outcome::failed)
         ++failed;
     });
-  ASSERT_TRUE(svc_test::eventually([&] { return users.calls.load() == 2; }));
+  ASSERT_TRUE(svc_test::poll_until([&] { return users.calls.load() == 2; }, 10s, 100ms));
   // A third is shed: answered at once, never sent, and not a breaker failure.
   EXPECT_EQ(call(1).result, outcome::shed);
   EXPECT_EQ(users.calls.load(), 2);

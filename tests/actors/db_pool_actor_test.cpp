@@ -82,12 +82,12 @@ TEST_F(DbPoolActor, RunsTasksAndKeepsMinIdleConnectionsOpen) {
   ASSERT_TRUE(out.value) << caf::to_string(out.error);
   EXPECT_EQ(*out.value, 42);
   // The pool opened its min_idle connections at start (the warm-up).
-  EXPECT_TRUE(svc_test::eventually([&] {
+  EXPECT_TRUE(svc_test::poll_until([&] {
     return run(pool, [](pqxx::connection_base& c) {
              return select_value(c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                                     " AND pid <> pg_backend_pid()");
            }).value.value_or(0) >= 2;
-  }));
+  }, 10s, 100ms));
   auto st = status(pool);
   EXPECT_TRUE(st.database_up);
   EXPECT_EQ(st.idle + st.in_use, 3u);
@@ -141,7 +141,7 @@ TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
   auto metrics = cfg.metrics;
   auto pool = spawn(cfg);
   std::thread slow([&] { run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); }); });
-  ASSERT_TRUE(svc_test::eventually([&] { return status(pool).in_use == 1; }));
+  ASSERT_TRUE(svc_test::poll_until([&] { return status(pool).in_use == 1; }, 10s, 100ms));
   auto waited = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
   slow.join();
   EXPECT_EQ(waited.failure, db_failure::timeout);
@@ -187,9 +187,9 @@ TEST_F(DbPoolActor, FailsFastWhileTheDatabaseIsDownAndRecoversByItself) {
   EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).failure,
             db_failure::unavailable);
   svc_test::pg_ctl("start");
-  EXPECT_TRUE(svc_test::eventually([&] {
+  EXPECT_TRUE(svc_test::poll_until([&] {
     return run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 5"); }).value == 5;
-  }));
+  }, 10s, 100ms));
   EXPECT_TRUE(status(pool).database_up);
 }
 
@@ -221,7 +221,7 @@ long plus_seven_and_prepared(pqxx::connection_base& c) {
 
 TEST_F(DbPoolActor, AnIdleConnectionClosedByTheServerIsReplacedBeforeUse) {
   auto pool = spawn(svc_test::pool_config(url_, {}, 2, 2));
-  ASSERT_TRUE(svc_test::eventually([&] { return status(pool).idle == 2; }));
+  ASSERT_TRUE(svc_test::poll_until([&] { return status(pool).idle == 2; }, 10s, 100ms));
   for (int i = 0; i < 2; ++i)
     ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
   ASSERT_GE(terminate_other_sessions(url_), 2);

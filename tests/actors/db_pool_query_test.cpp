@@ -161,11 +161,11 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
   EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{2})), answer{db_failure::unavailable});
   // (The pool answers a statement on a lost connection before it finds a fresh
   // one failing too: the gauge follows within the pool's turn.)
-  EXPECT_TRUE(svc_test::eventually([&] { return metric_value(*metrics, db_up) == 0; }, 50, 10ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return metric_value(*metrics, db_up) == 0; }, 500ms, 10ms));
   svc_test::pg_ctl("start");
-  EXPECT_TRUE(svc_test::eventually([&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }));
+  EXPECT_TRUE(svc_test::poll_until([&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }, 10s, 100ms));
   EXPECT_TRUE(database_up(pool));
-  EXPECT_TRUE(svc_test::eventually([&] { return metric_value(*metrics, db_up) == 1; }));
+  EXPECT_TRUE(svc_test::poll_until([&] { return metric_value(*metrics, db_up) == 1; }, 10s, 100ms));
   // Two transaction connections at most (pool_config's max) and two pipelined ones.
   EXPECT_EQ(metric_value(*metrics, "db_pool_max_connections{service=\"pool-test\"}"), 4);
 }

@@ -292,12 +292,12 @@ TEST_F(FrontActors, readiness_does_not_queue_behind_a_saturated_pool) {
                  "test.hold", ""};
     self->send(ctx_->pool, execute_atom::value, std::move(hold));
   }
-  ASSERT_TRUE(svc_test::eventually([&] {
+  ASSERT_TRUE(svc_test::poll_until([&] {
     bool saturated = false;
     self->request(ctx_->pool, 5s, pool_status_atom::value)
       .receive([&](db_pool_status& s) { saturated = s.saturated; }, [](caf::error&) {});
     return saturated;
-  }, 100, 10ms));
+  }, 1s, 10ms));
   answers got;
   handler_(get("/health/ready", "r1"), got.responder_for("ready"));
   auto received = got.wait_for(1);

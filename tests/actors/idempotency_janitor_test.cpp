@@ -82,9 +82,9 @@ TEST_F(IdempotencyJanitor, TheTimerPurgesWithoutBeingAsked) {
   store_key("old", "2 hours");
   store_key("new", "0 seconds");
   janitor_ = spawn_idempotency_janitor(sys_, {pool_, 1h, 100ms, 1000});
-  EXPECT_TRUE(svc_test::eventually([&] { return stored_keys() == "new"; }));
+  EXPECT_TRUE(svc_test::poll_until([&] { return stored_keys() == "new"; }, 10s, 100ms));
   store_key("old-again", "3 hours");  // later ticks keep going
-  EXPECT_TRUE(svc_test::eventually([&] { return stored_keys() == "new"; }));
+  EXPECT_TRUE(svc_test::poll_until([&] { return stored_keys() == "new"; }, 10s, 100ms));
 }
 
 TEST_F(IdempotencyJanitor, AForgottenKeyCreatesAnew) {

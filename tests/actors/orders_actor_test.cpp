@@ -6,7 +6,7 @@
 
 #include "actor_test_support.hpp"
 #include "actors/orders_actor.hpp"
-#include "fake_user_service.hpp"
+#include "support/fake_server.hpp"
 #include "persistence/orders_repository.hpp"
 
 using namespace svc;

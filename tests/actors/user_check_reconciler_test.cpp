@@ -11,7 +11,7 @@
 #include "actor_test_support.hpp"
 #include "actors/orders_actor.hpp"
 #include "actors/user_check_reconciler_actor.hpp"
-#include "fake_user_service.hpp"
+#include "support/fake_server.hpp"
 #include "persistence/orders_repository.hpp"
 
 using namespace svc;
@@ -109,7 +109,7 @@ TEST_F(UserCheckReconciler, AnOrderWaitsForAHungUserServiceOnlyForTheBudget) {
   // The call ran on after the order was answered: its timeout counts for the
   // breaker, and a second one opens it.
   create(2);
-  EXPECT_TRUE(svc_test::eventually([&] { return breaker() == breaker_state::open; }, 60))
+  EXPECT_TRUE(svc_test::poll_until([&] { return breaker() == breaker_state::open; }, 6s, 100ms))
     << "the slow calls behind the budget still count as failures";
 }
 

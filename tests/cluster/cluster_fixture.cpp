@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 
 #include "e2e/e2e_fixture.hpp"
-#include "e2e/http_client.hpp"
+#include "support/http_client.hpp"
 #include "e2e/service_process.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 namespace cluster {
 namespace {

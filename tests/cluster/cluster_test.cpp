@@ -13,7 +13,7 @@
 
 #include "cluster/cluster_fixture.hpp"
 #include "e2e/e2e_fixture.hpp"
-#include "e2e/http_client.hpp"
+#include "support/http_client.hpp"
 #include "e2e/service_process.hpp"
 
 namespace cluster {

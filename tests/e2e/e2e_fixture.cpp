@@ -3,14 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
 #include <iterator>
 #include <cctype>
 #include <iostream>
-#include <random>
 #include <regex>
-#include <thread>
 
 namespace e2e {
 
@@ -178,14 +175,7 @@ void user_service_suite::TearDown() {
               << instance_.process->log_tail(40) << "---- end of log tail ----\n";
 }
 
-std::string user_service_suite::tag() {
-  static std::atomic<unsigned> counter{0};
-  static std::mt19937 rng{std::random_device{}()};
-  std::string t = "zq";
-  for (int i = 0; i < 6; ++i)
-    t += static_cast<char>('a' + rng() % 26);
-  return t + std::to_string(1000 + counter++);
-}
+std::string user_service_suite::tag() { return svc_test::unique_tag("zq"); }
 
 json user_service_suite::user_body(const std::string& who, const std::string& tag) {
   return {{"name", who + " " + tag}, {"email", who + "." + tag + "@example.com"}};
@@ -256,18 +246,6 @@ json user_service_suite::create_user(const json& body) {
     return ::testing::AssertionFailure() << "documented operations " << json(documented).dump()
                                          << " are not the routes " << json(routes).dump();
   return ::testing::AssertionSuccess();
-}
-
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(interval);
-  }
 }
 
 std::vector<long long> walk_every_page(http_client& client, const std::string& list_target) {

@@ -14,12 +14,26 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "e2e/http_client.hpp"
 #include "e2e/service_process.hpp"
+#include "support/http_client.hpp"
+#include "support/pg_env.hpp"
+#include "support/test_util.hpp"
 
 namespace e2e {
 
 using nlohmann::json;
+
+// The suites name tests/support/'s helpers as their own.
+using svc_test::free_port;
+using svc_test::fresh_database;
+using svc_test::header_map;
+using svc_test::http_client;
+using svc_test::parse_response;
+using svc_test::poll_until;
+using svc_test::raw_exchange;
+using svc_test::raw_result;
+using svc_test::reply;
+using svc_test::url_encode;
 
 #ifdef USER_SERVICE_BIN
 inline constexpr const char* user_service_binary = USER_SERVICE_BIN;
@@ -69,11 +83,6 @@ std::vector<long long> only_these(const std::vector<long long>& walked, const st
 // lists exactly the documented methods (HEAD beside GET): a route missing from the
 // document, or documented and not served, fails.
 ::testing::AssertionResult serves_its_openapi_document(http_client& client, const std::set<std::string>& routes);
-
-// Polls `done` every `interval` until it returns true or `timeout` passes; the
-// last result. Only a bound against hangs, never a performance assertion.
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds interval = std::chrono::milliseconds{200});
 
 // Base of the suites that share one instance of user-service.
 class user_service_suite : public ::testing::Test {

@@ -19,7 +19,7 @@
 
 #include "e2e/e2e_fixture.hpp"
 #include "e2e/orders_fixture.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 namespace e2e {
 namespace {

@@ -1,16 +1,10 @@
 #include "e2e/orders_fixture.hpp"
 
-#include <atomic>
 #include <cctype>
 #include <iostream>
-#include <mutex>
-#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
-
-#include "pg_env.hpp"
 
 namespace e2e {
 
@@ -252,16 +246,7 @@ void orders_suite::TearDown() {
   }
 }
 
-std::string orders_suite::tag() {
-  static std::atomic<unsigned> counter{0};
-  static std::mt19937 rng{std::random_device{}()};
-  static std::mutex mutex;
-  std::lock_guard lock{mutex};
-  std::string t = "zo";
-  for (int i = 0; i < 6; ++i)
-    t += static_cast<char>('a' + rng() % 26);
-  return t + std::to_string(1000 + counter++);
-}
+std::string orders_suite::tag() { return svc_test::unique_tag("zo"); }
 
 std::int64_t orders_suite::create_user(const std::string& who) {
   const auto t = tag();

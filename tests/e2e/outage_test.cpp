@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "e2e/e2e_fixture.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 namespace e2e {
 namespace {

@@ -17,7 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "e2e/e2e_fixture.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 namespace e2e {
 namespace {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "e2e/e2e_fixture.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 namespace e2e {
 namespace {

@@ -16,12 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <pqxx/pqxx>
-
-#include "e2e/http_client.hpp"
-#include "pg_env.hpp"
+#include "support/http_client.hpp"
 
 extern char** environ;
 
@@ -45,23 +40,6 @@ std::runtime_error system_error(const std::string& what) {
 }
 
 }  // namespace
-
-std::uint16_t free_port() {
-  namespace net = boost::asio;
-  net::io_context ioc;
-  net::ip::tcp::acceptor acceptor{ioc, {net::ip::make_address("127.0.0.1"), 0}};
-  const auto port = acceptor.local_endpoint().port();
-  acceptor.close();
-  return port;
-}
-
-std::string fresh_database(const std::string& name) {
-  pqxx::connection admin{svc_test::database_url("postgres")};
-  pqxx::nontransaction work{admin};
-  work.exec("DROP DATABASE IF EXISTS " + admin.quote_name(name) + " WITH (FORCE)");
-  work.exec("CREATE DATABASE " + admin.quote_name(name));
-  return svc_test::database_url(name);
-}
 
 std::string log_directory() {
 #ifdef E2E_LOG_DIR
@@ -235,7 +213,7 @@ void service_process::wait_ready(std::uint16_t port, std::chrono::milliseconds t
       throw std::runtime_error("service exited with status " + std::to_string(exit_code_.value_or(-1)) +
                                " before it was ready; log " + log_path_ + ":\n" + log_tail());
     try {
-      http_client client{port, std::chrono::seconds{2}};
+      svc_test::http_client client{port, std::chrono::seconds{2}};
       const auto r = client.request("GET", "/health/live");
       if (r.status == 200)
         return;

@@ -17,13 +17,6 @@
 
 namespace e2e {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close).
-std::uint16_t free_port();
-
-// Drops and creates database `name` through svc_test::database_url("postgres");
-// returns the libpq URL of the new database.
-std::string fresh_database(const std::string& name);
-
 // Directory for the services' log files (under the build tree).
 std::string log_directory();
 

@@ -5,16 +5,16 @@
 # services, which would disturb any database test running next to them.
 
 # The harness every end-to-end suite shares (here and in tests/operations/):
-# starting the real executables, an HTTP client, the contract checks.
+# starting the real executables, the contract checks; the HTTP client is
+# tests/support/'s.
 add_library(e2e_harness STATIC
   ${CMAKE_CURRENT_LIST_DIR}/service_process.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/http_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/e2e_fixture.cpp
   ${CMAKE_CURRENT_LIST_DIR}/orders_fixture.cpp)
-# Includes read "e2e/http_client.hpp" and "pg_env.hpp" (from tests/).
+# Includes read "e2e/e2e_fixture.hpp" and "support/http_client.hpp" (from tests/).
 target_include_directories(e2e_harness PUBLIC ${CMAKE_CURRENT_LIST_DIR}/..)
 target_link_libraries(e2e_harness PUBLIC
-  GTest::gtest PkgConfig::PQXX nlohmann_json::nlohmann_json Boost::headers Threads::Threads)
+  svc_test_support GTest::gtest PkgConfig::PQXX nlohmann_json::nlohmann_json Boost::headers Threads::Threads)
 target_compile_definitions(e2e_harness PUBLIC
   USER_SERVICE_BIN="$<TARGET_FILE:user-service>"
   ORDER_SERVICE_BIN="$<TARGET_FILE:order-service>"
@@ -79,7 +79,7 @@ svc_test(e2e_rate_limit_tests
 set_tests_properties(e2e_rate_limit_tests PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 
 # Every response the end-to-end suites receive is recorded (SVC_E2E_RESPONSES, see
-# http_client.cpp) and, once both ran, checked against the OpenAPI documents:
+# tests/support/http_client.cpp) and, once both ran, checked against the OpenAPI documents:
 # a documented status, the required headers, a body valid against its schema
 # (docs/api/check_responses.sh, with Ajv). The record starts empty each run.
 set(SVC_E2E_RESPONSES "${CMAKE_BINARY_DIR}/tests/e2e-responses.jsonl")

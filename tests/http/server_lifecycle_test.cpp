@@ -12,10 +12,13 @@
 
 #include "http/envelope.hpp"
 #include "http/io_threads.hpp"
-#include "test_client.hpp"
+#include "async_answerer.hpp"
+#include "support/raw_connection.hpp"
+#include "support/test_util.hpp"
 
 using namespace svc::http;
 using namespace svc::http::test;
+using namespace svc_test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -58,15 +61,6 @@ struct parking {
   }
 };
 
-bool eventually(const std::function<bool()>& condition) {
-  for (int i = 0; i < 500; ++i) {
-    if (condition())
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
-
 }  // namespace
 
 TEST(server_lifecycle, slow_headers_are_cut_off_after_header_timeout) {
@@ -74,14 +68,14 @@ TEST(server_lifecycle, slow_headers_are_cut_off_after_header_timeout) {
   opts.header_timeout = 1s;
   server srv{opts, answer_ok};
   srv.start();
-  test_client c{srv.port()};
+  raw_connection c{srv.port()};
   auto start = std::chrono::steady_clock::now();
-  c.write_raw("GET / HTTP/1.1\r\nHost: x\r\n");  // never finished
-  EXPECT_TRUE(c.closed_by_peer(5s));
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n");  // never finished
+  EXPECT_TRUE(c.wait_closed(5s));
   auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, 900ms);
   EXPECT_LT(waited, 4s);
-  EXPECT_TRUE(eventually([&] { return srv.open_connections() == 0; }));
+  EXPECT_TRUE(poll_until([&] { return srv.open_connections() == 0; }, 5s, 10ms));
 }
 
 TEST(server_lifecycle, silent_new_connection_is_cut_off_after_header_timeout) {
@@ -89,8 +83,8 @@ TEST(server_lifecycle, silent_new_connection_is_cut_off_after_header_timeout) {
   opts.header_timeout = 1s;
   server srv{opts, answer_ok};
   srv.start();
-  test_client c{srv.port()};
-  EXPECT_TRUE(c.closed_by_peer(5s));
+  raw_connection c{srv.port()};
+  EXPECT_TRUE(c.wait_closed(5s));
 }
 
 TEST(server_lifecycle, idle_keep_alive_connection_is_closed_after_idle_timeout) {
@@ -99,10 +93,10 @@ TEST(server_lifecycle, idle_keep_alive_connection_is_closed_after_idle_timeout) 
   opts.idle_timeout = 1s;
   server srv{opts, answer_ok};
   srv.start();
-  test_client c{srv.port()};
+  raw_connection c{srv.port()};
   EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
   auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(c.closed_by_peer(5s));
+  EXPECT_TRUE(c.wait_closed(5s));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
 
@@ -111,10 +105,10 @@ TEST(server_lifecycle, connections_over_the_limit_are_closed_at_once) {
   opts.max_connections = 1;
   server srv{opts, answer_ok};
   srv.start();
-  test_client first{srv.port()};
+  raw_connection first{srv.port()};
   EXPECT_EQ(first.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
-  test_client second{srv.port()};
-  EXPECT_TRUE(second.closed_by_peer(3s));
+  raw_connection second{srv.port()};
+  EXPECT_TRUE(second.wait_closed(3s));
   EXPECT_EQ(srv.open_connections(), 1u);
   EXPECT_EQ(first.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
 }
@@ -145,17 +139,17 @@ TEST(server_lifecycle, stop_accepting_then_drain_waits_for_in_flight_request) {
   server srv{loopback(), park.handler()};
   srv.start();
   auto port = srv.port();
-  test_client busy{port};
-  test_client idle{port};
-  EXPECT_TRUE(eventually([&] { return srv.open_connections() == 2; }));
-  busy.send(make_request(bhttp::verb::post, "/slow", "{}"));
+  raw_connection busy{port};
+  raw_connection idle{port};
+  EXPECT_TRUE(poll_until([&] { return srv.open_connections() == 2; }, 5s, 10ms));
+  busy.send_request(make_request(bhttp::verb::post, "/slow", "{}"));
   ASSERT_TRUE(park.wait_for(1));
   EXPECT_EQ(srv.in_flight(), 1u);
 
   srv.stop_accepting();
   // No new connections; the idle one is closed, the busy one is not.
-  EXPECT_THROW(test_client{port}, boost::system::system_error);
-  EXPECT_TRUE(idle.closed_by_peer(3s));
+  EXPECT_THROW(raw_connection{port}, boost::system::system_error);
+  EXPECT_TRUE(idle.wait_closed(3s));
   EXPECT_FALSE(srv.drain(100ms));
 
   std::promise<bool> drained;
@@ -169,7 +163,7 @@ TEST(server_lifecycle, stop_accepting_then_drain_waits_for_in_flight_request) {
   waiter.join();
   EXPECT_TRUE(drained.get_future().get());
   EXPECT_EQ(srv.in_flight(), 0u);
-  EXPECT_TRUE(busy.closed_by_peer(3s));
+  EXPECT_TRUE(busy.wait_closed(3s));
   srv.stop();
   srv.stop();  // idempotent
 }
@@ -187,11 +181,11 @@ TEST(server_lifecycle, stop_closes_connections_and_late_responses_are_dropped) {
   parking park;
   auto srv = std::make_unique<server>(loopback(), park.handler());
   srv->start();
-  test_client c{srv->port()};
-  c.send(make_request(bhttp::verb::get, "/never"));
+  raw_connection c{srv->port()};
+  c.send_request(make_request(bhttp::verb::get, "/never"));
   ASSERT_TRUE(park.wait_for(1));
   srv->stop();
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
   EXPECT_EQ(srv->open_connections(), 0u);
   EXPECT_EQ(srv->in_flight(), 0u);
   srv.reset();           // the server is gone...
@@ -203,7 +197,7 @@ TEST(server_lifecycle, stop_without_start_and_destructor_are_safe) {
   never.stop();
   server running{loopback(), answer_ok};
   running.start();
-  test_client c{running.port()};
+  raw_connection c{running.port()};
   EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
   // ~server stops it with the connection still open.
 }
@@ -221,7 +215,7 @@ TEST(server_lifecycle, many_concurrent_clients) {
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i)
     clients.emplace_back([&, i] {
-      test_client c{srv.port()};
+      raw_connection c{srv.port()};
       for (int j = 0; j < 20; ++j) {
         auto target = "/c" + std::to_string(i) + "/" + std::to_string(j);
         auto res = c.round_trip(make_request(bhttp::verb::get, target));
@@ -255,15 +249,15 @@ TEST(server_lifecycle, a_server_on_shared_io_threads_stops_without_stopping_them
     },
     io);
   srv->start();
-  test_client quick{srv->port()};
+  raw_connection quick{srv->port()};
   EXPECT_EQ(quick.round_trip(make_request(bhttp::verb::get, "/")).result_int(), 200u);
   EXPECT_TRUE(handled_on_shared_thread.load());
-  test_client parked{srv->port()};
-  parked.send(make_request(bhttp::verb::get, "/park"));
+  raw_connection parked{srv->port()};
+  parked.send_request(make_request(bhttp::verb::get, "/park"));
   ASSERT_TRUE(park.wait_for(1));
   srv->stop();
-  EXPECT_TRUE(parked.closed_by_peer(3s));
-  EXPECT_TRUE(quick.closed_by_peer(3s));
+  EXPECT_TRUE(parked.wait_closed(3s));
+  EXPECT_TRUE(quick.wait_closed(3s));
   EXPECT_EQ(srv->open_connections(), 0u);
   srv.reset();
   park.release_all();  // late answers for a server that is gone: dropped

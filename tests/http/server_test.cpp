@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "http/envelope.hpp"
-#include "test_client.hpp"
+#include "async_answerer.hpp"
+#include "support/raw_connection.hpp"
 
 using namespace svc::http;
 using namespace svc::http::test;
+using namespace svc_test;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -73,7 +75,7 @@ struct echo_fixture : ::testing::Test {
 
 TEST_F(echo_fixture, answers_from_another_thread) {
   ASSERT_NE(srv->port(), 0);
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto req = make_request(bhttp::verb::post, "/api/v1/users?x=1", R"({"a":1})");
   req.set("X-Request-ID", "abc");
   auto res = c.round_trip(req);
@@ -93,7 +95,7 @@ TEST_F(echo_fixture, answers_from_another_thread) {
 }
 
 TEST_F(echo_fixture, keep_alive_serves_two_requests_on_one_connection) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto first = c.round_trip(make_request(bhttp::verb::get, "/one"));
   auto second = c.round_trip(make_request(bhttp::verb::get, "/two"));
   EXPECT_EQ(json::parse(first.body())["data"]["target"], "/one");
@@ -103,8 +105,8 @@ TEST_F(echo_fixture, keep_alive_serves_two_requests_on_one_connection) {
 }
 
 TEST_F(echo_fixture, pipelined_requests_are_answered_in_order) {
-  test_client c{srv->port()};
-  c.write_raw("GET /p1 HTTP/1.1\r\nHost: x\r\n\r\n"
+  raw_connection c{srv->port()};
+  c.send("GET /p1 HTTP/1.1\r\nHost: x\r\n\r\n"
               "POST /p2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
               "GET /p3 HTTP/1.1\r\nHost: x\r\n\r\n");
   for (const char* target : {"/p1", "/p2", "/p3"}) {
@@ -115,8 +117,8 @@ TEST_F(echo_fixture, pipelined_requests_are_answered_in_order) {
 }
 
 TEST_F(echo_fixture, head_gets_headers_without_body) {
-  test_client c{srv->port()};
-  c.send(make_request(bhttp::verb::head, "/h"));
+  raw_connection c{srv->port()};
+  c.send_request(make_request(bhttp::verb::head, "/h"));
   beast_response head;
   ASSERT_FALSE(c.read_head_response(head));
   EXPECT_EQ(head.result_int(), 200u);
@@ -127,20 +129,20 @@ TEST_F(echo_fixture, head_gets_headers_without_body) {
 }
 
 TEST_F(echo_fixture, connection_close_is_honoured) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto req = make_request(bhttp::verb::get, "/bye");
   req.keep_alive(false);
   auto res = c.round_trip(req);
   EXPECT_EQ(res.result_int(), 200u);
   EXPECT_FALSE(res.keep_alive());
   EXPECT_EQ(res[bhttp::field::connection], "close");
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
 }
 
 TEST_F(echo_fixture, oversize_content_length_is_refused_before_the_body) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   // Only the headers: the server must answer without waiting for 1000 bytes.
-  c.write_raw("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  c.send("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               "X-Request-ID: big-1\r\nContent-Length: 1000\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
@@ -152,18 +154,18 @@ TEST_F(echo_fixture, oversize_content_length_is_refused_before_the_body) {
   EXPECT_EQ(body["error"]["code"], "PAYLOAD_TOO_LARGE");
   EXPECT_EQ(body["request_id"], "big-1");
   EXPECT_EQ(calls.load(), 0);
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
 }
 
 TEST_F(echo_fixture, body_at_the_limit_is_accepted) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto res = c.round_trip(make_request(bhttp::verb::post, "/x", std::string(100, 'a')));
   EXPECT_EQ(res.result_int(), 200u);
 }
 
 TEST_F(echo_fixture, oversize_chunked_body_is_refused) {
-  test_client c{srv->port()};
-  c.write_raw("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+  raw_connection c{srv->port()};
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
               "50\r\n" + std::string(80, 'a') + "\r\n50\r\n" + std::string(80, 'b') + "\r\n0\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
@@ -172,8 +174,8 @@ TEST_F(echo_fixture, oversize_chunked_body_is_refused) {
 }
 
 TEST_F(echo_fixture, garbage_request_line_is_400_and_closed) {
-  test_client c{srv->port()};
-  c.write_raw("THIS IS NOT HTTP\r\n\r\n");
+  raw_connection c{srv->port()};
+  c.send("THIS IS NOT HTTP\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
   EXPECT_EQ(res.result_int(), 400u);
@@ -183,40 +185,40 @@ TEST_F(echo_fixture, garbage_request_line_is_400_and_closed) {
   EXPECT_EQ(res["X-Request-ID"], body["request_id"].get<std::string>());
   EXPECT_EQ(res[bhttp::field::content_type], "application/json");
   EXPECT_FALSE(res.keep_alive());
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
   EXPECT_EQ(calls.load(), 0);
 }
 
 TEST_F(echo_fixture, oversize_headers_are_431) {
-  test_client c{srv->port()};
-  c.write_raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  raw_connection c{srv->port()};
+  c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
   EXPECT_EQ(res.result_int(), 431u);
   EXPECT_EQ(json::parse(res.body())["error"]["code"], "REQUEST_HEADER_FIELDS_TOO_LARGE");
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
   EXPECT_EQ(calls.load(), 0);
 }
 
 TEST_F(echo_fixture, oversize_request_target_is_414) {
-  test_client c{srv->port()};
-  c.write_raw("GET /x?q=" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  raw_connection c{srv->port()};
+  c.send("GET /x?q=" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
   EXPECT_EQ(res.result_int(), 414u);
   EXPECT_EQ(json::parse(res.body())["error"]["code"], "URI_TOO_LONG");
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
   EXPECT_EQ(calls.load(), 0);
 }
 
 TEST_F(echo_fixture, expect_100_continue_is_answered) {
-  test_client c{srv->port()};
-  c.write_raw("POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  raw_connection c{srv->port()};
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
   beast_response interim;
   // Beast reads the 100 as a (bodyless) response of its own.
   ASSERT_FALSE(c.read(interim, 3s));
   EXPECT_EQ(interim.result_int(), 100u);
-  c.write_raw("hello");
+  c.send("hello");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
   EXPECT_EQ(json::parse(res.body())["data"]["body"], "hello");
@@ -224,7 +226,7 @@ TEST_F(echo_fixture, expect_100_continue_is_answered) {
 
 TEST_F(echo_fixture, throwing_handler_gives_500_and_server_keeps_serving) {
   {
-    test_client c{srv->port()};
+    raw_connection c{srv->port()};
     auto req = make_request(bhttp::verb::get, "/throw");
     req.set("X-Request-ID", "t-1");
     auto res = c.round_trip(req);
@@ -238,15 +240,15 @@ TEST_F(echo_fixture, throwing_handler_gives_500_and_server_keeps_serving) {
     EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/after")).result_int(), 200u);
   }
   for (int i = 0; i < 4; ++i) {  // more than the I/O threads: none of them died
-    test_client c{srv->port()};
+    raw_connection c{srv->port()};
     EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/throw")).result_int(), 500u);
   }
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/ok")).result_int(), 200u);
 }
 
 TEST_F(echo_fixture, dropped_responder_gives_500) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto res = c.round_trip(make_request(bhttp::verb::get, "/drop"));
   EXPECT_EQ(res.result_int(), 500u);
   EXPECT_EQ(json::parse(res.body())["error"]["code"], "INTERNAL_ERROR");
@@ -255,7 +257,7 @@ TEST_F(echo_fixture, dropped_responder_gives_500) {
 }
 
 TEST_F(echo_fixture, handler_that_never_answers_gets_503_after_the_response_timeout) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto req = make_request(bhttp::verb::get, "/hang");
   req.set("X-Request-ID", "hang-1");
   auto started = std::chrono::steady_clock::now();
@@ -273,7 +275,7 @@ TEST_F(echo_fixture, handler_that_never_answers_gets_503_after_the_response_time
 }
 
 TEST_F(echo_fixture, inline_answers_need_no_timer_and_later_requests_still_time_out) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   for (int i = 0; i < 3; ++i) {
     auto res = c.round_trip(make_request(bhttp::verb::get, "/now"));
     EXPECT_EQ(res.result_int(), 200u);
@@ -303,9 +305,9 @@ TEST(server_threads, each_connection_stays_on_one_io_thread_and_connections_spre
              }};
   srv.start();
   {
-    std::vector<std::unique_ptr<test_client>> clients;
+    std::vector<std::unique_ptr<raw_connection>> clients;
     for (int i = 0; i < 4; ++i)
-      clients.push_back(std::make_unique<test_client>(srv.port()));
+      clients.push_back(std::make_unique<raw_connection>(srv.port()));
     for (int round = 0; round < 5; ++round)
       for (int i = 0; i < 4; ++i) {
         auto req = make_request(bhttp::verb::get, "/t");
@@ -324,13 +326,13 @@ TEST(server_threads, each_connection_stays_on_one_io_thread_and_connections_spre
 }
 
 TEST_F(echo_fixture, http10_keep_alive_and_close) {
-  test_client c{srv->port()};
+  raw_connection c{srv->port()};
   auto req = make_request(bhttp::verb::get, "/old");
   req.version(10);
   auto res = c.round_trip(req);
   EXPECT_EQ(res.version(), 10u);
   EXPECT_FALSE(res.keep_alive());
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
 }
 
 TEST(server_responses, framing_and_content_type_rules) {
@@ -357,7 +359,7 @@ TEST(server_responses, framing_and_content_type_rules) {
                respond(std::move(resp));
              }};
   srv.start();
-  test_client c{srv.port()};
+  raw_connection c{srv.port()};
   auto empty = c.round_trip(make_request(bhttp::verb::delete_, "/empty"));
   EXPECT_EQ(empty.result_int(), 204u);
   EXPECT_TRUE(empty.body().empty());
@@ -365,7 +367,7 @@ TEST(server_responses, framing_and_content_type_rules) {
   // RFC 9110 8.6 / RFC 9112 6.1: no Content-Length, no Transfer-Encoding on a 204 or 304.
   EXPECT_EQ(empty.find(bhttp::field::content_length), empty.end());
   EXPECT_EQ(empty.find(bhttp::field::transfer_encoding), empty.end());
-  c.send(make_request(bhttp::verb::head, "/empty"));
+  c.send_request(make_request(bhttp::verb::head, "/empty"));
   beast_response head;
   ASSERT_FALSE(c.read_head_response(head));
   EXPECT_EQ(head.result_int(), 204u);
@@ -386,6 +388,6 @@ TEST(server_responses, framing_and_content_type_rules) {
   EXPECT_EQ(bogus.find("Injected"), bogus.end());
   auto closing = c.round_trip(make_request(bhttp::verb::get, "/close"));
   EXPECT_FALSE(closing.keep_alive());
-  EXPECT_TRUE(c.closed_by_peer(3s));
+  EXPECT_TRUE(c.wait_closed(3s));
   srv.stop();
 }

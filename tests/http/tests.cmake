@@ -12,4 +12,4 @@ svc_test(http_tests
     ${CMAKE_CURRENT_LIST_DIR}/server_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/server_lifecycle_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tls_test.cpp
-  LIBS svc_http)
+  LIBS svc_http svc_test_support)

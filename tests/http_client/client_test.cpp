@@ -4,13 +4,21 @@
 
 #include <condition_variable>
 #include <future>
+#include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
-#include "test_server.hpp"
+#include "support/fake_server.hpp"
 
 using namespace svc::http;
-using namespace svc::http::test;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using beast_request = svc_test::fake_server::request;
+using beast_response = svc_test::fake_server::response;
 using namespace std::chrono_literals;
 using outcome = client_result::outcome;
 
@@ -62,7 +70,7 @@ std::optional<beast_response> routes(const beast_request& req) {
 }
 
 struct client_test : ::testing::Test {
-  test_server server{routes};
+  svc_test::fake_server server{routes};
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());
   collector got;
 

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "e2e/e2e_fixture.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 using namespace e2e;
 using namespace std::chrono_literals;
@@ -89,7 +89,7 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
     }
     return sum;
   };
-  EXPECT_TRUE(e2e::poll_until([&] { return pool_connections(c.get("/metrics").body) >= 4.0; }, std::chrono::seconds{5},
+  EXPECT_TRUE(svc_test::poll_until([&] { return pool_connections(c.get("/metrics").body) >= 4.0; }, std::chrono::seconds{5},
                               std::chrono::milliseconds{50}))
     << c.get("/metrics").body;
   EXPECT_NE(text.find("\ndb_up{service=\"user-service\"} 1"), std::string::npos) << text;

@@ -13,7 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/collection_table.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -38,15 +38,12 @@ const std::string update_sql =
 
 std::string test_database() {
   static const std::string url = [] {
-    pqxx::connection admin{svc_test::database_url("postgres")};
-    pqxx::nontransaction tx{admin};
-    tx.exec("DROP DATABASE IF EXISTS collection_table_test WITH (FORCE)");
-    tx.exec("CREATE DATABASE collection_table_test");
-    pqxx::connection db{svc_test::database_url("collection_table_test")};
+    const auto url = svc_test::fresh_database("collection_table_test");
+    pqxx::connection db{url};
     pqxx::nontransaction setup{db};
     setup.exec("CREATE TABLE things (id bigserial PRIMARY KEY, status text NOT NULL, version bigint NOT NULL DEFAULT 1,"
                " updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz)");
-    return svc_test::database_url("collection_table_test");
+    return url;
   }();
   return url;
 }

@@ -10,7 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "persistence/pg_pipeline.hpp"
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -21,13 +21,7 @@ const statement_list echo_statements{{"echo", "SELECT $1::int"},
                                      {"text_length", "SELECT length($1::text), repeat('z', 100000)"}};
 
 std::string test_database() {
-  static const std::string url = [] {
-    pqxx::connection admin{svc_test::database_url("postgres")};
-    pqxx::nontransaction tx{admin};
-    tx.exec("DROP DATABASE IF EXISTS pg_pipeline_test WITH (FORCE)");
-    tx.exec("CREATE DATABASE pg_pipeline_test");
-    return svc_test::database_url("pg_pipeline_test");
-  }();
+  static const std::string url = svc_test::fresh_database("pg_pipeline_test");
   return url;
 }
 

@@ -1,11 +1,8 @@
 #include "redis/redis_server.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +14,8 @@
 #include <thread>
 
 #include <hiredis/hiredis.h>
+
+#include "support/test_util.hpp"
 
 namespace svc::testing {
 namespace {
@@ -47,19 +46,7 @@ std::string file_text(const std::string& path) {
 
 }  // namespace
 
-std::uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-redis_server::redis_server(std::uint16_t port) : port_(port ? port : free_loopback_port()) {
+redis_server::redis_server(std::uint16_t port) : port_(port ? port : svc_test::free_port()) {
   char tmpl[] = "/tmp/svc-redis-XXXXXX";
   if (!::mkdtemp(tmpl))
     throw std::runtime_error("mkdtemp failed");

@@ -12,9 +12,6 @@
 
 namespace svc::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
-std::uint16_t free_loopback_port();
-
 class redis_server {
 public:
   // port 0: a free one. Starts the server and waits until it answers PING;

@@ -11,7 +11,7 @@
 
 #include <pqxx/pqxx>
 
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 
 namespace reliability {
 

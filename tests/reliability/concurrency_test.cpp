@@ -7,7 +7,7 @@
 
 #include <pqxx/pqxx>
 
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 #include "reliability/reliability_fixture.hpp"
 
 namespace reliability {
@@ -39,7 +39,7 @@ TEST_F(ReliabilityConcurrency, SameEmailAtOnceCreatesExactlyOneUser) {
     SCOPED_TRACE("round " + std::to_string(round));
     const auto t = tag();
     // The same address in different letter cases: one address to the service.
-    const auto results = race(port(), racers, [&](int i, e2e::http_client& c) {
+    const auto results = race(port(), racers, [&](int i, svc_test::http_client& c) {
       std::string email = "race." + t + "@example.com";
       if (i % 2 == 1)
         for (auto& ch : email)
@@ -74,7 +74,7 @@ TEST_F(ReliabilityConcurrency, SameIfMatchAtOnceLetsExactlyOneUpdateWin) {
   ASSERT_FALSE(etag.empty());
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round) + ", If-Match " + etag);
-    const auto results = race(port(), racers, [&](int i, e2e::http_client& c) {
+    const auto results = race(port(), racers, [&](int i, svc_test::http_client& c) {
       return c.put(item, {{"age", round * 10 + i}}, {{"If-Match", etag}});
     });
     const auto won = with_status(results, 200);
@@ -102,7 +102,7 @@ TEST_F(ReliabilityConcurrency, UpdateAndDeleteWithOneIfMatchHaveOneWinner) {
     ASSERT_TRUE(user.contains("id"));
     const auto item = "/api/v1/users/" + std::to_string(user["id"].get<long long>());
     const auto etag = client().get(item).header("etag");
-    const auto results = race(port(), racers, [&](int i, e2e::http_client& c) {
+    const auto results = race(port(), racers, [&](int i, svc_test::http_client& c) {
       return i % 2 == 0 ? c.put(item, {{"age", i}}, {{"If-Match", etag}}) : c.del(item, {{"If-Match", etag}});
     });
     const auto updated = with_status(results, 200);

@@ -17,7 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "e2e/orders_fixture.hpp"  // poll_until
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 #include "reliability/cluster_control.hpp"
 #include "reliability/reliability_fixture.hpp"
 
@@ -77,7 +77,7 @@ struct write_outcome {
 
 TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
   const std::string db = "rel_database_kill";
-  const auto url = e2e::fresh_database(db);
+  const auto url = svc_test::fresh_database(db);
   {
     // The test cluster runs with synchronous_commit=off for speed; with it, a
     // commit could be acknowledged before its WAL leaves PostgreSQL's memory, and
@@ -85,7 +85,7 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
     pqxx::connection admin{svc_test::database_url("postgres")};
     pqxx::nontransaction{admin}.exec("ALTER DATABASE " + db + " SET synchronous_commit = on");
   }
-  const auto port = e2e::free_port();
+  const auto port = svc_test::free_port();
   e2e::service_process service{{.executable = e2e::user_service_binary,
                                 .args = {},
                                 .env = e2e::instance_env(port, url),
@@ -101,7 +101,7 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
   auto& stop = writers.stop;
   for (int w = 0; w < 4; ++w)
     writers.threads.emplace_back([&, w] {
-      e2e::http_client c{port, std::chrono::seconds{10}};
+      svc_test::http_client c{port, std::chrono::seconds{10}};
       for (int i = 0; !stop; ++i) {
         write_outcome o;
         o.email = "kill." + t + ".w" + std::to_string(w) + "." + std::to_string(i) + "@example.com";
@@ -130,7 +130,7 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
     return std::count_if(outcomes.begin(), outcomes.end(),
                          [&](const write_outcome& o) { return o.status == status && o.done > since; });
   };
-  e2e::http_client probe{port, std::chrono::seconds{10}};
+  svc_test::http_client probe{port, std::chrono::seconds{10}};
   std::string probe_error;  // the last transport error, for the failure message
   auto status_of = [&](const std::string& target) -> unsigned {
     try {
@@ -141,38 +141,38 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
     }
   };
   const auto began = clock_type::now();
-  EXPECT_TRUE(e2e::poll_until([&] { return count(201, began) >= 50; }, std::chrono::seconds{15}, 10ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, began) >= 50; }, std::chrono::seconds{15}, 10ms));
 
   const auto killed = clock_type::now();
   const auto victims = sigkill_cluster();
   ASSERT_FALSE(victims.empty()) << "no postmaster.pid in " << svc_test::pg_dir();
-  EXPECT_TRUE(e2e::poll_until([&] { return status_of("/health/ready") == 503; }, std::chrono::seconds{5}, 20ms))
+  EXPECT_TRUE(svc_test::poll_until([&] { return status_of("/health/ready") == 503; }, std::chrono::seconds{5}, 20ms))
     << "readiness did not turn 503";
   const auto ready_down_ms = ms_since(killed);
-  EXPECT_TRUE(e2e::poll_until([&] { return count(503, killed) >= 1; }, std::chrono::seconds{5}, 10ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return count(503, killed) >= 1; }, std::chrono::seconds{5}, 10ms));
   const auto first_503_ms = ms_since(killed);
   EXPECT_EQ(status_of("/health/live"), 200u) << "liveness does not depend on the database: " << probe_error;
-  ASSERT_TRUE(e2e::poll_until([&] { return std::all_of(victims.begin(), victims.end(), gone); },
+  ASSERT_TRUE(svc_test::poll_until([&] { return std::all_of(victims.begin(), victims.end(), gone); },
                               std::chrono::seconds{15}, 10ms))
     << "PostgreSQL processes survived SIGKILL (or were never reaped)";
   std::cerr << "reliability: SIGKILLed the postmaster and " << victims.size() - 1
             << " other processes; all reaped after " << ms_since(killed) << " ms\n";
   // Keep it down a while under load: every request meanwhile must fail fast.
-  e2e::poll_until([&] { return ms_since(killed) >= 1500; }, std::chrono::seconds{3}, 50ms);
+  svc_test::poll_until([&] { return ms_since(killed) >= 1500; }, std::chrono::seconds{3}, 50ms);
 
   const auto restarting = clock_type::now();
   std::atomic<int> start_status{-1};
   std::thread starter{[&] { start_status = start_cluster(svc_test::pg_port()); }};
-  const bool back = e2e::poll_until([&] { return database_answers(url); }, std::chrono::seconds{60}, 20ms);
+  const bool back = svc_test::poll_until([&] { return database_answers(url); }, std::chrono::seconds{60}, 20ms);
   const auto db_back = clock_type::now();
   starter.join();
   ASSERT_TRUE(back) << "PostgreSQL did not come back";
   ASSERT_EQ(start_status.load(), 0) << "local-postgres.sh start failed after the SIGKILL";
-  EXPECT_TRUE(e2e::poll_until([&] { return count(201, db_back) >= 1; }, std::chrono::seconds{10}, 10ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, db_back) >= 1; }, std::chrono::seconds{10}, 10ms));
   const auto serving_ms = ms_since(db_back);
-  EXPECT_TRUE(e2e::poll_until([&] { return status_of("/health/ready") == 200; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return status_of("/health/ready") == 200; }, std::chrono::seconds{10}, 20ms));
   const auto ready_up_ms = ms_since(db_back);
-  EXPECT_TRUE(e2e::poll_until([&] { return count(201, db_back) >= 50; }, std::chrono::seconds{15}, 10ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, db_back) >= 50; }, std::chrono::seconds{15}, 10ms));
   writers.join();
 
   EXPECT_LE(serving_ms, 5000) << "not serving again within 5 s of the database's return";

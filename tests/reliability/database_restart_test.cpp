@@ -16,7 +16,7 @@
 
 #include <pqxx/pqxx>
 
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 #include "reliability/cluster_control.hpp"
 #include "reliability/reliability_fixture.hpp"
 
@@ -33,7 +33,7 @@ void restart_cluster(int signal) {
   const int pid = postmaster_pid();
   ASSERT_GT(pid, 0) << "no postmaster.pid in " << svc_test::pg_dir();
   ASSERT_EQ(::kill(pid, signal), 0);
-  ASSERT_TRUE(e2e::poll_until([&] { return svc_test::pg_ctl("status") != 0; }, std::chrono::seconds{30}, 20ms))
+  ASSERT_TRUE(svc_test::poll_until([&] { return svc_test::pg_ctl("status") != 0; }, std::chrono::seconds{30}, 20ms))
     << "PostgreSQL did not stop";
   ASSERT_EQ(start_cluster(port), 0) << "local-postgres.sh start failed";
 }
@@ -55,14 +55,14 @@ constexpr int requests_per_client = 25;  // 200 in the burst
 
 TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
   const std::string db = std::string{"rel_database_restart_"} + GetParam().name;
-  const auto url = e2e::fresh_database(db);
+  const auto url = svc_test::fresh_database(db);
   {
     // The test cluster commits asynchronously; an immediate shutdown would lose the
     // warm-up's last users, which the burst reads back.
     pqxx::connection admin{svc_test::database_url("postgres")};
     pqxx::nontransaction{admin}.exec("ALTER DATABASE " + db + " SET synchronous_commit = on");
   }
-  const auto port = e2e::free_port();
+  const auto port = svc_test::free_port();
   auto env = e2e::instance_env(port, url);
   env["DB_POOL_MIN_IDLE"] = std::to_string(pool_size);
   env["DB_POOL_MAX"] = std::to_string(2 * pool_size);
@@ -79,7 +79,7 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
     load_threads warm;
     for (int c = 0; c < clients; ++c)
       warm.threads.emplace_back([&, c] {
-        e2e::http_client client{port};
+        svc_test::http_client client{port};
         for (int i = 0; i < 3; ++i) {
           const auto email = "warm." + t + "." + std::to_string(c) + "." + std::to_string(i) + "@example.com";
           const auto r = client.post("/api/v1/users", {{"name", "Warm " + t}, {"email", email}});
@@ -98,7 +98,7 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
   restart_cluster(GetParam().signal);
   if (HasFatalFailure())
     return;
-  ASSERT_TRUE(e2e::poll_until([&] { return database_answers(url); }, std::chrono::seconds{30}, 20ms));
+  ASSERT_TRUE(svc_test::poll_until([&] { return database_answers(url); }, std::chrono::seconds{30}, 20ms));
   const auto restart_ms = ms_since(restarting);
 
   std::map<unsigned, int> statuses;
@@ -108,9 +108,9 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
     load_threads burst;
     for (int c = 0; c < clients; ++c)
       burst.threads.emplace_back([&, c] {
-        e2e::http_client client{port};
+        svc_test::http_client client{port};
         for (int i = 0; i < requests_per_client; ++i) {
-          e2e::reply r;
+          svc_test::reply r;
           try {
             if (i % 3 == 0) {
               const auto email = "burst." + t + "." + std::to_string(c) + "." + std::to_string(i) + "@example.com";
@@ -142,7 +142,7 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
   const auto summary = out.str();
   EXPECT_EQ(statuses[503], 0) << summary;
   EXPECT_EQ(statuses[200] + statuses[201], clients * requests_per_client) << summary;
-  EXPECT_EQ(e2e::http_client{port}.get("/health/ready").status, 200u);
+  EXPECT_EQ(svc_test::http_client{port}.get("/health/ready").status, 200u);
   EXPECT_EQ(service.pid(), pid);
   std::cerr << "reliability: PostgreSQL restarted (" << GetParam().name << " shutdown, " << restart_ms
             << " ms) under an idle pool of " << pool_size << "; the first burst of " << clients * requests_per_client

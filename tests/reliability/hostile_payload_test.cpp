@@ -6,13 +6,13 @@
 // verbatim: tests/e2e/users_create_test.cpp, SqlMetacharactersAreStoredVerbatim.)
 #include <pqxx/pqxx>
 
-#include "pg_env.hpp"
+#include "support/pg_env.hpp"
 #include "reliability/reliability_fixture.hpp"
 
 namespace reliability {
 namespace {
 
-using e2e::header_map;
+using svc_test::header_map;
 
 class HostilePayload : public hostile_suite {
 protected:
@@ -137,7 +137,7 @@ TEST_F(HostilePayload, InvalidUtf8IsRefusedEverywhere) {
       continue;
     // In the query string the bytes arrive percent-encoded and reach no parser
     // before the database: PostgreSQL refused them with a 500 before the fix.
-    const auto r = client().get("/api/v1/users?search=" + e2e::url_encode("a" + b.bytes));
+    const auto r = client().get("/api/v1/users?search=" + svc_test::url_encode("a" + b.bytes));
     EXPECT_TRUE(e2e::is_error(r, 400, "VALIDATION_ERROR"));
     EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{"search"})) << e2e::describe(r);
   }
@@ -197,13 +197,13 @@ TEST_F(HostilePayload, SqlMetacharactersAreNeverExecuted) {
   ASSERT_GT(everyone, 0);
   for (const std::string attack : {"' OR '1'='1", "%' OR 1=1 --", "'; DROP TABLE users; --", "\\", "' || '",
                                    "$1", "%%", "_", "*/ SELECT pg_sleep(5) /*", "') OR true; --"}) {
-    EXPECT_EQ(total("search=" + e2e::url_encode(attack)), 0) << "search " << attack << " matched as SQL";
-    EXPECT_EQ(total("search=" + e2e::url_encode(t + attack)), 0) << "search " << t << attack;
-    EXPECT_TRUE(e2e::is_error(client().get("/api/v1/users?status=" + e2e::url_encode("active" + attack)), 400,
+    EXPECT_EQ(total("search=" + svc_test::url_encode(attack)), 0) << "search " << attack << " matched as SQL";
+    EXPECT_EQ(total("search=" + svc_test::url_encode(t + attack)), 0) << "search " << t << attack;
+    EXPECT_TRUE(e2e::is_error(client().get("/api/v1/users?status=" + svc_test::url_encode("active" + attack)), 400,
                               "VALIDATION_ERROR"))
       << attack;
     // Encoded, a '/' in the attack stays inside the id segment: a bad path id.
-    const auto by_id = client().get("/api/v1/users/" + std::to_string(id) + e2e::url_encode(attack));
+    const auto by_id = client().get("/api/v1/users/" + std::to_string(id) + svc_test::url_encode(attack));
     EXPECT_TRUE(e2e::is_error(by_id, 400, "BAD_REQUEST")) << attack;
   }
   // A key made of SQL (no spaces: keys are visible ASCII) is only a key.

@@ -42,7 +42,7 @@ TEST_F(HostileProtocol, MalformedRequestLinesAndHeadersAre400) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto r = e2e::raw_exchange(port(), c.bytes, deadline);
+    const auto r = svc_test::raw_exchange(port(), c.bytes, deadline);
     EXPECT_TRUE(answered(r, 400, "BAD_REQUEST"));
     EXPECT_TRUE(still_serving());
   }
@@ -51,7 +51,7 @@ TEST_F(HostileProtocol, MalformedRequestLinesAndHeadersAre400) {
 TEST_F(HostileProtocol, ObsoleteLineFoldingIsJoinedNotMisread) {
   // RFC 9112 lets a server replace obs-fold by a space instead of refusing it;
   // Beast does. What must not happen is the folded line turning into a header.
-  const auto r = e2e::raw_exchange(
+  const auto r = svc_test::raw_exchange(
     port(), "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Request-ID: fold\r\n -ed\r\n\r\n", deadline);
   ASSERT_TRUE(r.response.has_value()) << r.received;
   EXPECT_EQ(r.response->status, 200u) << e2e::describe(*r.response);
@@ -62,7 +62,7 @@ TEST_F(HostileProtocol, ObsoleteLineFoldingIsJoinedNotMisread) {
 TEST_F(HostileProtocol, UnknownOrLowerCaseMethodsAre405) {
   for (const std::string method : {"BREW", "get", "PROPFIND"}) {
     SCOPED_TRACE(method);
-    const auto r = e2e::raw_exchange(port(), method + " /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n", deadline);
+    const auto r = svc_test::raw_exchange(port(), method + " /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n", deadline);
     EXPECT_TRUE(answered(r, 405, "METHOD_NOT_ALLOWED"));
   }
   EXPECT_TRUE(still_serving());
@@ -91,7 +91,7 @@ TEST_F(HostileProtocol, HugeHeadersAre431AndHugeRequestTargetsAre414) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto r = e2e::raw_exchange(port(), c.bytes, deadline);
+    const auto r = svc_test::raw_exchange(port(), c.bytes, deadline);
     EXPECT_TRUE(answered(r, c.status, c.code));
     EXPECT_TRUE(still_serving());
   }
@@ -142,7 +142,7 @@ TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto r = e2e::raw_exchange(port(), c.bytes, deadline);
+    const auto r = svc_test::raw_exchange(port(), c.bytes, deadline);
     EXPECT_TRUE(answered(r, 400, "BAD_REQUEST"));
     EXPECT_TRUE(still_serving());
   }
@@ -158,7 +158,7 @@ TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
     chunks += std::string{size} + "\r\n" + part + "\r\n";
   }
   const auto ok =
-    e2e::raw_exchange(port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n", deadline);
+    svc_test::raw_exchange(port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n", deadline);
   ASSERT_TRUE(ok.response.has_value()) << ok.received;
   EXPECT_EQ(ok.response->status, 201u) << e2e::describe(*ok.response);
   EXPECT_EQ(users_matching(t), 1);
@@ -261,7 +261,7 @@ TEST_F(HostileProtocol, Http11RequestsNeedExactlyOneHost) {
   EXPECT_EQ(users_matching(t), 0) << "no refused body was executed";
 
   // HTTP/1.0 has no Host requirement.
-  const auto r = e2e::raw_exchange(port(), "GET /api/v1/users?page_size=1 HTTP/1.0\r\n\r\n", deadline);
+  const auto r = svc_test::raw_exchange(port(), "GET /api/v1/users?page_size=1 HTTP/1.0\r\n\r\n", deadline);
   ASSERT_TRUE(r.response.has_value()) << r.received;
   EXPECT_EQ(r.response->status, 200u) << e2e::describe(*r.response);
 }
@@ -282,7 +282,7 @@ TEST_F(HostileProtocol, BodiesOverTheLimitAre413) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto r = e2e::raw_exchange(port(), c.bytes, deadline);
+    const auto r = svc_test::raw_exchange(port(), c.bytes, deadline);
     EXPECT_TRUE(answered(r, 413, "PAYLOAD_TOO_LARGE"));
     EXPECT_TRUE(still_serving());
   }

@@ -53,7 +53,7 @@ TEST_F(ReliabilityOrders, SameIfMatchAtOnceLetsExactlyOneOrderUpdateWin) {
   const auto item = "/api/v1/orders/" + std::to_string(order["id"].get<long long>());
   const auto etag = orders().get(item).header("etag");
   ASSERT_FALSE(etag.empty());
-  const auto results = race(order_port(), 8, [&](int i, e2e::http_client& c) {
+  const auto results = race(order_port(), 8, [&](int i, svc_test::http_client& c) {
     return c.put(item, {{"quantity", i + 1}}, {{"If-Match", etag}});
   });
   int won = -1, lost = 0;
@@ -73,11 +73,11 @@ TEST_F(ReliabilityOrders, SameIfMatchAtOnceLetsExactlyOneOrderUpdateWin) {
 
 TEST_F(ReliabilityOrders, HostileSearchAndBodyTypesAre400) {
   for (const std::string bytes : {"\xC3\x28", "\xFF", "\xED\xA0\x80", "\xC0\xAF"}) {
-    const auto r = orders().get("/api/v1/orders?search=" + e2e::url_encode("a" + bytes));
+    const auto r = orders().get("/api/v1/orders?search=" + svc_test::url_encode("a" + bytes));
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << "invalid UTF-8 in search";
     EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{"search"})) << describe(r);
   }
-  EXPECT_EQ(orders().get("/api/v1/orders?search=" + e2e::url_encode("' OR 1=1 --")).json()["meta"]["total"], 0);
+  EXPECT_EQ(orders().get("/api/v1/orders?search=" + svc_test::url_encode("' OR 1=1 --")).json()["meta"]["total"], 0);
   const auto uid = create_user("typed");
   ASSERT_GT(uid, 0);
   const auto t = tag();
@@ -124,7 +124,7 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
   auto& stop = load.stop;
   for (int w = 0; w < 3; ++w)
     load.threads.emplace_back([&, w] {
-      e2e::http_client c{order_port(), std::chrono::seconds{20}};
+      svc_test::http_client c{order_port(), std::chrono::seconds{20}};
       for (int i = 0; !stop; ++i) {
         order_outcome o;
         const auto product = "Steady " + t + " " + std::to_string(w) + "-" + std::to_string(i);
@@ -154,25 +154,25 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
     return n;
   };
   const auto began = clock_type::now();
-  EXPECT_TRUE(e2e::poll_until([&] { return validated_after(began) >= 10; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(began) >= 10; }, std::chrono::seconds{10}, 20ms));
 
   // Open timeout, a probe that may wait out the client timeout, and a margin.
   const auto breaker_bound =
     std::chrono::seconds{e2e::test_breaker_open_seconds + 2 * e2e::test_client_timeout_seconds + 5};
   const auto killed = clock_type::now();
   kill_user_service();
-  EXPECT_TRUE(e2e::poll_until([&] { return breaker() == "open"; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return breaker() == "open"; }, std::chrono::seconds{10}, 20ms));
   const auto opened_ms = ms_since(killed);
   // Still down when the open timeout ends: the half-open probe fails, the breaker reopens.
-  EXPECT_TRUE(e2e::poll_until([&] { return transitions("half_open", "open") >= 1; }, breaker_bound, 50ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return transitions("half_open", "open") >= 1; }, breaker_bound, 50ms));
   const auto down_ms = ms_since(killed);
 
   ASSERT_NO_THROW(restart_user_service());
   const auto restarted = clock_type::now();
-  EXPECT_TRUE(e2e::poll_until([&] { return validated_after(restarted) >= 1; }, breaker_bound, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(restarted) >= 1; }, breaker_bound, 20ms));
   const auto closed_ms = ms_since(restarted);
   EXPECT_EQ(breaker(), "closed");
-  EXPECT_TRUE(e2e::poll_until([&] { return validated_after(restarted) >= 10; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(restarted) >= 10; }, std::chrono::seconds{10}, 20ms));
   load.join();
 
   int created = 0, unvalidated = 0;
@@ -186,7 +186,7 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
   }
   EXPECT_GT(unvalidated, 0) << "the outage was seen";
   EXPECT_LE(slowest, (e2e::test_client_timeout_seconds + 2) * 1000) << "no order waited past the client timeout";
-  EXPECT_EQ(orders().get("/api/v1/orders?search=" + e2e::url_encode("Steady " + t)).json()["meta"].value("total", -1),
+  EXPECT_EQ(orders().get("/api/v1/orders?search=" + svc_test::url_encode("Steady " + t)).json()["meta"].value("total", -1),
             created)
     << "every 201 is stored";
 

@@ -1,13 +1,11 @@
 #include "reliability/reliability_fixture.hpp"
 
-#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <latch>
-#include <mutex>
-#include <random>
 #include <thread>
 
 namespace reliability {
@@ -46,14 +44,14 @@ std::string shown(const std::string& bytes) {
   return bytes.size() > 600 ? out + "..." : out;
 }
 
-std::string what_happened(const e2e::raw_result& r) {
+std::string what_happened(const svc_test::raw_result& r) {
   return std::string{"closed "} + (r.closed ? "yes" : "no") + ", timed out " + (r.timed_out ? "yes" : "no") +
          ", received: " + shown(r.received);
 }
 
 }  // namespace
 
-::testing::AssertionResult answered(const e2e::raw_result& r, unsigned status, const std::string& code) {
+::testing::AssertionResult answered(const svc_test::raw_result& r, unsigned status, const std::string& code) {
   if (r.timed_out)
     return ::testing::AssertionFailure() << "no answer and no close before the deadline (a hang): "
                                          << what_happened(r);
@@ -63,7 +61,7 @@ std::string what_happened(const e2e::raw_result& r) {
   return e2e::is_error(*r.response, status, code);
 }
 
-::testing::AssertionResult closed_silently(const e2e::raw_result& r) {
+::testing::AssertionResult closed_silently(const svc_test::raw_result& r) {
   if (r.timed_out)
     return ::testing::AssertionFailure() << "the connection was neither answered nor closed (a hang): "
                                          << what_happened(r);
@@ -72,7 +70,7 @@ std::string what_happened(const e2e::raw_result& r) {
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult refused_4xx_or_closed(const e2e::raw_result& r) {
+::testing::AssertionResult refused_4xx_or_closed(const svc_test::raw_result& r) {
   if (r.timed_out)
     return ::testing::AssertionFailure() << "a hang: " << what_happened(r);
   if (!r.response) {
@@ -93,14 +91,14 @@ std::string what_happened(const e2e::raw_result& r) {
 }
 
 std::vector<race_result> race(std::uint16_t port, int n,
-                              const std::function<reply(int, e2e::http_client&)>& call) {
+                              const std::function<reply(int, svc_test::http_client&)>& call) {
   std::vector<race_result> results(static_cast<std::size_t>(n));
   std::latch start{n};
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i)
     threads.emplace_back([&, i] {
       auto& out = results[static_cast<std::size_t>(i)];
-      std::optional<e2e::http_client> client;
+      std::optional<svc_test::http_client> client;
       try {
         client.emplace(port, std::chrono::seconds{30});
         client->get("/health/live");  // connected before the start line
@@ -166,7 +164,7 @@ void hostile_suite::SetUp() {
     GTEST_FAIL() << start_error_;
   if (!instance_.process || !instance_.process->running())
     GTEST_FAIL() << "user-service is not running";
-  client_ = std::make_unique<e2e::http_client>(instance_.port, std::chrono::seconds{5});
+  client_ = std::make_unique<svc_test::http_client>(instance_.port, std::chrono::seconds{5});
 }
 
 void hostile_suite::TearDown() {
@@ -180,7 +178,7 @@ void hostile_suite::TearDown() {
 
 ::testing::AssertionResult hostile_suite::still_serving() {
   try {
-    e2e::http_client fresh{port(), std::chrono::seconds{5}};
+    svc_test::http_client fresh{port(), std::chrono::seconds{5}};
     const auto r = fresh.get("/api/v1/users?page_size=1");
     if (r.status != 200 || !e2e::is_json_body(r) || r.json().value("success", false) != true)
       return ::testing::AssertionFailure() << "a normal request failed: " << e2e::describe(r);
@@ -192,15 +190,15 @@ void hostile_suite::TearDown() {
 
 std::string hostile_suite::tag() { return unique_tag(); }
 
-std::string unique_tag() {
-  static std::atomic<unsigned> counter{0};
-  static std::mt19937 rng{std::random_device{}()};
-  static std::mutex mutex;
-  std::lock_guard lock{mutex};
-  std::string t = "zr";
-  for (int i = 0; i < 6; ++i)
-    t += static_cast<char>('a' + rng() % 26);
-  return t + std::to_string(1000 + counter++);
+std::string unique_tag() { return svc_test::unique_tag("zr"); }
+
+int open_descriptors(int pid) {
+  std::error_code ec;
+  int n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return ec ? -1 : n;
 }
 
 reply hostile_suite::post_raw(const std::string& body) {
@@ -208,7 +206,7 @@ reply hostile_suite::post_raw(const std::string& body) {
 }
 
 long long hostile_suite::users_matching(const std::string& tag) {
-  const auto r = client().get("/api/v1/users?search=" + e2e::url_encode(tag));
+  const auto r = client().get("/api/v1/users?search=" + svc_test::url_encode(tag));
   EXPECT_EQ(r.status, 200u) << e2e::describe(r);
   if (r.status != 200)
     return -1;

@@ -17,12 +17,18 @@
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_fixture.hpp"
-#include "reliability/raw_connection.hpp"
+#include "support/raw_connection.hpp"
 
 namespace reliability {
 
+using namespace std::chrono_literals;
 using e2e::json;
-using e2e::reply;
+using svc_test::parse_responses;
+using svc_test::raw_connection;
+using svc_test::reply;
+
+// Open file descriptors of process `pid` (sockets included); -1 when unknown.
+int open_descriptors(int pid);
 
 // Settings of the hostile-input instances: short enough that slow and idle
 // clients are cut off within the test's time budget.
@@ -56,11 +62,11 @@ long long ms_since(std::chrono::steady_clock::time_point start);
 
 // A hostile exchange ended acceptably: `status` with error code `code` in the
 // contract's JSON envelope (request_id included).
-::testing::AssertionResult answered(const e2e::raw_result& r, unsigned status, const std::string& code);
+::testing::AssertionResult answered(const svc_test::raw_result& r, unsigned status, const std::string& code);
 // ... or the server closed the connection without an answer (and did not hang).
-::testing::AssertionResult closed_silently(const e2e::raw_result& r);
+::testing::AssertionResult closed_silently(const svc_test::raw_result& r);
 // Either of the two, for inputs where both are sound: a 4xx in the envelope, or a close.
-::testing::AssertionResult refused_4xx_or_closed(const e2e::raw_result& r);
+::testing::AssertionResult refused_4xx_or_closed(const svc_test::raw_result& r);
 
 // Outcome of one call of a race: the reply, or the transport error that ended it.
 struct race_result {
@@ -71,7 +77,7 @@ struct race_result {
 // Runs `n` calls `call(i, client)` at the same moment: one thread and one already
 // connected client (to 127.0.0.1:port) each, released together by a latch.
 std::vector<race_result> race(std::uint16_t port, int n,
-                              const std::function<reply(int, e2e::http_client&)>& call);
+                              const std::function<reply(int, svc_test::http_client&)>& call);
 
 // Milliseconds since the epoch of an RFC 3339 UTC time as the services log it
 // ("2026-01-02T03:04:05.123456Z"); nullopt when it does not parse.
@@ -89,7 +95,7 @@ protected:
 
   static std::uint16_t port() { return instance_.port; }
   static e2e::service_process& service() { return *instance_.process; }
-  e2e::http_client& client() { return *client_; }
+  svc_test::http_client& client() { return *client_; }
 
   // A fresh lower-case token, unique within the run.
   static std::string tag();
@@ -104,7 +110,7 @@ protected:
 private:
   static e2e::running_service instance_;
   static std::string start_error_;
-  std::unique_ptr<e2e::http_client> client_;
+  std::unique_ptr<svc_test::http_client> client_;
 };
 
 }  // namespace reliability

@@ -8,7 +8,6 @@
 # source comes last so that it runs last.
 svc_test(reliability_tests
   SOURCES
-    ${CMAKE_CURRENT_LIST_DIR}/raw_connection.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reliability_fixture.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hostile_protocol_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hostile_connections_test.cpp

@@ -1,8 +1,14 @@
-// http_client.hpp: a small synchronous HTTP/1.1 client for end-to-end tests.
+// support/http_client.hpp: the synchronous HTTP/1.1 client of the tests.
 //
-// One keep-alive connection to 127.0.0.1:port, reopened when the server closed it.
-// Every read and write has a deadline, so a hung server fails a test (the call
-// throws) instead of blocking the suite.
+// http_client: one keep-alive connection to 127.0.0.1:port, reopened when the
+// server closed it. Every read and write has a deadline, so a hung server fails a
+// test (the call throws) instead of blocking the suite. With SVC_E2E_RESPONSES
+// naming a file, every exchange is appended to it as one JSON line, for
+// docs/api/check_responses.sh (ctest api_responses_conform).
+//
+// raw_exchange(): bytes as they are over a fresh connection, for hostile input.
+// A connection held open and written to byte by byte: raw_connection.hpp.
+// No Beast in this header: the suites that include it stay light to compile.
 #pragma once
 
 #include <chrono>
@@ -12,10 +18,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-namespace e2e {
+namespace svc_test {
 
 struct reply {
   unsigned status = 0;
@@ -80,7 +87,11 @@ raw_result raw_exchange(std::uint16_t port, std::string_view bytes,
 // bytes that response took.
 std::optional<reply> parse_response(std::string_view data, bool at_eof, std::size_t* used = nullptr);
 
+// Every response in `data` (pipelined answers), in order; stops at the first
+// incomplete or unparsable one.
+std::vector<reply> parse_responses(std::string_view data);
+
 // Percent-encodes a query parameter value.
 std::string url_encode(std::string_view value);
 
-}  // namespace e2e
+}  // namespace svc_test

@@ -1,4 +1,4 @@
-// pg_env.hpp: how a test reaches the throwaway PostgreSQL cluster.
+// support/pg_env.hpp: how a test reaches the throwaway PostgreSQL cluster.
 //
 // The ctest fixture `postgres` (tests/postgres_fixture.cmake) starts the cluster with
 // deploy/local-postgres.sh, which writes KEY=VALUE lines to <dir>/env:
@@ -66,6 +66,10 @@ inline std::string shell_quote(const std::string& s) {
 inline std::string database_url(const std::string& db) {
   return detail::pg_env_value("DATABASE_BASE_URL") + "/" + db;
 }
+
+// Drops (WITH FORCE) and creates database `name` through database_url("postgres");
+// returns the URL of the new, empty database (test_util.cpp).
+std::string fresh_database(const std::string& name);
 
 inline int pg_port() {
   const auto value = detail::pg_env_value("PGPORT");
