@@ -57,7 +57,7 @@ using breaker_actor = caf::typed_actor<
 
 struct breaker_config {
   std::string target_name;  // "user-service", for logs and metrics
-  std::string base_url;     // "http://localhost:8081"
+  http::base_url base;      // http://localhost:8081, parsed once (http/client.hpp)
   breaker_settings settings;
   // Bulkhead: calls running at once. A neighbour that accepts connections and
   // never answers would otherwise tie up a connection (and a caller) per request

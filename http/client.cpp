@@ -26,6 +26,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/url.hpp>
 #include <openssl/ssl.h>
 
 #include "http/tls.hpp"
@@ -42,14 +43,6 @@ using strand = net::strand<net::io_context::executor_type>;
 using outcome = client_result::outcome;
 using wire_request = bhttp::request<bhttp::string_body>;
 constexpr auto npos = std::string_view::npos;
-
-struct base_url_parts {
-  bool tls = false;  // https
-  std::string host;  // without IPv6 brackets, for the resolver
-  std::string port = "80";
-  std::string host_header;  // "host[:port]"
-  std::string prefix;       // path of the base URL, without trailing '/'
-};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -69,51 +62,13 @@ bool is_printable(std::string_view s, bool allow_space) {
   return std::all_of(s.begin(), s.end(), ok);
 }
 
-// "http[s]://host[:port][/prefix]", host a name, IPv4 or [IPv6]; else nullopt and `why`.
-std::optional<base_url_parts> parse_base_url(std::string_view url, std::string& why) {
-  auto fail = [&](const char* reason) {
-    why = reason;
-    return std::nullopt;
-  };
-  auto sep = url.find("://");
-  auto scheme = lower(std::string{url.substr(0, std::min(sep, url.size()))});
-  if (sep == npos || (scheme != "http" && scheme != "https"))
-    return fail("base URL must start with http:// or https://");
-  auto rest = url.substr(sep + 3);
-  auto authority = rest.substr(0, rest.find('/'));
-  base_url_parts p;
-  p.tls = scheme == "https";
-  p.port = p.tls ? "443" : "80";
-  p.prefix = std::string{rest.substr(authority.size())};
-  while (p.prefix.ends_with('/'))
-    p.prefix.pop_back();
-  std::size_t v6 = authority.starts_with('[') ? 1 : 0;
-  auto host_end = v6 ? authority.find(']') : std::min(authority.find(':'), authority.size());
-  if (host_end == npos)
-    return fail("malformed base URL");
-  p.host = std::string{authority.substr(v6, host_end - v6)};
-  auto port = authority.substr(host_end + v6);  // "" or ":port"
-  if (!port.empty())
-    p.port = std::string{port.substr(1)};
-  bool port_ok = (port.empty() || port[0] == ':') && !p.port.empty() && p.port.size() <= 5 &&
-                 p.port.find_first_not_of("0123456789") == npos && std::stoul(p.port) >= 1 &&
-                 std::stoul(p.port) <= 65535;
-  if (p.host.empty() || !is_printable(p.host, false) || p.host.find_first_of("@/?#[]") != npos || !port_ok ||
-      !is_printable(p.prefix, false) || p.prefix.find_first_of("?#") != npos)
-    return fail("malformed base URL");
-  p.host_header = v6 ? "[" + p.host + "]" : p.host;
-  if (p.port != (p.tls ? "443" : "80"))
-    p.host_header += ":" + p.port;
-  return p;
-}
-
 // Connections are pooled by scheme, host and port.
-std::string pool_key(const base_url_parts& url) {
+std::string pool_key(const base_url& url) {
   return lower((url.tls ? "https://" : "http://") + url.host + ":" + url.port);
 }
 
 // The wire request; `why` (and `bad`) set when it must not be sent.
-wire_request build_request(const std::string& method, const base_url_parts& url, const std::string& target,
+wire_request build_request(const std::string& method, const base_url& url, const std::string& target,
                            const std::vector<header>& headers, std::string body, outcome& bad,
                            std::string& why) {
   wire_request req;
@@ -203,7 +158,7 @@ struct client::impl {
 };
 
 struct client::impl::exchange : std::enable_shared_from_this<exchange> {
-  exchange(impl& o, strand s, base_url_parts u, wire_request r, client_callback cb)
+  exchange(impl& o, strand s, base_url u, wire_request r, client_callback cb)
     : owner{o}, ex{s}, url{std::move(u)}, key{pool_key(url)}, req{std::move(r)},
       callback{std::move(cb)} {
     // Armed here, not in start(): time spent queued counts against the call too.
@@ -212,7 +167,7 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
 
   impl& owner;
   strand ex;
-  base_url_parts url;
+  base_url url;
   std::string key;  // pool key
   wire_request req;
   client_callback callback;
@@ -380,6 +335,45 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
   }
 };
 
+std::optional<base_url> base_url::parse(std::string_view text, std::string* why) {
+  auto fail = [&](const char* reason) -> std::optional<base_url> {
+    if (why)
+      *why = reason;
+    return std::nullopt;
+  };
+  auto parsed = boost::urls::parse_uri(boost::core::string_view{text.data(), text.size()});
+  if (!parsed)
+    return fail("malformed base URL");
+  const auto& u = *parsed;
+  const auto scheme = lower(std::string{u.scheme()});
+  if (scheme != "http" && scheme != "https")
+    return fail("base URL must start with http:// or https://");
+  if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo() || u.has_query() || u.has_fragment())
+    return fail("malformed base URL");
+  base_url b;
+  b.tls = scheme == "https";
+  const bool v6 = u.host_type() == boost::urls::host_type::ipv6;
+  b.host = u.host_address();  // decoded, without an IPv6 address's brackets
+  b.port = b.tls ? "443" : "80";
+  if (u.has_port()) {
+    // Boost.URL takes any digits ("99999"), or none after a bare ':'.
+    const std::string port{u.port()};
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) < 1 || std::stoul(port) > 65535)
+      return fail("malformed base URL");
+    b.port = port;
+  }
+  if (!is_printable(b.host, false) || b.host.find_first_of("@/?#[]") != npos)
+    return fail("malformed base URL");
+  b.prefix = std::string{u.encoded_path()};
+  while (b.prefix.ends_with('/'))
+    b.prefix.pop_back();
+  b.host_header = v6 ? "[" + b.host + "]" : b.host;
+  if (b.port != (b.tls ? "443" : "80"))
+    b.host_header += ":" + b.port;
+  return b;
+}
+
 client::client(client_options opts) : impl_{std::make_shared<impl>(opts)} {
   for (unsigned i = 0; i < std::max(1u, opts.threads); ++i)
     // Each thread co-owns the impl: when the client is destroyed from one of
@@ -392,17 +386,14 @@ client::client(client_options opts) : impl_{std::make_shared<impl>(opts)} {
 
 client::~client() { stop(); }
 
-void client::request(std::string method, const std::string& base_url, std::string target,
+void client::request(std::string method, const base_url& base, std::string target,
                      std::vector<header> headers, std::string body, client_callback done) {
   auto& m = *impl_;
   if (!done)
     done = [](client_result) {};  // so that no path has to test for it
   std::string why;
   outcome bad = outcome::invalid_url;
-  auto url = parse_base_url(base_url, why);
-  wire_request req;
-  if (url)
-    req = build_request(method, *url, target, headers, std::move(body), bad, why);
+  auto req = build_request(method, base, target, headers, std::move(body), bad, why);
 
   std::unique_lock lock{m.mutex};
   if (m.stopped) {
@@ -413,15 +404,14 @@ void client::request(std::string method, const std::string& base_url, std::strin
   std::unique_ptr<connection> conn;
   // Most recently parked first: the least likely to have hit the server's
   // keep-alive timeout.
-  if (auto it = url ? m.idle.find(pool_key(*url)) : m.idle.end();
+  if (auto it = m.idle.find(pool_key(base));
       why.empty() && it != m.idle.end() && !it->second.empty()) {
     conn = std::move(it->second.back());
     it->second.pop_back();
     --m.idle_count;
   }
   auto ex = conn ? conn->ex : net::make_strand(m.ioc);
-  auto x = std::make_shared<impl::exchange>(m, ex, url ? std::move(*url) : base_url_parts{}, std::move(req),
-                                            std::move(done));
+  auto x = std::make_shared<impl::exchange>(m, ex, base, std::move(req), std::move(done));
   x->conn = std::move(conn);
   m.in_flight.emplace(x.get(), x);
   // Posted under the lock, so stop()'s abort, posted to the same strand, comes after it.

@@ -7,12 +7,27 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/message.hpp"
 
 namespace svc::http {
+
+// A neighbour's base URL, parsed once (Boost.URL): "http[s]://host[:port][/prefix]",
+// host a name, IPv4 or [IPv6]; no user info, query or fragment.
+struct base_url {
+  bool tls = false;         // https
+  std::string host;         // without IPv6 brackets, for the resolver
+  std::string port;         // "80" or "443" when the URL names none
+  std::string host_header;  // "host[:port]", the port only when not the scheme's
+  std::string prefix;       // the URL's path without its trailing '/': "" or "/users"
+
+  // nullopt, and the reason in `why` when given, for anything else.
+  static std::optional<base_url> parse(std::string_view text, std::string* why = nullptr);
+};
 
 struct client_options {
   std::chrono::milliseconds connect_timeout{2000};
@@ -46,14 +61,14 @@ public:
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
-  // base_url like "http://127.0.0.1:8081" or "https://users.internal" (TLS 1.2+,
+  // `base` like "http://127.0.0.1:8081" or "https://users.internal" (TLS 1.2+,
   // the certificate checked against options.ca_file and the host name);
   // target like "/api/v1/users/7". Only posts work: never blocks on I/O.
   // Safe to call from any thread concurrently.
   // The callback runs exactly once, on one of the client's I/O threads, and
   // must not block. Exception: after stop() it runs at once, on the caller's
   // thread, with io_error.
-  void request(std::string method, const std::string& base_url, std::string target,
+  void request(std::string method, const base_url& base, std::string target,
                std::vector<header> headers, std::string body, client_callback done);
 
   // Idempotent. Completes pending calls with io_error and joins the threads

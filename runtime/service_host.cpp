@@ -314,7 +314,11 @@ service_wiring::service_wiring(caf::actor_system& sys, const settings& cfg, db_p
 breaker_actor service_wiring::breaker(std::string target_name, std::string base_url) {
   breaker_config config;
   config.target_name = target_name;
-  config.base_url = std::move(base_url);
+  std::string why;
+  auto parsed = http::base_url::parse(base_url, &why);
+  if (!parsed)  // the settings loader refuses such a URL before this runs
+    throw std::invalid_argument("base URL of " + target_name + ": " + why);
+  config.base = std::move(*parsed);
   config.settings = {cfg_.breaker_failure_threshold,
                      std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.breaker_open_timeout),
                      cfg_.breaker_half_open_max};

@@ -23,7 +23,7 @@ protected:
     breaker_config cfg;
     cfg.max_in_flight = max_in_flight;
     cfg.target_name = "user-service";
-    cfg.base_url = std::move(url);
+    cfg.base = http::base_url::parse(url).value();
     cfg.settings = {threshold, open_timeout, 1};
     cfg.client.total_timeout = 1000ms;
     cfg.client.connect_timeout = 500ms;

@@ -23,7 +23,7 @@ protected:
     pool_ = spawn_db_pool(sys_, svc_test::pool_config(url, orders_statements(), 2, 8));
     breaker_config bc;
     bc.target_name = "user-service";
-    bc.base_url = users_.url();
+    bc.base = http::base_url::parse(users_.url()).value();
     bc.settings = {2, 60s, 1};
     bc.client.total_timeout = 1000ms;
     breaker_ = spawn_breaker(sys_, bc);

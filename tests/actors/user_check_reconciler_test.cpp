@@ -28,7 +28,7 @@ protected:
     pool_ = spawn_db_pool(sys_, svc_test::pool_config(url_, orders_statements(), 2, 8));
     breaker_config bc;
     bc.target_name = "user-service";
-    bc.base_url = users_.url();
+    bc.base = http::base_url::parse(users_.url()).value();
     bc.settings = {2, 200ms, 1};  // two failures open it; a probe after 200 ms
     bc.client.total_timeout = 2000ms;
     breaker_ = spawn_breaker(sys_, bc);

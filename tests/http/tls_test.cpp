@@ -73,12 +73,12 @@ struct tls_fixture : ::testing::Test {
   std::string base() const { return "https://127.0.0.1:" + std::to_string(srv->port()); }
 };
 
-client_result call(const std::string& base_url, const std::string& ca_file) {
+client_result call(const std::string& base, const std::string& ca_file) {
   client_options opts;
   opts.ca_file = ca_file;
   client c{opts};
   std::promise<client_result> done;
-  c.request("GET", base_url, "/hello", {}, {}, [&](client_result r) { done.set_value(std::move(r)); });
+  c.request("GET", base_url::parse(base).value(), "/hello", {}, {}, [&](client_result r) { done.set_value(std::move(r)); });
   return done.get_future().get();
 }
 

@@ -71,12 +71,13 @@ std::optional<beast_response> routes(const beast_request& req) {
 
 struct client_test : ::testing::Test {
   svc_test::fake_server server{routes};
-  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  base_url base = base_url::parse("http://127.0.0.1:" + std::to_string(server.port())).value();
   collector got;
 
   client_result call(client& c, std::string target, std::string method = "GET", std::string url = {}) {
     collector one;
-    c.request(std::move(method), url.empty() ? base : url, std::move(target), {}, {}, one.callback());
+    c.request(std::move(method), url.empty() ? base : base_url::parse(url).value(), std::move(target), {}, {},
+              one.callback());
     EXPECT_TRUE(one.wait_for(1)) << "callback never ran";
     return one.results.empty() ? client_result{} : one.results.front();
   }
@@ -238,15 +239,29 @@ TEST_F(client_test, response_body_over_the_limit_is_an_error) {
   EXPECT_NE(r.error.find("1024"), std::string::npos) << r.error;
 }
 
-TEST_F(client_test, bad_urls_are_invalid_url) {
-  client c;
-  auto port = std::to_string(server.port());
-  for (const std::string& url : std::vector<std::string>{"htps://127.0.0.1:" + port, "ftp://127.0.0.1",
-         "127.0.0.1:" + port, "http://", "http://:80", "http://host:0", "http://host:99999",
-         "http://host:", "http://u@host", "http://[::1", "http://a b"}) {
-    auto r = call(c, "/api/v1/users/7", "GET", url);
-    EXPECT_EQ(r.result, outcome::invalid_url) << url;
+TEST(base_url, parses_what_a_neighbour_url_may_be_and_nothing_else) {
+  for (const std::string url : {"htps://127.0.0.1:80", "ftp://127.0.0.1", "127.0.0.1:80", "http://", "http://:80",
+                                "http://host:0", "http://host:99999", "http://host:", "http://u@host", "http://[::1",
+                                "http://a b", "http://host/?q=1", "http://host/#f"}) {
+    std::string why;
+    EXPECT_FALSE(base_url::parse(url, &why)) << url;
+    EXPECT_FALSE(why.empty()) << url;
   }
+  auto plain = base_url::parse("HTTP://Users.Internal:8081/svc/").value();
+  EXPECT_FALSE(plain.tls);
+  EXPECT_EQ(plain.port, "8081");
+  EXPECT_EQ(plain.host_header, "Users.Internal:8081");
+  EXPECT_EQ(plain.prefix, "/svc");
+  auto tls = base_url::parse("https://[::1]").value();
+  EXPECT_TRUE(tls.tls);
+  EXPECT_EQ(tls.host, "::1");
+  EXPECT_EQ(tls.port, "443");
+  EXPECT_EQ(tls.host_header, "[::1]");
+  EXPECT_EQ(base_url::parse("http://10.0.0.7:80").value().host_header, "10.0.0.7");
+}
+
+TEST_F(client_test, bad_targets_are_invalid_url) {
+  client c;
   EXPECT_EQ(call(c, "api/v1/users/7").result, outcome::invalid_url);
   EXPECT_EQ(call(c, "/a b").result, outcome::invalid_url);
   EXPECT_EQ(server.accepted(), 0u);
