@@ -24,6 +24,7 @@
 #   make clean      stop the test databases and remove the build directories
 #   make distclean  clean, and also stop and remove the local database in .local/
 #   make bench      the performance harness (bench/run.sh; not in `make test`)
+#   make lint-shell shellcheck on every shell script in the repository
 #   make soak       10 minutes of mixed load on both services (bench/soak.sh; not in
 #                   `make test`): no 5xx, stable RSS, no descriptor leak; results in
 #                   docs/RELIABILITY.md. SOAK_SECONDS=60 for a quick check
@@ -43,7 +44,8 @@ SHELL := /bin/bash
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
-            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev
+            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev \
+            shellcheck
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1
@@ -65,7 +67,7 @@ export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard te
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
 .PHONY: deps build test test-asan test-tsan run dev docker-up docker-down clean distclean \
-        build-release build-asan build-tsan build-fuzz fuzz
+        build-release build-asan build-tsan build-fuzz fuzz lint-shell
 
 # --- dependencies ---------------------------------------------------------------
 # Checks every package with dpkg-query; apt-get (update once, then install) runs only
@@ -177,6 +179,18 @@ docker-up:
 	@bash deploy/compose.sh up
 docker-down:
 	@bash deploy/compose.sh down
+
+# --- lint -----------------------------------------------------------------------
+# make lint-shell: shellcheck (-x: follows the `# shellcheck source=` lines) on every
+# tracked *.sh and every tracked file whose first line is a sh/bash shebang (.ci/run).
+# A finding that is a deliberate choice carries a `# shellcheck disable=SCxxxx` with
+# its reason next to it.
+lint-shell:
+	@command -v shellcheck >/dev/null 2>&1 || { echo "lint-shell: shellcheck is missing (make deps)" >&2; exit 1; }
+	@files=$$( { git ls-files '*.sh'; \
+	             git ls-files | xargs awk 'FNR == 1 { if ($$0 ~ /^#!.*[\/ ](ba|da)?sh *$$/) print FILENAME; nextfile }' 2>/dev/null; \
+	           } | sort -u ); \
+	shellcheck -x $$files && echo "lint-shell: $$(echo $$files | wc -w) scripts, no finding"
 
 # --- cleaning -------------------------------------------------------------------
 # A test cluster left running (interrupted ctest) is stopped before its directory goes.
