@@ -25,6 +25,8 @@
 #   make distclean  clean, and also stop and remove the local database in .local/
 #   make bench      the performance harness (bench/run.sh; not in `make test`)
 #   make lint-shell shellcheck on every shell script in the repository
+#   make format     clang-format (.clang-format) in place on every tracked .cpp/.hpp/.ipp
+#   make format-check  the same files unchanged by clang-format, or a list of those that are not
 #   make soak       10 minutes of mixed load on both services (bench/soak.sh; not in
 #                   `make test`): no 5xx, stable RSS, no descriptor leak; results in
 #                   docs/RELIABILITY.md. SOAK_SECONDS=60 for a quick check
@@ -45,7 +47,7 @@ PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
             python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev \
-            shellcheck
+            shellcheck clang-format clang-tidy
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1
@@ -67,7 +69,7 @@ export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard te
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
 .PHONY: deps build test test-asan test-tsan run dev docker-up docker-down clean distclean \
-        build-release build-asan build-tsan build-fuzz fuzz lint-shell
+        build-release build-asan build-tsan build-fuzz fuzz lint-shell format format-check
 
 # --- dependencies ---------------------------------------------------------------
 # Checks every package with dpkg-query; apt-get (update once, then install) runs only
@@ -191,6 +193,26 @@ lint-shell:
 	             git ls-files | xargs awk 'FNR == 1 { if ($$0 ~ /^#!.*[\/ ](ba|da)?sh *$$/) print FILENAME; nextfile }' 2>/dev/null; \
 	           } | sort -u ); \
 	shellcheck -x $$files && echo "lint-shell: $$(echo $$files | wc -w) scripts, no finding"
+
+# make format / format-check: clang-format 14 with the repository's .clang-format on
+# every tracked C++ file (FORMAT_FILES). format-check changes nothing: it names each
+# file clang-format would change and fails if there is one.
+CLANG_FORMAT ?= clang-format
+FORMAT_FILES  = $(shell git ls-files '*.cpp' '*.hpp' '*.ipp')
+format:
+	@command -v $(CLANG_FORMAT) >/dev/null 2>&1 || { echo "format: $(CLANG_FORMAT) is missing (make deps)" >&2; exit 1; }
+	@printf '%s\n' $(FORMAT_FILES) | xargs $(CLANG_FORMAT) -i --style=file
+	@echo "format: $(words $(FORMAT_FILES)) files formatted"
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null 2>&1 || { echo "format-check: $(CLANG_FORMAT) is missing (make deps)" >&2; exit 1; }
+	@out=$$(printf '%s\n' $(FORMAT_FILES) | xargs $(CLANG_FORMAT) --style=file --dry-run -Werror 2>&1 >/dev/null); rc=$$?; \
+	bad=$$(printf '%s\n' "$$out" | sed -nE 's/^(.+\.(cpp|hpp|ipp)):[0-9]+:[0-9]+: error: .*/\1/p' | sort -u); \
+	if [ -n "$$bad" ]; then \
+	  echo "format-check: not formatted (make format):"; printf '  %s\n' $$bad; \
+	  echo "format-check: $$(echo $$bad | wc -w) of $(words $(FORMAT_FILES)) files differ" >&2; exit 1; \
+	elif [ $$rc -ne 0 ]; then printf '%s\n' "$$out" >&2; exit 1; \
+	fi; \
+	echo "format-check: $(words $(FORMAT_FILES)) files formatted"
 
 # --- cleaning -------------------------------------------------------------------
 # A test cluster left running (interrupted ctest) is stopped before its directory goes.
