@@ -25,6 +25,8 @@
 #   make distclean  clean, and also stop and remove the local database in .local/
 #   make bench      the performance harness (bench/run.sh; not in `make test`)
 #   make lint-shell shellcheck on every shell script in the repository
+#   make tidy       clang-tidy (.clang-tidy) on the project's non-test sources, with the
+#                   compile commands of build-tidy/ (configured, not built); fails on a finding
 #   make format     clang-format (.clang-format) in place on every tracked .cpp/.hpp/.ipp
 #   make format-check  the same files unchanged by clang-format, or a list of those that are not
 #   make soak       10 minutes of mixed load on both services (bench/soak.sh; not in
@@ -69,7 +71,7 @@ export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard te
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
 .PHONY: deps build test test-asan test-tsan run dev docker-up docker-down clean distclean \
-        build-release build-asan build-tsan build-fuzz fuzz lint-shell format format-check
+        build-release build-asan build-tsan build-fuzz fuzz lint-shell format format-check tidy
 
 # --- dependencies ---------------------------------------------------------------
 # Checks every package with dpkg-query; apt-get (update once, then install) runs only
@@ -214,13 +216,34 @@ format-check:
 	fi; \
 	echo "format-check: $(words $(FORMAT_FILES)) files formatted"
 
+# make tidy: cmake/tidy.sh, clang-tidy 14 through run-clang-tidy (TIDY_JOBS at once,
+# default JOBS) on every tracked non-test .cpp, with build-tidy/compile_commands.json
+# (only configured: the sources include no generated header). The tests are left out
+# (as many files again, twice the time); `make tidy TIDY_SOURCES="$(git ls-files
+# 'tests/*.cpp')"` checks them. Fails on any finding,
+# except in the files of TIDY_PENDING: those are being rewritten on other branches
+# and their findings are printed without failing the target. TIDY_PENDING is meant to
+# be empty; remove a file from it once its findings are fixed. No `deps` prerequisite
+# (it would also run npm for the API tools): `make deps` first on a new machine.
+TIDY_BUILD_DIR ?= build-tidy
+TIDY_JOBS      ?= $(JOBS)
+# TEMPORARY: files being rewritten on other branches (findings reported, not failing).
+TIDY_PENDING   := actors/db_pool_actor.* actors/db_pool_pipelines.* actors/users_actor.* \
+                  actors/orders_actor.* actors/resource_actor.* actors/collection_resource.hpp \
+                  actors/limiter_actor.* actors/http_front_actor.* runtime/* services/*/main.cpp \
+                  persistence/pg_pipeline.* config/*
+TIDY_SOURCES    = $(filter-out tests/%,$(shell git ls-files '*.cpp'))
+tidy:
+	$(call configure,$(TIDY_BUILD_DIR),-DCMAKE_BUILD_TYPE=Debug)
+	@TIDY_PENDING='$(TIDY_PENDING)' bash cmake/tidy.sh $(TIDY_BUILD_DIR) $(TIDY_JOBS) $(TIDY_SOURCES)
+
 # --- cleaning -------------------------------------------------------------------
 # A test cluster left running (interrupted ctest) is stopped before its directory goes.
 clean:
 	@for d in build build-asan build-tsan; do \
 	  if [ -d "$$d/test-pg/data" ]; then bash deploy/local-postgres.sh stop "$$d/test-pg" || true; fi; \
 	done
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-tidy
 
 distclean: clean
 	@if [ -d .local/pg/data ]; then bash deploy/local-postgres.sh stop .local/pg || true; fi

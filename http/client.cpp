@@ -173,7 +173,7 @@ struct client::impl {
 
 struct client::impl::exchange : std::enable_shared_from_this<exchange> {
   exchange(impl& o, strand s, base_url_parts u, wire_request r, client_callback cb)
-    : owner{o}, ex{s}, url{std::move(u)}, key{lower(url.host + ":" + url.port)}, req{std::move(r)},
+    : owner{o}, ex{std::move(s)}, url{std::move(u)}, key{lower(url.host + ":" + url.port)}, req{std::move(r)},
       callback{std::move(cb)} {
     // Armed here, not in start(): time spent queued counts against the call too.
     deadline.expires_after(owner.opts.total_timeout);
@@ -334,13 +334,18 @@ client::client(client_options opts) : impl_{std::make_shared<impl>(opts)} {
     });
 }
 
-client::~client() { stop(); }
+// stop() throws only when a lock or a join fails: from the destructor that ends in
+// std::terminate, on purpose.
+client::~client() {  // NOLINT(bugprone-exception-escape): see above
+  stop();
+}
 
-void client::request(std::string method, const std::string& base_url, std::string target,
-                     std::vector<header> headers, std::string body, client_callback done) {
+void client::request(const std::string& method, const std::string& base_url,
+                     const std::string& target, const std::vector<header>& headers, std::string body,
+                     client_callback done) {
   auto& m = *impl_;
   if (!done)
-    done = [](client_result) {};  // so that no path has to test for it
+    done = [](const client_result&) {};  // so that no path has to test for it
   std::string why;
   outcome bad = outcome::invalid_url;
   auto url = parse_base_url(base_url, why);
