@@ -27,11 +27,18 @@ done
 [[ -f $build/compile_commands.json ]] || { echo "tidy: no $build/compile_commands.json" >&2; exit 1; }
 (( $# > 0 )) || { echo "tidy: no file to check" >&2; exit 1; }
 
-# run-clang-tidy takes regular expressions on the database's (absolute) file names.
-regexes=()
+# run-clang-tidy takes regular expressions on the database's (absolute) file names;
+# a file the database lacks would be skipped without a word.
+regexes=() unknown=()
 for f in "$@"; do
+  grep -qF "\"file\": \"$root/$f\"" "$build/compile_commands.json" || unknown+=("$f")
   regexes+=("^${root//./\\.}/${f//./\\.}\$")
 done
+if (( ${#unknown[@]} )); then
+  echo "tidy: not in $build/compile_commands.json (not built by this configuration?):" >&2
+  printf '  %s\n' "${unknown[@]}" >&2
+  exit 1
+fi
 # Diagnostics in any header under the repository root, not in the build directory.
 header_filter="^${root//./\\.}/[a-z_]+/"
 
