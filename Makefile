@@ -30,6 +30,11 @@
 #   make clean      stop the test databases and remove the build directories
 #   make distclean  clean, and also stop and remove the local database in .local/
 #   make bench      the performance harness (bench/run.sh; not in `make test`)
+#   make lint-shell shellcheck on every shell script in the repository
+#   make tidy       clang-tidy (.clang-tidy) on the project's non-test sources, with the
+#                   compile commands of build-tidy/ (configured, not built); fails on a finding
+#   make format     clang-format (.clang-format) in place on every tracked .cpp/.hpp/.ipp
+#   make format-check  the same files unchanged by clang-format, or a list of those that are not
 #   make soak       10 minutes of mixed load on both services (bench/soak.sh; not in
 #                   `make test`): no 5xx, stable RSS, no descriptor leak; results in
 #                   docs/RELIABILITY.md. SOAK_SECONDS=60 for a quick check
@@ -50,7 +55,7 @@ PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
             python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev \
-            haproxy openssl
+            haproxy openssl shellcheck clang-format clang-tidy
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_PARALLEL_LEVEL ?= 1
@@ -72,7 +77,7 @@ export TSAN_OPTIONS  ?= second_deadlock_stack=1:history_size=4$(if $(wildcard te
 export LSAN_OPTIONS  ?= $(if $(wildcard tests/lsan.supp),suppressions=$(CURDIR)/tests/lsan.supp)
 
 .PHONY: deps build test test-asan test-tsan test-cluster run cluster dev docker-up docker-down clean distclean \
-        build-release build-asan build-tsan build-fuzz fuzz
+        build-release build-asan build-tsan build-fuzz fuzz lint-shell format format-check tidy
 
 # --- dependencies ---------------------------------------------------------------
 # Checks every package with dpkg-query; apt-get (update once, then install) runs only
@@ -191,13 +196,69 @@ docker-up:
 docker-down:
 	@bash deploy/compose.sh down
 
+# --- lint -----------------------------------------------------------------------
+# make lint-shell: shellcheck (-x: follows the `# shellcheck source=` lines) on every
+# tracked *.sh and every tracked file whose first line is a sh/bash shebang (.ci/run).
+# A finding that is a deliberate choice carries a `# shellcheck disable=SCxxxx` with
+# its reason next to it.
+lint-shell:
+	@command -v shellcheck >/dev/null 2>&1 || { echo "lint-shell: shellcheck is missing (make deps)" >&2; exit 1; }
+	@files=$$( { git ls-files '*.sh'; \
+	             git ls-files | xargs awk 'FNR == 1 { if ($$0 ~ /^#!.*[\/ ](ba|da)?sh *$$/) print FILENAME; nextfile }' 2>/dev/null; \
+	           } | sort -u ); \
+	shellcheck -x $$files && echo "lint-shell: $$(echo $$files | wc -w) scripts, no finding"
+
+# make format / format-check: clang-format 14 with the repository's .clang-format on
+# every tracked C++ file (FORMAT_FILES). format-check changes nothing: it names each
+# file clang-format would change and fails if there is one.
+CLANG_FORMAT ?= clang-format
+FORMAT_FILES  = $(shell git ls-files '*.cpp' '*.hpp' '*.ipp')
+format:
+	@command -v $(CLANG_FORMAT) >/dev/null 2>&1 || { echo "format: $(CLANG_FORMAT) is missing (make deps)" >&2; exit 1; }
+	@printf '%s\n' $(FORMAT_FILES) | xargs $(CLANG_FORMAT) -i --style=file
+	@echo "format: $(words $(FORMAT_FILES)) files formatted"
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null 2>&1 || { echo "format-check: $(CLANG_FORMAT) is missing (make deps)" >&2; exit 1; }
+	@out=$$(printf '%s\n' $(FORMAT_FILES) | xargs $(CLANG_FORMAT) --style=file --dry-run -Werror 2>&1 >/dev/null); rc=$$?; \
+	bad=$$(printf '%s\n' "$$out" | sed -nE 's/^(.+\.(cpp|hpp|ipp)):[0-9]+:[0-9]+: error: .*/\1/p' | sort -u); \
+	if [ -n "$$bad" ]; then \
+	  echo "format-check: not formatted (make format):"; printf '  %s\n' $$bad; \
+	  echo "format-check: $$(echo $$bad | wc -w) of $(words $(FORMAT_FILES)) files differ" >&2; exit 1; \
+	elif [ $$rc -ne 0 ]; then printf '%s\n' "$$out" >&2; exit 1; \
+	fi; \
+	echo "format-check: $(words $(FORMAT_FILES)) files formatted"
+
+# make tidy: cmake/tidy.sh, clang-tidy 14 through run-clang-tidy (TIDY_JOBS at once,
+# default JOBS) on every tracked non-test .cpp, with build-tidy/compile_commands.json
+# (only configured, and configured again when a CMakeLists.txt changed: the sources
+# include no generated header). The tests are left out
+# (as many files again, twice the time); `make tidy TIDY_SOURCES="$(git ls-files
+# 'tests/*.cpp' ':!tests/fuzz')"` checks them (the fuzzers are in build-fuzz/ only).
+# Fails on any finding,
+# except in the files of TIDY_PENDING: those are being rewritten on other branches
+# and their findings are printed without failing the target. TIDY_PENDING is meant to
+# be empty; remove a file from it once its findings are fixed. No `deps` prerequisite
+# (it would also run npm for the API tools): `make deps` first on a new machine.
+TIDY_BUILD_DIR ?= build-tidy
+TIDY_JOBS      ?= $(JOBS)
+# TEMPORARY: files being rewritten on other branches (findings reported, not failing).
+TIDY_PENDING   := actors/db_pool_actor.* actors/db_pool_pipelines.* actors/users_actor.* \
+                  actors/orders_actor.* actors/resource_actor.* actors/collection_resource.hpp \
+                  actors/limiter_actor.* actors/http_front_actor.* runtime/* services/*/main.cpp \
+                  persistence/pg_pipeline.* config/*
+TIDY_SOURCES    = $(filter-out tests/%,$(shell git ls-files '*.cpp'))
+tidy:
+	$(call configure,$(TIDY_BUILD_DIR),-DCMAKE_BUILD_TYPE=Debug)
+	@$(MAKE) -s -C $(TIDY_BUILD_DIR) cmake_check_build_system
+	@TIDY_PENDING='$(TIDY_PENDING)' bash cmake/tidy.sh $(TIDY_BUILD_DIR) $(TIDY_JOBS) $(TIDY_SOURCES)
+
 # --- cleaning -------------------------------------------------------------------
 # A test cluster left running (interrupted ctest) is stopped before its directory goes.
 clean:
 	@for d in build build-asan build-tsan; do \
 	  if [ -d "$$d/test-pg/data" ]; then bash deploy/local-postgres.sh stop "$$d/test-pg" || true; fi; \
 	done
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-tidy
 
 distclean: clean
 	@if [ -d .local/pg/data ]; then bash deploy/local-postgres.sh stop .local/pg || true; fi

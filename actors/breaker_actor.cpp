@@ -102,8 +102,8 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
       report_in_flight(self);
       // The client answers on its own I/O thread; only a message crosses back.
       auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
-      st.client->request(std::move(call.method), st.config.base, std::move(call.target),
-                         std::move(call.headers), {}, [weak, id](http::client_result r) {
+      st.client->request(call.method, st.config.base, call.target, call.headers, {},
+                         [weak, id](http::client_result r) {
                            if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
                              caf::anon_send(caf::actor_cast<breaker_actor>(strong),
                                             call_done_atom::value, id, std::move(r));

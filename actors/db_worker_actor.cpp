@@ -64,8 +64,8 @@ bool is_connection_lost(const caf::error& err) {
 }
 
 db_worker_actor::behavior_type db_worker(db_worker_actor::pointer,
-                                         db_connection_settings settings,
-                                         std::shared_ptr<const statement_catalog> catalog) {
+                                         const db_connection_settings& settings,
+                                         const std::shared_ptr<const statement_catalog>& catalog) {
   auto slot = std::make_shared<pooled_connection>();
   // Opens a fresh connection; false (logged) when the database cannot be reached.
   auto connect = [slot, settings, catalog]() -> bool {

@@ -21,8 +21,8 @@ using db_worker_actor = caf::typed_actor<
 
 // `catalog`: the pool's named statements and how they are sent (one per pool).
 db_worker_actor::behavior_type db_worker(db_worker_actor::pointer self,
-                                         db_connection_settings settings,
-                                         std::shared_ptr<const statement_catalog> catalog);
+                                         const db_connection_settings& settings,
+                                         const std::shared_ptr<const statement_catalog>& catalog);
 
 // A worker's answer to execute when its connection broke under the task but a
 // fresh connection opened right after: the task failed (whether its statement

@@ -24,7 +24,7 @@ using janitor_pointer = idempotency_janitor_actor::stateful_pointer<janitor_stat
 using purge_done = std::function<void(std::int64_t deleted, caf::error error)>;
 
 // One batch per database task; the next batch only when this one came back full.
-void purge_from(janitor_pointer self, std::int64_t deleted_so_far, purge_done done) {
+void purge_from(janitor_pointer self, std::int64_t deleted_so_far, const purge_done& done) {
   const auto& cfg = self->state.config;
   run_db_task(
     self, cfg.pool, "idempotency.purge",
@@ -57,7 +57,7 @@ idempotency_janitor_actor::behavior_type janitor(janitor_pointer self,
       return promise;
     },
     [=](janitor_tick_atom) {
-      purge_from(self, 0, [self](std::int64_t deleted, caf::error err) {
+      purge_from(self, 0, [self](std::int64_t deleted, const caf::error& err) {
         if (deleted > 0)
           log::info("expired idempotency keys deleted", {{"count", deleted}});
         if (err)  // e.g. the database is down: the next tick tries again

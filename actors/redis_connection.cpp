@@ -215,7 +215,7 @@ bool redis_connection::send(const std::vector<std::string>& args, reply_fn done)
   if (redisAsyncCommandArgv(s.ctx, &impl::on_reply, callback.get(), static_cast<int>(argv.size()), argv.data(),
                             lengths.data()) != REDIS_OK)
     return false;
-  callback.release();  // on_reply owns it now
+  (void)callback.release();  // on_reply owns it now
   return true;
 }
 

@@ -56,7 +56,7 @@ std::optional<std::string_view> outcome_of(const outbound_result& r) {
   return std::nullopt;
 }
 
-void finish(reconciler_pointer self, pass_pointer p, reconcile_report report) {
+void finish(reconciler_pointer self, const pass_pointer& p, reconcile_report report) {
   auto& st = self->state;
   if (p->user_service_quiet) {
     // The same orders come first again next time.
@@ -73,7 +73,7 @@ void finish(reconciler_pointer self, pass_pointer p, reconcile_report report) {
 }
 
 // Step 3: record every definite answer, each under its order's version.
-void settle(reconciler_pointer self, pass_pointer p) {
+void settle(reconciler_pointer self, const pass_pointer& p) {
   std::vector<std::pair<pending_user_check, std::string_view>> answers;
   reconcile_report unanswered;
   for (const auto& order : p->batch) {
@@ -118,7 +118,7 @@ void settle(reconciler_pointer self, pass_pointer p) {
 
 // Step 2: one call at a time, so a pass never puts more than one call of its
 // own on user-service; the first unanswered one ends the asking.
-void ask_next(reconciler_pointer self, pass_pointer p) {
+void ask_next(reconciler_pointer self, const pass_pointer& p) {
   if (p->user_service_quiet || p->next_user == p->users.size()) {
     settle(self, p);
     return;

@@ -159,7 +159,7 @@ struct client::impl {
 
 struct client::impl::exchange : std::enable_shared_from_this<exchange> {
   exchange(impl& o, strand s, base_url u, wire_request r, client_callback cb)
-    : owner{o}, ex{s}, url{std::move(u)}, key{pool_key(url)}, req{std::move(r)},
+    : owner{o}, ex{std::move(s)}, url{std::move(u)}, key{pool_key(url)}, req{std::move(r)},
       callback{std::move(cb)} {
     // Armed here, not in start(): time spent queued counts against the call too.
     deadline.expires_after(owner.opts.total_timeout);
@@ -384,13 +384,17 @@ client::client(client_options opts) : impl_{std::make_shared<impl>(opts)} {
     });
 }
 
-client::~client() { stop(); }
+// stop() throws only when a lock or a join fails: from the destructor that ends in
+// std::terminate, on purpose.
+client::~client() {  // NOLINT(bugprone-exception-escape): see above
+  stop();
+}
 
-void client::request(std::string method, const base_url& base, std::string target,
-                     std::vector<header> headers, std::string body, client_callback done) {
+void client::request(const std::string& method, const base_url& base, const std::string& target,
+                     const std::vector<header>& headers, std::string body, client_callback done) {
   auto& m = *impl_;
   if (!done)
-    done = [](client_result) {};  // so that no path has to test for it
+    done = [](const client_result&) {};  // so that no path has to test for it
   std::string why;
   outcome bad = outcome::invalid_url;
   auto req = build_request(method, base, target, headers, std::move(body), bad, why);

@@ -56,7 +56,7 @@ public:
   explicit client(client_options opts = {});
   // Stops: pending calls complete with io_error, threads joined. No callback
   // runs after it returned.
-  ~client();
+  ~client();  // NOLINT(bugprone-exception-escape): a throw terminates, on purpose (client.cpp)
 
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -68,8 +68,8 @@ public:
   // The callback runs exactly once, on one of the client's I/O threads, and
   // must not block. Exception: after stop() it runs at once, on the caller's
   // thread, with io_error.
-  void request(std::string method, const base_url& base, std::string target,
-               std::vector<header> headers, std::string body, client_callback done);
+  void request(const std::string& method, const base_url& base, const std::string& target,
+               const std::vector<header>& headers, std::string body, client_callback done);
 
   // Idempotent. Completes pending calls with io_error and joins the threads
   // (unless called from one of them: see client.cpp).

@@ -109,7 +109,7 @@ std::optional<ip_network> parse_network(std::string_view item, std::string& erro
     return std::nullopt;
   }
   const auto slash = item.find('/');
-  const auto bad = [&](std::string why) {
+  const auto bad = [&](const std::string& why) {
     error = quoted(item) + " " + why;
     return std::nullopt;
   };

@@ -40,7 +40,7 @@ std::string_view code_name(error_code code) {
 
 unsigned http_status(error_code code) {
   switch (code) {
-    case error_code::bad_request: return 400;
+    case error_code::bad_request:
     case error_code::validation_error: return 400;
     case error_code::not_found: return 404;
     case error_code::method_not_allowed: return 405;
@@ -53,7 +53,7 @@ unsigned http_status(error_code code) {
     case error_code::request_header_fields_too_large: return 431;
     case error_code::rate_limit_exceeded: return 429;
     case error_code::internal_error: return 500;
-    case error_code::circuit_open: return 503;
+    case error_code::circuit_open:
     case error_code::service_unavailable: return 503;
   }
   return 500;

@@ -64,6 +64,8 @@ template <class Details>
 response error_response(error_code code, std::string message, std::string_view request_id,
                         Details&& details) {
   std::vector<field_error> converted;
+  if constexpr (std::ranges::sized_range<Details>)
+    converted.reserve(std::ranges::size(details));
   for (auto&& e : details)
     converted.push_back({std::string(e.field), std::string(e.message)});
   return error_response(code, std::move(message), request_id, std::move(converted));

@@ -23,7 +23,7 @@ class io_threads {
 public:
   // `count` threads (at least one); `name` prefixes the threads' names (ps, top -H).
   explicit io_threads(std::size_t count, std::string name = "io");
-  ~io_threads();  // stop()
+  ~io_threads();  // stop(). NOLINT(bugprone-exception-escape): a throw terminates, on purpose
   io_threads(const io_threads&) = delete;
   io_threads& operator=(const io_threads&) = delete;
 

@@ -78,9 +78,9 @@ void router::add(std::string method, std::string pattern, int target) {
     routes_.push_back({text, std::move(segments), {}});
     it = std::prev(routes_.end());
   }
-  for (const auto& [m, t] : it->methods)
-    if (m == method)
-      throw std::invalid_argument("route registered twice: " + method + " " + text);
+  const auto registered = [&](const auto& entry) { return entry.first == method; };
+  if (std::any_of(it->methods.begin(), it->methods.end(), registered))
+    throw std::invalid_argument("route registered twice: " + method + " " + text);
   it->methods.emplace_back(std::move(method), target);
 }
 

@@ -10,7 +10,7 @@
 
 namespace svc::http {
 
-server::impl::impl(server_options o, request_handler h, std::shared_ptr<io_threads> shared)
+server::impl::impl(server_options o, request_handler h, const std::shared_ptr<io_threads>& shared)
   : opts(std::move(o)),
     handler(std::move(h)),
     io(shared ? shared : std::make_shared<io_threads>(opts.threads, "http")),
@@ -19,7 +19,9 @@ server::impl::impl(server_options o, request_handler h, std::shared_ptr<io_threa
     accept_retry(acceptor.get_executor()) {
 }
 
-server::impl::~impl() {
+// stop() throws only when misused (io_threads::stop from an I/O thread) or when a lock
+// fails: from the destructor that ends in std::terminate, on purpose.
+server::impl::~impl() {  // NOLINT(bugprone-exception-escape): see above
   stop();
 }
 
@@ -224,8 +226,9 @@ void server::impl::close_sessions_and_wait() {
   }
 }
 
-server::server(server_options options, request_handler handler, std::shared_ptr<io_threads> threads)
-  : impl_(std::make_unique<impl>(std::move(options), std::move(handler), std::move(threads))) {
+server::server(server_options options, request_handler handler,
+               const std::shared_ptr<io_threads>& threads)
+  : impl_(std::make_unique<impl>(std::move(options), std::move(handler), threads)) {
 }
 
 server::~server() = default;

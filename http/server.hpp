@@ -58,7 +58,7 @@ public:
   // own. With them it only uses them: they must run while the server serves,
   // and may outlive it.
   server(server_options options, request_handler handler,
-         std::shared_ptr<io_threads> threads = nullptr);
+         const std::shared_ptr<io_threads>& threads = nullptr);
   ~server();  // stop()
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -49,8 +49,8 @@ struct post_gate {
 class session;
 
 struct server::impl {
-  impl(server_options options, request_handler handler, std::shared_ptr<io_threads> io);
-  ~impl();
+  impl(server_options options, request_handler handler, const std::shared_ptr<io_threads>& io);
+  ~impl();  // NOLINT(bugprone-exception-escape): a throw terminates, on purpose (server.cpp)
 
   void start();
   void stop_accepting();

@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t max_key_file_bytes = 64 * 1024;
+constexpr std::size_t max_key_file_bytes = std::size_t{64} * 1024;
 constexpr std::size_t min_hs256_secret_bytes = 32;
 constexpr int min_rsa_bits = 2048;
 

@@ -5,7 +5,7 @@
 namespace svc::security {
 namespace {
 
-constexpr std::size_t max_token_file_bytes = 64 * 1024;
+constexpr std::size_t max_token_file_bytes = std::size_t{64} * 1024;
 
 }  // namespace
 

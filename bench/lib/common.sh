@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # bench/lib/common.sh: logging, background processes and the clean-up trap, small helpers.
 # Sourced by bench/run.sh (and bench/soak.sh); not run on its own.
+# shellcheck disable=SC2034  # the globals set here are read by the other bench/lib files and bench/*.sh; shellcheck checks one file at a time
 
 # Log lines start with "$LOG_TAG: " (bench/run.sh: bench).
 log() { printf '%s: %s\n' "${LOG_TAG:-bench}" "$*" >&2; }

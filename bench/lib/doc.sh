@@ -31,7 +31,8 @@ commands_block() {
 # replace_block NAME FILE: puts FILE between the markers <!-- bench:NAME:begin/end -->
 # of the doc (created from the template when missing; other text is kept).
 replace_block() {
-  local name=$1 file=$2 begin="<!-- bench:$1:begin -->" end="<!-- bench:$1:end -->"
+  local name=$1 file=$2
+  local begin="<!-- bench:$name:begin -->" end="<!-- bench:$name:end -->"
   mkdir -p "$(dirname "$DOC")"
   [[ -f $DOC ]] || doc_template >"$DOC"
   if ! grep -qF "$begin" "$DOC" || ! grep -qF "$end" "$DOC"; then

@@ -1,13 +1,14 @@
 # shellcheck shell=bash
 # bench/lib/growth.sh: the cost-growth curve (bench/run.sh --growth).
 # Sourced by bench/run.sh (and bench/soak.sh); not run on its own.
+# shellcheck disable=SC2034  # the globals set here are read by the other bench/lib files and bench/*.sh; shellcheck checks one file at a time
 
 # --- growth mode -----------------------------------------------------------------
 
 run_growth() {
   local u_port
   free_port u_port 18081
-  SVC_PORT[user-service]=$u_port
+  SVC_PORT["user-service"]=$u_port
   local U=http://127.0.0.1:$u_port lua=$BENCH_DIR/lua
   start_service user-service
   log "user-service ready in ${READY_MS} ms"

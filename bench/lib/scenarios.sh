@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # bench/lib/scenarios.sh: the main scenarios (make bench): each service against its reference, nginx included.
 # Sourced by bench/run.sh (and bench/soak.sh); not run on its own.
+# shellcheck disable=SC2034  # the globals set here are read by the other bench/lib files and bench/*.sh; shellcheck checks one file at a time
 
 # --- the main scenarios ----------------------------------------------------------
 
@@ -9,6 +10,7 @@ declare -a S_ORDER=()
 MISSES=0
 
 # store_result ID SIDE(svc|ref): keeps R_* as "rps|p50|p99|errs|cpu|reqs".
+# shellcheck disable=SC2153  # R_RPS is set by bench/lib/runs.sh, not a misspelling of a local
 store() { local v="$R_RPS|$R_P50|$R_P99|$R_ERRS|$R_CPU|${R_REQS:-}"; if [[ $2 == svc ]]; then S_SVC[$1]=$v; else S_REFR[$1]=$v; fi; }
 field() { local IFS='|'; local -a parts; read -r -a parts <<<"$1"; echo "${parts[$2]:-}"; }
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # bench/lib/setup.sh: prerequisites, the Release build, the throwaway PostgreSQL, starting the services and seeding users.
 # Sourced by bench/run.sh (and bench/soak.sh); not run on its own.
+# shellcheck disable=SC2034  # the globals set here are read by the other bench/lib files and bench/*.sh; shellcheck checks one file at a time
 
 # --- prerequisites ---------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # bench/lib/soak_report.sh: the verdict and the tables of bench/soak.sh.
 # Sourced by bench/soak.sh after common.sh, setup.sh and doc.sh; not run on its own.
+# shellcheck disable=SC2034  # the globals set here are read by the other bench/lib files and bench/*.sh; shellcheck checks one file at a time
 
 SOAK_BEGIN='<!-- reliability:soak:begin -->'
 SOAK_END='<!-- reliability:soak:end -->'
@@ -35,8 +36,8 @@ parse_wrk() {
       else if (c == "5") f5 += $5; else none += $5
       if ($6 != "expected" && c != "5") u += $5
     } END { printf "%d %d %d %d %d %d %d %d", n, a, b, d, de, f5, none, u }' "$f")
-  read -r M_REQ[$mix] M_2XX[$mix] M_3XX[$mix] M_4XX[$mix] M_4XX_EXP[$mix] M_5XX[$mix] M_NONE[$mix] M_UNEXP[$mix] <<<"$line"
-  [[ -n ${M_RPS[$mix]} ]] && (( M_REQ[$mix] > 0 )) || die "no result in $f"
+  read -r "M_REQ[$mix]" "M_2XX[$mix]" "M_3XX[$mix]" "M_4XX[$mix]" "M_4XX_EXP[$mix]" "M_5XX[$mix]" "M_NONE[$mix]" "M_UNEXP[$mix]" <<<"$line"
+  { [[ -n ${M_RPS[$mix]} ]] && (( M_REQ[$mix] > 0 )); } || die "no result in $f"
 }
 
 # window COLUMN FIRST|LAST: the highest value of COLUMN over the first WINDOW samples
@@ -53,6 +54,7 @@ window() {
     }' "$SAMPLES"
 }
 
+# shellcheck disable=SC2153  # RESULTS is set by bench/soak.sh, not a misspelling of a local
 soak_verdict() {
   parse_wrk users "$RESULTS/users.wrk"
   parse_wrk orders "$RESULTS/orders.wrk"
