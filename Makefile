@@ -241,11 +241,7 @@ format-check:
 # (it would also run npm for the API tools): `make deps` first on a new machine.
 TIDY_BUILD_DIR ?= build-tidy
 TIDY_JOBS      ?= $(JOBS)
-# TEMPORARY: files being rewritten on other branches (findings reported, not failing).
-TIDY_PENDING   := actors/db_pool_actor.* actors/db_pool_pipelines.* actors/users_actor.* \
-                  actors/orders_actor.* actors/resource_actor.* actors/collection_resource.hpp \
-                  actors/limiter_actor.* actors/http_front_actor.* runtime/* services/*/main.cpp \
-                  persistence/pg_pipeline.* config/*
+TIDY_PENDING   :=
 TIDY_SOURCES    = $(filter-out tests/%,$(shell git ls-files '*.cpp'))
 tidy:
 	$(call configure,$(TIDY_BUILD_DIR),-DCMAKE_BUILD_TYPE=Debug)

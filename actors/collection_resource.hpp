@@ -129,7 +129,7 @@ private:
     const auto& json = std::get<nlohmann::json>(body);
     auto checked = rules_->validate_create(json, req);
     if (auto* errors = std::get_if<field_errors>(&checked))
-      return validation_failed(std::move(*errors), req.request_id);
+      return validation_failed(*errors, req.request_id);
     using draft = typename Rules::draft;
     auto c = std::make_shared<const create_request<draft>>(
       create_request<draft>{std::get<draft>(std::move(checked)), req.idempotency_key, idempotency_fingerprint(json),
@@ -179,7 +179,7 @@ private:
     auto page = parse_page(req.query, errors);
     auto statement = rules_->list_statement(req, page, errors);
     if (!errors.empty())
-      return validation_failed(std::move(errors), req.request_id);
+      return validation_failed(errors, req.request_id);
     return respond_from_query(self_, rules_->pool, Rules::operations.list, std::move(statement), req.request_id,
                               "", [rules = rules_, page, route = req.route, query = req.query](const pg_rows& rows) {
                                 auto items = nlohmann::json::array();
@@ -210,7 +210,7 @@ private:
     using patch_type = typename Rules::patch;
     auto checked = rules_->validate_update(std::get<nlohmann::json>(body), req);
     if (auto* errors = std::get_if<field_errors>(&checked))
-      return validation_failed(std::move(*errors), req.request_id);
+      return validation_failed(*errors, req.request_id);
     auto patch = std::get<patch_type>(std::move(checked));
     auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
     if (patch.empty() && !precondition.required)

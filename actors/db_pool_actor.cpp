@@ -172,7 +172,7 @@ void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
         if (!take_running(self, worker_id))
           return;  // already answered by on_tick, and the worker retired
         record_duration();
-        promise.deliver(std::move(value));
+        promise.deliver(value);
         self->state.database_up = true;  // a task just succeeded
         release(self, worker_id);
       },

@@ -240,7 +240,7 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
 }
 
 // Answers /health (database check) and /health/ready (also false while draining).
-void check_health(const front_actor& front, std::shared_ptr<front_context> ctx, bool readiness,
+void check_health(const front_actor& front, const std::shared_ptr<front_context>& ctx, bool readiness,
                   finisher finish) {
   if (readiness && ctx->live.draining.load()) {
     health_report{ctx, readiness, std::move(finish)}.send();
@@ -512,7 +512,7 @@ void stop_context_actors(front_context& ctx) {
     stop(ctx.limiter);
 }
 
-http::request_handler make_front_handler(std::shared_ptr<front_context> context, listener_role role) {
+http::request_handler make_front_handler(const std::shared_ptr<front_context>& context, listener_role role) {
   return [context, role](http::request&& req, http::responder respond) {
     handle(context, role, std::move(req), std::move(respond));
   };

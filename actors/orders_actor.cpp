@@ -63,7 +63,7 @@ void after_check(const create_order& c, user_answer answer, const insert_step& n
 // reconciler asks again later) while the call runs on in the breaker actor,
 // which still counts its outcome.
 void check_user(resource_actor::pointer self, const breaker_actor& users, std::chrono::milliseconds timeout,
-                create_order c, insert_step next) {
+                const create_order& c, const insert_step& next) {
   outbound_call call{"GET", "/api/v1/users/" + std::to_string(c->draft.user_id),
                      {{"X-Request-ID", c->request_id},
                       {"Accept", "application/json"},
@@ -137,9 +137,9 @@ struct order_rules {
 
   // The user check. With an Idempotency-Key, a retry is first answered from the
   // first response, without asking user-service again.
-  void prepare_insert(resource_actor::pointer self, create_order c, insert_step next) const {
+  void prepare_insert(resource_actor::pointer self, const create_order& c, const insert_step& next) const {
     if (!c->idempotency_key) {
-      check_user(self, users_breaker, validation_timeout, std::move(c), std::move(next));
+      check_user(self, users_breaker, validation_timeout, c, next);
       return;
     }
     run_db_task(

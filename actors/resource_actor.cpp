@@ -112,9 +112,8 @@ http::response list_page_response(std::string_view route, const query_params& qu
   return resp;
 }
 
-http::response validation_failed(field_errors errors, std::string_view request_id) {
-  return http::error_response(http::error_code::validation_error, "invalid request", request_id,
-                              std::move(errors));
+http::response validation_failed(const field_errors& errors, std::string_view request_id) {
+  return http::error_response(http::error_code::validation_error, "invalid request", request_id, errors);
 }
 
 http::response write_refused(write_outcome outcome, std::string_view resource,

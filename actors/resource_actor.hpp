@@ -90,7 +90,7 @@ std::optional<http::response> reject_bad_idempotency_key(const api_request& req)
 // The request body as a JSON object, or the 400 response to send instead.
 std::variant<nlohmann::json, http::response> parse_json_body(const api_request& req);
 
-http::response validation_failed(field_errors errors, std::string_view request_id);
+http::response validation_failed(const field_errors& errors, std::string_view request_id);
 
 // A single-resource response carries its version as a strong ETag.
 http::response with_etag(http::response resp, std::int64_t version);

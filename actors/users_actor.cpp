@@ -56,8 +56,8 @@ struct user_rules {
   user insert_in(pqxx::transaction_base& tx, const user_draft& d) const { return insert_user(tx, d); }
 
   // A user needs nothing beyond its validated fields.
-  void prepare_insert(resource_actor::pointer, create_pointer<user_draft> c,
-                      std::function<void(std::variant<user_draft, http::response>)> next) const {
+  void prepare_insert(resource_actor::pointer, const create_pointer<user_draft>& c,
+                      const std::function<void(std::variant<user_draft, http::response>)>& next) const {
     next(c->draft);
   }
 };

@@ -109,6 +109,7 @@ public:
   std::string structure_;  // the first key given twice or outside any group
 
 private:
+  // NOLINTNEXTLINE(bugprone-exception-escape): caf::config_value's moves may throw (bad_alloc)
   struct frame {
     caf::config_value value;  // a dictionary or a list
     std::string key;          // in a dictionary: the key of the value read next

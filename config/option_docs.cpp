@@ -134,8 +134,8 @@ std::string readme_table() {
     auto meaning = markdown(o.meaning);
     if (o.secret)
       meaning += "; or `" + std::string{o.env} + "_FILE`, a file holding it";
-    out += "| " + code(o.env) + " | " + code(o.flag()) + ", `[" + std::string{o.group} + "] " + std::string{o.key} +
-           "` | " + fallback + " | " + meaning + " |\n";
+    out.append("| ").append(code(o.env)).append(" | ").append(code(o.flag())).append(", `[").append(o.group);
+    out.append("] ").append(o.key).append("` | ").append(fallback).append(" | ").append(meaning).append(" |\n");
   }
   out += "\nCAF's own options passed through to CAF (the ini file and flags only, no\n"
          "environment variable; type-checked against CAF's declarations):";

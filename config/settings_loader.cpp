@@ -100,7 +100,7 @@ std::optional<std::string> read_file(const fs::path& path) {
 // without blocking and checked to be a regular file first, so that a FIFO or a
 // device named by mistake fails at once instead of hanging or filling memory.
 std::optional<std::string> read_secret_file(const fs::path& path, std::string& why) {
-  constexpr std::size_t max_bytes = 64 * 1024;
+  constexpr std::size_t max_bytes = std::size_t{64} * 1024;
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     why = std::strerror(errno);
@@ -211,8 +211,11 @@ public:
       } else if (auto caf = find_caf_option(entry.group, entry.key)) {
         std::string why;
         auto value = check_caf_ini_value(*caf, entry.caf_value, why);
-        if (!value)
-          return "invalid value for --" + entry.group + "." + entry.key + ": " + why + " [from " + source + "]";
+        if (!value) {
+          std::string line = "invalid value for --";
+          line.append(entry.group).append(".").append(entry.key).append(": ").append(why);
+          return line.append(" [from ").append(source).append("]");
+        }
         set_passthrough(s_, entry.group + "." + entry.key, std::move(*value));
       } else if (is_our_group(entry.group) || is_caf_group(entry.group)) {
         return source + ": unknown key \"" + entry.key + "\" in [" + entry.group + "] (see --help)";

@@ -374,7 +374,7 @@ std::optional<base_url> base_url::parse(std::string_view text, std::string* why)
   return b;
 }
 
-client::client(client_options opts) : impl_{std::make_shared<impl>(opts)} {
+client::client(const client_options& opts) : impl_{std::make_shared<impl>(opts)} {
   for (unsigned i = 0; i < std::max(1u, opts.threads); ++i)
     // Each thread co-owns the impl: when the client is destroyed from one of
     // them (see stop()), the impl outlives the threads that still drain.

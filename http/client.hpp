@@ -53,7 +53,7 @@ using client_callback = std::function<void(client_result)>;
 
 class client {
 public:
-  explicit client(client_options opts = {});
+  explicit client(const client_options& opts = {});
   // Stops: pending calls complete with io_error, threads joined. No callback
   // runs after it returned.
   ~client();  // NOLINT(bugprone-exception-escape): a throw terminates, on purpose (client.cpp)

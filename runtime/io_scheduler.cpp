@@ -146,7 +146,7 @@ private:
 
 }  // namespace
 
-void use_io_scheduler(caf::actor_system_config& cfg, std::shared_ptr<http::io_threads> threads) {
+void use_io_scheduler(caf::actor_system_config& cfg, const std::shared_ptr<http::io_threads>& threads) {
   cfg.module_factories.push_back(
     [threads](caf::actor_system& sys) -> caf::actor_system::module* {
       return new io_coordinator(sys, threads);

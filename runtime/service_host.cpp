@@ -311,7 +311,7 @@ service_wiring::service_wiring(caf::actor_system& sys, const settings& cfg, db_p
   : sys_(sys), cfg_(cfg), pool_(std::move(pool)), front_(front), neighbour_token_(std::move(neighbour_token)) {
 }
 
-breaker_actor service_wiring::breaker(std::string target_name, std::string base_url) {
+breaker_actor service_wiring::breaker(std::string target_name, const std::string& base_url) {
   breaker_config config;
   config.target_name = target_name;
   std::string why;

@@ -41,7 +41,7 @@ public:
   // A breaker actor guarding calls to a neighbour service at `base_url`, set up
   // from the breaker and HTTP client settings; /health reports its state. Its
   // calls carry USER_SERVICE_TOKEN_FILE's token as a bearer token, when set.
-  breaker_actor breaker(std::string target_name, std::string base_url);
+  breaker_actor breaker(std::string target_name, const std::string& base_url);
 
   // Routes `method pattern` (a route template such as "/api/v1/users/{id}") to
   // `operation` of `resource`.
