@@ -313,7 +313,7 @@ cmd_stop() {
 }
 
 print_layout() {
-  local dir=$1 replica
+  local dir=$1
   cat >&2 <<EOF
 cluster: running (files in $dir)
   user-service   $(env_value "$dir" USERS_URL)   (HAProxy) -> user-1 :$(env_value "$dir" USER_1_PORT), user-2 :$(env_value "$dir" USER_2_PORT)
