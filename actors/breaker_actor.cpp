@@ -44,8 +44,9 @@ void report_transition(breaker_pointer self) {
   auto t = st.breaker->take_transition();
   if (!t)
     return;
-  log::warn("circuit breaker changed state",
-            {{"target", st.config.target_name}, {"from", to_string(t->from)}, {"to", to_string(t->to)}});
+  log::warn(
+    "circuit breaker changed state",
+    {{"target", st.config.target_name}, {"from", to_string(t->from)}, {"to", to_string(t->to)}});
   if (auto& m = st.config.metrics) {
     m->breaker_transition(st.config.target_name, to_string(t->from), to_string(t->to));
     m->breaker_state(st.config.target_name, static_cast<int>(t->to));
@@ -68,7 +69,8 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
   st.client = std::make_unique<http::client>(config.client);
   st.config = std::move(config);
   if (st.config.metrics)
-    st.config.metrics->breaker_state(st.config.target_name, static_cast<int>(breaker_state::closed));
+    st.config.metrics->breaker_state(st.config.target_name,
+                                     static_cast<int>(breaker_state::closed));
   report_in_flight(self);
   return {
     [=](call_atom, outbound_call& call) -> caf::result<outbound_result> {

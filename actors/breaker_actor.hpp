@@ -49,11 +49,11 @@ using call_atom = caf::atom_constant<caf::atom("call")>;
 using call_done_atom = caf::atom_constant<caf::atom("calldone")>;
 using breaker_status_atom = caf::atom_constant<caf::atom("brkstatus")>;
 
-using breaker_actor = caf::typed_actor<
-  caf::replies_to<call_atom, outbound_call>::with<outbound_result>,
-  caf::replies_to<breaker_status_atom>::with<breaker_status>,
-  // The HTTP client's completion, sent by the client's I/O thread to the actor.
-  caf::reacts_to<call_done_atom, std::uint64_t, http::client_result>>;
+using breaker_actor =
+  caf::typed_actor<caf::replies_to<call_atom, outbound_call>::with<outbound_result>,
+                   caf::replies_to<breaker_status_atom>::with<breaker_status>,
+                   // The HTTP client's completion, sent by the client's I/O thread to the actor.
+                   caf::reacts_to<call_done_atom, std::uint64_t, http::client_result>>;
 
 struct breaker_config {
   std::string target_name;  // "user-service", for logs and metrics

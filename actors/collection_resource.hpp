@@ -87,12 +87,9 @@ caf::result<http::response> dispatch_collection(api_request& req, std::string_vi
     if (!id)
       return bad_path_id_response(noun, req.request_id);
     switch (req.operation) {
-      case collection_operation::get:
-        return get(*id, req);
-      case collection_operation::update:
-        return update(*id, req);
-      default:
-        return remove(*id, req);
+      case collection_operation::get: return get(*id, req);
+      case collection_operation::update: return update(*id, req);
+      default: return remove(*id, req);
     }
   });
 }
@@ -109,7 +106,8 @@ public:
 
   caf::result<http::response> handle(api_request& req) const {
     return dispatch_collection(
-      req, Rules::noun, [&](api_request& r) { return create(r); }, [&](api_request& r) { return list(r); },
+      req, Rules::noun, [&](api_request& r) { return create(r); },
+      [&](api_request& r) { return list(r); },
       [&](std::int64_t id, api_request& r) { return get(id, r); },
       [&](std::int64_t id, api_request& r) { return update(id, r); },
       [&](std::int64_t id, api_request& r) { return remove(id, r); });
@@ -132,42 +130,46 @@ private:
       return validation_failed(*errors, req.request_id);
     using draft = typename Rules::draft;
     auto c = std::make_shared<const create_request<draft>>(
-      create_request<draft>{std::get<draft>(std::move(checked)), req.idempotency_key, idempotency_fingerprint(json),
-                            req.request_id, req.route, req.trace});
+      create_request<draft>{std::get<draft>(std::move(checked)), req.idempotency_key,
+                            idempotency_fingerprint(json), req.request_id, req.route, req.trace});
     auto promise = self_->make_response_promise<http::response>();
-    rules_->prepare_insert(self_, c,
-                           [self = self_, rules = rules_, c, promise](
-                             std::variant<typename Rules::insertable, http::response> next) mutable {
-                             if (auto* answer = std::get_if<http::response>(&next))
-                               promise.deliver(std::move(*answer));
-                             else
-                               insert(self, rules, c, std::get<0>(std::move(next)), std::move(promise));
-                           });
+    rules_->prepare_insert(
+      self_, c,
+      [self = self_, rules = rules_, c,
+       promise](std::variant<typename Rules::insertable, http::response> next) mutable {
+        if (auto* answer = std::get_if<http::response>(&next))
+          promise.deliver(std::move(*answer));
+        else
+          insert(self, rules, c, std::get<0>(std::move(next)), std::move(promise));
+      });
     return promise;
   }
 
   // Without a key the insert is the only statement, pipelined; with one, the
   // key's record and the item are written in one transaction.
-  static void insert(self_pointer self, std::shared_ptr<const Rules> rules, create_pointer<typename Rules::draft> c,
-                     typename Rules::insertable row, promise_type promise) {
+  static void insert(self_pointer self, std::shared_ptr<const Rules> rules,
+                     create_pointer<typename Rules::draft> c, typename Rules::insertable row,
+                     promise_type promise) {
     const auto& ops = Rules::operations;
     if (!c->idempotency_key) {
-      deliver_from_query(self, rules->pool, ops.create, rules->insert_statement(row), c->request_id,
-                         rules->conflict_message(),
-                         [rules, c](const pg_rows& rows) {
-                           return with_location(item_response(*rules, rules->inserted(rows), 201), c->collection);
-                         },
-                         std::move(promise));
+      deliver_from_query(
+        self, rules->pool, ops.create, rules->insert_statement(row), c->request_id,
+        rules->conflict_message(),
+        [rules, c](const pg_rows& rows) {
+          return with_location(item_response(*rules, rules->inserted(rows), 201), c->collection);
+        },
+        std::move(promise));
       return;
     }
     deliver_from_database(
       self, rules->pool, ops.create, c->request_id, rules->conflict_message(),
       [rules, c, row = std::move(row)](pqxx::transaction_base& tx) {
         const auto scope = c->idempotency_scope();
-        if (auto earlier = idempotent_answer(begin_idempotent(tx, scope, *c->idempotency_key, c->fingerprint),
-                                             c->request_id))
+        if (auto earlier = idempotent_answer(
+              begin_idempotent(tx, scope, *c->idempotency_key, c->fingerprint), c->request_id))
           return with_location(std::move(*earlier), c->collection);
-        auto created = with_location(item_response(*rules, rules->insert_in(tx, row), 201), c->collection);
+        auto created = with_location(item_response(*rules, rules->insert_in(tx, row), 201),
+                                     c->collection);
         record_idempotent(tx, scope, *c->idempotency_key, c->fingerprint, to_stored(created));
         return created;
       },
@@ -180,13 +182,14 @@ private:
     auto statement = rules_->list_statement(req, page, errors);
     if (!errors.empty())
       return validation_failed(errors, req.request_id);
-    return respond_from_query(self_, rules_->pool, Rules::operations.list, std::move(statement), req.request_id,
-                              "", [rules = rules_, page, route = req.route, query = req.query](const pg_rows& rows) {
-                                auto items = nlohmann::json::array();
-                                for (const auto& it : rules->listed(rows))
-                                  items.push_back(rules->to_json(it));
-                                return list_page_response(route, query, items, page, page_total(rows));
-                              });
+    return respond_from_query(
+      self_, rules_->pool, Rules::operations.list, std::move(statement), req.request_id, "",
+      [rules = rules_, page, route = req.route, query = req.query](const pg_rows& rows) {
+        auto items = nlohmann::json::array();
+        for (const auto& it : rules->listed(rows))
+          items.push_back(rules->to_json(it));
+        return list_page_response(route, query, items, page, page_total(rows));
+      });
   }
 
   caf::result<http::response> get(std::int64_t id, const api_request& req) const {
@@ -195,12 +198,13 @@ private:
 
   caf::result<http::response> find(std::int64_t id, const std::string& request_id,
                                    const std::optional<std::string>& if_none_match) const {
-    return respond_from_query(self_, rules_->pool, Rules::operations.get, rules_->find_statement(id), request_id, "",
-                              [rules = rules_, rid = request_id, if_none_match](const pg_rows& rows) {
-                                auto found = rules->found(rows);
-                                return found ? unless_not_modified(item_response(*rules, *found), if_none_match)
-                                             : write_refused(write_outcome::not_found, Rules::noun, rid);
-                              });
+    return respond_from_query(
+      self_, rules_->pool, Rules::operations.get, rules_->find_statement(id), request_id, "",
+      [rules = rules_, rid = request_id, if_none_match](const pg_rows& rows) {
+        auto found = rules->found(rows);
+        return found ? unless_not_modified(item_response(*rules, *found), if_none_match)
+                     : write_refused(write_outcome::not_found, Rules::noun, rid);
+      });
   }
 
   caf::result<http::response> update(std::int64_t id, const api_request& req) const {
@@ -216,14 +220,15 @@ private:
     if (patch.empty() && !precondition.required)
       return find(id, req.request_id, std::nullopt);  // nothing to change: the item as it is
     return respond_from_query(
-      self_, rules_->pool, Rules::operations.update, rules_->update_statement(id, patch, precondition),
-      req.request_id, rules_->conflict_message(),
+      self_, rules_->pool, Rules::operations.update,
+      rules_->update_statement(id, patch, precondition), req.request_id, rules_->conflict_message(),
       [rules = rules_, patch, rid = req.request_id](const pg_rows& rows) {
         auto result = rules->updated(rows);
         if (result.outcome == write_outcome::done)
           return item_response(*rules, result.value);
         if (result.outcome == write_outcome::refused)
-          return http::error_response(http::error_code::conflict, rules->refusal(result.current_status, patch), rid);
+          return http::error_response(http::error_code::conflict,
+                                      rules->refusal(result.current_status, patch), rid);
         return write_refused(result.outcome, Rules::noun, rid);
       });
   }
@@ -231,8 +236,8 @@ private:
   caf::result<http::response> remove(std::int64_t id, const api_request& req) const {
     auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
     return respond_from_query(self_, rules_->pool, Rules::operations.remove,
-                              delete_statement(rules_->table(), id, precondition), req.request_id, "",
-                              [rid = req.request_id](const pg_rows& rows) {
+                              delete_statement(rules_->table(), id, precondition), req.request_id,
+                              "", [rid = req.request_id](const pg_rows& rows) {
                                 auto result = written(rows);
                                 return result.outcome == write_outcome::done
                                          ? http::no_content_response()

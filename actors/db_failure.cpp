@@ -60,19 +60,22 @@ http::response database_error_response(const caf::error& err, std::string_view r
   using http::error_code;
   switch (db_failure_of(err).value_or(db_failure::failed)) {
     case db_failure::unavailable:
-      return http::error_response(error_code::service_unavailable, "database unavailable", request_id);
+      return http::error_response(error_code::service_unavailable, "database unavailable",
+                                  request_id);
     case db_failure::timeout:
       return http::error_response(error_code::service_unavailable, "database busy, try again",
                                   request_id);
     case db_failure::conflict:
       if (!conflict_message.empty())
-        return http::error_response(error_code::conflict, std::string{conflict_message}, request_id);
-      return http::error_response(error_code::conflict, "conflicting concurrent change", request_id);
-    case db_failure::failed:
-      break;
+        return http::error_response(error_code::conflict, std::string{conflict_message},
+                                    request_id);
+      return http::error_response(error_code::conflict, "conflicting concurrent change",
+                                  request_id);
+    case db_failure::failed: break;
   }
   if (err == caf::sec::request_timeout || err == caf::sec::request_receiver_down)
-    return http::error_response(error_code::service_unavailable, "database unavailable", request_id);
+    return http::error_response(error_code::service_unavailable, "database unavailable",
+                                request_id);
   return http::error_response(error_code::internal_error, "internal error", request_id);
 }
 

@@ -14,10 +14,10 @@
 namespace svc {
 
 enum class db_failure : std::uint8_t {
-  unavailable = 1,    // connection refused or lost: 503, retry later
-  timeout,            // statement or pool wait timed out: 503
-  conflict,           // unique or serialization conflict: 409
-  failed,             // anything else: 500, details only in the log
+  unavailable = 1,  // connection refused or lost: 503, retry later
+  timeout,          // statement or pool wait timed out: 503
+  conflict,         // unique or serialization conflict: 409
+  failed,           // anything else: 500, details only in the log
 };
 
 // Classifies the exception currently being handled (call inside a catch block).

@@ -2,16 +2,16 @@
 
 #include <deque>
 #include <optional>
-#include <vector>
 #include <unordered_map>
+#include <vector>
 
+#include "config/secret_mask.hpp"
+#include "http/io_threads.hpp"
+#include "observability/log.hpp"
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
-#include "config/secret_mask.hpp"
-#include "http/io_threads.hpp"
-#include "observability/log.hpp"
 
 #include "actors/db_pool_pipelines.hpp"
 #include "actors/db_worker_actor.hpp"
@@ -46,7 +46,7 @@ struct pool_state {
   static inline const char* name = "db-pool";
   db_pool_config config;
   std::shared_ptr<const statement_catalog> catalog;  // built once, shared by the workers
-  std::shared_ptr<http::io_threads> own_io;  // when the config brings none
+  std::shared_ptr<http::io_threads> own_io;          // when the config brings none
   // Declared after what they use, so destroyed before it.
   std::unique_ptr<db_pool_pipelines> pipes;
   bool flush_scheduled = false;
@@ -78,7 +78,8 @@ void report_connections(pool_pointer self) {
 
 std::uint64_t add_worker(pool_pointer self) {
   auto& st = self->state;
-  auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection, st.catalog);
+  auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection,
+                                                         st.catalog);
   auto id = st.next_worker_id++;
   worker_slot slot;
   slot.handle = std::move(handle);
@@ -242,7 +243,8 @@ void on_tick(pool_pointer self) {
   while (!st.waiting.empty() && now - st.waiting.front().enqueued >= st.config.acquire_timeout) {
     // A wait that timed out is a wait too: db_pool_wait_seconds shows it.
     if (st.config.metrics)
-      st.config.metrics->pool_wait(std::chrono::duration<double>(now - st.waiting.front().enqueued).count());
+      st.config.metrics->pool_wait(
+        std::chrono::duration<double>(now - st.waiting.front().enqueued).count());
     if (st.config.metrics)
       st.config.metrics->pool_acquire_timed_out();
     st.waiting.front().promise.deliver(make_error(db_failure::timeout));
@@ -275,11 +277,13 @@ void on_tick(pool_pointer self) {
 }
 
 // The answer to a db_query, from its connection's outcome.
-void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promise, const std::string& operation,
-                  const std::string& request_id, clock::time_point started, pg_outcome outcome) {
+void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promise,
+                  const std::string& operation, const std::string& request_id,
+                  clock::time_point started, pg_outcome outcome) {
   auto& st = self->state;
   if (st.config.metrics)
-    st.config.metrics->query_duration(operation, std::chrono::duration<double>(clock::now() - started).count());
+    st.config.metrics->query_duration(
+      operation, std::chrono::duration<double>(clock::now() - started).count());
   if (outcome.ok) {
     promise.deliver(std::move(outcome.rows));
     return;
@@ -291,15 +295,18 @@ void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promi
     return;
   }
   auto failure = classify_sqlstate(outcome.sqlstate);
-  if ((outcome.sqlstate == "26000" || outcome.sqlstate == "42P05") && st.catalog->mode() == statement_mode::prepared &&
-      st.catalog->first_pooler_symptom())
-    log::error("a prepared statement is missing on the server or was prepared by another client"
-               " (SQLSTATE 26000 or 42P05): a pooler in transaction mode (PgBouncer) between the"
-               " service and PostgreSQL cannot carry named statements; set DB_PREPARED_STATEMENTS=false",
-               {{"setting", "DB_PREPARED_STATEMENTS"}, {"error", mask_secrets(outcome.message)}});
+  if ((outcome.sqlstate == "26000" || outcome.sqlstate == "42P05") &&
+      st.catalog->mode() == statement_mode::prepared && st.catalog->first_pooler_symptom())
+    log::error(
+      "a prepared statement is missing on the server or was prepared by another client"
+      " (SQLSTATE 26000 or 42P05): a pooler in transaction mode (PgBouncer) between the"
+      " service and PostgreSQL cannot carry named statements; set DB_PREPARED_STATEMENTS=false",
+      {{"setting", "DB_PREPARED_STATEMENTS"}, {"error", mask_secrets(outcome.message)}});
   if (failure == db_failure::failed || failure == db_failure::unavailable)
-    log::error("database operation failed", {{"operation", operation}, {"request_id", request_id},
-                                             {"sqlstate", outcome.sqlstate}, {"error", mask_secrets(outcome.message)}});
+    log::error("database operation failed", {{"operation", operation},
+                                             {"request_id", request_id},
+                                             {"sqlstate", outcome.sqlstate},
+                                             {"error", mask_secrets(outcome.message)}});
   // The pool's state first: whoever hears of the failure must find it down.
   if (failure == db_failure::unavailable)
     mark_database_down(self);
@@ -316,15 +323,19 @@ void start_pipes(pool_pointer self) {
   }
   db_pool_pipelines::settings pipes;
   pipes.conninfo = st.config.connection.url;
-  pipes.connections = st.config.pipelined_connections ? st.config.pipelined_connections : io->size();
-  pipes.statement_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(st.config.connection.query_timeout);
+  pipes.connections = st.config.pipelined_connections ? st.config.pipelined_connections
+                                                      : io->size();
+  pipes.statement_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    st.config.connection.query_timeout);
   pipes.max_lifetime = st.config.connection.max_lifetime;
   // Weak: the pool's own state must not keep the pool alive.
   caf::weak_actor_ptr weak{self->ctrl()};
   st.pipes = std::make_unique<db_pool_pipelines>(
-    io, std::move(pipes), *st.catalog, [weak](std::size_t index, std::uint64_t generation, bool writable) {
+    io, std::move(pipes), *st.catalog,
+    [weak](std::size_t index, std::uint64_t generation, bool writable) {
       if (auto strong = weak.lock())
-        caf::anon_send(caf::actor_cast<db_pool_actor>(strong), pipe_ready_atom::value, index, generation, writable);
+        caf::anon_send(caf::actor_cast<db_pool_actor>(strong), pipe_ready_atom::value, index,
+                       generation, writable);
     });
   st.pipes->connect_all();
 }
@@ -368,14 +379,11 @@ void on_pipe_ready(pool_pointer self, std::size_t index, std::uint64_t generatio
         st.database_up = true;
       }
       break;
-    case db_pool_pipelines::event::connect_failed:
-      mark_database_down(self);
-      break;
+    case db_pool_pipelines::event::connect_failed: mark_database_down(self); break;
     case db_pool_pipelines::event::broke:
       st.pipes->connect_all();  // at once: if the database is gone, that attempt says so
       break;
-    case db_pool_pipelines::event::nothing:
-      break;
+    case db_pool_pipelines::event::nothing: break;
   }
 }
 

@@ -71,8 +71,7 @@ using db_pool_actor = caf::typed_actor<
   caf::replies_to<query_atom, db_query>::with<pg_rows>,
   caf::replies_to<pool_status_atom>::with<db_pool_status>,
   // Timers the pool sends itself: expire waiters and shrink; probe a down database.
-  caf::reacts_to<pool_tick_atom>,
-  caf::reacts_to<pool_probe_atom>,
+  caf::reacts_to<pool_tick_atom>, caf::reacts_to<pool_probe_atom>,
   // A pipelined connection's socket is ready (connection index, socket
   // generation, writable rather than readable): sent from an I/O thread.
   caf::reacts_to<pipe_ready_atom, std::size_t, std::uint64_t, bool>,
@@ -100,8 +99,9 @@ void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, F
   // (the message hand-off orders the two). A task the pool gave up on (stuck
   // connection) may still write it; nobody reads it then.
   auto result = std::make_shared<std::optional<result_type>>();
-  db_task task{[fn = std::move(fn), result](pqxx::connection_base& c) mutable { result->emplace(fn(c)); },
-               std::move(operation), std::move(request_id)};
+  db_task task{
+    [fn = std::move(fn), result](pqxx::connection_base& c) mutable { result->emplace(fn(c)); },
+    std::move(operation), std::move(request_id)};
   self->request(pool, caf::infinite, execute_atom::value, std::move(task))
     .then(
       [on_value = std::move(on_value), result](db_done) mutable { on_value(std::move(**result)); },
@@ -113,7 +113,8 @@ void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, F
 // for run_db_task: the pool answers every query (a connection that stops
 // answering is closed after the statement timeout and its grace).
 template <class Self, class OnRows, class OnError>
-void run_db_query(Self* self, const db_pool_actor& pool, db_query query, OnRows on_rows, OnError on_error) {
+void run_db_query(Self* self, const db_pool_actor& pool, db_query query, OnRows on_rows,
+                  OnError on_error) {
   self->request(pool, caf::infinite, query_atom::value, std::move(query))
     .then([on_rows = std::move(on_rows)](pg_rows& rows) mutable { on_rows(std::move(rows)); },
           [on_error = std::move(on_error)](caf::error& err) mutable { on_error(err); });

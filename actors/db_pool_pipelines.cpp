@@ -43,7 +43,10 @@ struct db_pool_pipelines::slot {
 
 db_pool_pipelines::db_pool_pipelines(std::shared_ptr<http::io_threads> io, settings config,
                                      const statement_catalog& catalog, notify_fn notify)
-    : io_(std::move(io)), config_(std::move(config)), catalog_(catalog), notify_(std::move(notify)) {
+    : io_(std::move(io)),
+      config_(std::move(config)),
+      catalog_(catalog),
+      notify_(std::move(notify)) {
   const auto count = config_.connections == 0 ? 1 : config_.connections;
   for (std::size_t i = 0; i < count; ++i) {
     auto s = std::make_unique<slot>(catalog_, config_.statement_timeout);
@@ -93,7 +96,8 @@ void db_pool_pipelines::watch(std::size_t index) {
   }
   // While connecting, libpq may move to another socket (the next address of a
   // host name) that can even get the old number: watch afresh after each step.
-  if (s.socket && (s.conn.current() == pg_pipeline::state::connecting || s.socket->native_handle() != fd))
+  if (s.socket &&
+      (s.conn.current() == pg_pipeline::state::connecting || s.socket->native_handle() != fd))
     release_socket(s);
   if (!s.socket)
     s.socket.emplace(*s.context, fd);
@@ -116,7 +120,8 @@ void db_pool_pipelines::watch(std::size_t index) {
   }
 }
 
-db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index, std::uint64_t generation,
+db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index,
+                                                            std::uint64_t generation,
                                                             bool writable) {
   if (index >= slots_.size() || slots_[index]->generation != generation)
     return event::nothing;
@@ -142,7 +147,8 @@ db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index, s
     return event::broke;
   }
   if (!s.failing)
-    log::warn("pipelined database connection failed", {{"error", mask_secrets(s.conn.last_error())}});
+    log::warn("pipelined database connection failed",
+              {{"error", mask_secrets(s.conn.last_error())}});
   s.failing = true;
   return waiting > 0 ? event::connect_failed : event::nothing;
 }
@@ -161,14 +167,14 @@ bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done
     const auto& conn = s.conn;
     switch (conn.current()) {
       case pg_pipeline::state::ready: {
-        const bool held_up = conn.in_flight() > 0 && now - conn.oldest_submitted() >= slow_statement;
+        const bool held_up = conn.in_flight() > 0 &&
+                             now - conn.oldest_submitted() >= slow_statement;
         const bool elsewhere = here && *here != s.io_index;
-        return conn.in_flight() + (held_up ? 1'000'000 : 0) + (elsewhere ? other_thread_penalty : 0);
+        return conn.in_flight() + (held_up ? 1'000'000 : 0) +
+               (elsewhere ? other_thread_penalty : 0);
       }
-      case pg_pipeline::state::connecting:
-        return conn.in_flight() + 2'000'000;
-      default:
-        return std::nullopt;
+      case pg_pipeline::state::connecting: return conn.in_flight() + 2'000'000;
+      default: return std::nullopt;
     }
   };
   std::optional<std::size_t> best;
@@ -209,7 +215,8 @@ bool db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
   bool connect_timed_out = false;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& s = *slots_[i];
-    if (s.conn.current() == pg_pipeline::state::connecting && now - s.conn.state_since() >= stuck_after) {
+    if (s.conn.current() == pg_pipeline::state::connecting &&
+        now - s.conn.state_since() >= stuck_after) {
       // libpq gives up on an unreachable host only after the kernel's TCP timeout.
       log::warn("pipelined database connection not established within the statement timeout");
       s.conn.close("the database did not answer the connection attempt in time");
@@ -218,10 +225,12 @@ bool db_pool_pipelines::tick(std::chrono::milliseconds stuck_after) {
       continue;
     } else if (s.conn.in_flight() > 0 && now - s.conn.oldest_submitted() >= stuck_after) {
       // No answer long past the statement timeout: the server or the network is gone.
-      log::warn("pipelined database connection gave no answer past the statement timeout; replacing it");
+      log::warn(
+        "pipelined database connection gave no answer past the statement timeout; replacing it");
       s.conn.close("no answer from the database within the statement timeout");
       open(i);
-    } else if (s.conn.in_flight() > 0 && now - s.conn.oldest_submitted() >= config_.statement_timeout &&
+    } else if (s.conn.in_flight() > 0 &&
+               now - s.conn.oldest_submitted() >= config_.statement_timeout &&
                s.cancelled != s.conn.oldest_submitted()) {
       // The session's statement_timeout cancels it first where we could set one;
       // behind a transaction-mode pooler (no session SET) this is what does.

@@ -89,7 +89,7 @@ private:
   notify_fn notify_;
   std::vector<std::unique_ptr<slot>> slots_;
   std::vector<std::size_t> unflushed_;  // slots submitted to since the last flush()
-  std::size_t next_ = 0;  // round robin among equally loaded connections
+  std::size_t next_ = 0;                // round robin among equally loaded connections
 };
 
 }  // namespace svc

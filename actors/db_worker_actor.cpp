@@ -4,11 +4,11 @@
 
 #include <chrono>
 
-#include <caf/typed_event_based_actor.hpp>
-#include <pqxx/pqxx>
 #include "config/secret_mask.hpp"
 #include "observability/log.hpp"
 #include "persistence/named_statements.hpp"
+#include <caf/typed_event_based_actor.hpp>
+#include <pqxx/pqxx>
 
 namespace svc {
 namespace {
@@ -104,24 +104,27 @@ db_worker_actor::behavior_type db_worker(db_worker_actor::pointer,
         auto failure = classify_current_exception();
         if (catalog->mode() == statement_mode::prepared && named_statement_lost() &&
             catalog->first_pooler_symptom())
-          log::error("a prepared statement is missing on the server or was prepared by another client"
-                     " (SQLSTATE 26000 or 42P05): a pooler in transaction mode (PgBouncer) between the"
-                     " service and PostgreSQL cannot carry named statements; set DB_PREPARED_STATEMENTS=false",
-                     {{"setting", "DB_PREPARED_STATEMENTS"}, {"error", mask_secrets(e.what())}});
+          log::error(
+            "a prepared statement is missing on the server or was prepared by another client"
+            " (SQLSTATE 26000 or 42P05): a pooler in transaction mode (PgBouncer) between the"
+            " service and PostgreSQL cannot carry named statements; set DB_PREPARED_STATEMENTS=false",
+            {{"setting", "DB_PREPARED_STATEMENTS"}, {"error", mask_secrets(e.what())}});
         if (failure == db_failure::unavailable) {
           slot->conn.reset();
           // The database is down only if a fresh connection fails too.
           if (reused && connect()) {
-            log::warn("database connection broke during a task; the database answers a fresh connection",
-                      {{"operation", task.operation}, {"request_id", task.request_id},
-                       {"error", mask_secrets(e.what())}});
+            log::warn(
+              "database connection broke during a task; the database answers a fresh connection",
+              {{"operation", task.operation},
+               {"request_id", task.request_id},
+               {"error", mask_secrets(e.what())}});
             return connection_lost_error();
           }
         }
         if (failure == db_failure::failed || failure == db_failure::unavailable)
-          log::error("database operation failed",
-                     {{"operation", task.operation}, {"request_id", task.request_id},
-                      {"error", mask_secrets(e.what())}});
+          log::error("database operation failed", {{"operation", task.operation},
+                                                   {"request_id", task.request_id},
+                                                   {"error", mask_secrets(e.what())}});
         return make_error(failure);
       }
     },

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/db_messages.hpp"
 

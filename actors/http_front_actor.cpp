@@ -1,10 +1,10 @@
 #include "actors/http_front_actor.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <boost/algorithm/string/predicate.hpp>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -13,10 +13,10 @@
 #include "http/bearer_auth.hpp"
 #include "http/cors.hpp"
 #include "http/envelope.hpp"
-#include "http/request_id.hpp"
-#include "http/trace_context.hpp"
 #include "http/io_threads.hpp"
+#include "http/request_id.hpp"
 #include "http/target.hpp"
+#include "http/trace_context.hpp"
 #include "observability/log.hpp"
 
 namespace svc {
@@ -71,7 +71,8 @@ struct finisher {
     }
     for (auto& h : http::cors_headers(ctx->cors_allowed_origins, origin ? &*origin : nullptr))
       resp.set_header(std::move(h.name), std::move(h.value));
-    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx->metrics) {
       ctx->metrics->request_finished(method, route, resp.status, seconds);
       if (!resp.error_code.empty())
@@ -94,7 +95,8 @@ struct finisher {
   // initializer list: each combination is its own call, unrolled here).
   template <std::size_t I = 0, class... Extra>
   void access_line_with(const http::response& resp, double seconds,
-                        const std::array<std::optional<log::field>, 3>& optional, const Extra&... extra) const {
+                        const std::array<std::optional<log::field>, 3>& optional,
+                        const Extra&... extra) const {
     if constexpr (I == 3)
       access_line(resp, seconds, extra...);
     else if (optional[I])
@@ -130,9 +132,10 @@ void shielded(const finisher& finish, Fn&& fn) noexcept {
     fn();
     return;
   } catch (const std::exception& e) {
-    log::error("unhandled exception in the front",
-               {{"request_id", finish.request_id}, {"trace_id", finish.trace.trace_id},
-                {"span_id", finish.trace.span_id}, {"error", mask_secrets(e.what())}});
+    log::error("unhandled exception in the front", {{"request_id", finish.request_id},
+                                                    {"trace_id", finish.trace.trace_id},
+                                                    {"span_id", finish.trace.span_id},
+                                                    {"error", mask_secrets(e.what())}});
   } catch (...) {
     log::error("unhandled exception in the front", {{"request_id", finish.request_id},
                                                     {"trace_id", finish.trace.trace_id},
@@ -221,8 +224,10 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
   // The check runs where a read runs: on the pool's pipelined connections.
   auto ping = [self, report, after_ping] {
     run_db_query(
-      self, report->ctx->pool, db_query{db_statement{{}, "SELECT 1", {}}, "health.ping", report->finish.request_id},
-      [after_ping](const pg_rows&) { after_ping(true); }, [after_ping](const caf::error&) { after_ping(false); });
+      self, report->ctx->pool,
+      db_query{db_statement{{}, "SELECT 1", {}}, "health.ping", report->finish.request_id},
+      [after_ping](const pg_rows&) { after_ping(true); },
+      [after_ping](const caf::error&) { after_ping(false); });
   };
   if (!report->readiness) {
     ping();
@@ -240,13 +245,14 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
 }
 
 // Answers /health (database check) and /health/ready (also false while draining).
-void check_health(const front_actor& front, const std::shared_ptr<front_context>& ctx, bool readiness,
-                  finisher finish) {
+void check_health(const front_actor& front, const std::shared_ptr<front_context>& ctx,
+                  bool readiness, finisher finish) {
   if (readiness && ctx->live.draining.load()) {
     health_report{ctx, readiness, std::move(finish)}.send();
     return;
   }
-  caf::anon_send(front, std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)}));
+  caf::anon_send(front,
+                 std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)}));
 }
 
 // Answers a routed API request: routing errors at once, the rest by the resource actor.
@@ -268,8 +274,7 @@ void answer_routed(front_actor::pointer self, const std::shared_ptr<front_contex
   const auto& routed = ctx->routes.at(match.target);
   req.operation = routed.operation;
   auto rid = req.request_id;
-  self->request(routed.actor, caf::infinite, handle_atom::value,
-                std::move(req))
+  self->request(routed.actor, caf::infinite, handle_atom::value, std::move(req))
     .then([finish](http::response& resp) { shielded(finish, [&] { finish(std::move(resp)); }); },
           [finish, rid](caf::error&) {
             shielded(finish, [&] {
@@ -326,7 +331,8 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
       [self, call](caf::error&) {
         shielded(call->finish, [&] {
           if (!refused_by_auth(*call))
-            answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), call->finish);
+            answer_routed(self, call->ctx, std::move(call->match), std::move(call->req),
+                          call->finish);
         });
       });
 }
@@ -349,7 +355,8 @@ const front_actor& next_front(front_context& ctx) {
   if (ctx.io)
     if (auto here = ctx.io->current_index())
       return ctx.fronts[*here % ctx.fronts.size()];
-  return ctx.fronts[ctx.live.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
+  return ctx
+    .fronts[ctx.live.next_front.fetch_add(1, std::memory_order_relaxed) % ctx.fronts.size()];
 }
 
 // What the front answers itself, without a resource actor: routes like the API's
@@ -383,19 +390,21 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
   std::string client = req.remote_ip;
   if (!ctx->trusted_proxies.empty()) {
     const auto forwarded_for = req.list_header("X-Forwarded-For");
-    client = http::client_address(req.remote_ip, forwarded_for ? &*forwarded_for : nullptr, ctx->trusted_proxies);
+    client = http::client_address(req.remote_ip, forwarded_for ? &*forwarded_for : nullptr,
+                                  ctx->trusted_proxies);
   }
-  finisher finish{.ctx = ctx,
-                  .request_id = http::request_id_from(req),
-                  .trace = http::trace_context_from(traceparent ? &*traceparent : nullptr,
-                                                    tracestate ? &*tracestate : nullptr),
-                  .origin = header_value(req, "Origin"),
-                  .method = req.method,
-                  .client = std::move(client),
-                  .peer = req.remote_ip,
-                  .path = {},  // once the target is parsed
-                  .user_agent = header_value(req, "User-Agent").value_or("").substr(0, max_logged_client_text),
-                  .respond = std::move(respond)};
+  finisher finish{
+    .ctx = ctx,
+    .request_id = http::request_id_from(req),
+    .trace = http::trace_context_from(traceparent ? &*traceparent : nullptr,
+                                      tracestate ? &*tracestate : nullptr),
+    .origin = header_value(req, "Origin"),
+    .method = req.method,
+    .client = std::move(client),
+    .peer = req.remote_ip,
+    .path = {},  // once the target is parsed
+    .user_agent = header_value(req, "User-Agent").value_or("").substr(0, max_logged_client_text),
+    .respond = std::move(respond)};
   auto target = http::parse_target(req.target);
   finish.path = (target ? target->path : req.target).substr(0, max_logged_client_text);
   if (!target) {
@@ -433,7 +442,8 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
         return;
       case builtin::health:
       case builtin::ready:
-        check_health(next_front(*ctx), ctx, own.target == static_cast<int>(builtin::ready), std::move(finish));
+        check_health(next_front(*ctx), ctx, own.target == static_cast<int>(builtin::ready),
+                     std::move(finish));
         return;
       case builtin::metrics:
         if (ctx->metrics) {
@@ -485,9 +495,9 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
                   req.list_header("If-None-Match"),
                   finish.trace,
                   collection_operation::get};  // the matched route's, set in answer_routed
-  caf::anon_send(next_front(*ctx),
-                 std::make_shared<api_call>(api_call{ctx, finish.client, std::move(match), std::move(api),
-                                                     std::move(finish), std::move(credentials)}));
+  caf::anon_send(next_front(*ctx), std::make_shared<api_call>(
+                                     api_call{ctx, finish.client, std::move(match), std::move(api),
+                                              std::move(finish), std::move(credentials)}));
 }
 
 }  // namespace
@@ -500,7 +510,9 @@ std::vector<front_actor> spawn_front_actors(caf::actor_system& sys, std::size_t 
 }
 
 void stop_context_actors(front_context& ctx) {
-  auto stop = [](const auto& actor) { caf::anon_send_exit(actor, caf::exit_reason::user_shutdown); };
+  auto stop = [](const auto& actor) {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  };
   for (auto& f : ctx.fronts)
     stop(f);
   for (auto& r : ctx.resources)
@@ -512,7 +524,8 @@ void stop_context_actors(front_context& ctx) {
     stop(ctx.limiter);
 }
 
-http::request_handler make_front_handler(const std::shared_ptr<front_context>& context, listener_role role) {
+http::request_handler make_front_handler(const std::shared_ptr<front_context>& context,
+                                         listener_role role) {
   return [context, role](http::request&& req, http::responder respond) {
     handle(context, role, std::move(req), std::move(respond));
   };

@@ -43,7 +43,8 @@ using limiter_pointer = limiter_actor::stateful_pointer<limiter_state>;
 // A full bucket carries no information: dropping it is exact, not approximate.
 void forget_full_buckets(limiter_pointer self, clock::time_point now) {
   auto& st = self->state;
-  std::erase_if(st.buckets, [&](const auto& entry) { return entry.second.full(st.config.settings, now); });
+  std::erase_if(st.buckets,
+                [&](const auto& entry) { return entry.second.full(st.config.settings, now); });
 }
 
 void make_room(limiter_pointer self, clock::time_point now) {
@@ -96,8 +97,8 @@ void arrange_tick(limiter_pointer self) {
   if (st.tick_at && *st.tick_at <= at)
     return;  // the live tick comes sooner
   st.tick_at = at;
-  self->delayed_send(self, std::chrono::ceil<std::chrono::milliseconds>(at - now), rate_tick_atom::value,
-                     ++st.tick_number);
+  self->delayed_send(self, std::chrono::ceil<std::chrono::milliseconds>(at - now),
+                     rate_tick_atom::value, ++st.tick_number);
 }
 
 void start_shared_backend(limiter_pointer self) {
@@ -125,14 +126,16 @@ void start_shared_backend(limiter_pointer self) {
   shared_bucket_store::hooks hooks;
   hooks.socket_ready = [weak](std::uint64_t generation, bool writable) {
     if (auto strong = weak.lock())
-      caf::anon_send(caf::actor_cast<limiter_actor>(strong), rate_socket_atom::value, generation, writable);
+      caf::anon_send(caf::actor_cast<limiter_actor>(strong), rate_socket_atom::value, generation,
+                     writable);
   };
   hooks.resolved = [weak](std::uint64_t attempt, std::string address, std::string error) {
     if (auto strong = weak.lock())
-      caf::anon_send(caf::actor_cast<limiter_actor>(strong), rate_resolved_atom::value, attempt, std::move(address),
-                     std::move(error));
+      caf::anon_send(caf::actor_cast<limiter_actor>(strong), rate_resolved_atom::value, attempt,
+                     std::move(address), std::move(error));
   };
-  st.shared = std::make_unique<shared_bucket_store>(std::move(opts), std::move(hooks), io->context(0));
+  st.shared = std::make_unique<shared_bucket_store>(std::move(opts), std::move(hooks),
+                                                    io->context(0));
   st.shared->start();
   arrange_tick(self);
 }
@@ -175,7 +178,8 @@ limiter_actor::behavior_type limiter(limiter_pointer self, limiter_config config
         arrange_tick(self);
       }
     },
-    [=](rate_resolved_atom, std::uint64_t attempt, const std::string& address, const std::string& error) {
+    [=](rate_resolved_atom, std::uint64_t attempt, const std::string& address,
+        const std::string& error) {
       if (auto& shared = self->state.shared) {
         shared->on_resolved(attempt, address, error);
         arrange_tick(self);

@@ -44,7 +44,9 @@ user_answer interpret(const outbound_result& r, const create_request<order_draft
   const bool expected = r.result == outcome::rejected || r.result == outcome::shed;
   log::write(expected ? log::level::info : log::level::warn,
              "user not validated; order taken anyway (graceful degradation)",
-             {{"request_id", c.request_id}, {"trace_id", c.trace.trace_id}, {"span_id", c.trace.span_id},
+             {{"request_id", c.request_id},
+              {"trace_id", c.trace.trace_id},
+              {"span_id", c.trace.span_id},
               {"reason", reason}});
   return user_answer::unknown;
 }
@@ -55,16 +57,18 @@ void after_check(const create_order& c, user_answer answer, const insert_step& n
     next(validation_failed({{"user_id", "user does not exist"}}, c->request_id));
     return;
   }
-  next(checked_order{c->draft, answer == user_answer::exists ? user_checks::validated : user_checks::pending});
+  next(checked_order{
+    c->draft, answer == user_answer::exists ? user_checks::validated : user_checks::pending});
 }
 
 // Asks user-service, through the breaker, whether the user exists; for at most
 // validation_timeout. Past it the order is taken with user_check "pending" (the
 // reconciler asks again later) while the call runs on in the breaker actor,
 // which still counts its outcome.
-void check_user(resource_actor::pointer self, const breaker_actor& users, std::chrono::milliseconds timeout,
-                const create_order& c, const insert_step& next) {
-  outbound_call call{"GET", "/api/v1/users/" + std::to_string(c->draft.user_id),
+void check_user(resource_actor::pointer self, const breaker_actor& users,
+                std::chrono::milliseconds timeout, const create_order& c, const insert_step& next) {
+  outbound_call call{"GET",
+                     "/api/v1/users/" + std::to_string(c->draft.user_id),
                      {{"X-Request-ID", c->request_id},
                       {"Accept", "application/json"},
                       {"traceparent", c->trace.child_traceparent()}}};
@@ -73,12 +77,13 @@ void check_user(resource_actor::pointer self, const breaker_actor& users, std::c
   self->request(users, timeout, call_atom::value, std::move(call))
     .then([=](outbound_result& r) { after_check(c, interpret(r, *c), next); },
           [=](caf::error& err) {
-            log::info("user not validated in time; order taken anyway (graceful degradation)",
-                      {{"request_id", c->request_id},
-                       {"trace_id", c->trace.trace_id},
-                       {"span_id", c->trace.span_id},
-                       {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
-                                                                   : caf::to_string(err)}});
+            log::info(
+              "user not validated in time; order taken anyway (graceful degradation)",
+              {{"request_id", c->request_id},
+               {"trace_id", c->trace.trace_id},
+               {"span_id", c->trace.span_id},
+               {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
+                                                           : caf::to_string(err)}});
             after_check(c, user_answer::unknown, next);
           });
 }
@@ -89,8 +94,8 @@ struct order_rules {
   using patch = order_patch;
   using insertable = checked_order;
   static constexpr std::string_view noun = "order";
-  static constexpr collection_operations operations{"orders.create", "orders.list", "orders.get", "orders.update",
-                                                    "orders.delete"};
+  static constexpr collection_operations operations{"orders.create", "orders.list", "orders.get",
+                                                    "orders.update", "orders.delete"};
 
   db_pool_actor pool;
   breaker_actor users_breaker;
@@ -101,14 +106,17 @@ struct order_rules {
   nlohmann::json to_json(const order& o) const { return svc::to_json(o); }
 
   // Prices are checked against the body's own number text: no binary floating point on the way.
-  std::variant<order_draft, field_errors> validate_create(const nlohmann::json& body, const api_request& req) const {
+  std::variant<order_draft, field_errors> validate_create(const nlohmann::json& body,
+                                                          const api_request& req) const {
     return validate_order_create(body, top_level_number_texts(req.body));
   }
-  std::variant<order_patch, field_errors> validate_update(const nlohmann::json& body, const api_request& req) const {
+  std::variant<order_patch, field_errors> validate_update(const nlohmann::json& body,
+                                                          const api_request& req) const {
     return validate_order_update(body, top_level_number_texts(req.body));
   }
 
-  db_statement list_statement(const api_request& req, const page_request& page, field_errors& errors) const {
+  db_statement list_statement(const api_request& req, const page_request& page,
+                              field_errors& errors) const {
     order_filter filter;
     filter.page = page;
     filter.status = parse_enum_param(req.query, "status", order_statuses(), errors);
@@ -121,7 +129,8 @@ struct order_rules {
   db_statement find_statement(std::int64_t id) const { return find_order_statement(id); }
   std::optional<order> found(const pg_rows& rows) const { return found_order(rows); }
 
-  db_statement update_statement(std::int64_t id, const order_patch& p, const version_precondition& pre) const {
+  db_statement update_statement(std::int64_t id, const order_patch& p,
+                                const version_precondition& pre) const {
     return update_order_statement(id, p, pre);
   }
   write_result<order> updated(const pg_rows& rows) const { return updated_order(rows); }
@@ -129,7 +138,9 @@ struct order_rules {
     return "order status cannot change from " + current_status + " to " + p.status.value_or("");
   }
 
-  db_statement insert_statement(const checked_order& o) const { return insert_order_statement(o.draft, o.user_check); }
+  db_statement insert_statement(const checked_order& o) const {
+    return insert_order_statement(o.draft, o.user_check);
+  }
   order inserted(const pg_rows& rows) const { return inserted_order(rows); }
   order insert_in(pqxx::transaction_base& tx, const checked_order& o) const {
     return insert_order(tx, o.draft, o.user_check);
@@ -137,7 +148,8 @@ struct order_rules {
 
   // The user check. With an Idempotency-Key, a retry is first answered from the
   // first response, without asking user-service again.
-  void prepare_insert(resource_actor::pointer self, const create_order& c, const insert_step& next) const {
+  void prepare_insert(resource_actor::pointer self, const create_order& c,
+                      const insert_step& next) const {
     if (!c->idempotency_key) {
       check_user(self, users_breaker, validation_timeout, c, next);
       return;
@@ -147,17 +159,20 @@ struct order_rules {
       [c](pqxx::connection_base& conn) {
         pqxx::work tx{conn};
         auto earlier = idempotent_answer(
-          begin_idempotent(tx, c->idempotency_scope(), *c->idempotency_key, c->fingerprint), c->request_id);
+          begin_idempotent(tx, c->idempotency_scope(), *c->idempotency_key, c->fingerprint),
+          c->request_id);
         tx.commit();
         return earlier;
       },
-      [self, users = users_breaker, timeout = validation_timeout, c, next](std::optional<http::response> earlier) {
+      [self, users = users_breaker, timeout = validation_timeout, c,
+       next](std::optional<http::response> earlier) {
         if (earlier)
           next(with_location(std::move(*earlier), c->collection));
         else
           check_user(self, users, timeout, c, next);
       },
-      [c, next](const caf::error& err) { next(database_error_response(err, c->request_id, "")); }, c->request_id);
+      [c, next](const caf::error& err) { next(database_error_response(err, c->request_id, "")); },
+      c->request_id);
   }
 };
 
@@ -165,7 +180,8 @@ struct order_rules {
 
 resource_actor spawn_orders_actor(caf::actor_system& sys, orders_actor_config config) {
   return sys.spawn(collection_behavior<order_rules>,
-                   order_rules{std::move(config.pool), std::move(config.users_breaker), config.validation_timeout});
+                   order_rules{std::move(config.pool), std::move(config.users_breaker),
+                               config.validation_timeout});
 }
 
 }  // namespace svc

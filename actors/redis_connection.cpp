@@ -41,8 +41,7 @@ redis_value to_value(const redisReply* r, int depth = 0) {
         for (std::size_t i = 0; i < r->elements; ++i)
           v.elements.push_back(to_value(r->element[i], depth + 1));
       break;
-    default:
-      break;
+    default: break;
   }
   return v;
 }
@@ -70,11 +69,12 @@ struct redis_connection::impl {
     if (armed || !socket)
       return;
     armed = true;
-    socket->async_wait(writable ? descriptor::wait_write : descriptor::wait_read,
-                       [notify = notify, generation = generation, writable](const boost::system::error_code& ec) {
-                         if (ec != boost::asio::error::operation_aborted)
-                           notify(generation, writable);
-                       });
+    socket->async_wait(
+      writable ? descriptor::wait_write : descriptor::wait_read,
+      [notify = notify, generation = generation, writable](const boost::system::error_code& ec) {
+        if (ec != boost::asio::error::operation_aborted)
+          notify(generation, writable);
+      });
   }
 
   void release_socket() {
@@ -212,8 +212,8 @@ bool redis_connection::send(const std::vector<std::string>& args, reply_fn done)
     lengths.push_back(a.size());
   }
   auto callback = std::make_unique<reply_fn>(std::move(done));
-  if (redisAsyncCommandArgv(s.ctx, &impl::on_reply, callback.get(), static_cast<int>(argv.size()), argv.data(),
-                            lengths.data()) != REDIS_OK)
+  if (redisAsyncCommandArgv(s.ctx, &impl::on_reply, callback.get(), static_cast<int>(argv.size()),
+                            argv.data(), lengths.data()) != REDIS_OK)
     return false;
   (void)callback.release();  // on_reply owns it now
   return true;

@@ -18,21 +18,23 @@ http::response bad_path_id_response(std::string_view noun, std::string_view requ
                               std::string{noun} + " id must be a positive integer", request_id);
 }
 
-http::response run_in_transaction(pqxx::connection_base& conn,
-                                  const std::function<http::response(pqxx::transaction_base&)>& fn) {
+http::response run_in_transaction(
+  pqxx::connection_base& conn, const std::function<http::response(pqxx::transaction_base&)>& fn) {
   pqxx::work tx{conn};
   http::response resp = fn(tx);
   tx.commit();
   return resp;
 }
 
-http::response response_from_rows(const pg_rows& rows, const std::function<http::response(const pg_rows&)>& respond,
+http::response response_from_rows(const pg_rows& rows,
+                                  const std::function<http::response(const pg_rows&)>& respond,
                                   std::string_view operation, std::string_view request_id) {
   try {
     return respond(rows);
   } catch (const std::exception& e) {
-    log::error("unexpected rows from the database", {{"request_id", request_id}, {"operation", operation},
-                                                    {"error", mask_secrets(e.what())}});
+    log::error(
+      "unexpected rows from the database",
+      {{"request_id", request_id}, {"operation", operation}, {"error", mask_secrets(e.what())}});
   }
   return internal_error_response(request_id);
 }
@@ -89,11 +91,13 @@ http::response with_location(http::response resp, std::string_view collection) {
     return resp;
   auto body = nlohmann::json::parse(resp.body, nullptr, false);
   if (auto* data = body.is_object() ? &body["data"] : nullptr; data && data->contains("id"))
-    resp.set_header("Location", std::string{collection} + "/" + std::to_string((*data)["id"].get<std::int64_t>()));
+    resp.set_header("Location", std::string{collection} + "/" +
+                                  std::to_string((*data)["id"].get<std::int64_t>()));
   return resp;
 }
 
-http::response unless_not_modified(http::response resp, const std::optional<std::string>& if_none_match) {
+http::response unless_not_modified(http::response resp,
+                                   const std::optional<std::string>& if_none_match) {
   const auto* etag = resp.find_header("ETag");
   if (resp.status != 200 || !etag || !if_none_match || !if_none_match_hits(*if_none_match, *etag))
     return resp;
@@ -113,7 +117,8 @@ http::response list_page_response(std::string_view route, const query_params& qu
 }
 
 http::response validation_failed(const field_errors& errors, std::string_view request_id) {
-  return http::error_response(http::error_code::validation_error, "invalid request", request_id, errors);
+  return http::error_response(http::error_code::validation_error, "invalid request", request_id,
+                              errors);
 }
 
 http::response write_refused(write_outcome outcome, std::string_view resource,
@@ -129,14 +134,15 @@ http::response write_refused(write_outcome outcome, std::string_view resource,
         request_id);
     case write_outcome::raced:
       return http::error_response(http::error_code::conflict,
-                                  "the " + std::string{resource} + " was changed by another request at the same time; try again",
+                                  "the " + std::string{resource} +
+                                    " was changed by another request at the same time; try again",
                                   request_id);
     case write_outcome::refused:
-    case write_outcome::done:
-      break;
+    case write_outcome::done: break;
   }
   return http::error_response(http::error_code::conflict,
-                              "the " + std::string{resource} + " cannot be changed that way", request_id);
+                              "the " + std::string{resource} + " cannot be changed that way",
+                              request_id);
 }
 
 std::optional<http::response> idempotent_answer(const idempotency_lookup& seen,

@@ -53,12 +53,15 @@ struct api_request {
   http::trace_context trace;
   collection_operation operation = collection_operation::get;
 
-  const std::string* path_param(std::string_view name) const { return query_value(path_params, name); }
+  const std::string* path_param(std::string_view name) const {
+    return query_value(path_params, name);
+  }
 };
 
 using handle_atom = caf::atom_constant<caf::atom("handle")>;
 
-using resource_actor = caf::typed_actor<caf::replies_to<handle_atom, api_request>::with<http::response>>;
+using resource_actor =
+  caf::typed_actor<caf::replies_to<handle_atom, api_request>::with<http::response>>;
 
 http::response internal_error_response(std::string_view request_id);
 
@@ -69,13 +72,16 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
   try {
     return handler();
   } catch (const std::exception& e) {
-    log::error("unhandled exception in a request handler",
-               {{"request_id", req.request_id}, {"trace_id", req.trace.trace_id}, {"span_id", req.trace.span_id},
-                {"route", req.route}, {"error", mask_secrets(e.what())}});
+    log::error("unhandled exception in a request handler", {{"request_id", req.request_id},
+                                                            {"trace_id", req.trace.trace_id},
+                                                            {"span_id", req.trace.span_id},
+                                                            {"route", req.route},
+                                                            {"error", mask_secrets(e.what())}});
   } catch (...) {
-    log::error("unhandled exception in a request handler",
-               {{"request_id", req.request_id}, {"trace_id", req.trace.trace_id}, {"span_id", req.trace.span_id},
-                {"route", req.route}});
+    log::error("unhandled exception in a request handler", {{"request_id", req.request_id},
+                                                            {"trace_id", req.trace.trace_id},
+                                                            {"span_id", req.trace.span_id},
+                                                            {"route", req.route}});
   }
   return internal_error_response(req.request_id);
 }
@@ -101,7 +107,8 @@ http::response with_location(http::response resp, std::string_view collection);
 
 // The answer to a GET of one resource: 304 Not Modified (ETag, no body) when
 // If-None-Match names its current ETag, else `resp` itself.
-http::response unless_not_modified(http::response resp, const std::optional<std::string>& if_none_match);
+http::response unless_not_modified(http::response resp,
+                                   const std::optional<std::string>& if_none_match);
 
 // A list page with its RFC 8288 Link header (first, prev, next, last), the
 // links being `route` with the request's own parameters and another page.
@@ -141,7 +148,9 @@ void deliver_from_database(Self* self, const db_pool_actor& pool, const char* op
                            caf::typed_response_promise<http::response> promise) {
   run_db_task(
     self, pool, operation,
-    [fn = std::move(fn)](pqxx::connection_base& conn) mutable { return run_in_transaction(conn, std::ref(fn)); },
+    [fn = std::move(fn)](pqxx::connection_base& conn) mutable {
+      return run_in_transaction(conn, std::ref(fn));
+    },
     [promise](http::response resp) mutable { promise.deliver(std::move(resp)); },
     [promise, request_id, conflict_message](const caf::error& err) mutable {
       promise.deliver(database_error_response(err, request_id, conflict_message));
@@ -151,15 +160,17 @@ void deliver_from_database(Self* self, const db_pool_actor& pool, const char* op
 
 // A response built from a statement's rows by `respond`; a reader that throws
 // (rows not as the repository expects) is a logged 500.
-http::response response_from_rows(const pg_rows& rows, const std::function<http::response(const pg_rows&)>& respond,
+http::response response_from_rows(const pg_rows& rows,
+                                  const std::function<http::response(const pg_rows&)>& respond,
                                   std::string_view operation, std::string_view request_id);
 
 // Runs one statement on the pool's pipelined connections (db_query: no thread
 // waits for it) and delivers `respond(const pg_rows&) -> http::response`, built
 // in this actor, or the database error's response, to `promise`.
 template <class Self, class Respond>
-void deliver_from_query(Self* self, const db_pool_actor& pool, const char* operation, db_statement statement,
-                        std::string request_id, std::string_view conflict_message, Respond respond,
+void deliver_from_query(Self* self, const db_pool_actor& pool, const char* operation,
+                        db_statement statement, std::string request_id,
+                        std::string_view conflict_message, Respond respond,
                         caf::typed_response_promise<http::response> promise) {
   run_db_query(
     self, pool, db_query{std::move(statement), operation, request_id},
@@ -173,12 +184,12 @@ void deliver_from_query(Self* self, const db_pool_actor& pool, const char* opera
 
 // The same, answering the request being handled now.
 template <class Self, class Respond>
-caf::typed_response_promise<http::response>
-respond_from_query(Self* self, const db_pool_actor& pool, const char* operation, db_statement statement,
-                   std::string request_id, std::string_view conflict_message, Respond respond) {
+caf::typed_response_promise<http::response> respond_from_query(
+  Self* self, const db_pool_actor& pool, const char* operation, db_statement statement,
+  std::string request_id, std::string_view conflict_message, Respond respond) {
   auto promise = self->template make_response_promise<http::response>();
-  deliver_from_query(self, pool, operation, std::move(statement), std::move(request_id), conflict_message,
-                     std::move(respond), promise);
+  deliver_from_query(self, pool, operation, std::move(statement), std::move(request_id),
+                     conflict_message, std::move(respond), promise);
   return promise;
 }
 

@@ -43,20 +43,22 @@ void shared_bucket_store::attempt() {
   deadline_ = clock::now() + opts_.connect_within;
   const auto attempt = ++attempt_;
   auto resolver = std::make_shared<boost::asio::ip::tcp::resolver>(io_);
-  resolver->async_resolve(
-    opts_.endpoint.host, std::to_string(opts_.endpoint.port),
-    [resolver, attempt, resolved = hooks_.resolved](const boost::system::error_code& ec,
-                                                    const boost::asio::ip::tcp::resolver::results_type& results) {
-      if (ec == boost::asio::error::operation_aborted)
-        return;
-      if (ec || results.empty())
-        resolved(attempt, {}, ec ? ec.message() : "no address");
-      else
-        resolved(attempt, results.begin()->endpoint().address().to_string(), {});
-    });
+  resolver->async_resolve(opts_.endpoint.host, std::to_string(opts_.endpoint.port),
+                          [resolver, attempt, resolved = hooks_.resolved](
+                            const boost::system::error_code& ec,
+                            const boost::asio::ip::tcp::resolver::results_type& results) {
+                            if (ec == boost::asio::error::operation_aborted)
+                              return;
+                            if (ec || results.empty())
+                              resolved(attempt, {}, ec ? ec.message() : "no address");
+                            else
+                              resolved(attempt, results.begin()->endpoint().address().to_string(),
+                                       {});
+                          });
 }
 
-void shared_bucket_store::on_resolved(std::uint64_t attempt, const std::string& address, const std::string& error) {
+void shared_bucket_store::on_resolved(std::uint64_t attempt, const std::string& address,
+                                      const std::string& error) {
   if (attempt != attempt_ || state_ != state::resolving)
     return;  // an attempt given up already
   if (!error.empty()) {
@@ -151,7 +153,8 @@ void shared_bucket_store::send_check(std::uint64_t id, const std::string& key, b
   }
 }
 
-void shared_bucket_store::on_check_reply(std::uint64_t id, const std::string& key, const redis_value* reply) {
+void shared_bucket_store::on_check_reply(std::uint64_t id, const std::string& key,
+                                         const redis_value* reply) {
   if (!sent_.empty())
     sent_.pop_front();  // replies come in the order of the commands
   if (!reply || closing_) {
@@ -168,8 +171,8 @@ void shared_bucket_store::on_check_reply(std::uint64_t id, const std::string& ke
   auto decision = parse_shared_bucket_reply(*reply);
   if (!decision && reply->text != last_reply_error_) {
     last_reply_error_ = reply->text;
-    log::warn("Redis refused a rate limit check; the local bucket decides", {{"redis", where()},
-                                                                            {"error", reply->text}});
+    log::warn("Redis refused a rate limit check; the local bucket decides",
+              {{"redis", where()}, {"error", reply->text}});
   }
   finish(id, decision);
 }
@@ -186,11 +189,8 @@ void shared_bucket_store::finish(std::uint64_t id, std::optional<rate_decision> 
 void shared_bucket_store::on_socket_ready(std::uint64_t generation, bool writable) {
   switch (conn_.on_socket_ready(generation, writable)) {
     case redis_connection::event::connect_failed:
-    case redis_connection::event::closed:
-      fail(conn_.last_error());
-      return;
-    default:
-      break;
+    case redis_connection::event::closed: fail(conn_.last_error()); return;
+    default: break;
   }
   if (failure_)
     fail(*failure_);
@@ -238,12 +238,8 @@ std::optional<shared_bucket_store::clock::time_point> shared_bucket_store::next_
         consider(sent_.front() + opts_.connect_within);
       break;
     case state::resolving:
-    case state::connecting:
-      consider(deadline_);
-      break;
-    case state::down:
-      consider(retry_at_);
-      break;
+    case state::connecting: consider(deadline_); break;
+    case state::down: consider(retry_at_); break;
   }
   return next;
 }

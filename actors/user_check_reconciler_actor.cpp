@@ -39,7 +39,7 @@ struct pass {
   std::vector<std::int64_t> users;  // distinct user ids of the batch, in order
   std::size_t next_user = 0;
   std::map<std::int64_t, std::string_view> outcome_of;  // user id -> user_checks::*
-  bool user_service_quiet = false;  // a call went unanswered: stop asking
+  bool user_service_quiet = false;                      // a call went unanswered: stop asking
   pass_done done;
 };
 using pass_pointer = std::shared_ptr<pass>;
@@ -66,9 +66,9 @@ void finish(reconciler_pointer self, const pass_pointer& p, reconcile_report rep
     st.after_id = p->batch.back().order_id;
   }
   if (report.validated + report.user_not_found > 0)
-    log::info("unvalidated orders checked again",
-              {{"validated", report.validated}, {"user_not_found", report.user_not_found},
-               {"left_pending", report.left_pending}});
+    log::info("unvalidated orders checked again", {{"validated", report.validated},
+                                                   {"user_not_found", report.user_not_found},
+                                                   {"left_pending", report.left_pending}});
   p->done(report);
 }
 
@@ -125,7 +125,8 @@ void ask_next(reconciler_pointer self, const pass_pointer& p) {
   }
   auto user_id = p->users[p->next_user++];
   auto request_id = http::request_id_from(nullptr);
-  outbound_call call{"GET", "/api/v1/users/" + std::to_string(user_id),
+  outbound_call call{"GET",
+                     "/api/v1/users/" + std::to_string(user_id),
                      {{"X-Request-ID", request_id},
                       {"Accept", "application/json"},
                       {"traceparent", http::new_trace().child_traceparent()}}};

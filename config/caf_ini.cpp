@@ -44,7 +44,8 @@ std::string_view nth_line(std::string_view text, int n) {
 // "line 3 (\"port = 80a81\"): <what>", the line's secrets masked.
 std::string line_error(std::string_view content, int line, const std::string& what) {
   auto source_line = std::string{trim(nth_line(content, line))};
-  return "line " + std::to_string(line) + " (" + quote_value(mask_secrets(source_line)) + "): " + what;
+  return "line " + std::to_string(line) + " (" + quote_value(mask_secrets(source_line)) +
+         "): " + what;
 }
 
 // CAF counts the newline ending line N as line N+1.
@@ -88,13 +89,9 @@ public:
     return *this;
   }
 
-  void end_map() {
-    close();
-  }
+  void end_map() { close(); }
 
-  void end_list() {
-    close();
-  }
+  void end_list() { close(); }
 
   template <class T>
   void value(T&& x) {
@@ -116,8 +113,9 @@ private:
   };
 
   bool in_list() const {
-    return std::any_of(frames_.begin(), frames_.end(),
-                       [](const frame& f) { return caf::holds_alternative<caf::config_value::list>(f.value.get_data()); });
+    return std::any_of(frames_.begin(), frames_.end(), [](const frame& f) {
+      return caf::holds_alternative<caf::config_value::list>(f.value.get_data());
+    });
   }
 
   static void note(std::string& slot, std::string text) {
@@ -161,7 +159,9 @@ private:
 // overflow is undefined behaviour inside CAF's read_timespan (seconds(n)
 // converted to nanoseconds), before any consumer sees the value.
 std::optional<int> find_timespan_overflow(std::string_view text) {
-  auto word_char = [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+  auto word_char = [](char c) {
+    return isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+  };
   int line = 1;
   char quote = 0;  // inside a string ("), an atom (') or a comment (;)
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -198,8 +198,11 @@ std::string real_text(double v) {
 // an error about it reads like the file.
 std::string timespan_text(caf::timespan t) {
   using namespace std::chrono;
-  static const std::pair<nanoseconds, const char*> units[] = {
-    {hours{1}, "h"}, {minutes{1}, "min"}, {seconds{1}, "s"}, {milliseconds{1}, "ms"}, {microseconds{1}, "us"}};
+  static const std::pair<nanoseconds, const char*> units[] = {{hours{1}, "h"},
+                                                              {minutes{1}, "min"},
+                                                              {seconds{1}, "s"},
+                                                              {milliseconds{1}, "ms"},
+                                                              {microseconds{1}, "us"}};
   auto ns = duration_cast<nanoseconds>(t);
   for (const auto& [length, suffix] : units)
     if (ns.count() != 0 && ns % length == nanoseconds::zero())
@@ -247,8 +250,12 @@ std::optional<std::string> value_text(const caf::config_value& value) {
 }  // namespace
 
 bool timespan_out_of_range(std::string_view token) {
-  static constexpr std::pair<std::string_view, std::int64_t> units[] = {
-    {"ns", 1}, {"us", 1'000}, {"ms", 1'000'000}, {"min", 60'000'000'000}, {"s", 1'000'000'000}, {"h", 3'600'000'000'000}};
+  static constexpr std::pair<std::string_view, std::int64_t> units[] = {{"ns", 1},
+                                                                        {"us", 1'000},
+                                                                        {"ms", 1'000'000},
+                                                                        {"min", 60'000'000'000},
+                                                                        {"s", 1'000'000'000},
+                                                                        {"h", 3'600'000'000'000}};
   if (!token.empty() && (token.front() == '-' || token.front() == '+'))
     token.remove_prefix(1);
   int base = 10;  // as CAF reads integers: 0x.. hex, 0b.. binary, 0.. octal
@@ -262,7 +269,8 @@ bool timespan_out_of_range(std::string_view token) {
   auto suffix = token.substr(static_cast<std::size_t>(end - token.data()));
   for (const auto& [name, ns] : units)  // CAF's parser ends the value after the unit
     if (suffix.substr(0, name.size()) == name)
-      return ec == std::errc::result_out_of_range || count > static_cast<std::uint64_t>(INT64_MAX / ns);
+      return ec == std::errc::result_out_of_range ||
+             count > static_cast<std::uint64_t>(INT64_MAX / ns);
   return false;
 }
 
@@ -318,8 +326,9 @@ ini_parse_result parse_ini(std::string_view content) {
       return result;
     }
     for (const auto& [key, item] : *group) {
-      ini_entry entry{name, key, {}, caf::to_string(item), true,
-                      caf::holds_alternative<caf::config_value::list>(item)};
+      ini_entry entry{name, key,
+                      {},   caf::to_string(item),
+                      true, caf::holds_alternative<caf::config_value::list>(item)};
       if (auto text = value_text(item))
         entry.text = std::move(*text);
       else

@@ -13,8 +13,8 @@ namespace svc::config_detail {
 struct ini_entry {
   std::string group;
   std::string key;
-  std::string text;       // for our options
-  std::string caf_value;  // the value in CAF syntax ("'sharing'", "4", "50us"), for pass-through
+  std::string text;         // for our options
+  std::string caf_value;    // the value in CAF syntax ("'sharing'", "4", "50us"), for pass-through
   bool convertible = true;  // false: a map or nested list, which no option of ours takes
   bool is_list = false;     // written as [a, b]: only list options take it
 };

@@ -89,7 +89,8 @@ const caf_option_row* find_caf_option(std::string_view group, std::string_view k
 
 bool is_caf_group(std::string_view group) {
   const auto& t = caf_option_table();
-  return std::any_of(t.begin(), t.end(), [&](const caf_option_row& row) { return row.group == group; });
+  return std::any_of(t.begin(), t.end(),
+                     [&](const caf_option_row& row) { return row.group == group; });
 }
 
 std::string caf_type_name(const caf_option_row& option) {
@@ -97,8 +98,8 @@ std::string caf_type_name(const caf_option_row& option) {
   return declared ? to_std(declared->type_name()) : "undeclared";
 }
 
-std::optional<std::string> check_caf_ini_value(const caf_option_row& row, std::string_view caf_value,
-                                               std::string& why) {
+std::optional<std::string> check_caf_ini_value(const caf_option_row& row,
+                                               std::string_view caf_value, std::string& why) {
   auto option = declaration(row);
   auto value = caf::config_value::parse(caf_view(caf_value));
   if (!option || !value || option->check(*value)) {
@@ -115,7 +116,8 @@ std::optional<std::string> parse_caf_flag_value(const caf_option_row& row, std::
     return std::nullopt;
   }
   auto option = declaration(row);
-  auto value = option ? option->parse(caf_view(text)) : caf::expected<caf::config_value>{caf::sec::invalid_argument};
+  auto value = option ? option->parse(caf_view(text))
+                      : caf::expected<caf::config_value>{caf::sec::invalid_argument};
   if (!value) {
     why = not_of_caf_type(quote_value(text), option);
     return std::nullopt;
@@ -135,7 +137,8 @@ void apply_to_caf_config(const settings& s, caf::actor_system_config& cfg) {
       if (auto value = caf::config_value::parse(config_detail::caf_view(row.services_default)))
         cfg.set(config_detail::caf_view(row.name()), std::move(*value));
   if (s.scheduler_max_threads > 0)
-    cfg.set("scheduler.max-threads", static_cast<caf::config_value::integer>(s.scheduler_max_threads));
+    cfg.set("scheduler.max-threads",
+            static_cast<caf::config_value::integer>(s.scheduler_max_threads));
   // Every entry was type-checked against CAF's declaration while loading.
   for (const auto& [name, value] : s.caf_passthrough)
     if (auto parsed = caf::config_value::parse(config_detail::caf_view(value)))

@@ -40,8 +40,8 @@ std::string caf_type_name(const caf_option_row& option);
 
 // `caf_value` (CAF syntax, from a config file) checked against the option's
 // type: the canonical text, or nullopt with `why` set.
-std::optional<std::string> check_caf_ini_value(const caf_option_row& option, std::string_view caf_value,
-                                               std::string& why);
+std::optional<std::string> check_caf_ini_value(const caf_option_row& option,
+                                               std::string_view caf_value, std::string& why);
 
 // A command-line value ("sharing", "4", "50us") parsed as the option's type.
 std::optional<std::string> parse_caf_flag_value(const caf_option_row& option, std::string_view text,

@@ -22,7 +22,8 @@ std::string pad(std::string text, std::size_t width) {
 std::string help_text(std::string_view service_name) {
   const auto defaults = default_settings(service_name);
   std::string out;
-  out += "Usage: " + std::string{service_name} + " [--group.key=VALUE | --group.key VALUE]... [--config-file=PATH]\n\n";
+  out += "Usage: " + std::string{service_name} +
+         " [--group.key=VALUE | --group.key VALUE]... [--config-file=PATH]\n\n";
   out +=
     "Every setting comes from, lowest to highest precedence: its default, the CAF config\n"
     "file ([group] key = value), a .env file in the working directory, the environment\n"
@@ -40,15 +41,19 @@ std::string help_text(std::string_view service_name) {
       group = option.group;
       out += "\n[" + std::string{group} + "]\n";
     }
-    out += "  " + pad(option.flag() + "=" + std::string{option.hint}, 40) + std::string{option.env} + "\n";
+    out += "  " + pad(option.flag() + "=" + std::string{option.hint}, 40) +
+           std::string{option.env} + "\n";
     auto shown = option.render(defaults);
-    out += "      " + std::string{option.meaning} + " (default: " + (shown.empty() ? "\"\"" : shown) + ")\n";
+    out += "      " + std::string{option.meaning} +
+           " (default: " + (shown.empty() ? "\"\"" : shown) + ")\n";
     if (option.secret)
-      out += "      or " + std::string{option.env} + "_FILE=PATH (environment, .env): the value is read from that file\n";
+      out += "      or " + std::string{option.env} +
+             "_FILE=PATH (environment, .env): the value is read from that file\n";
   }
 
-  out += "\nCAF's own options, in the config file and as --group.key=VALUE flags (no\n"
-         "environment variable), checked against CAF's types and handed to CAF:\n";
+  out +=
+    "\nCAF's own options, in the config file and as --group.key=VALUE flags (no\n"
+    "environment variable), checked against CAF's types and handed to CAF:\n";
   group = {};
   for (const auto& option : config_detail::caf_option_table()) {
     if (option.group != group) {

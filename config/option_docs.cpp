@@ -51,8 +51,8 @@ std::string ini_value(const option_spec& o, const settings& defaults) {
 
 // `doc` as comment lines, `suffix` after its last line, then `key = value`,
 // itself commented out when `left_out`.
-void ini_entry(std::string& out, std::string_view doc, std::string_view suffix, std::string_view key,
-               const std::string& value, bool left_out) {
+void ini_entry(std::string& out, std::string_view doc, std::string_view suffix,
+               std::string_view key, const std::string& value, bool left_out) {
   auto lines = doc_lines(doc);
   for (std::size_t i = 0; i < lines.size(); ++i)
     out.append("; ").append(lines[i]).append(i + 1 == lines.size() ? suffix : "").append("\n");
@@ -64,17 +64,23 @@ std::string ini_file(std::string_view service) {
   std::string bare_ms;
   for (const auto& o : option_table())
     if (o.kind == kind::duration && o.unit == std::chrono::milliseconds{1})
-      bare_ms += std::string{bare_ms.empty() ? "" : " and "} + "[" + std::string{o.group} + "] " + std::string{o.key};
+      bare_ms += std::string{bare_ms.empty() ? "" : " and "} + "[" + std::string{o.group} + "] " +
+                 std::string{o.key};
   std::string out;
-  out.append("; ").append(service).append(" configuration, CAF config format. Copy it to caf-application.ini\n");
-  out += "; in the service's working directory, or pass --config-file=PATH.\n"
-         "; Every value below is the built-in default. Precedence, lowest to highest:\n"
-         ";   default < this file < .env < environment variable < command-line flag\n"
-         "; Durations take a unit (500ms, 30s, 2min, 1h); a bare number counts seconds,\n"
-         "; except " + bare_ms + " (milliseconds).\n"
-         "; Strings go in double quotes. A bad or misspelt key or value stops start-up\n"
-         "; (exit code 2); see --help. Generated from config/option_rows.cpp:\n"
-         "; " + std::string{regenerate} + " rewrites it.\n";
+  out.append("; ").append(service).append(
+    " configuration, CAF config format. Copy it to caf-application.ini\n");
+  out +=
+    "; in the service's working directory, or pass --config-file=PATH.\n"
+    "; Every value below is the built-in default. Precedence, lowest to highest:\n"
+    ";   default < this file < .env < environment variable < command-line flag\n"
+    "; Durations take a unit (500ms, 30s, 2min, 1h); a bare number counts seconds,\n"
+    "; except " +
+    bare_ms +
+    " (milliseconds).\n"
+    "; Strings go in double quotes. A bad or misspelt key or value stops start-up\n"
+    "; (exit code 2); see --help. Generated from config/option_rows.cpp:\n"
+    "; " +
+    std::string{regenerate} + " rewrites it.\n";
   std::vector<std::string_view> groups;
   auto add_group = [&](std::string_view g) {
     if (std::find(groups.begin(), groups.end(), g) == groups.end())
@@ -124,21 +130,35 @@ std::string readme_table() {
   const auto user = default_settings("user-service");
   const auto order = default_settings("order-service");
   std::string out{readme_begin};
-  out += "\n| environment variable | flag, and `[group] key` in the ini file | default | meaning |\n"
-         "|---|---|---|---|\n";
+  out +=
+    "\n| environment variable | flag, and `[group] key` in the ini file | default | meaning |\n"
+    "|---|---|---|---|\n";
   for (const auto& o : option_table()) {
     auto shown = [](const std::string& v) { return v.empty() ? std::string{"empty"} : code(v); };
     auto u = o.render(user);
     auto d = o.render(order);
-    auto fallback = u == d ? shown(u) : shown(u) + " (user-service), " + shown(d) + " (order-service)";
+    auto fallback = u == d ? shown(u)
+                           : shown(u) + " (user-service), " + shown(d) + " (order-service)";
     auto meaning = markdown(o.meaning);
     if (o.secret)
       meaning += "; or `" + std::string{o.env} + "_FILE`, a file holding it";
-    out.append("| ").append(code(o.env)).append(" | ").append(code(o.flag())).append(", `[").append(o.group);
-    out.append("] ").append(o.key).append("` | ").append(fallback).append(" | ").append(meaning).append(" |\n");
+    out.append("| ")
+      .append(code(o.env))
+      .append(" | ")
+      .append(code(o.flag()))
+      .append(", `[")
+      .append(o.group);
+    out.append("] ")
+      .append(o.key)
+      .append("` | ")
+      .append(fallback)
+      .append(" | ")
+      .append(meaning)
+      .append(" |\n");
   }
-  out += "\nCAF's own options passed through to CAF (the ini file and flags only, no\n"
-         "environment variable; type-checked against CAF's declarations):";
+  out +=
+    "\nCAF's own options passed through to CAF (the ini file and flags only, no\n"
+    "environment variable; type-checked against CAF's declarations):";
   for (const auto& c : caf_option_table()) {
     out += (&c == &caf_option_table().front() ? " " : ", ") + code("--" + c.name());
     if (!c.services_default.empty())
@@ -167,8 +187,8 @@ std::string k8s_manifest(const std::string& yaml, const std::string& ini) {
   while (kept > 0 && rest[kept - 1] == '\n')
     --kept;
   auto trailing_blank = rest.size() - kept;
-  return yaml.substr(0, start) + block + std::string(trailing_blank > 1 ? trailing_blank - 1 : 0, '\n') +
-         yaml.substr(end);
+  return yaml.substr(0, start) + block +
+         std::string(trailing_blank > 1 ? trailing_blank - 1 : 0, '\n') + yaml.substr(end);
 }
 
 std::string readme(const std::string& text) {
@@ -217,7 +237,8 @@ int main(int argc, char** argv) {
       std::ofstream{path, std::ios::binary | std::ios::trunc} << content;
       std::cout << "rewrote " << path.string() << "\n";
     } else {
-      std::cout << path.string() << " differs from the option rows (config/option_rows.cpp); run: " << regenerate
+      std::cout << path.string()
+                << " differs from the option rows (config/option_rows.cpp); run: " << regenerate
                 << "\n";
     }
   }

@@ -48,9 +48,8 @@ bool same_name(std::string_view a, std::string_view b, bool any_case) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
   if (!any_case)
     return a == b;
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 // The option's string field (text, host, the URLs).
@@ -65,7 +64,8 @@ const std::string& string_field(const option_spec& o, const settings& s) {
 reason assign_integer(const option_spec& o, std::string_view text, settings& s) {
   auto v = parse_integer(text, o.min, o.max);
   if (!v)
-    return quote_value(text) + " is not " + (o.what.empty() ? range_text(o.min, o.max) : std::string{o.what});
+    return quote_value(text) + " is not " +
+           (o.what.empty() ? range_text(o.min, o.max) : std::string{o.what});
   std::visit(
     [&](auto member) {
       using T = std::remove_reference_t<decltype(s.*member)>;
@@ -80,15 +80,20 @@ reason assign_integer(const option_spec& o, std::string_view text, settings& s) 
 // "1500ms" never quietly becomes 1s.
 reason assign_duration(const option_spec& o, std::string_view text, settings& s) {
   const bool in_seconds = std::holds_alternative<seconds settings::*>(o.field);
-  const std::string what = !o.what.empty() ? std::string{o.what}
-                                           : "a duration > 0 (e.g. 30s, 500ms; a bare number counts " +
-                                               std::string{o.unit == seconds{1} ? "seconds" : "milliseconds"} + ")";
+  const std::string what = !o.what.empty()
+                             ? std::string{o.what}
+                             : "a duration > 0 (e.g. 30s, 500ms; a bare number counts " +
+                                 std::string{o.unit == seconds{1} ? "seconds" : "milliseconds"} +
+                                 ")";
   auto v = parse_duration(text, o.unit);
   if (!v || v->count() < o.min || v->count() > o.max)
     return quote_value(text) + " is not " + what;
-  if (*v % (in_seconds ? nanoseconds{seconds{1}} : nanoseconds{milliseconds{1}}) != nanoseconds::zero())
+  if (*v % (in_seconds ? nanoseconds{seconds{1}} : nanoseconds{milliseconds{1}}) !=
+      nanoseconds::zero())
     return quote_value(text) + " is not " +
-           (!o.what.empty() ? what : std::string{"a whole number of "} + (in_seconds ? "seconds" : "milliseconds"));
+           (!o.what.empty()
+              ? what
+              : std::string{"a whole number of "} + (in_seconds ? "seconds" : "milliseconds"));
   if (in_seconds)
     s.*std::get<seconds settings::*>(o.field) = duration_cast<seconds>(*v);
   else
@@ -101,7 +106,8 @@ reason assign_duration(const option_spec& o, std::string_view text, settings& s)
 reason assign_text(const option_spec& o, std::string_view text, settings& s) {
   for (char c : text)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      return quote_value(text) + " is not " + std::string{o.what} + " (it holds a control character)";
+      return quote_value(text) + " is not " + std::string{o.what} +
+             " (it holds a control character)";
   string_field(o, s) = text;
   return std::nullopt;
 }
@@ -128,7 +134,8 @@ reason assign_cidrs(const option_spec& o, std::string_view text, settings& s) {
   std::string why;
   auto networks = http::parse_ip_network_list(text, &why);
   if (!networks)
-    return quote_value(text) + " is not a comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: " + why;
+    return quote_value(text) +
+           " is not a comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: " + why;
   auto& list = s.*std::get<std::vector<std::string> settings::*>(o.field);
   list.clear();
   for (const auto& n : *networks)
@@ -234,7 +241,8 @@ std::string option_spec::render(const settings& s) const {
 }
 
 bool option_spec::quoted_in_ini() const {
-  return kind != kind::integer && kind != kind::duration && kind != kind::boolean && kind != kind::real;
+  return kind != kind::integer && kind != kind::duration && kind != kind::boolean &&
+         kind != kind::real;
 }
 
 std::string option_spec::name() const {
@@ -264,7 +272,8 @@ bool is_our_group(std::string_view group) {
   return std::any_of(t.begin(), t.end(), [&](const option_spec& o) { return o.group == group; });
 }
 
-std::string invalid_value_line(const option_spec& option, std::string_view reason, std::string_view source) {
+std::string invalid_value_line(const option_spec& option, std::string_view reason,
+                               std::string_view source) {
   std::string line = "invalid value for " + option.flag() + " (" + std::string{option.env} + "): ";
   line += reason;
   if (!source.empty())
@@ -273,23 +282,29 @@ std::string invalid_value_line(const option_spec& option, std::string_view reaso
 }
 
 std::optional<std::string> check_consistency(const settings& s) {
-  if (s.auth == auth_mode::jwt && s.auth_public_keys_dir.empty() && s.auth_hs256_secret_file.empty())
-    return invalid_value_line(*find_option("auth", "mode"),
-                              "jwt needs keys: set --auth.public-keys-dir (AUTH_PUBLIC_KEYS_DIR) or "
-                              "--auth.hs256-secret-file (AUTH_HS256_SECRET_FILE)");
+  if (s.auth == auth_mode::jwt && s.auth_public_keys_dir.empty() &&
+      s.auth_hs256_secret_file.empty())
+    return invalid_value_line(
+      *find_option("auth", "mode"),
+      "jwt needs keys: set --auth.public-keys-dir (AUTH_PUBLIC_KEYS_DIR) or "
+      "--auth.hs256-secret-file (AUTH_HS256_SECRET_FILE)");
   if (s.management_port != 0 && s.management_port == s.http_port) {
     const auto& option = *find_option("http", "management-port");
-    return invalid_value_line(option, std::to_string(s.management_port) + " is --http.port too: give the management "
-                                                                          "listener a port of its own, or 0 for none");
+    return invalid_value_line(option, std::to_string(s.management_port) +
+                                        " is --http.port too: give the management "
+                                        "listener a port of its own, or 0 for none");
   }
   if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
-    const auto& option = *find_option("http", s.tls_cert_file.empty() ? "tls-key-file" : "tls-cert-file");
-    return invalid_value_line(option, "HTTPS needs both --http.tls-cert-file (TLS_CERT_FILE) and "
-                                      "--http.tls-key-file (TLS_KEY_FILE)");
+    const auto& option = *find_option("http",
+                                      s.tls_cert_file.empty() ? "tls-key-file" : "tls-cert-file");
+    return invalid_value_line(option,
+                              "HTTPS needs both --http.tls-cert-file (TLS_CERT_FILE) and "
+                              "--http.tls-key-file (TLS_KEY_FILE)");
   }
   if (s.db_pool_min_idle > s.db_pool_max) {
     const auto& option = *find_option("database", "pool-min-idle");
-    return invalid_value_line(option, std::to_string(s.db_pool_min_idle) + " is more than --database.pool-max (" +
+    return invalid_value_line(option, std::to_string(s.db_pool_min_idle) +
+                                        " is more than --database.pool-max (" +
                                         std::to_string(s.db_pool_max) + ")");
   }
   return std::nullopt;

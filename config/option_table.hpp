@@ -39,9 +39,10 @@ enum class kind {
 
 // The field of `settings` an option fills: one alternative per field type.
 using field_ptr =
-  std::variant<std::uint16_t settings::*, int settings::*, unsigned settings::*, std::size_t settings::*,
-               std::chrono::seconds settings::*, std::chrono::milliseconds settings::*, std::string settings::*,
-               bool settings::*, double settings::*, std::vector<std::string> settings::*, auth_mode settings::*,
+  std::variant<std::uint16_t settings::*, int settings::*, unsigned settings::*,
+               std::size_t settings::*, std::chrono::seconds settings::*,
+               std::chrono::milliseconds settings::*, std::string settings::*, bool settings::*,
+               double settings::*, std::vector<std::string> settings::*, auth_mode settings::*,
                rate_backend settings::*, log::level settings::*, log::format settings::*>;
 
 inline constexpr std::int64_t unbounded = std::numeric_limits<std::int64_t>::max();

@@ -11,11 +11,11 @@
 namespace svc {
 
 struct redis_endpoint {
-  std::string host;           // a name, an IPv4 or an IPv6 address (no brackets)
+  std::string host;  // a name, an IPv4 or an IPv6 address (no brackets)
   std::uint16_t port = 6379;
-  std::string username;       // Redis 6 ACL user; empty: AUTH with the password alone
-  std::string password;       // percent-decoded; empty: no AUTH
-  int database = 0;           // SELECT; 0 is Redis' default
+  std::string username;  // Redis 6 ACL user; empty: AUTH with the password alone
+  std::string password;  // percent-decoded; empty: no AUTH
+  int database = 0;      // SELECT; 0 is Redis' default
 };
 
 // nullopt when `text` is not such a URL: another scheme ("rediss://" needs TLS,

@@ -21,8 +21,8 @@ char lower(char c) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // The keys whose values libpq reads as secrets. libpq's keys are
@@ -30,13 +30,15 @@ bool iequals(std::string_view a, std::string_view b) {
 constexpr std::array<std::string_view, 2> secret_keys{"password", "sslpassword"};
 
 bool is_secret_key(std::string_view key) {
-  return std::any_of(secret_keys.begin(), secret_keys.end(), [&](std::string_view k) { return iequals(key, k); });
+  return std::any_of(secret_keys.begin(), secret_keys.end(),
+                     [&](std::string_view k) { return iequals(key, k); });
 }
 
 // libpq percent-decodes the keys of a URI's query: "pass%77ord" is "password".
 // A key with a bad escape is compared as it is (libpq refuses the whole URI).
 bool is_secret_query_key(std::string_view key) {
-  auto encoded = boost::urls::make_pct_string_view(boost::core::string_view{key.data(), key.size()});
+  auto encoded = boost::urls::make_pct_string_view(
+    boost::core::string_view{key.data(), key.size()});
   if (!encoded)
     return is_secret_key(key);
   return is_secret_key(encoded->decode());
@@ -47,8 +49,8 @@ bool is_blank(char c) {
 }
 
 bool is_scheme_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '-' || c == '.';
 }
 
 // The end of what a quote opened just before `from`: the last `quote` on that
@@ -62,7 +64,8 @@ std::size_t quoted_end(std::string_view text, std::size_t from, char quote) {
 
 // The URI text[begin, end): the password of its user info and the values of
 // secret query parameters.
-void hide_in_uri(std::string_view text, std::size_t begin, std::size_t end, std::vector<span>& hidden) {
+void hide_in_uri(std::string_view text, std::size_t begin, std::size_t end,
+                 std::vector<span>& hidden) {
   auto url = text.substr(begin, end - begin);
   // The user info ends at the LAST '@': a password with an unencoded '/', '?'
   // or '#' is still hidden whole (a '@' in the query may hide a little more than

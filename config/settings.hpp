@@ -54,7 +54,8 @@ struct settings {
   std::vector<std::string> trusted_proxies;
 
   // [database]
-  std::string database_url = "postgresql://postgres@localhost:5432/users";  // "/orders" for order-service
+  std::string database_url =
+    "postgresql://postgres@localhost:5432/users";  // "/orders" for order-service
   std::size_t db_pool_min_idle = 10;
   std::size_t db_pool_max = 100;
   std::chrono::seconds db_conn_max_lifetime{3600};

@@ -149,12 +149,10 @@ void set_passthrough(settings& s, std::string name, std::string value) {
 // empty string when all went well.
 class loader {
 public:
-  loader(settings defaults, fs::path working_dir) : s_(std::move(defaults)), working_dir_(std::move(working_dir)) {
-  }
+  loader(settings defaults, fs::path working_dir)
+      : s_(std::move(defaults)), working_dir_(std::move(working_dir)) {}
 
-  settings& result() {
-    return s_;
-  }
+  settings& result() { return s_; }
 
   std::string apply(const option_spec& option, std::string_view text, std::string_view source) {
     if (auto why = option.assign(trim(text), s_))
@@ -166,25 +164,29 @@ public:
   // file): the value is the file's content. Relative paths start at the working
   // directory. The error lines name <env>_FILE and the path, never the content
   // (a bad value's own line masks it like any other).
-  std::string apply_secret_file(const option_spec& option, const std::string& file, std::string_view layer) {
+  std::string apply_secret_file(const option_spec& option, const std::string& file,
+                                std::string_view layer) {
     const auto file_env = std::string{option.env} + "_FILE";
     auto path = fs::path{std::string{trim(file)}};
     if (path.empty())
-      return "invalid value for " + option.flag() + " (" + file_env + "): an empty path [from " + std::string{layer} + "]";
+      return "invalid value for " + option.flag() + " (" + file_env + "): an empty path [from " +
+             std::string{layer} + "]";
     if (path.is_relative())
       path = working_dir_ / path;
     std::string why;
     auto content = read_secret_file(path, why);
     if (!content)
-      return "invalid value for " + option.flag() + " (" + file_env + "): cannot read " + quote_value(path.string()) +
-             ": " + why + " [from " + std::string{layer} + "]";
-    return apply(option, *content, "file " + path.string() + " (" + file_env + ", " + std::string{layer} + ")");
+      return "invalid value for " + option.flag() + " (" + file_env + "): cannot read " +
+             quote_value(path.string()) + ": " + why + " [from " + std::string{layer} + "]";
+    return apply(option, *content,
+                 "file " + path.string() + " (" + file_env + ", " + std::string{layer} + ")");
   }
 
   // "<env> and <env>_FILE are both set": one of them must go.
   static std::string both_set(const option_spec& option, std::string_view layer) {
-    return "invalid value for " + option.flag() + " (" + std::string{option.env} + "_FILE): " +
-           std::string{option.env} + " is set too; set only one of them [from " + std::string{layer} + "]";
+    return "invalid value for " + option.flag() + " (" + std::string{option.env} +
+           "_FILE): " + std::string{option.env} + " is set too; set only one of them [from " +
+           std::string{layer} + "]";
   }
 
   std::string apply_config_file(const fs::path& path, bool must_exist) {
@@ -205,7 +207,8 @@ public:
       if (auto option = find_option(entry.group, entry.key)) {
         auto error = entry.convertible && (!entry.is_list || option->takes_list())
                        ? apply(*option, entry.text, source)
-                       : invalid_value_line(*option, entry.caf_value + " is not a single value", source);
+                       : invalid_value_line(*option, entry.caf_value + " is not a single value",
+                                            source);
         if (!error.empty())
           return error;
       } else if (auto caf = find_caf_option(entry.group, entry.key)) {
@@ -284,7 +287,8 @@ public:
     for (const auto& f : flags) {
       auto dot = f.name.find('.');
       auto group = std::string_view{f.name}.substr(0, dot);
-      auto key = dot == std::string::npos ? std::string_view{} : std::string_view{f.name}.substr(dot + 1);
+      auto key = dot == std::string::npos ? std::string_view{}
+                                          : std::string_view{f.name}.substr(dot + 1);
       if (auto option = find_option(group, key)) {
         if (auto error = apply(*option, f.value, "command line"); !error.empty())
           return error;
@@ -331,7 +335,8 @@ load_result load_settings(std::string_view service_name, const std::vector<std::
     return failure(cl.error);
 
   loader l{default_settings(service_name), working_dir};
-  auto config_file = cl.config_file ? working_dir / *cl.config_file : working_dir / default_config_file;
+  auto config_file = cl.config_file ? working_dir / *cl.config_file
+                                    : working_dir / default_config_file;
   if (auto error = l.apply_config_file(config_file, cl.config_file.has_value()); !error.empty())
     return failure(error);
   if (auto error = l.apply_dotenv(working_dir / ".env"); !error.empty())

@@ -36,8 +36,9 @@ struct load_result {
   enum outcome { ok, help, error };
 
   outcome kind = ok;
-  settings config;   // when ok
-  std::string text;  // help: the text to print (exit 0); error: one line naming option and value (exit 2)
+  settings config;  // when ok
+  std::string
+    text;  // help: the text to print (exit 0); error: one line naming option and value (exit 2)
 };
 
 // `args` excludes the program name. `service_name` is "user-service" or

@@ -23,7 +23,7 @@ char lower(char c) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                             [](char x, char y) { return lower(x) == lower(y); });
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // Boost.URL takes a port of any digits ("99999", or "" after a bare ':'); a
@@ -81,7 +81,8 @@ std::string quote_value(std::string_view text) {
   return out;
 }
 
-std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
+                                          std::int64_t max) {
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
@@ -104,7 +105,8 @@ std::optional<double> parse_positive_real(std::string_view text) {
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text,
                                                        std::chrono::nanoseconds bare_unit) {
   using namespace std::chrono;
-  auto digits_end = std::find_if(text.begin(), text.end(), [](char c) { return c < '0' || c > '9'; });
+  auto digits_end = std::find_if(text.begin(), text.end(),
+                                 [](char c) { return c < '0' || c > '9'; });
   auto number = text.substr(0, static_cast<std::size_t>(digits_end - text.begin()));
   auto suffix = text.substr(number.size());
   auto count = parse_integer(number, 0, std::numeric_limits<std::int64_t>::max());
@@ -115,14 +117,15 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text,
     nanoseconds length;
   };
   static const std::array<unit, 6> units{{{"ns", nanoseconds{1}},
-                                         {"us", microseconds{1}},
-                                         {"ms", milliseconds{1}},
-                                         {"s", seconds{1}},
-                                         {"min", minutes{1}},
-                                         {"h", hours{1}}}};
+                                          {"us", microseconds{1}},
+                                          {"ms", milliseconds{1}},
+                                          {"s", seconds{1}},
+                                          {"min", minutes{1}},
+                                          {"h", hours{1}}}};
   auto length = bare_unit;
   if (!suffix.empty()) {
-    auto it = std::find_if(units.begin(), units.end(), [&](const unit& u) { return u.suffix == suffix; });
+    auto it = std::find_if(units.begin(), units.end(),
+                           [&](const unit& u) { return u.suffix == suffix; });
     if (it == units.end())
       return std::nullopt;
     length = it->length;
@@ -178,8 +181,8 @@ bool is_listen_host(std::string_view text) {
 std::optional<std::string> parse_postgres_url(std::string_view text) {
   auto u = parse_uri(text);
   // An empty host is fine: libpq then uses its default (the Unix socket).
-  if (!u || !(iequals(u->scheme(), "postgresql") || iequals(u->scheme(), "postgres")) || !u->has_authority() ||
-      !port_ok(*u) || u->has_fragment())
+  if (!u || !(iequals(u->scheme(), "postgresql") || iequals(u->scheme(), "postgres")) ||
+      !u->has_authority() || !port_ok(*u) || u->has_fragment())
     return std::nullopt;
   boost::urls::url normalized{*u};
   normalized.normalize_scheme();
@@ -188,8 +191,9 @@ std::optional<std::string> parse_postgres_url(std::string_view text) {
 
 std::optional<std::string> parse_http_base_url(std::string_view text) {
   auto u = parse_uri(text);
-  if (!u || !(iequals(u->scheme(), "http") || iequals(u->scheme(), "https")) || !u->has_authority() || u->encoded_host().empty() ||
-      u->has_userinfo() || !port_ok(*u) || u->has_query() || u->has_fragment())
+  if (!u || !(iequals(u->scheme(), "http") || iequals(u->scheme(), "https")) ||
+      !u->has_authority() || u->encoded_host().empty() || u->has_userinfo() || !port_ok(*u) ||
+      u->has_query() || u->has_fragment())
     return std::nullopt;
   auto path = u->encoded_path();
   if (!path.empty() && path != "/")
@@ -215,7 +219,8 @@ std::optional<std::vector<std::string>> parse_origin_list(std::string_view text)
   // "*" means every origin; mixed with exact ones it is surely a mistake.
   if (origins.size() == 1 && origins.front() == "*")
     return origins;
-  if (!std::all_of(origins.begin(), origins.end(), [](const std::string& o) { return is_origin(o); }))
+  if (!std::all_of(origins.begin(), origins.end(),
+                   [](const std::string& o) { return is_origin(o); }))
     return std::nullopt;
   return origins;
 }

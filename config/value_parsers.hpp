@@ -21,7 +21,8 @@ std::string_view trim(std::string_view text);
 std::string quote_value(std::string_view text);
 
 // A decimal integer in [min, max]; an optional leading '-' only.
-std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max);
+std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
+                                          std::int64_t max);
 
 // A finite decimal number greater than 0 ("100", "0.5", "2e3").
 std::optional<double> parse_positive_real(std::string_view text);

@@ -37,7 +37,9 @@ nlohmann::json::const_iterator present_field(const nlohmann::json& body, const c
 }  // namespace
 
 std::string trim(std::string_view s) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   while (!s.empty() && is_space(s.front()))
     s.remove_prefix(1);
   while (!s.empty() && is_space(s.back()))
@@ -139,8 +141,8 @@ std::optional<std::int64_t> integer_field(const nlohmann::json& body, const char
     value = it->get<std::int64_t>();
   }
   if (!value || *value < min || *value > max) {
-    errors.push_back({name, "must be an integer between " + std::to_string(min) + " and " +
-                              std::to_string(max)});
+    errors.push_back(
+      {name, "must be an integer between " + std::to_string(min) + " and " + std::to_string(max)});
     return std::nullopt;
   }
   return value;
@@ -183,8 +185,9 @@ std::optional<nlohmann::json> parse_json_object(std::string_view body, json_prob
     return std::nullopt;
   }
   bool too_deep = false;
-  std::optional<std::string> duplicate;  // the first member name seen twice in one object ("" is a name)
-  std::string top_level_key;      // the member being parsed, for a number out of range
+  std::optional<std::string>
+    duplicate;                // the first member name seen twice in one object ("" is a name)
+  std::string top_level_key;  // the member being parsed, for a number out of range
   std::vector<std::set<std::string>> open_objects;
   auto watch = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using event_t = nlohmann::json::parse_event_t;

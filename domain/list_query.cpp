@@ -23,15 +23,15 @@ const std::string* single_value(const query_params& query, const char* name, fie
 }
 
 std::optional<std::int64_t> bounded_int(const query_params& query, const char* name,
-                                        std::int64_t min, std::int64_t max,
-                                        field_errors& errors) {
+                                        std::int64_t min, std::int64_t max, field_errors& errors) {
   auto raw = single_value(query, name, errors);
   if (!raw)
     return std::nullopt;
   auto value = parse_int64(*raw);
   if (!value || *value < min || *value > max) {
-    auto bound = max == INT64_MAX ? " >= " + std::to_string(min)
-                                  : " between " + std::to_string(min) + " and " + std::to_string(max);
+    auto bound = max == INT64_MAX
+                   ? " >= " + std::to_string(min)
+                   : " between " + std::to_string(min) + " and " + std::to_string(max);
     errors.push_back({name, "must be an integer" + bound});
     return std::nullopt;
   }

@@ -20,16 +20,40 @@ struct number_collector : nlohmann::json_sax<nlohmann::json> {
   }
   bool null() override { return true; }
   bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t v) override { record(std::to_string(v)); return true; }
-  bool number_unsigned(number_unsigned_t v) override { record(std::to_string(v)); return true; }
-  bool number_float(number_float_t, const string_t& s) override { record(s); return true; }
+  bool number_integer(number_integer_t v) override {
+    record(std::to_string(v));
+    return true;
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    record(std::to_string(v));
+    return true;
+  }
+  bool number_float(number_float_t, const string_t& s) override {
+    record(s);
+    return true;
+  }
   bool string(string_t&) override { return true; }
   bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { ++depth; return true; }
-  bool key(string_t& k) override { current_key = k; return true; }
-  bool end_object() override { --depth; return true; }
-  bool start_array(std::size_t) override { ++depth; return true; }
-  bool end_array() override { --depth; return true; }
+  bool start_object(std::size_t) override {
+    ++depth;
+    return true;
+  }
+  bool key(string_t& k) override {
+    current_key = k;
+    return true;
+  }
+  bool end_object() override {
+    --depth;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    ++depth;
+    return true;
+  }
+  bool end_array() override {
+    --depth;
+    return true;
+  }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
     return false;
   }

@@ -18,7 +18,8 @@ std::optional<std::int64_t> price_field(const nlohmann::json& body,
       errors.push_back({"price", "is required"});
     return std::nullopt;
   }
-  const char* rule = "must be a number greater than 0 and at most 1000000 with at most two decimals";
+  const char* rule =
+    "must be a number greater than 0 and at most 1000000 with at most two decimals";
   auto text = numbers.find("price");
   if (!it->is_number() || text == numbers.end()) {
     errors.push_back({"price", rule});
@@ -42,8 +43,8 @@ const std::vector<std::string_view>& order_statuses() {
 
 const std::vector<std::pair<std::string_view, std::string_view>>& order_status_transitions() {
   static const std::vector<std::pair<std::string_view, std::string_view>> transitions{
-    {"pending", "confirmed"},   {"confirmed", "shipped"},   {"shipped", "delivered"},
-    {"pending", "cancelled"},   {"confirmed", "cancelled"},
+    {"pending", "confirmed"}, {"confirmed", "shipped"},   {"shipped", "delivered"},
+    {"pending", "cancelled"}, {"confirmed", "cancelled"},
   };
   return transitions;
 }

@@ -14,8 +14,8 @@ std::string etag_for(std::int64_t version);
 
 // The precondition a write must meet, from an If-Match header value.
 struct version_precondition {
-  bool required = false;       // false: no If-Match, or `*` (any existing version)
-  std::string versions_csv;    // "3" or "3,4"; empty when required but nothing parsed
+  bool required = false;     // false: no If-Match, or `*` (any existing version)
+  std::string versions_csv;  // "3" or "3,4"; empty when required but nothing parsed
 };
 
 version_precondition parse_if_match(const std::string* header);

@@ -7,7 +7,10 @@ namespace {
 char32_t next_code_point(std::string_view s, std::size_t& i) {
   const auto lead = static_cast<unsigned char>(s[i]);
   const std::size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-  char32_t cp = len == 1 ? lead : len == 2 ? (lead & 0x1F) : len == 3 ? (lead & 0x0F) : (lead & 0x07);
+  char32_t cp = len == 1   ? lead
+                : len == 2 ? (lead & 0x1F)
+                : len == 3 ? (lead & 0x0F)
+                           : (lead & 0x07);
   for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
     cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   i += len;

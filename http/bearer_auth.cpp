@@ -12,14 +12,17 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }
 
 }  // namespace
 
-bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req, std::string_view route) {
+bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req,
+                            std::string_view route) {
   using kind = bearer_verdict::kind;
   const std::string* header = nullptr;
   for (const auto& h : req.headers)
@@ -32,7 +35,8 @@ bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req
   auto credentials = security::parse_bearer(header ? &value : nullptr);
   switch (credentials.result) {
     case security::bearer_credentials::status::absent: return {kind::missing, {}, "missing", {}};
-    case security::bearer_credentials::status::malformed: return {kind::invalid, {}, "malformed", {}};
+    case security::bearer_credentials::status::malformed:
+      return {kind::invalid, {}, "malformed", {}};
     case security::bearer_credentials::status::ok: break;
   }
   auto checked = verifier.verify(credentials.token);
@@ -40,18 +44,21 @@ bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req
     return {kind::invalid, {}, std::string{security::to_string(checked.status)}, {}};
   auto scope = security::required_scope(req.method, route);
   if (!scope.empty() && !security::has_scope(*checked.scopes, scope))
-    return {kind::insufficient_scope, std::move(checked.subject), "insufficient_scope", std::move(scope)};
+    return {kind::insufficient_scope, std::move(checked.subject), "insufficient_scope",
+            std::move(scope)};
   return {kind::allowed, std::move(checked.subject), {}, {}};
 }
 
-response bearer_refusal(const bearer_verdict& verdict, std::string_view realm, std::string_view request_id) {
+response bearer_refusal(const bearer_verdict& verdict, std::string_view realm,
+                        std::string_view request_id) {
   using kind = bearer_verdict::kind;
   // The realm is the service's own name: no quote or backslash to escape.
   std::string challenge = "Bearer realm=\"" + std::string{realm} + "\"";
   response resp;
   switch (verdict.result) {
     case kind::insufficient_scope:
-      resp = error_response(error_code::forbidden, "the token does not grant this operation", request_id);
+      resp = error_response(error_code::forbidden, "the token does not grant this operation",
+                            request_id);
       challenge += ", error=\"insufficient_scope\", scope=\"" + verdict.required_scope + "\"";
       break;
     case kind::invalid:

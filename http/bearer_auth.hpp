@@ -23,8 +23,8 @@ namespace svc::http {
 struct bearer_verdict {
   enum class kind { allowed, missing, invalid, insufficient_scope };
   kind result = kind::missing;
-  std::string subject;         // the token's `sub`, when it was valid
-  std::string reason;          // for the access line: "missing", "expired", "insufficient_scope", ...
+  std::string subject;  // the token's `sub`, when it was valid
+  std::string reason;   // for the access line: "missing", "expired", "insufficient_scope", ...
   std::string required_scope;  // the scope a 403 lacked
 
   bool allowed() const { return result == kind::allowed; }
@@ -33,9 +33,11 @@ struct bearer_verdict {
 // `route` is the matched route template ("/api/v1/users/{id}"), or "" when no
 // route matched: then a valid token is enough (the answer is a 404 anyway). More
 // than one Authorization line is a token that is not valid.
-bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req, std::string_view route);
+bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req,
+                            std::string_view route);
 
 // The response for a verdict that is not `allowed`; `realm` is the service name.
-response bearer_refusal(const bearer_verdict& verdict, std::string_view realm, std::string_view request_id);
+response bearer_refusal(const bearer_verdict& verdict, std::string_view realm,
+                        std::string_view request_id);
 
 }  // namespace svc::http

@@ -20,9 +20,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -51,14 +51,17 @@ std::string lower(std::string s) {
 
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != npos;
   });
 }
 
 // Printable ASCII only: a CR or LF would let a caller's value start a header
 // line of its own, a space would break the request line.
 bool is_printable(std::string_view s, bool allow_space) {
-  auto ok = [&](char c) { return (c > ' ' && c < 0x7f) || (allow_space && (c == ' ' || c == '\t')); };
+  auto ok = [&](char c) {
+    return (c > ' ' && c < 0x7f) || (allow_space && (c == ' ' || c == '\t'));
+  };
   return std::all_of(s.begin(), s.end(), ok);
 }
 
@@ -68,9 +71,9 @@ std::string pool_key(const base_url& url) {
 }
 
 // The wire request; `why` (and `bad`) set when it must not be sent.
-wire_request build_request(const std::string& method, const base_url& url, const std::string& target,
-                           const std::vector<header>& headers, std::string body, outcome& bad,
-                           std::string& why) {
+wire_request build_request(const std::string& method, const base_url& url,
+                           const std::string& target, const std::vector<header>& headers,
+                           std::string body, outcome& bad, std::string& why) {
   wire_request req;
   if (target.empty() || target.front() != '/' || !is_printable(target, false)) {
     why = "target must be an absolute path without spaces or control characters";
@@ -104,8 +107,8 @@ bool is_idempotent(std::string_view m) {
 
 // What a pooled connection shows when the server closed it while it sat idle.
 bool closed_by_peer(const beast::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == ssl::error::stream_truncated ||
-         ec == net::error::connection_reset ||
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+         ec == ssl::error::stream_truncated || ec == net::error::connection_reset ||
          ec == net::error::broken_pipe || ec == net::error::connection_aborted;
 }
 
@@ -117,7 +120,9 @@ struct connection {
     else
       plain.emplace(s);
   }
-  beast::tcp_stream& tcp_layer() { return tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain; }
+  beast::tcp_stream& tcp_layer() {
+    return tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain;
+  }
   // Calls f with the stream requests and responses go through.
   template <class F>
   void with_stream(F&& f) {
@@ -135,7 +140,9 @@ struct connection {
 
 thread_local const client::impl* running_client = nullptr;  // set on the client's I/O threads
 
-client_result failure(outcome o, std::string error) { return {o, 0, {}, {}, std::move(error)}; }
+client_result failure(outcome o, std::string error) {
+  return {o, 0, {}, {}, std::move(error)};
+}
 
 }  // namespace
 
@@ -152,15 +159,20 @@ struct client::impl {
 
   mutable std::mutex mutex;  // guards everything below
   bool stopped = false;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;  // by lower-case host:port
+  std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>>
+    idle;  // by lower-case host:port
   std::size_t idle_count = 0;
   std::unordered_map<const exchange*, std::shared_ptr<exchange>> in_flight;
 };
 
 struct client::impl::exchange : std::enable_shared_from_this<exchange> {
   exchange(impl& o, strand s, base_url u, wire_request r, client_callback cb)
-    : owner{o}, ex{std::move(s)}, url{std::move(u)}, key{pool_key(url)}, req{std::move(r)},
-      callback{std::move(cb)} {
+      : owner{o},
+        ex{std::move(s)},
+        url{std::move(u)},
+        key{pool_key(url)},
+        req{std::move(r)},
+        callback{std::move(cb)} {
     // Armed here, not in start(): time spent queued counts against the call too.
     deadline.expires_after(owner.opts.total_timeout);
   }
@@ -190,7 +202,10 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     auto cb = std::move(callback);
     // A throwing callback would escape io_context::run() and end the I/O
     // thread (std::terminate); callers are told not to throw, so drop it.
-    try { cb(std::move(r)); } catch (...) {}
+    try {
+      cb(std::move(r));
+    } catch (...) {
+    }
   }
 
   // On the strand: ends the call and whatever it had under way. The handlers
@@ -210,16 +225,17 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     deadline.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec != net::error::operation_aborted && !self->finished)
         self->fail(outcome::timeout, "no complete response from " + self->key + " within " +
-                                         std::to_string(self->owner.opts.total_timeout.count()) + " ms");
+                                       std::to_string(self->owner.opts.total_timeout.count()) +
+                                       " ms");
     });
     reused = conn != nullptr;
     reused ? write() : resolve();
   }
 
   void resolve() {
-    resolver.async_resolve(url.host, url.port, [self = shared_from_this()](beast::error_code ec, auto r) {
-      self->on_resolve(ec, r);
-    });
+    resolver.async_resolve(
+      url.host, url.port,
+      [self = shared_from_this()](beast::error_code ec, auto r) { self->on_resolve(ec, r); });
   }
 
   // Any failure before a connection exists means the service could not be
@@ -231,10 +247,11 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
       return fail(outcome::connect_failed, "resolve " + url.host + ": " + ec.message());
     conn = std::make_unique<connection>(ex, url.tls ? owner.tls.get() : nullptr);
     reused = false;
-    conn->tcp_layer().expires_after(owner.opts.connect_timeout);  // beast::error::timeout when it fires
-    conn->tcp_layer().async_connect(endpoints, [self = shared_from_this()](beast::error_code ec, auto&&) {
-      self->on_connect(ec);
-    });
+    conn->tcp_layer().expires_after(
+      owner.opts.connect_timeout);  // beast::error::timeout when it fires
+    conn->tcp_layer().async_connect(
+      endpoints,
+      [self = shared_from_this()](beast::error_code ec, auto&&) { self->on_connect(ec); });
   }
 
   void on_connect(beast::error_code ec) {
@@ -242,7 +259,7 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
       return;
     if (ec == beast::error::timeout)
       return fail(outcome::timeout, "connect to " + key + " timed out after " +
-                                        std::to_string(owner.opts.connect_timeout.count()) + " ms");
+                                      std::to_string(owner.opts.connect_timeout.count()) + " ms");
     if (ec)
       return fail(outcome::connect_failed, "connect to " + key + ": " + ec.message());
     conn->tcp_layer().socket().set_option(tcp::no_delay{true}, ec);
@@ -261,16 +278,18 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     if (ip_ec)  // a name, not an address: tell it (SNI)
       SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str());
     tls.set_verify_callback(ssl::host_name_verification(url.host));
-    tls.async_handshake(ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
-      if (self->finished)
-        return;
-      if (ec == beast::error::timeout)
-        return self->fail(outcome::timeout, "TLS handshake with " + self->key + " timed out");
-      if (ec)
-        return self->fail(outcome::connect_failed, "TLS handshake with " + self->key + ": " + ec.message());
-      self->conn->tcp_layer().expires_never();
-      self->write();
-    });
+    tls.async_handshake(
+      ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+        if (self->finished)
+          return;
+        if (ec == beast::error::timeout)
+          return self->fail(outcome::timeout, "TLS handshake with " + self->key + " timed out");
+        if (ec)
+          return self->fail(outcome::connect_failed,
+                            "TLS handshake with " + self->key + ": " + ec.message());
+        self->conn->tcp_layer().expires_never();
+        self->write();
+      });
   }
 
   void write() {
@@ -278,14 +297,15 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     parser->body_limit(owner.opts.max_response_bytes);
     parser->skip(req.method() == bhttp::verb::head);  // a HEAD answer has no body, whatever it says
     conn->with_stream([this](auto& stream) {
-      bhttp::async_write(stream, req, [self = shared_from_this(), &stream](beast::error_code ec, std::size_t) {
-        if (self->finished)
-          return;
-        if (ec)
-          return self->on_io_error(ec, "write");
-        bhttp::async_read(stream, self->conn->buffer, *self->parser,
-                          [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
-      });
+      bhttp::async_write(
+        stream, req, [self = shared_from_this(), &stream](beast::error_code ec, std::size_t) {
+          if (self->finished)
+            return;
+          if (ec)
+            return self->on_io_error(ec, "write");
+          bhttp::async_read(stream, self->conn->buffer, *self->parser,
+                            [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        });
     });
   }
 
@@ -325,7 +345,8 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     // reuse it. Leftover bytes would be an answer to nothing: not reusable.
     if (res.keep_alive() && req.keep_alive() && conn->buffer.size() == 0) {
       std::lock_guard lock{owner.mutex};
-      if (auto& parked = owner.idle[key]; !owner.stopped && parked.size() < owner.opts.max_idle_per_host) {
+      if (auto& parked = owner.idle[key];
+          !owner.stopped && parked.size() < owner.opts.max_idle_per_host) {
         parked.push_back(std::move(conn));
         ++owner.idle_count;
       }
@@ -348,7 +369,8 @@ std::optional<base_url> base_url::parse(std::string_view text, std::string* why)
   const auto scheme = lower(std::string{u.scheme()});
   if (scheme != "http" && scheme != "https")
     return fail("base URL must start with http:// or https://");
-  if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo() || u.has_query() || u.has_fragment())
+  if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo() || u.has_query() ||
+      u.has_fragment())
     return fail("malformed base URL");
   base_url b;
   b.tls = scheme == "https";
@@ -358,8 +380,9 @@ std::optional<base_url> base_url::parse(std::string_view text, std::string* why)
   if (u.has_port()) {
     // Boost.URL takes any digits ("99999"), or none after a bare ':'.
     const std::string port{u.port()};
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(port) < 1 || std::stoul(port) > 65535)
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) < 1 ||
+        std::stoul(port) > 65535)
       return fail("malformed base URL");
     b.port = port;
   }

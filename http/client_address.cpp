@@ -78,7 +78,8 @@ bool in_network(const ip_network& n, const ip::address& address) {
 }
 
 bool in_any(const std::vector<ip_network>& networks, const ip::address& address) {
-  return std::any_of(networks.begin(), networks.end(), [&](const ip_network& n) { return in_network(n, address); });
+  return std::any_of(networks.begin(), networks.end(),
+                     [&](const ip_network& n) { return in_network(n, address); });
 }
 
 ip_network from_v4(const ip::address_v4& address, unsigned prefix) {
@@ -199,7 +200,8 @@ std::string to_string(const ip_network& network) {
   return ip::address_v4{b}.to_string() + "/" + std::to_string(network.prefix_length);
 }
 
-std::optional<std::vector<ip_network>> parse_ip_network_list(std::string_view text, std::string* error) {
+std::optional<std::vector<ip_network>> parse_ip_network_list(std::string_view text,
+                                                             std::string* error) {
   std::vector<ip_network> networks;
   if (trim_blanks(text).empty())
     return networks;

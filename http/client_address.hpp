@@ -33,7 +33,8 @@ std::string to_string(const ip_network& network);
 // `error` ("\"10.0.0.1/8\" has host bits set (10.0.0.0/8?)"): an empty item, an
 // address Asio does not parse, a prefix length out of range or not decimal, host
 // bits set past the prefix (a typo more often than not), an IPv6 scope id.
-std::optional<std::vector<ip_network>> parse_ip_network_list(std::string_view text, std::string* error = nullptr);
+std::optional<std::vector<ip_network>> parse_ip_network_list(std::string_view text,
+                                                             std::string* error = nullptr);
 
 // Whether `address` (text, IPv4 or IPv6; an IPv4-mapped IPv6 address counts as
 // its IPv4 address) lies in one of `networks`. False for text that is no address.

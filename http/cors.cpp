@@ -16,12 +16,12 @@ bool allows_all(const std::vector<std::string>& allowed) {
 bool origin_allowed(const std::vector<std::string>& allowed, const std::string& origin) {
   if (allows_all(allowed))
     return true;
-  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
-    return boost::algorithm::iequals(a, origin);
-  });
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& a) { return boost::algorithm::iequals(a, origin); });
 }
 
-std::vector<header> cors_headers(const std::vector<std::string>& allowed, const std::string* origin) {
+std::vector<header> cors_headers(const std::vector<std::string>& allowed,
+                                 const std::string* origin) {
   std::vector<header> out;
   if (allows_all(allowed)) {
     // "*" does not depend on the request, so caches need no Vary.
@@ -37,7 +37,8 @@ std::vector<header> cors_headers(const std::vector<std::string>& allowed, const 
   return out;
 }
 
-response cors_preflight_response(const std::vector<std::string>& allowed, const std::string* origin) {
+response cors_preflight_response(const std::vector<std::string>& allowed,
+                                 const std::string* origin) {
   response resp;
   resp.status = 204;
   auto headers = cors_headers(allowed, origin);

@@ -20,11 +20,13 @@ bool origin_allowed(const std::vector<std::string>& allowed, const std::string& 
 //   otherwise     -> no allow-origin (only Vary: Origin when a list is configured,
 //                    because the answer still depends on the Origin header)
 // Access-Control-Expose-Headers accompanies every allow-origin.
-std::vector<header> cors_headers(const std::vector<std::string>& allowed, const std::string* origin);
+std::vector<header> cors_headers(const std::vector<std::string>& allowed,
+                                 const std::string* origin);
 
 // The answer to an OPTIONS preflight: 204, empty body, the headers above plus
 // Access-Control-Allow-Methods/-Headers/-Max-Age when the origin is allowed.
-response cors_preflight_response(const std::vector<std::string>& allowed, const std::string* origin);
+response cors_preflight_response(const std::vector<std::string>& allowed,
+                                 const std::string* origin);
 
 inline constexpr const char* cors_allowed_methods = "GET, POST, PUT, DELETE, OPTIONS";
 inline constexpr const char* cors_allowed_headers =

@@ -74,9 +74,8 @@ response error_response(error_code code, std::string message, std::string_view r
       list.push_back({{"field", std::move(d.field)}, {"message", std::move(d.message)}});
     error["details"] = std::move(list);
   }
-  nlohmann::ordered_json body{{"success", false},
-                              {"error", std::move(error)},
-                              {"request_id", request_id}};
+  nlohmann::ordered_json body{
+    {"success", false}, {"error", std::move(error)}, {"request_id", request_id}};
   auto resp = json_body_response(
     http_status(code), body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   resp.error_code = code_name(code);  // for metrics and logs; the server never sends it
@@ -101,8 +100,8 @@ response list_response(const nlohmann::json& items, const list_meta& meta) {
                            {"total_pages", total_pages(meta.total, meta.page_size)}};
   // A list is always an array, even when the caller had nothing to put in it.
   std::string data = items.is_null() ? std::string{"[]"} : to_json_body(items);
-  return json_body_response(200, R"({"success":true,"data":)" + data + R"(,"meta":)" +
-                                   m.dump() + "}");
+  return json_body_response(200,
+                            R"({"success":true,"data":)" + data + R"(,"meta":)" + m.dump() + "}");
 }
 
 response no_content_response() {

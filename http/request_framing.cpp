@@ -59,8 +59,8 @@ std::optional<std::string> framing_error(const bhttp::request_header<>& header) 
     if (!codings_are_just_chunked(header))
       return "unsupported Transfer-Encoding (only chunked)";
   }
-  if (content_lengths > 1 ||
-      (content_lengths == 1 && header[bhttp::field::content_length].find(',') != std::string_view::npos))
+  if (content_lengths > 1 || (content_lengths == 1 && header[bhttp::field::content_length].find(
+                                                        ',') != std::string_view::npos))
     return "more than one Content-Length";
   const auto hosts = header.count(bhttp::field::host);
   if (hosts > 1)
@@ -72,7 +72,8 @@ std::optional<std::string> framing_error(const bhttp::request_header<>& header) 
 
 header_refusal oversized_header_refusal(bool request_line_parsed, std::string_view unparsed,
                                         std::size_t limit) {
-  header_refusal fields{error_code::request_header_fields_too_large, "request header fields too large"};
+  header_refusal fields{error_code::request_header_fields_too_large,
+                        "request header fields too large"};
   if (request_line_parsed)
     return fields;
   auto line = unparsed.substr(0, limit);

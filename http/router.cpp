@@ -95,14 +95,15 @@ route_match router::match(std::string_view method, std::string_view path) const 
   return match_parts(method, split_path(path));
 }
 
-route_match router::match_parts(std::string_view method, const std::vector<std::string_view>& parts) const {
+route_match router::match_parts(std::string_view method,
+                                const std::vector<std::string_view>& parts) const {
   // RFC 9110 section 9.3.2: HEAD is answered wherever GET is (the server leaves
   // out the body), so it matches GET's routes and is allowed beside GET.
   if (method == "HEAD")
     method = "GET";
-  const route* best = nullptr;             // best template having `method`
-  const route* best_any = nullptr;         // best template at all
-  std::vector<std::string_view> allowed;   // methods of every matching template
+  const route* best = nullptr;            // best template having `method`
+  const route* best_any = nullptr;        // best template at all
+  std::vector<std::string_view> allowed;  // methods of every matching template
 
   // Literal beats parameter at the first position where two templates differ.
   auto more_specific = [](const route& a, const route& b) {

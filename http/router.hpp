@@ -49,7 +49,8 @@ private:
     std::vector<segment> segments;
     std::vector<std::pair<std::string, int>> methods;  // method -> target
   };
-  route_match match_parts(std::string_view method, const std::vector<std::string_view>& parts) const;
+  route_match match_parts(std::string_view method,
+                          const std::vector<std::string_view>& parts) const;
 
   std::vector<route> routes_;
 };

@@ -11,12 +11,12 @@
 namespace svc::http {
 
 server::impl::impl(server_options o, request_handler h, const std::shared_ptr<io_threads>& shared)
-  : opts(std::move(o)),
-    handler(std::move(h)),
-    io(shared ? shared : std::make_shared<io_threads>(opts.threads, "http")),
-    owns_io(!shared),
-    acceptor(io->context(0).get_executor()),
-    accept_retry(acceptor.get_executor()) {
+    : opts(std::move(o)),
+      handler(std::move(h)),
+      io(shared ? shared : std::make_shared<io_threads>(opts.threads, "http")),
+      owns_io(!shared),
+      acceptor(io->context(0).get_executor()),
+      accept_retry(acceptor.get_executor()) {
 }
 
 // stop() throws only when misused (io_threads::stop from an I/O thread) or when a lock
@@ -122,8 +122,8 @@ void server::impl::start() {
     endpoint = {address, opts.port};
   } else {
     tcp::resolver resolver{io->context(0)};
-    auto results = resolver.resolve(opts.host, std::to_string(opts.port),
-                                    tcp::resolver::passive, ec);
+    auto results = resolver.resolve(opts.host, std::to_string(opts.port), tcp::resolver::passive,
+                                    ec);
     if (ec || results.empty())
       throw std::runtime_error("cannot resolve listen address " + where + ": " +
                                (ec ? ec.message() : std::string{"no address"}));
@@ -228,7 +228,7 @@ void server::impl::close_sessions_and_wait() {
 
 server::server(server_options options, request_handler handler,
                const std::shared_ptr<io_threads>& threads)
-  : impl_(std::make_unique<impl>(std::move(options), std::move(handler), threads)) {
+    : impl_(std::make_unique<impl>(std::move(options), std::move(handler), threads)) {
 }
 
 server::~server() = default;

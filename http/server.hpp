@@ -20,7 +20,6 @@
 
 #include "http/message.hpp"
 
-
 namespace svc::http {
 
 class io_threads;
@@ -28,13 +27,14 @@ class tls_certificate;
 
 struct server_options {
   std::string host = "0.0.0.0";
-  std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
-  unsigned threads = 2;  // only when the server has I/O threads of its own
+  std::uint16_t port = 0;                // 0: an ephemeral port, see server::port()
+  unsigned threads = 2;                  // only when the server has I/O threads of its own
   std::size_t max_body_bytes = 1048576;  // larger bodies: 413, refused from Content-Length
   std::size_t max_header_bytes = 16384;  // larger headers: 400
-  std::chrono::seconds header_timeout{10};  // from connect (or a request's first byte) to end of headers
-  std::chrono::seconds idle_timeout{60};    // keep-alive wait; also bounds body reads and writes
-  std::size_t max_connections = 10000;      // connections over this are closed at once
+  std::chrono::seconds header_timeout{
+    10};  // from connect (or a request's first byte) to end of headers
+  std::chrono::seconds idle_timeout{60};  // keep-alive wait; also bounds body reads and writes
+  std::size_t max_connections = 10000;    // connections over this are closed at once
   // A handler that has not answered by then gets a 503 SERVICE_UNAVAILABLE sent
   // for it (its late answer is dropped). Only a lost answer can take this long:
   // the actors behind the handler bound every wait they do themselves.

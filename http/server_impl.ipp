@@ -3,8 +3,8 @@
 // must never be included from outside http/.
 #pragma once
 
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -16,10 +16,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -176,13 +176,13 @@ private:
   std::array<char, 4096> discard_{};
   const std::string remote_ip_;
   phase phase_ = phase::awaiting;
-  std::uint64_t seq_ = 0;         // identifies the request a responder belongs to
-  unsigned version_ = 11;         // of the current request, echoed in the response
+  std::uint64_t seq_ = 0;  // identifies the request a responder belongs to
+  unsigned version_ = 11;  // of the current request, echoed in the response
   bool request_keep_alive_ = true;
   bool head_request_ = false;
   bool first_request_ = true;
-  bool counted_ = false;          // this request is counted in impl::in_flight
-  bool slot_held_ = true;         // this connection is counted in impl::open
+  bool counted_ = false;   // this request is counted in impl::in_flight
+  bool slot_held_ = true;  // this connection is counted in impl::open
   bool closed_ = false;
 };
 

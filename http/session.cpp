@@ -71,11 +71,11 @@ std::string without_line_breaks(std::string s) {
 
 session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip,
                  std::shared_ptr<ssl::context> tls)
-  : srv_(srv),
-    executor_(socket.get_executor()),
-    tls_context_(std::move(tls)),
-    response_timer_(executor_),
-    remote_ip_(std::move(remote_ip)) {
+    : srv_(srv),
+      executor_(socket.get_executor()),
+      tls_context_(std::move(tls)),
+      response_timer_(executor_),
+      remote_ip_(std::move(remote_ip)) {
   if (tls_context_)
     tls_.emplace(std::move(socket), *tls_context_);
   else
@@ -90,7 +90,8 @@ session::~session() {
 }
 
 void session::start() {
-  net::post(executor_, [self = shared_from_this()] { self->tls_ ? self->handshake() : self->read_request(); });
+  net::post(executor_,
+            [self = shared_from_this()] { self->tls_ ? self->handshake() : self->read_request(); });
 }
 
 void session::handshake() {
@@ -116,8 +117,8 @@ void session::read_request() {
   // A fresh parser per request: Beast parsers are single-use, and the limits
   // must be set before any byte is parsed.
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(
-    std::min<std::size_t>(srv_.opts.max_header_bytes, UINT32_MAX)));
+  parser_->header_limit(
+    static_cast<std::uint32_t>(std::min<std::size_t>(srv_.opts.max_header_bytes, UINT32_MAX)));
   parser_->body_limit(srv_.opts.max_body_bytes);
   if (buffer_.size() > 0) {
     // The client already sent (part of) the next request.
@@ -189,8 +190,9 @@ void session::on_header(beast::error_code ec, std::size_t) {
     continue_ = {bhttp::status::continue_, version_};
     tcp_layer().expires_after(srv_.opts.idle_timeout);
     with_stream([this](auto& stream) {
-      bhttp::async_write(stream, continue_,
-                         beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
+      bhttp::async_write(
+        stream, continue_,
+        beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
     });
     return;
   }
@@ -212,7 +214,8 @@ void session::read_body() {
   }
   tcp_layer().expires_after(srv_.opts.idle_timeout);
   with_stream([this](auto& stream) {
-    bhttp::async_read(stream, buffer_, *parser_, beast::bind_front_handler(&session::on_body, shared_from_this()));
+    bhttp::async_read(stream, buffer_, *parser_,
+                      beast::bind_front_handler(&session::on_body, shared_from_this()));
   });
 }
 
@@ -227,8 +230,9 @@ void session::on_body(beast::error_code ec, std::size_t) {
 void session::on_read_error(beast::error_code ec) {
   head_request_ = false;
   if (ec == bhttp::error::body_limit) {
-    send_server_error(error_code::payload_too_large,
-                      "request body exceeds " + std::to_string(srv_.opts.max_body_bytes) + " bytes");
+    send_server_error(
+      error_code::payload_too_large,
+      "request body exceeds " + std::to_string(srv_.opts.max_body_bytes) + " bytes");
     return;
   }
   if (ec == bhttp::error::header_limit) {
@@ -321,7 +325,8 @@ void session::on_response_timeout(std::uint64_t seq, const std::optional<std::st
   if (closed_ || phase_ != phase::handling || seq != seq_)
     return;
   auto id = request_id_from(id_header ? &*id_header : nullptr);
-  auto resp = error_response(error_code::service_unavailable, "service temporarily unavailable", id);
+  auto resp = error_response(error_code::service_unavailable, "service temporarily unavailable",
+                             id);
   resp.set_header("X-Request-ID", id);
   write(std::move(resp), true);
 }
@@ -378,7 +383,8 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   // A client that does not read its response is as idle as one that does not write.
   tcp_layer().expires_after(srv_.opts.idle_timeout);
   with_stream([this, keep](auto& stream) {
-    bhttp::async_write(stream, res_, beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
+    bhttp::async_write(stream, res_,
+                       beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
   });
 }
 
@@ -413,7 +419,8 @@ void session::linger() {
     close();
     return;
   }
-  tcp_layer().async_read_some(net::buffer(discard_), beast::bind_front_handler(&session::on_linger, shared_from_this()));
+  tcp_layer().async_read_some(net::buffer(discard_),
+                              beast::bind_front_handler(&session::on_linger, shared_from_this()));
 }
 
 void session::on_linger(beast::error_code ec, std::size_t) {
@@ -421,7 +428,8 @@ void session::on_linger(beast::error_code ec, std::size_t) {
     close();  // EOF from the client (the usual case), timeout, or reset
     return;
   }
-  tcp_layer().async_read_some(net::buffer(discard_), beast::bind_front_handler(&session::on_linger, shared_from_this()));
+  tcp_layer().async_read_some(net::buffer(discard_),
+                              beast::bind_front_handler(&session::on_linger, shared_from_this()));
 }
 
 void session::close_if_idle() {

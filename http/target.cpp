@@ -83,7 +83,8 @@ target_result parse_target(std::string_view raw) {
   // Boost.URL 1.81 takes "http://h:80:/x" with the path ":/x", and "http:x"
   // has the path "x": neither is a path the router should see.
   auto path = parsed->encoded_path();
-  if (!parsed->has_authority() || parsed->encoded_host().empty() || (!path.empty() && path.front() != '/'))
+  if (!parsed->has_authority() || parsed->encoded_host().empty() ||
+      (!path.empty() && path.front() != '/'))
     return target_result::failure("malformed request target");
   return from_view(*parsed);
 }

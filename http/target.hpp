@@ -22,7 +22,7 @@ struct parsed_target {
   // segment is written "%2F" / "%25", so every '/' here separates segments and
   // comparing with a fixed path ("/health") compares segment by segment.
   std::string path;
-  param_list query;   // decoded, '+' read as a space; "a" alone gives ("a", "")
+  param_list query;  // decoded, '+' read as a space; "a" alone gives ("a", "")
 };
 
 // Either a parsed target or the reason it could not be parsed (-> 400).

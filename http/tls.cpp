@@ -19,12 +19,14 @@ namespace ssl = boost::asio::ssl;
 namespace fs = std::filesystem;
 
 void require_tls12(ssl::context& ctx) {
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
 }
 
-std::shared_ptr<ssl::context> load_server_context(const std::string& cert_file, const std::string& key_file) {
+std::shared_ptr<ssl::context> load_server_context(const std::string& cert_file,
+                                                  const std::string& key_file) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   require_tls12(*ctx);
   boost::system::error_code ec;
@@ -32,10 +34,11 @@ std::shared_ptr<ssl::context> load_server_context(const std::string& cert_file, 
   if (ec)
     throw std::runtime_error("cannot use the certificate in " + cert_file + ": " + ec.message());
   ctx->use_private_key_file(key_file, ssl::context::pem, ec);
-  if ((ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) ||
+  if ((ec &&
+       ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) ||
       (!ec && SSL_CTX_check_private_key(ctx->native_handle()) != 1))
-    throw std::runtime_error("the private key in " + key_file + " does not belong to the certificate in " +
-                             cert_file);
+    throw std::runtime_error("the private key in " + key_file +
+                             " does not belong to the certificate in " + cert_file);
   if (ec)
     throw std::runtime_error("cannot use the private key in " + key_file + ": " + ec.message());
   return ctx;
@@ -43,7 +46,7 @@ std::shared_ptr<ssl::context> load_server_context(const std::string& cert_file, 
 
 // The files' modification times, to notice a change; nullopt when either cannot be read.
 std::optional<std::pair<fs::file_time_type, fs::file_time_type>> stamps(const std::string& cert,
-                                                                      const std::string& key) {
+                                                                        const std::string& key) {
   std::error_code a;
   std::error_code b;
   auto cert_time = fs::last_write_time(cert, a);
@@ -65,7 +68,8 @@ struct tls_certificate::impl {
   std::chrono::steady_clock::time_point next_check;
 };
 
-tls_certificate::tls_certificate(std::string cert_file, std::string key_file, error_sink on_reload_error)
+tls_certificate::tls_certificate(std::string cert_file, std::string key_file,
+                                 error_sink on_reload_error)
     : impl_(std::make_unique<impl>()) {
   impl_->cert_file = std::move(cert_file);
   impl_->key_file = std::move(key_file);
@@ -109,8 +113,9 @@ std::shared_ptr<ssl::context> tls_client_context(const std::string& ca_file) {
   else
     ctx->load_verify_file(ca_file, ec);
   if (ec)
-    throw std::runtime_error("cannot use the CA bundle " + (ca_file.empty() ? std::string{"(system default)"} : ca_file) +
-                             ": " + ec.message());
+    throw std::runtime_error("cannot use the CA bundle " +
+                             (ca_file.empty() ? std::string{"(system default)"} : ca_file) + ": " +
+                             ec.message());
   ctx->set_verify_mode(ssl::verify_peer);
   return ctx;
 }

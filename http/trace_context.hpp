@@ -8,11 +8,11 @@
 namespace svc::http {
 
 struct trace_context {
-  std::string trace_id;    // 32 lower-case hex digits, never all zero
-  std::string span_id;     // 16 hex digits: this service's span for the request
-  std::string parent_id;   // the caller's span; empty when the trace started here
+  std::string trace_id;      // 32 lower-case hex digits, never all zero
+  std::string span_id;       // 16 hex digits: this service's span for the request
+  std::string parent_id;     // the caller's span; empty when the trace started here
   std::string flags = "00";  // trace-flags as received (sampled: "01"), or "00"
-  std::string tracestate;  // forwarded as received with a valid traceparent
+  std::string tracestate;    // forwarded as received with a valid traceparent
 
   // `traceparent` for a call made on behalf of this request: same trace, this
   // span as the parent, same flags.

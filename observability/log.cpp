@@ -94,8 +94,8 @@ std::string render(format fmt, std::string_view time, level lvl, std::string_vie
                    std::string_view message, fields extra) {
   auto lvl_name = level_names[static_cast<int>(lvl)];
   if (fmt == format::json) {
-    nlohmann::ordered_json line{{"time", time}, {"level", lvl_name}, {"service", service},
-                                {"msg", message}};
+    nlohmann::ordered_json line{
+      {"time", time}, {"level", lvl_name}, {"service", service}, {"msg", message}};
     for (const auto& [key, v] : extra)
       line[std::string{key}] = to_json(v);
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

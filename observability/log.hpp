@@ -28,11 +28,21 @@ void init(std::string service, level min_level, format fmt);
 bool enabled(level lvl);
 void write(level lvl, std::string_view message, fields extra = {});
 
-inline void trace(std::string_view m, fields f = {}) { write(level::trace, m, f); }
-inline void debug(std::string_view m, fields f = {}) { write(level::debug, m, f); }
-inline void info(std::string_view m, fields f = {}) { write(level::info, m, f); }
-inline void warn(std::string_view m, fields f = {}) { write(level::warn, m, f); }
-inline void error(std::string_view m, fields f = {}) { write(level::error, m, f); }
+inline void trace(std::string_view m, fields f = {}) {
+  write(level::trace, m, f);
+}
+inline void debug(std::string_view m, fields f = {}) {
+  write(level::debug, m, f);
+}
+inline void info(std::string_view m, fields f = {}) {
+  write(level::info, m, f);
+}
+inline void warn(std::string_view m, fields f = {}) {
+  write(level::warn, m, f);
+}
+inline void error(std::string_view m, fields f = {}) {
+  write(level::error, m, f);
+}
 
 // The JSON or text line for one event, without the trailing newline (for tests).
 std::string render(format fmt, std::string_view time, level lvl, std::string_view service,

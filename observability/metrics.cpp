@@ -6,9 +6,9 @@
 #include <mutex>
 #include <shared_mutex>
 #include <sstream>
-#include <unordered_map>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <unordered_map>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -36,13 +36,14 @@ public:
     auto stat = read_stat();
     return {
       family("process_resident_memory_bytes", "Resident memory size in bytes.",
-             prometheus::MetricType::Gauge, static_cast<double>(stat.rss_pages) * sysconf(_SC_PAGESIZE)),
-      family("process_virtual_memory_bytes", "Virtual memory size in bytes.", prometheus::MetricType::Gauge,
-             static_cast<double>(stat.vsize_bytes)),
+             prometheus::MetricType::Gauge,
+             static_cast<double>(stat.rss_pages) * sysconf(_SC_PAGESIZE)),
+      family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+             prometheus::MetricType::Gauge, static_cast<double>(stat.vsize_bytes)),
       family("process_open_fds", "Number of open file descriptors.", prometheus::MetricType::Gauge,
              static_cast<double>(open_fds())),
-      family("process_max_fds", "Maximum number of open file descriptors.", prometheus::MetricType::Gauge,
-             max_fds()),
+      family("process_max_fds", "Maximum number of open file descriptors.",
+             prometheus::MetricType::Gauge, max_fds()),
       family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
              prometheus::MetricType::Counter, static_cast<double>(stat.utime + stat.stime) / ticks),
       family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
@@ -59,7 +60,8 @@ private:
   static std::size_t open_fds() {
     std::error_code ec;
     std::size_t n = 0;
-    for (std::filesystem::directory_iterator it{"/proc/self/fd", ec}, end; !ec && it != end; it.increment(ec))
+    for (std::filesystem::directory_iterator it{"/proc/self/fd", ec}, end; !ec && it != end;
+         it.increment(ec))
       ++n;
     return n;
   }
@@ -83,11 +85,18 @@ private:
     std::istringstream rest{line.substr(close + 2)};
     std::string field;
     for (int i = 3; rest >> field; ++i) {
-      if (i == 14) f.utime = std::stoull(field);
-      if (i == 15) f.stime = std::stoull(field);
-      if (i == 22) f.starttime = std::stoull(field);
-      if (i == 23) f.vsize_bytes = std::stoull(field);
-      if (i == 24) { f.rss_pages = std::stoll(field); break; }
+      if (i == 14)
+        f.utime = std::stoull(field);
+      if (i == 15)
+        f.stime = std::stoull(field);
+      if (i == 22)
+        f.starttime = std::stoull(field);
+      if (i == 23)
+        f.vsize_bytes = std::stoull(field);
+      if (i == 24) {
+        f.rss_pages = std::stoll(field);
+        break;
+      }
     }
     return f;
   }
@@ -151,7 +160,9 @@ Metric& child_by_label(child_cache<Metric>& cache, prometheus::Family<Metric>& f
                        const std::string& service, const char* label, std::string_view value) {
   thread_local std::string key;
   key.assign(value);
-  return cache.get(key, [&]() -> Metric& { return family.Add({{"service", service}, {label, key}}); });
+  return cache.get(key, [&]() -> Metric& {
+    return family.Add({{"service", service}, {label, key}});
+  });
 }
 
 // A label holds one of the methods the API knows, or OTHER: a client must not be
@@ -175,17 +186,23 @@ struct service_metrics::impl {
       .Name("service_build_info")
       .Help("Always 1; its labels say which service and version runs.")
       .Register(*registry);
-  prometheus::Family<prometheus::Counter>& requests =
-    prometheus::BuildCounter().Name("http_requests_total").Help("HTTP requests answered.").Register(*registry);
+  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                        .Name("http_requests_total")
+                                                        .Help("HTTP requests answered.")
+                                                        .Register(*registry);
   prometheus::Family<prometheus::Histogram>& durations =
     prometheus::BuildHistogram()
       .Name("http_request_duration_seconds")
       .Help("Time from a complete request to its response.")
       .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& in_flight =
-    prometheus::BuildGauge().Name("http_requests_in_flight").Help("Requests being handled.").Register(*registry);
-  prometheus::Family<prometheus::Counter>& errors =
-    prometheus::BuildCounter().Name("app_errors_total").Help("Error responses by error code.").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& in_flight = prometheus::BuildGauge()
+                                                       .Name("http_requests_in_flight")
+                                                       .Help("Requests being handled.")
+                                                       .Register(*registry);
+  prometheus::Family<prometheus::Counter>& errors = prometheus::BuildCounter()
+                                                      .Name("app_errors_total")
+                                                      .Help("Error responses by error code.")
+                                                      .Register(*registry);
   prometheus::Family<prometheus::Counter>& limited =
     prometheus::BuildCounter()
       .Name("rate_limit_rejected_total")
@@ -194,12 +211,14 @@ struct service_metrics::impl {
   prometheus::Family<prometheus::Gauge>& backend_up =
     prometheus::BuildGauge()
       .Name("rate_limit_backend_up")
-      .Help("1 while the shared rate limit buckets (Redis) are in use, 0 while the local ones decide.")
+      .Help(
+        "1 while the shared rate limit buckets (Redis) are in use, 0 while the local ones decide.")
       .Register(*registry);
   prometheus::Family<prometheus::Counter>& backend_fallbacks =
     prometheus::BuildCounter()
       .Name("rate_limit_backend_fallback_total")
-      .Help("Rate limit checks decided by the local bucket because the shared one (Redis) was unreachable or late.")
+      .Help(
+        "Rate limit checks decided by the local bucket because the shared one (Redis) was unreachable or late.")
       .Register(*registry);
   prometheus::Family<prometheus::Gauge>& breaker_states =
     prometheus::BuildGauge()
@@ -231,12 +250,15 @@ struct service_metrics::impl {
       .Name("orders_user_check_reconciled_total")
       .Help("Orders taken unvalidated whose user was checked again later, by outcome.")
       .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& pool_connections =
-    prometheus::BuildGauge().Name("db_pool_connections").Help("Pooled database connections.").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pool_connections = prometheus::BuildGauge()
+                                                              .Name("db_pool_connections")
+                                                              .Help("Pooled database connections.")
+                                                              .Register(*registry);
   prometheus::Family<prometheus::Gauge>& pool_limits =
     prometheus::BuildGauge()
       .Name("db_pool_max_connections")
-      .Help("Database connections the pool may hold: DB_POOL_MAX for transactions plus one pipelined per I/O thread.")
+      .Help(
+        "Database connections the pool may hold: DB_POOL_MAX for transactions plus one pipelined per I/O thread.")
       .Register(*registry);
   prometheus::Family<prometheus::Counter>& acquire_timeouts =
     prometheus::BuildCounter()
@@ -259,19 +281,21 @@ struct service_metrics::impl {
       .Help("Time a database task held its connection.")
       .Register(*registry);
   prometheus::Gauge& in_flight_gauge = in_flight.Add({{"service", service}});
-  prometheus::Histogram& pool_wait_histogram = pool_waits.Add({{"service", service}}, latency_buckets);
+  prometheus::Histogram& pool_wait_histogram = pool_waits.Add({{"service", service}},
+                                                              latency_buckets);
   prometheus::Gauge& pool_idle = pool_connections.Add({{"service", service}, {"state", "idle"}});
-  prometheus::Gauge& pool_in_use = pool_connections.Add({{"service", service}, {"state", "in_use"}});
+  prometheus::Gauge& pool_in_use = pool_connections.Add(
+    {{"service", service}, {"state", "in_use"}});
   prometheus::Counter& limited_counter = limited.Add({{"service", service}});
   prometheus::Gauge& pool_limit_gauge = pool_limits.Add({{"service", service}});
   prometheus::Counter& acquire_timeout_counter = acquire_timeouts.Add({{"service", service}});
   prometheus::Gauge& database_up_gauge = database_states.Add({{"service", service}});
-  child_cache<prometheus::Gauge> backend_up_gauges;        // one child, made on first use
+  child_cache<prometheus::Gauge> backend_up_gauges;  // one child, made on first use
   child_cache<prometheus::Counter> backend_fallback_counters;
-  child_cache<prometheus::Counter> request_counters;   // by "method route status"
-  child_cache<prometheus::Histogram> request_durations;  // by "method route"
-  child_cache<prometheus::Histogram> query_durations;    // by operation
-  child_cache<prometheus::Counter> error_counters;       // by code
+  child_cache<prometheus::Counter> request_counters;         // by "method route status"
+  child_cache<prometheus::Histogram> request_durations;      // by "method route"
+  child_cache<prometheus::Histogram> query_durations;        // by operation
+  child_cache<prometheus::Counter> error_counters;           // by code
   child_cache<prometheus::Gauge> outbound_in_flight_gauges;  // by target
   child_cache<prometheus::Counter> shed_counters;            // by target
   child_cache<prometheus::Counter> user_check_counters;      // by outcome
@@ -283,7 +307,9 @@ struct service_metrics::impl {
   }
 };
 
-service_metrics::service_metrics(std::string service) : impl_(std::make_unique<impl>(std::move(service))) {}
+service_metrics::service_metrics(std::string service)
+    : impl_(std::make_unique<impl>(std::move(service))) {
+}
 
 service_metrics::~service_metrics() = default;
 
@@ -330,31 +356,42 @@ void service_metrics::rate_limited() {
 
 void service_metrics::rate_limit_backend_up(bool up) {
   auto& i = *impl_;
-  i.backend_up_gauges.get("", [&]() -> prometheus::Gauge& { return i.backend_up.Add({{"service", i.service}}); })
+  i.backend_up_gauges
+    .get("",
+         [&]() -> prometheus::Gauge& {
+           return i.backend_up.Add({{"service", i.service}});
+         })
     .Set(up ? 1 : 0);
 }
 
 void service_metrics::rate_limit_fallback() {
   auto& i = *impl_;
   i.backend_fallback_counters
-    .get("", [&]() -> prometheus::Counter& { return i.backend_fallbacks.Add({{"service", i.service}}); })
+    .get("",
+         [&]() -> prometheus::Counter& {
+           return i.backend_fallbacks.Add({{"service", i.service}});
+         })
     .Increment();
 }
 
 void service_metrics::breaker_state(std::string_view target, int state) {
-  impl_->breaker_states.Add({{"service", impl_->service}, {"target", std::string{target}}}).Set(state);
+  impl_->breaker_states.Add({{"service", impl_->service}, {"target", std::string{target}}})
+    .Set(state);
 }
 
 void service_metrics::breaker_transition(std::string_view target, std::string_view from,
                                          std::string_view to) {
   impl_->breaker_transitions
-    .Add({{"service", impl_->service}, {"target", std::string{target}}, {"from", std::string{from}},
+    .Add({{"service", impl_->service},
+          {"target", std::string{target}},
+          {"from", std::string{from}},
           {"to", std::string{to}}})
     .Increment();
 }
 
 void service_metrics::breaker_rejected(std::string_view target) {
-  impl_->breaker_rejections.Add({{"service", impl_->service}, {"target", std::string{target}}}).Increment();
+  impl_->breaker_rejections.Add({{"service", impl_->service}, {"target", std::string{target}}})
+    .Increment();
 }
 
 void service_metrics::outbound_calls_in_flight(std::string_view target, std::size_t calls) {

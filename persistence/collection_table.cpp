@@ -27,14 +27,17 @@ std::string conditional_write_sql(const collection_table& t, std::string_view as
                                   std::string_view versions_param, std::string_view rule,
                                   std::string_view returning) {
   const std::string versions{versions_param};
-  const std::string version_matches = "(" + versions + "::text IS NULL OR version = ANY(string_to_array(" +
+  const std::string version_matches = "(" + versions +
+                                      "::text IS NULL OR version = ANY(string_to_array(" +
                                       versions + "::text, ',')::bigint[]))";
   const std::string live = " FROM " + t.table + " WHERE id = $1 AND deleted_at IS NULL";
   return "WITH current AS (SELECT " + version_matches + " AS version_ok, " + std::string{rule} +
-         " AS allowed, status" + live + " FOR UPDATE),"
-         " changed AS (UPDATE " + t.table + " SET " + std::string{assignments} +
-         " WHERE id = $1 AND deleted_at IS NULL AND " + version_matches + " AND " + std::string{rule} +
-         " RETURNING " + std::string{returning} +
+         " AS allowed, status" + live +
+         " FOR UPDATE),"
+         " changed AS (UPDATE " +
+         t.table + " SET " + std::string{assignments} +
+         " WHERE id = $1 AND deleted_at IS NULL AND " + version_matches + " AND " +
+         std::string{rule} + " RETURNING " + std::string{returning} +
          ") SELECT current.version_ok, current.allowed, current.status, changed.*"
          " FROM (SELECT) AS one LEFT JOIN current ON true LEFT JOIN changed ON true";
 }
@@ -43,9 +46,11 @@ std::string conditional_write_sql(const collection_table& t, std::string_view as
 
 statement_list collection_statements(const collection_table& t) {
   statement_list s{
-    {find_name(t), "SELECT " + t.columns + " FROM " + t.table + " WHERE id = $1 AND deleted_at IS NULL"},
-    {delete_name(t), conditional_write_sql(t, "deleted_at = now(), updated_at = now(), version = version + 1", "$2",
-                                           "true", "id")},
+    {find_name(t),
+     "SELECT " + t.columns + " FROM " + t.table + " WHERE id = $1 AND deleted_at IS NULL"},
+    {delete_name(t),
+     conditional_write_sql(t, "deleted_at = now(), updated_at = now(), version = version + 1", "$2",
+                           "true", "id")},
   };
   for (const auto& st : idempotency_statements())
     s.push_back(st);
@@ -58,19 +63,22 @@ db_statement find_statement(const collection_table& t, std::int64_t id) {
   return named(find_name(t), id);
 }
 
-db_statement delete_statement(const collection_table& t, std::int64_t id, const version_precondition& precondition) {
+db_statement delete_statement(const collection_table& t, std::int64_t id,
+                              const version_precondition& precondition) {
   return named(delete_name(t), id, versions_param(precondition));
 }
 
 std::string conditional_update_sql(const collection_table& t, std::string_view assignments,
                                    std::string_view versions_param, std::string_view rule) {
-  return conditional_write_sql(t, std::string{assignments} + ", version = version + 1, updated_at = now()",
-                               versions_param, rule, t.columns);
+  return conditional_write_sql(
+    t, std::string{assignments} + ", version = version + 1, updated_at = now()", versions_param,
+    rule, t.columns);
 }
 
 write_result<bool> written(const pg_rows& rows) {
   if (rows.size() != 1)
-    throw std::runtime_error("a conditional write answered with " + std::to_string(rows.size()) + " rows");
+    throw std::runtime_error("a conditional write answered with " + std::to_string(rows.size()) +
+                             " rows");
   const auto row = rows[0];
   if (!row[written_item_column].is_null())
     return {write_outcome::done, true, {}};

@@ -30,7 +30,8 @@ struct collection_table {
 statement_list collection_statements(const collection_table& t);
 
 db_statement find_statement(const collection_table& t, std::int64_t id);
-db_statement delete_statement(const collection_table& t, std::int64_t id, const version_precondition& precondition);
+db_statement delete_statement(const collection_table& t, std::int64_t id,
+                              const version_precondition& precondition);
 
 // The SQL of a conditional update of row $1: `assignments` (e.g. "name =
 // COALESCE($2, name)"; version and updated_at are added), the If-Match versions

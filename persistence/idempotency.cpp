@@ -77,8 +77,8 @@ idempotency_lookup begin_idempotent(pqxx::transaction_base& tx, std::string_view
 
 void record_idempotent(pqxx::transaction_base& tx, std::string_view scope, const std::string& key,
                        const std::string& request_body, const stored_response& response) {
-  exec_named(tx, store_key, std::string{scope}, key, request_body, response.status,
-             response.body, response.etag);
+  exec_named(tx, store_key, std::string{scope}, key, request_body, response.status, response.body,
+             response.etag);
 }
 
 }  // namespace svc

@@ -12,7 +12,7 @@
 namespace svc {
 namespace {
 
-#define ORDER_COLUMNS                                                                 \
+#define ORDER_COLUMNS                                                              \
   "id, user_id, product_name, quantity, price::text, total_amount::text, status, " \
   "user_check, version, " SVC_RFC3339("created_at") ", " SVC_RFC3339("updated_at")
 
@@ -124,43 +124,48 @@ const std::vector<migration>& orders_migrations() {
 const statement_list& orders_statements() {
   static const statement_list statements = [] {
     auto s = collection_statements(orders_table());
-    s.push_back({insert_order_sql,
-                 "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
-                 " user_check, user_validated)"
-                 " VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6, $6 = 'validated')"
-                 " RETURNING " ORDER_COLUMNS});
-    s.push_back({update_order_sql, conditional_update_sql(orders_table(),
-                                                          "product_name = COALESCE($2, product_name),"
-                                                          " quantity = COALESCE($3::integer, quantity),"
-                                                          " price = COALESCE($4::numeric, price),"
-                                                          " total_amount = COALESCE($3::integer, quantity)"
-                                                          " * COALESCE($4::numeric, price),"
-                                                          " status = COALESCE($5, status)",
-                                                          "$6", status_change_allowed_sql("$5"))});
-    s.push_back({pending_user_checks_sql,
-                 "SELECT id, user_id, version FROM orders"
-                 " WHERE user_check = 'pending' AND deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"});
+    s.push_back(
+      {insert_order_sql,
+       "INSERT INTO orders (user_id, product_name, quantity, price, total_amount, status,"
+       " user_check, user_validated)"
+       " VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6, $6 = 'validated')"
+       " RETURNING " ORDER_COLUMNS});
+    s.push_back(
+      {update_order_sql, conditional_update_sql(orders_table(),
+                                                "product_name = COALESCE($2, product_name),"
+                                                " quantity = COALESCE($3::integer, quantity),"
+                                                " price = COALESCE($4::numeric, price),"
+                                                " total_amount = COALESCE($3::integer, quantity)"
+                                                " * COALESCE($4::numeric, price),"
+                                                " status = COALESCE($5, status)",
+                                                "$6", status_change_allowed_sql("$5"))});
+    s.push_back(
+      {pending_user_checks_sql,
+       "SELECT id, user_id, version FROM orders"
+       " WHERE user_check = 'pending' AND deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"});
     // The version read with the row must still be current: an order a client
     // changed meanwhile is left for the next pass, never overwritten.
-    s.push_back({settle_user_check_sql,
-                 "UPDATE orders SET user_check = $3, user_validated = ($3 = 'validated'),"
-                 " version = version + 1, updated_at = now()"
-                 " WHERE id = $1 AND version = $2 AND user_check = 'pending' AND deleted_at IS NULL"});
+    s.push_back(
+      {settle_user_check_sql,
+       "UPDATE orders SET user_check = $3, user_validated = ($3 = 'validated'),"
+       " version = version + 1, updated_at = now()"
+       " WHERE id = $1 AND version = $2 AND user_check = 'pending' AND deleted_at IS NULL"});
     return s;
   }();
   return statements;
 }
 
 db_statement insert_order_statement(const order_draft& draft, std::string_view user_check) {
-  return named(insert_order_sql, draft.user_id, draft.product_name, draft.quantity, format_cents(draft.price_cents),
-               draft.status, std::string{user_check});
+  return named(insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
+               format_cents(draft.price_cents), draft.status, std::string{user_check});
 }
 
 order inserted_order(const pg_rows& rows) {
   return read_order(rows.at(0));
 }
 
-order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check) {
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft,
+                   std::string_view user_check) {
   return read_order(exec_statement(tx, insert_order_statement(draft, user_check)).at(0));
 }
 
@@ -182,25 +187,27 @@ db_statement list_orders_statement(const order_filter& filter) {
 }
 
 order_page listed_orders(const pg_rows& rows) {
-  return {page_items<order>(rows, [](const pg_row& row, int first) { return read_order(row, first); }),
-          page_total(rows)};
+  return {
+    page_items<order>(rows, [](const pg_row& row, int first) { return read_order(row, first); }),
+    page_total(rows)};
 }
 
 db_statement update_order_statement(std::int64_t id, const order_patch& patch,
                                     const version_precondition& precondition) {
-  return named(update_order_sql, id, patch.product_name, patch.quantity, amount_param(patch.price_cents),
-               patch.status, versions_param(precondition));
+  return named(update_order_sql, id, patch.product_name, patch.quantity,
+               amount_param(patch.price_cents), patch.status, versions_param(precondition));
 }
 
 write_result<order> updated_order(const pg_rows& rows) {
   return written<order>(rows, [](const pg_row& row, int first) { return read_order(row, first); });
 }
 
-std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, std::int64_t after_id,
-                                                    std::int64_t limit) {
+std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx,
+                                                    std::int64_t after_id, std::int64_t limit) {
   std::vector<pending_user_check> pending;
   for (const auto& row : exec_named(tx, pending_user_checks_sql, after_id, limit))
-    pending.push_back({row[0].template as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
+    pending.push_back(
+      {row[0].template as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>()});
   return pending;
 }
 

@@ -56,7 +56,8 @@ write_result<order> updated_order(const pg_rows& rows);
 // Deleting is the table's own: delete_statement(orders_table(), ...).
 
 // Inside a transaction (a create with Idempotency-Key).
-order insert_order(pqxx::transaction_base& tx, const order_draft& draft, std::string_view user_check);
+order insert_order(pqxx::transaction_base& tx, const order_draft& draft,
+                   std::string_view user_check);
 
 // An order taken while user-service could not say whether its user exists.
 struct pending_user_check {
@@ -66,8 +67,8 @@ struct pending_user_check {
 };
 
 // Live orders with user_check "pending" and an id above `after_id`, oldest first.
-std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx, std::int64_t after_id,
-                                                    std::int64_t limit);
+std::vector<pending_user_check> pending_user_checks(pqxx::transaction_base& tx,
+                                                    std::int64_t after_id, std::int64_t limit);
 
 // Records what user-service said ("validated" or "user_not_found"); false when
 // the order changed since it was read (or was deleted), which leaves it pending.

@@ -1,6 +1,5 @@
 #include "persistence/paged_list.hpp"
 
-
 namespace svc {
 namespace {
 
@@ -28,10 +27,10 @@ std::string counted_page_sql(std::string_view table, std::string_view columns,
   const auto counted_where = status.empty() ? std::string{} : " WHERE status = " + status;
   const auto status_filter = status.empty() ? std::string{} : " AND status = " + status;
   return "SELECT t.total, p.* FROM (SELECT COALESCE(sum(n), 0)::bigint AS total"
-         " FROM live_row_counts" + counted_where + ") t LEFT JOIN LATERAL (SELECT " +
-         std::string{columns} + " FROM " + std::string{table} + " WHERE deleted_at IS NULL" +
-         status_filter + " ORDER BY id DESC LIMIT " + limit + "::bigint OFFSET " + offset +
-         "::bigint) p ON true";
+         " FROM live_row_counts" +
+         counted_where + ") t LEFT JOIN LATERAL (SELECT " + std::string{columns} + " FROM " +
+         std::string{table} + " WHERE deleted_at IS NULL" + status_filter +
+         " ORDER BY id DESC LIMIT " + limit + "::bigint OFFSET " + offset + "::bigint) p ON true";
 }
 
 std::string page_statement_name(std::string_view table, bool by_status) {
@@ -72,8 +71,9 @@ db_statement page_statement(const list_spec& spec) {
   // as for the page), its ids kept for both.
   const auto sql = "WITH matches AS MATERIALIZED (SELECT id FROM " + table + " WHERE " + where +
                    ") SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matches) t"
-                   " LEFT JOIN LATERAL (SELECT " + columns + " FROM " + table +
-                   " WHERE id IN (SELECT id FROM matches" + page + ") ORDER BY id DESC) p ON true";
+                   " LEFT JOIN LATERAL (SELECT " +
+                   columns + " FROM " + table + " WHERE id IN (SELECT id FROM matches" + page +
+                   ") ORDER BY id DESC) p ON true";
   return {{}, sql, std::move(params)};
 }
 
@@ -100,31 +100,47 @@ migration live_row_counts_migration(int version, std::string_view table) {
     "CREATE FUNCTION count_live_rows() RETURNS trigger LANGUAGE plpgsql AS $$"
     " BEGIN"
     "  IF TG_OP = 'INSERT' THEN"
-    "   INSERT INTO live_row_counts " + live_slots + "count(*) FROM new_rows"
-    "    WHERE deleted_at IS NULL GROUP BY 1, 2" + add_counts +
-    "  ELSIF TG_OP = 'DELETE' THEN"
-    "   INSERT INTO live_row_counts " + live_slots + "-count(*) FROM old_rows"
-    "    WHERE deleted_at IS NULL GROUP BY 1, 2" + add_counts +
-    "  ELSE"
-    "   INSERT INTO live_row_counts SELECT status, slot, sum(delta) FROM ("
-    "    " + live_slots + "-1 AS delta FROM old_rows WHERE deleted_at IS NULL"
-    "    UNION ALL " + live_slots + "1 FROM new_rows WHERE deleted_at IS NULL) d"
-    "    GROUP BY 1, 2 HAVING sum(delta) <> 0" + add_counts +
-    "  END IF;"
-    "  RETURN NULL;"
-    " END $$;"
-    "CREATE TRIGGER " + t + "_count_inserts AFTER INSERT ON " + t +
-    " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
-    "CREATE TRIGGER " + t + "_count_updates AFTER UPDATE ON " + t +
-    " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
-    " FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
-    "CREATE TRIGGER " + t + "_count_deletes AFTER DELETE ON " + t +
-    " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
-    // No write runs meanwhile (CREATE TRIGGER already holds off writers until
-    // commit): the counters start exact.
-    "LOCK TABLE " + t + " IN SHARE MODE;"
-    "INSERT INTO live_row_counts SELECT status, id % " + slots + ", count(*) FROM " + t +
-    " WHERE deleted_at IS NULL GROUP BY 1, 2;"};
+    "   INSERT INTO live_row_counts " +
+      live_slots +
+      "count(*) FROM new_rows"
+      "    WHERE deleted_at IS NULL GROUP BY 1, 2" +
+      add_counts +
+      "  ELSIF TG_OP = 'DELETE' THEN"
+      "   INSERT INTO live_row_counts " +
+      live_slots +
+      "-count(*) FROM old_rows"
+      "    WHERE deleted_at IS NULL GROUP BY 1, 2" +
+      add_counts +
+      "  ELSE"
+      "   INSERT INTO live_row_counts SELECT status, slot, sum(delta) FROM ("
+      "    " +
+      live_slots +
+      "-1 AS delta FROM old_rows WHERE deleted_at IS NULL"
+      "    UNION ALL " +
+      live_slots +
+      "1 FROM new_rows WHERE deleted_at IS NULL) d"
+      "    GROUP BY 1, 2 HAVING sum(delta) <> 0" +
+      add_counts +
+      "  END IF;"
+      "  RETURN NULL;"
+      " END $$;"
+      "CREATE TRIGGER " +
+      t + "_count_inserts AFTER INSERT ON " + t +
+      " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
+      "CREATE TRIGGER " +
+      t + "_count_updates AFTER UPDATE ON " + t +
+      " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+      " FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
+      "CREATE TRIGGER " +
+      t + "_count_deletes AFTER DELETE ON " + t +
+      " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_live_rows();"
+      // No write runs meanwhile (CREATE TRIGGER already holds off writers until
+      // commit): the counters start exact.
+      "LOCK TABLE " +
+      t +
+      " IN SHARE MODE;"
+      "INSERT INTO live_row_counts SELECT status, id % " +
+      slots + ", count(*) FROM " + t + " WHERE deleted_at IS NULL GROUP BY 1, 2;"};
 }
 
 std::string spread_live_row_counts_sql() {

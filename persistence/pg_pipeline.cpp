@@ -28,8 +28,10 @@ std::string error_text(const PGconn* conn) {
 
 }  // namespace
 
-pg_pipeline::pg_pipeline(const statement_catalog& catalog, std::chrono::milliseconds statement_timeout)
-    : catalog_(catalog), statement_timeout_(statement_timeout) {}
+pg_pipeline::pg_pipeline(const statement_catalog& catalog,
+                         std::chrono::milliseconds statement_timeout)
+    : catalog_(catalog), statement_timeout_(statement_timeout) {
+}
 
 pg_pipeline::~pg_pipeline() {
   close("connection closed");
@@ -149,7 +151,8 @@ void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
   unflushed_ = true;
 }
 
-void pg_pipeline::send_now(const db_statement& statement, pg_completion done, clock::time_point submitted) {
+void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
+                           clock::time_point submitted) {
   ++pending_statements_;
   std::vector<const char*> values;
   values.reserve(statement.params.size());
@@ -159,7 +162,8 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done, cl
   const std::string* sql = &statement.sql;
   int sent = 0;
   if (!statement.name.empty() && catalog_.mode() == statement_mode::prepared) {
-    sent = PQsendQueryPrepared(conn_, statement.name.c_str(), count, values.data(), nullptr, nullptr, 0);
+    sent = PQsendQueryPrepared(conn_, statement.name.c_str(), count, values.data(), nullptr,
+                               nullptr, 0);
   } else {
     if (!statement.name.empty())
       sql = catalog_.sql_of(statement.name);
@@ -171,7 +175,8 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done, cl
       done(std::move(unknown));
       return;
     }
-    sent = PQsendQueryParams(conn_, sql->c_str(), count, nullptr, values.data(), nullptr, nullptr, 0);
+    sent = PQsendQueryParams(conn_, sql->c_str(), count, nullptr, values.data(), nullptr, nullptr,
+                             0);
   }
   // A sync after each statement: each runs in a transaction of its own
   // (autocommit), and one that fails aborts none of the others.
@@ -226,9 +231,7 @@ void pg_pipeline::read_results() {
     }
     switch (PQresultStatus(result)) {
       case PGRES_TUPLES_OK:
-      case PGRES_COMMAND_OK:
-        next.outcome.rows = pg_rows{result};
-        break;
+      case PGRES_COMMAND_OK: next.outcome.rows = pg_rows{result}; break;
       case PGRES_FATAL_ERROR:
       case PGRES_NONFATAL_ERROR: {
         next.outcome.ok = false;
@@ -238,8 +241,8 @@ void pg_pipeline::read_results() {
         // link failed: what this says about the statement is that its
         // connection went away under it.
         const auto& code = next.outcome.sqlstate;
-        next.outcome.connection_lost =
-          code.rfind("08", 0) == 0 || code == "57P01" || code == "57P02" || code == "57P03";
+        next.outcome.connection_lost = code.rfind("08", 0) == 0 || code == "57P01" ||
+                                       code == "57P02" || code == "57P03";
         next.outcome.message = PQresultErrorMessage(result);
         while (!next.outcome.message.empty() && next.outcome.message.back() == '\n')
           next.outcome.message.pop_back();

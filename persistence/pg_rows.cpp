@@ -33,7 +33,9 @@ template unsigned long pg_field::as<unsigned long>() const;
 template double pg_field::as<double>() const;
 template std::string pg_field::as<std::string>() const;
 
-pg_rows::pg_rows(pg_result* result) : result_(result, [](const pg_result* r) { PQclear(const_cast<pg_result*>(r)); }) {}
+pg_rows::pg_rows(pg_result* result)
+    : result_(result, [](const pg_result* r) { PQclear(const_cast<pg_result*>(r)); }) {
+}
 
 std::size_t pg_rows::size() const {
   return result_ ? static_cast<std::size_t>(PQntuples(result_.get())) : 0;
@@ -41,7 +43,8 @@ std::size_t pg_rows::size() const {
 
 pg_row pg_rows::at(std::size_t row) const {
   if (row >= size())
-    throw std::out_of_range("row " + std::to_string(row) + " of a result with " + std::to_string(size()));
+    throw std::out_of_range("row " + std::to_string(row) + " of a result with " +
+                            std::to_string(size()));
   return (*this)[row];
 }
 

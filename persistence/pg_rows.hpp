@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 
-
 extern "C" {
 struct pg_result;
 }
@@ -21,7 +20,8 @@ class pg_rows;
 
 class pg_field {
 public:
-  pg_field(const pg_result* result, int row, int column) noexcept : result_(result), row_(row), column_(column) {}
+  pg_field(const pg_result* result, int row, int column) noexcept
+      : result_(result), row_(row), column_(column) {}
   bool is_null() const;
   const char* c_str() const;
   // Throws pqxx's conversion_error for text that is not a T; std::domain_error
@@ -65,7 +65,10 @@ public:
   public:
     iterator(const pg_rows* rows, std::size_t at) : rows_(rows), at_(at) {}
     pg_row operator*() const { return (*rows_)[at_]; }
-    iterator& operator++() { ++at_; return *this; }
+    iterator& operator++() {
+      ++at_;
+      return *this;
+    }
     bool operator!=(const iterator& other) const { return at_ != other.at_; }
 
   private:

@@ -30,11 +30,21 @@ struct db_statement {
 };
 
 // Parameters as PostgreSQL text.
-inline std::optional<std::string> sql_param(std::int64_t v) { return std::to_string(v); }
-inline std::optional<std::string> sql_param(std::string v) { return v; }
-inline std::optional<std::string> sql_param(const char* v) { return std::string{v}; }
-inline std::optional<std::string> sql_param(bool v) { return v ? "true" : "false"; }
-inline std::optional<std::string> sql_param(std::optional<std::string> v) { return v; }
+inline std::optional<std::string> sql_param(std::int64_t v) {
+  return std::to_string(v);
+}
+inline std::optional<std::string> sql_param(std::string v) {
+  return v;
+}
+inline std::optional<std::string> sql_param(const char* v) {
+  return std::string{v};
+}
+inline std::optional<std::string> sql_param(bool v) {
+  return v ? "true" : "false";
+}
+inline std::optional<std::string> sql_param(std::optional<std::string> v) {
+  return v;
+}
 template <class T>
 std::optional<std::string> sql_param(const std::optional<T>& v) {
   return v ? sql_param(*v) : std::nullopt;

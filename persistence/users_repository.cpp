@@ -81,14 +81,16 @@ const std::vector<migration>& users_migrations() {
 const statement_list& users_statements() {
   static const statement_list statements = [] {
     auto s = collection_statements(users_table());
-    s.push_back({insert_user_sql,
-                 "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4) RETURNING " USER_COLUMNS});
-    s.push_back({update_user_sql, conditional_update_sql(users_table(),
-                                                         "name = COALESCE($2, name),"
-                                                         " email = COALESCE($3, email),"
-                                                         " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
-                                                         " status = COALESCE($6, status)",
-                                                         "$7")});
+    s.push_back(
+      {insert_user_sql,
+       "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4) RETURNING " USER_COLUMNS});
+    s.push_back({update_user_sql, conditional_update_sql(
+                                    users_table(),
+                                    "name = COALESCE($2, name),"
+                                    " email = COALESCE($3, email),"
+                                    " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
+                                    " status = COALESCE($6, status)",
+                                    "$7")});
     return s;
   }();
   return statements;
@@ -125,16 +127,18 @@ db_statement list_users_statement(const user_filter& filter) {
 }
 
 user_page listed_users(const pg_rows& rows) {
-  return {page_items<user>(rows, [](const pg_row& row, int first) { return read_user(row, first); }),
-          page_total(rows)};
+  return {
+    page_items<user>(rows, [](const pg_row& row, int first) { return read_user(row, first); }),
+    page_total(rows)};
 }
 
-db_statement update_user_statement(std::int64_t id, const user_patch& patch, const version_precondition& precondition) {
+db_statement update_user_statement(std::int64_t id, const user_patch& patch,
+                                   const version_precondition& precondition) {
   std::optional<std::int64_t> age;
   if (patch.age)
     age = *patch.age;
-  return named(update_user_sql, id, patch.name, patch.email, patch.age.has_value(), age, patch.status,
-               versions_param(precondition));
+  return named(update_user_sql, id, patch.name, patch.email, patch.age.has_value(), age,
+               patch.status, versions_param(precondition));
 }
 
 write_result<user> updated_user(const pg_rows& rows) {

@@ -45,7 +45,8 @@ db_statement find_user_statement(std::int64_t id);
 std::optional<user> found_user(const pg_rows& rows);
 db_statement list_users_statement(const user_filter& filter);
 user_page listed_users(const pg_rows& rows);
-db_statement update_user_statement(std::int64_t id, const user_patch& patch, const version_precondition& precondition);
+db_statement update_user_statement(std::int64_t id, const user_patch& patch,
+                                   const version_precondition& precondition);
 write_result<user> updated_user(const pg_rows& rows);
 // Deleting is the table's own: delete_statement(users_table(), ...).
 

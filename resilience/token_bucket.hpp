@@ -13,8 +13,8 @@ struct rate_limit_settings {
 
 struct rate_decision {
   bool allowed = false;
-  long remaining = 0;                        // whole tokens left after this request
-  std::chrono::seconds retry_after{0};       // when refused: until one token is back
+  long remaining = 0;                   // whole tokens left after this request
+  std::chrono::seconds retry_after{0};  // when refused: until one token is back
 };
 
 class token_bucket {

@@ -28,12 +28,9 @@ class io_worker final : public caf::execution_unit {
 public:
   io_worker(caf::actor_system& sys, net::io_context& ctx, std::size_t max_throughput,
             std::atomic<std::uint64_t>& resumed)
-    : caf::execution_unit(&sys), ctx_(ctx), max_throughput_(max_throughput), resumed_(resumed) {
-  }
+      : caf::execution_unit(&sys), ctx_(ctx), max_throughput_(max_throughput), resumed_(resumed) {}
 
-  void exec_later(caf::resumable* job) override {
-    schedule(job);
-  }
+  void exec_later(caf::resumable* job) override { schedule(job); }
 
   // Posted, never run inline: the caller (an actor, an asio handler) finishes
   // first, and a resumed actor never nests inside another one.
@@ -51,11 +48,8 @@ private:
         schedule(job);
         break;
       case caf::resumable::done:
-      case caf::resumable::awaiting_message:
-        caf::intrusive_ptr_release(job);
-        break;
-      case caf::resumable::shutdown_execution_unit:
-        break;  // only CAF's own workers get this
+      case caf::resumable::awaiting_message: caf::intrusive_ptr_release(job); break;
+      case caf::resumable::shutdown_execution_unit: break;  // only CAF's own workers get this
     }
   }
 
@@ -69,8 +63,7 @@ public:
   using super = caf::scheduler::abstract_coordinator;
 
   io_coordinator(caf::actor_system& sys, std::shared_ptr<http::io_threads> io)
-    : super(sys), io_(std::move(io)) {
-  }
+      : super(sys), io_(std::move(io)) {}
 
   void init(caf::actor_system_config& cfg) override {
     super::init(cfg);
@@ -130,9 +123,7 @@ public:
     workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->schedule(job);
   }
 
-  caf::detail::thread_safe_actor_clock& clock() noexcept override {
-    return clock_;
-  }
+  caf::detail::thread_safe_actor_clock& clock() noexcept override { return clock_; }
 
 private:
   std::shared_ptr<http::io_threads> io_;
@@ -146,11 +137,11 @@ private:
 
 }  // namespace
 
-void use_io_scheduler(caf::actor_system_config& cfg, const std::shared_ptr<http::io_threads>& threads) {
-  cfg.module_factories.push_back(
-    [threads](caf::actor_system& sys) -> caf::actor_system::module* {
-      return new io_coordinator(sys, threads);
-    });
+void use_io_scheduler(caf::actor_system_config& cfg,
+                      const std::shared_ptr<http::io_threads>& threads) {
+  cfg.module_factories.push_back([threads](caf::actor_system& sys) -> caf::actor_system::module* {
+    return new io_coordinator(sys, threads);
+  });
 }
 
 }  // namespace svc

@@ -29,6 +29,7 @@ class io_threads;
 
 // The actor system built from `cfg` schedules its actors on `threads`. They
 // must run from before the actor system is built until after it is destroyed.
-void use_io_scheduler(caf::actor_system_config& cfg, const std::shared_ptr<http::io_threads>& threads);
+void use_io_scheduler(caf::actor_system_config& cfg,
+                      const std::shared_ptr<http::io_threads>& threads);
 
 }  // namespace svc

@@ -71,10 +71,11 @@ startup prepare_database(const settings& cfg, const service_definition& service)
                    {{"attempts", std::int64_t{attempt}}, {"error", mask_secrets(e.what())}});
         return startup::failed;
       }
-      log::warn("database unreachable, retrying",
-                {{"attempt", std::int64_t{attempt}}, {"retry_in_ms", std::int64_t{backoff.count()}}});
+      log::warn("database unreachable, retrying", {{"attempt", std::int64_t{attempt}},
+                                                   {"retry_in_ms", std::int64_t{backoff.count()}}});
     } catch (const foreign_schema& e) {
-      log::error("refusing to start: the database belongs to another service", {{"error", e.what()}});
+      log::error("refusing to start: the database belongs to another service",
+                 {{"error", e.what()}});
       return startup::failed;
     } catch (const std::exception& e) {
       log::error("database migration failed", {{"error", mask_secrets(e.what())}});
@@ -114,7 +115,7 @@ db_pool_config pool_config_from(const settings& cfg, const service_definition& s
 
 // What authentication and TLS need at run time, checked before the database is waited for.
 struct auth_setup {
-  std::shared_ptr<security::jwt_verifier> verifier;      // AUTH_MODE=jwt, else null
+  std::shared_ptr<security::jwt_verifier> verifier;       // AUTH_MODE=jwt, else null
   std::shared_ptr<security::token_file> neighbour_token;  // USER_SERVICE_TOKEN_FILE, else null
   std::shared_ptr<http::tls_certificate> certificate;     // TLS_CERT_FILE, else null: plain HTTP
 };
@@ -127,11 +128,14 @@ std::optional<std::string> set_up_tls(const settings& cfg, auth_setup& out) {
     try {
       out.certificate = std::make_shared<http::tls_certificate>(
         cfg.tls_cert_file, cfg.tls_key_file, [](const std::string& problem) {
-          log::error("TLS certificate not reloaded: the previous one is still served", {{"problem", problem}});
+          log::error("TLS certificate not reloaded: the previous one is still served",
+                     {{"problem", problem}});
         });
     } catch (const std::exception& e) {
-      return std::string{"invalid value for --http.tls-cert-file (TLS_CERT_FILE) / --http.tls-key-file "
-                         "(TLS_KEY_FILE): "} + e.what();
+      return std::string{
+               "invalid value for --http.tls-cert-file (TLS_CERT_FILE) / --http.tls-key-file "
+               "(TLS_KEY_FILE): "} +
+             e.what();
     }
     log::info("HTTPS on the API port", {{"certificate", cfg.tls_cert_file}});
   }
@@ -139,7 +143,8 @@ std::optional<std::string> set_up_tls(const settings& cfg, auth_setup& out) {
     try {
       http::tls_client_context(cfg.user_service_ca_file);
     } catch (const std::exception& e) {
-      return std::string{"invalid value for --user-service.ca-file (USER_SERVICE_CA_FILE): "} + e.what();
+      return std::string{"invalid value for --user-service.ca-file (USER_SERVICE_CA_FILE): "} +
+             e.what();
     }
   }
   return std::nullopt;
@@ -150,7 +155,9 @@ std::optional<std::string> set_up_tls(const settings& cfg, auth_setup& out) {
 // secret or a token file that cannot be read) the error line, for exit code 2.
 // Problems with single key files later on are logged (never a key's content).
 std::optional<std::string> set_up_auth(const settings& cfg, auth_setup& out) {
-  auto warn = [](const std::string& problem) { log::warn("authentication file not used", {{"problem", problem}}); };
+  auto warn = [](const std::string& problem) {
+    log::warn("authentication file not used", {{"problem", problem}});
+  };
   if (cfg.auth == auth_mode::jwt) {
     security::verifier_options o;
     o.public_keys_dir = cfg.auth_public_keys_dir;
@@ -162,16 +169,18 @@ std::optional<std::string> set_up_auth(const settings& cfg, auth_setup& out) {
     out.verifier = std::make_shared<security::jwt_verifier>(std::move(o));
     if (const auto& error = out.verifier->startup_error()) {
       const bool dir = error->find("keys directory") != std::string::npos;
-      return std::string{"invalid value for "} + (dir ? "--auth.public-keys-dir (AUTH_PUBLIC_KEYS_DIR): "
-                                                      : "--auth.hs256-secret-file (AUTH_HS256_SECRET_FILE): ") +
+      return std::string{"invalid value for "} +
+             (dir ? "--auth.public-keys-dir (AUTH_PUBLIC_KEYS_DIR): "
+                  : "--auth.hs256-secret-file (AUTH_HS256_SECRET_FILE): ") +
              *error;
     }
     log::info("authentication on: /api/ needs a bearer JWT",
-              {{"public_keys_dir", cfg.auth_public_keys_dir}, {"hs256", !cfg.auth_hs256_secret_file.empty()}});
+              {{"public_keys_dir", cfg.auth_public_keys_dir},
+               {"hs256", !cfg.auth_hs256_secret_file.empty()}});
   }
   if (!cfg.user_service_token_file.empty()) {
-    out.neighbour_token =
-      std::make_shared<security::token_file>(cfg.user_service_token_file, std::chrono::seconds{1}, warn);
+    out.neighbour_token = std::make_shared<security::token_file>(cfg.user_service_token_file,
+                                                                 std::chrono::seconds{1}, warn);
     if (const auto& error = out.neighbour_token->startup_error())
       return "invalid value for --user-service.token-file (USER_SERVICE_TOKEN_FILE): " + *error;
   }
@@ -199,15 +208,18 @@ constexpr std::chrono::milliseconds management_drain_timeout{2000};
 
 // Starts one listener; false (logged with host, port and the reason) when it
 // cannot bind, e.g. the port is in use.
-bool start_listener(http::server& server, const std::string& host, std::uint16_t port, std::string_view listener) {
+bool start_listener(http::server& server, const std::string& host, std::uint16_t port,
+                    std::string_view listener) {
   try {
     server.start();
   } catch (const std::exception& e) {
-    log::error("cannot listen", {{"listener", listener}, {"host", host}, {"port", std::int64_t{port}},
-                                 {"error", e.what()}});
+    log::error(
+      "cannot listen",
+      {{"listener", listener}, {"host", host}, {"port", std::int64_t{port}}, {"error", e.what()}});
     return false;
   }
-  log::info("listening", {{"listener", listener}, {"host", host}, {"port", std::int64_t{server.port()}}});
+  log::info("listening",
+            {{"listener", listener}, {"host", host}, {"port", std::int64_t{server.port()}}});
   return true;
 }
 
@@ -244,7 +256,8 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   front->cors_allowed_origins = cfg.cors_allowed_origins;
   for (const auto& block : cfg.trusted_proxies)  // checked by the loader: each parses
     if (auto networks = http::parse_ip_network_list(block))
-      front->trusted_proxies.insert(front->trusted_proxies.end(), networks->begin(), networks->end());
+      front->trusted_proxies.insert(front->trusted_proxies.end(), networks->begin(),
+                                    networks->end());
   front->rate_limit = static_cast<long>(cfg.rate_limit_burst);
   front->limiter = spawn_limiter(sys, limiter_config_from(cfg, service, io, front->metrics));
   auto pool_cfg = pool_config_from(cfg, service);
@@ -266,20 +279,24 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
     const bool management_listener = cfg.management_port != 0;
     auto api_options = server_options_from(cfg);
     api_options.tls = auth.certificate;  // the management listener stays plain HTTP
-    http::server server{api_options,
-                        make_front_handler(front, management_listener ? listener_role::api : listener_role::all), io};
+    http::server server{
+      api_options,
+      make_front_handler(front, management_listener ? listener_role::api : listener_role::all), io};
     std::unique_ptr<http::server> management;
     if (management_listener) {
       auto options = server_options_from(cfg);
       options.port = cfg.management_port;
-      management = std::make_unique<http::server>(options, make_front_handler(front, listener_role::management), io);
+      management = std::make_unique<http::server>(
+        options, make_front_handler(front, listener_role::management), io);
     }
     if (start_listener(server, cfg.http_host, cfg.http_port, "api") &&
-        (!management || start_listener(*management, cfg.http_host, cfg.management_port, "management"))) {
+        (!management ||
+         start_listener(*management, cfg.http_host, cfg.management_port, "management"))) {
       wait_for_shutdown_signal();
       front->live.draining = true;
       server.stop_accepting();
-      auto drained = server.drain(std::chrono::duration_cast<std::chrono::milliseconds>(cfg.shutdown_timeout));
+      auto drained = server.drain(
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg.shutdown_timeout));
       if (!drained)
         log::warn("shutdown timeout reached with requests in flight",
                   {{"in_flight", std::int64_t(server.in_flight())}});
@@ -307,8 +324,13 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
 }  // namespace
 
 service_wiring::service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
-                               front_context& front, std::shared_ptr<security::token_file> neighbour_token)
-  : sys_(sys), cfg_(cfg), pool_(std::move(pool)), front_(front), neighbour_token_(std::move(neighbour_token)) {
+                               front_context& front,
+                               std::shared_ptr<security::token_file> neighbour_token)
+    : sys_(sys),
+      cfg_(cfg),
+      pool_(std::move(pool)),
+      front_(front),
+      neighbour_token_(std::move(neighbour_token)) {
 }
 
 breaker_actor service_wiring::breaker(std::string target_name, const std::string& base_url) {
@@ -319,13 +341,15 @@ breaker_actor service_wiring::breaker(std::string target_name, const std::string
   if (!parsed)  // the settings loader refuses such a URL before this runs
     throw std::invalid_argument("base URL of " + target_name + ": " + why);
   config.base = std::move(*parsed);
-  config.settings = {cfg_.breaker_failure_threshold,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.breaker_open_timeout),
-                     cfg_.breaker_half_open_max};
+  config.settings = {
+    cfg_.breaker_failure_threshold,
+    std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.breaker_open_timeout),
+    cfg_.breaker_half_open_max};
   config.max_in_flight = static_cast<std::size_t>(cfg_.user_service_max_in_flight);
-  config.client.total_timeout =
-    std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_client_timeout);
-  config.client.connect_timeout = std::min(config.client.total_timeout, std::chrono::milliseconds{2000});
+  config.client.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg_.http_client_timeout);
+  config.client.connect_timeout = std::min(config.client.total_timeout,
+                                           std::chrono::milliseconds{2000});
   config.client.ca_file = cfg_.user_service_ca_file;
   config.metrics = front_.metrics;
   config.bearer_token = neighbour_token_;
@@ -350,7 +374,8 @@ void service_wiring::route(std::string method, std::string pattern, const resour
   if (std::find(resources.begin(), resources.end(), resource) == resources.end())
     resources.push_back(resource);
   front_.routes.push_back({resource, operation});
-  front_.router.add(std::move(method), std::move(pattern), static_cast<int>(front_.routes.size() - 1));
+  front_.router.add(std::move(method), std::move(pattern),
+                    static_cast<int>(front_.routes.size() - 1));
 }
 
 int run_service(const service_definition& service, int argc, char** argv) {

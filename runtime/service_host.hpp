@@ -5,9 +5,9 @@
 
 #include <functional>
 #include <memory>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
@@ -32,7 +32,8 @@ struct front_context;
 class service_wiring {
 public:
   service_wiring(caf::actor_system& sys, const settings& cfg, db_pool_actor pool,
-                 front_context& front, std::shared_ptr<security::token_file> neighbour_token = nullptr);
+                 front_context& front,
+                 std::shared_ptr<security::token_file> neighbour_token = nullptr);
 
   caf::actor_system& system() { return sys_; }
   const settings& config() const { return cfg_; }

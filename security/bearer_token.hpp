@@ -9,8 +9,8 @@ namespace svc::security {
 
 struct bearer_credentials {
   enum class status {
-    absent,        // no Authorization header, or another scheme (Basic, ...): no bearer token
-    malformed,     // "Bearer" with no token, or a token outside the token68 charset
+    absent,     // no Authorization header, or another scheme (Basic, ...): no bearer token
+    malformed,  // "Bearer" with no token, or a token outside the token68 charset
     ok,
   };
   status result = status::absent;

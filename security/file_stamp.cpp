@@ -13,8 +13,9 @@ std::optional<file_stamp> stamp_of(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return std::nullopt;
-  return file_stamp{static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
-                    static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  return file_stamp{
+    static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+    static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
 std::optional<std::string> read_small_file(const std::filesystem::path& path, std::size_t max_bytes,

@@ -17,11 +17,16 @@ using clock = std::chrono::system_clock;
 // Strict base64url without padding (RFC 7515 2): what a JWS part must be.
 std::optional<std::string> base64url_decode(std::string_view in) {
   auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
+    if (c >= 'A' && c <= 'Z')
+      return c - 'A';
+    if (c >= 'a' && c <= 'z')
+      return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+      return c - '0' + 52;
+    if (c == '-')
+      return 62;
+    if (c == '_')
+      return 63;
     return -1;
   };
   if (in.size() % 4 == 1)
@@ -53,9 +58,11 @@ struct jose_header {
 std::optional<jose_header> parse_header(std::string_view token, token_status& why) {
   why = token_status::malformed;
   auto first_dot = token.find('.');
-  auto second_dot = first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
-  if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != std::string_view::npos ||
-      first_dot == 0 || second_dot == first_dot + 1 || second_dot + 1 == token.size())
+  auto second_dot = first_dot == std::string_view::npos ? first_dot
+                                                        : token.find('.', first_dot + 1);
+  if (second_dot == std::string_view::npos ||
+      token.find('.', second_dot + 1) != std::string_view::npos || first_dot == 0 ||
+      second_dot == first_dot + 1 || second_dot + 1 == token.size())
     return std::nullopt;  // an empty signature is an unsigned token: never accepted
   auto text = base64url_decode(token.substr(0, first_dot));
   if (!text)
@@ -115,7 +122,8 @@ std::optional<std::int64_t> numeric_date(const json& v) {
     double d = v.get<double>();
     if (!std::isfinite(d))
       return std::nullopt;
-    return static_cast<std::int64_t>(std::floor(std::clamp(d, -static_cast<double>(limit), static_cast<double>(limit))));
+    return static_cast<std::int64_t>(
+      std::floor(std::clamp(d, -static_cast<double>(limit), static_cast<double>(limit))));
   }
   return std::nullopt;
 }
@@ -153,10 +161,10 @@ std::string_view to_string(token_status status) {
 }
 
 jwt_verifier::jwt_verifier(verifier_options options)
-  : options_{std::move(options)},
-    keys_{{options_.public_keys_dir, options_.hs256_secret_file, options_.key_recheck_interval,
-           options_.on_key_problem}},
-    cache_{options_.cache_capacity} {
+    : options_{std::move(options)},
+      keys_{{options_.public_keys_dir, options_.hs256_secret_file, options_.key_recheck_interval,
+             options_.on_key_problem}},
+      cache_{options_.cache_capacity} {
 }
 
 verification jwt_verifier::verify(std::string_view token, clock::time_point now) {
@@ -180,7 +188,8 @@ verification jwt_verifier::verify(std::string_view token, clock::time_point now)
 
   const std::string nul_terminated{token};
   jwt_t* raw = nullptr;
-  int rc = jwt_decode(&raw, nul_terminated.c_str(), reinterpret_cast<const unsigned char*>(key->material.data()),
+  int rc = jwt_decode(&raw, nul_terminated.c_str(),
+                      reinterpret_cast<const unsigned char*>(key->material.data()),
                       static_cast<int>(key->material.size()));
   std::unique_ptr<jwt_t, jwt_deleter> decoded{raw};
   // libjwt checks with the header's alg: it must still be the one the key was chosen for.
@@ -203,7 +212,8 @@ verification jwt_verifier::verify(std::string_view token, clock::time_point now)
       (claims.contains("scope") && !claims["scope"].is_string()))
     return result;
 
-  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const auto now_s =
+    std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   const auto skew = options_.clock_skew.count();
   if (now_s >= *exp + skew) {
     result.status = token_status::expired;
@@ -213,22 +223,23 @@ verification jwt_verifier::verify(std::string_view token, clock::time_point now)
     result.status = token_status::not_yet_valid;
     return result;
   }
-  if (!options_.issuer.empty() &&
-      !(claims.contains("iss") && claims["iss"].is_string() && claims["iss"].get<std::string>() == options_.issuer)) {
+  if (!options_.issuer.empty() && !(claims.contains("iss") && claims["iss"].is_string() &&
+                                    claims["iss"].get<std::string>() == options_.issuer)) {
     result.status = token_status::wrong_issuer;
     return result;
   }
-  if (!options_.audience.empty() && !(claims.contains("aud") && audience_matches(claims["aud"], options_.audience))) {
+  if (!options_.audience.empty() &&
+      !(claims.contains("aud") && audience_matches(claims["aud"], options_.audience))) {
     result.status = token_status::wrong_audience;
     return result;
   }
 
   result.status = token_status::ok;
   result.subject = claims.contains("sub") ? claims["sub"].get<std::string>() : std::string{};
-  result.scopes = std::make_shared<const scope_set>(
-    parse_scope_claim(claims.contains("scope") ? claims["scope"].get<std::string>() : std::string{}));
-  cache_.insert(digest, {result.subject, result.scopes, clock::time_point{std::chrono::seconds{*exp + skew}},
-                         key->id});
+  result.scopes = std::make_shared<const scope_set>(parse_scope_claim(
+    claims.contains("scope") ? claims["scope"].get<std::string>() : std::string{}));
+  cache_.insert(digest, {result.subject, result.scopes,
+                         clock::time_point{std::chrono::seconds{*exp + skew}}, key->id});
   return result;
 }
 

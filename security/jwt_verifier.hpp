@@ -41,15 +41,15 @@ struct verifier_options {
 // more than RFC 6750's "invalid_token".
 enum class token_status {
   ok,
-  malformed,       // not three base64url parts, a header that is not JSON, too long
-  unsupported_alg, // "none", or an algorithm without a key of its kind configured
-  unknown_key,     // no <kid>.pem for the token's kid (or no kid)
+  malformed,        // not three base64url parts, a header that is not JSON, too long
+  unsupported_alg,  // "none", or an algorithm without a key of its kind configured
+  unknown_key,      // no <kid>.pem for the token's kid (or no kid)
   bad_signature,
   expired,
   not_yet_valid,
   wrong_issuer,
   wrong_audience,
-  bad_claims,      // no exp, or exp/nbf/sub/scope of the wrong type
+  bad_claims,  // no exp, or exp/nbf/sub/scope of the wrong type
 };
 
 std::string_view to_string(token_status status);

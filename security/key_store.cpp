@@ -43,7 +43,8 @@ std::optional<key_kind> classify_public_key(const std::string& pem, std::string&
   } else if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
     char group[80] = {};
     std::size_t length = 0;
-    if (EVP_PKEY_get_group_name(key, group, sizeof group, &length) == 1 && std::strcmp(group, "prime256v1") == 0)
+    if (EVP_PKEY_get_group_name(key, group, sizeof group, &length) == 1 &&
+        std::strcmp(group, "prime256v1") == 0)
       kind = key_kind::ec_p256;
     else
       why = "an EC key on a curve other than P-256";
@@ -66,14 +67,18 @@ bool is_key_file_name(const std::string& name) {
 bool key_set::holds(std::uint64_t id) const {
   if (hmac && hmac->id == id)
     return true;
-  return std::any_of(public_keys.begin(), public_keys.end(), [&](const auto& entry) { return entry.second.id == id; });
+  return std::any_of(public_keys.begin(), public_keys.end(),
+                     [&](const auto& entry) { return entry.second.id == id; });
 }
 
 key_store::key_store(key_store_options options)
-  : options_{std::move(options)}, gate_{options_.recheck_interval}, keys_{std::make_shared<key_set>()} {
+    : options_{std::move(options)},
+      gate_{options_.recheck_interval},
+      keys_{std::make_shared<key_set>()} {
   std::error_code ec;
   if (!options_.public_keys_dir.empty() && !fs::is_directory(options_.public_keys_dir, ec))
-    startup_error_ = "the keys directory " + options_.public_keys_dir.string() + " is not a directory";
+    startup_error_ = "the keys directory " + options_.public_keys_dir.string() +
+                     " is not a directory";
   auto first = look();
   reload(first);
   seen_ = std::move(first);
@@ -92,7 +97,8 @@ key_store::stamps key_store::look() const {
   stamps s;
   if (!options_.public_keys_dir.empty()) {
     std::error_code ec;
-    for (fs::directory_iterator it{options_.public_keys_dir, ec}, end; !ec && it != end; it.increment(ec)) {
+    for (fs::directory_iterator it{options_.public_keys_dir, ec}, end; !ec && it != end;
+         it.increment(ec)) {
       auto name = it->path().filename().string();
       if (!is_key_file_name(name))
         continue;
@@ -136,7 +142,8 @@ void key_store::reload(const stamps& now_seen) {
     auto old_stamp = std::find_if(seen_.key_files.begin(), seen_.key_files.end(),
                                   [&](const auto& entry) { return entry.first == name; });
     auto old_key = before->public_keys.find(kid);
-    if (old_stamp != seen_.key_files.end() && old_stamp->second == stamp && old_key != before->public_keys.end()) {
+    if (old_stamp != seen_.key_files.end() && old_stamp->second == stamp &&
+        old_key != before->public_keys.end()) {
       after->public_keys.emplace(kid, old_key->second);
       continue;
     }

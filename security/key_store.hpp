@@ -79,7 +79,7 @@ private:
   key_store_options options_;
   recheck_gate gate_;
   std::optional<std::string> startup_error_;
-  stamps seen_;  // guarded by the gate (one caller at a time)
+  stamps seen_;       // guarded by the gate (one caller at a time)
   std::mutex mutex_;  // guards keys_
   std::shared_ptr<const key_set> keys_;
 };

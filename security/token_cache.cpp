@@ -20,7 +20,7 @@ std::size_t token_cache::digest_hash::operator()(const token_digest& d) const no
 }
 
 token_cache::token_cache(std::size_t capacity)
-  : per_shard_{capacity / shard_count > 0 ? capacity / shard_count : 1} {
+    : per_shard_{capacity / shard_count > 0 ? capacity / shard_count : 1} {
 }
 
 token_cache::shard& token_cache::shard_for(const token_digest& digest) {

@@ -37,7 +37,8 @@ public:
   explicit token_cache(std::size_t capacity = 4096);
 
   // The entry, when present and still good at `now`; an expired one is dropped.
-  std::optional<verified_token> find(const token_digest& digest, std::chrono::system_clock::time_point now);
+  std::optional<verified_token> find(const token_digest& digest,
+                                     std::chrono::system_clock::time_point now);
   void insert(const token_digest& digest, verified_token token);
   void erase(const token_digest& digest);
   std::size_t size() const;

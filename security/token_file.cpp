@@ -11,8 +11,10 @@ constexpr std::size_t max_token_file_bytes = std::size_t{64} * 1024;
 
 token_file::token_file(std::filesystem::path path, std::chrono::milliseconds recheck_interval,
                        std::function<void(const std::string&)> on_problem)
-  : path_{std::move(path)}, on_problem_{std::move(on_problem)}, gate_{recheck_interval},
-    token_{std::make_shared<const std::string>()} {
+    : path_{std::move(path)},
+      on_problem_{std::move(on_problem)},
+      gate_{recheck_interval},
+      token_{std::make_shared<const std::string>()} {
   seen_ = stamp_of(path_);
   std::string why;
   if (auto token = read(why))
@@ -29,7 +31,8 @@ std::optional<std::string> token_file::read(std::string& why) const {
   auto token = without_trailing_newlines(std::move(*text));
   // It goes into a header line: anything but token68 could break the request.
   if (!is_token68(token)) {
-    why = token.empty() ? "the file is empty" : "the file holds more than one token68 word (RFC 7235)";
+    why = token.empty() ? "the file is empty"
+                        : "the file holds more than one token68 word (RFC 7235)";
     return std::nullopt;
   }
   return token;

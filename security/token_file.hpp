@@ -20,7 +20,8 @@ namespace svc::security {
 
 class token_file {
 public:
-  token_file(std::filesystem::path path, std::chrono::milliseconds recheck_interval = std::chrono::seconds{1},
+  token_file(std::filesystem::path path,
+             std::chrono::milliseconds recheck_interval = std::chrono::seconds{1},
              std::function<void(const std::string&)> on_problem = {});
 
   // Set when the file gave no usable token at start: the service refuses to start.

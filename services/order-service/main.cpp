@@ -19,10 +19,11 @@ int main(int argc, char** argv) {
           using op = svc::collection_operation;
           const auto& cfg = w.config();
           auto users = w.breaker("user-service", cfg.user_service_url);
-          auto orders = svc::spawn_orders_actor(w.system(), {w.pool(), users, cfg.user_validation_timeout});
+          auto orders = svc::spawn_orders_actor(w.system(),
+                                                {w.pool(), users, cfg.user_validation_timeout});
           w.stop_at_shutdown(svc::spawn_user_check_reconciler(
-            w.system(), {w.pool(), users, cfg.user_check_reconcile_interval, cfg.user_check_reconcile_batch,
-                         w.metrics()}));
+            w.system(), {w.pool(), users, cfg.user_check_reconcile_interval,
+                         cfg.user_check_reconcile_batch, w.metrics()}));
           w.route("POST", "/api/v1/orders", orders, op::create);
           w.route("GET", "/api/v1/orders", orders, op::list);
           w.route("GET", "/api/v1/orders/{id}", orders, op::get);

@@ -25,7 +25,8 @@ inline void migrate(const std::string& url, const std::vector<svc::migration>& m
   svc::apply_migrations(conn, service, migrations);
 }
 
-inline svc::db_pool_config pool_config(const std::string& url, const svc::statement_list& statements,
+inline svc::db_pool_config pool_config(const std::string& url,
+                                       const svc::statement_list& statements,
                                        std::size_t min_idle = 2, std::size_t max = 8) {
   svc::db_pool_config cfg;
   cfg.connection.url = url;

@@ -18,7 +18,8 @@ namespace {
 
 class BreakerActor : public ::testing::Test {
 protected:
-  breaker_actor spawn(std::string url, int threshold = 2, std::chrono::milliseconds open_timeout = 300ms,
+  breaker_actor spawn(std::string url, int threshold = 2,
+                      std::chrono::milliseconds open_timeout = 300ms,
                       std::size_t max_in_flight = 64) {
     breaker_config cfg;
     cfg.max_in_flight = max_in_flight;
@@ -35,8 +36,10 @@ protected:
   outbound_result call(long user_id) {
     caf::scoped_actor self{sys_};
     outbound_result out;
-    self->request(breaker_, 10s, call_atom::value,
-                  outbound_call{"GET", "/api/v1/users/" + std::to_string(user_id), {{"X-Request-ID", "rid-7"}}})
+    self
+      ->request(breaker_, 10s, call_atom::value,
+                outbound_call{
+                  "GET", "/api/v1/users/" + std::to_string(user_id), {{"X-Request-ID", "rid-7"}}})
       .receive([&](outbound_result& r) { out = std::move(r); },
                [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
     return out;
@@ -83,9 +86,12 @@ TEST_F(BreakerActor, OpensOnConsecutiveFailuresAndThenRejectsWithoutCalling) {
   EXPECT_EQ(call(1).result, outcome::rejected);
   EXPECT_EQ(users.calls.load(), calls_before);  // not attempted at all
   auto text = metrics_->render();
-  EXPECT_NE(text.find("circuit_breaker_state{service=\"order-service\",target=\"user-service\"} 2"), std::string::npos);
-  EXPECT_NE(text.find("circuit_breaker_rejected_total{service=\"order-service\",target=\"user-service\"} 1"),
+  EXPECT_NE(text.find("circuit_breaker_state{service=\"order-service\",target=\"user-service\"} 2"),
             std::string::npos);
+  EXPECT_NE(
+    text.find(
+      "circuit_breaker_rejected_total{service=\"order-service\",target=\"user-service\"} 1"),
+    std::string::npos);
 }
 
 TEST_F(BreakerActor, RefusedConnectionsOpenItAndAHalfOpenProbeClosesIt) {
@@ -98,7 +104,8 @@ TEST_F(BreakerActor, RefusedConnectionsOpenItAndAHalfOpenProbeClosesIt) {
   EXPECT_EQ(call(1).result, outcome::rejected);
   users.start();  // the neighbour is back
   // After the open timeout the next call is a probe; it succeeds and closes the circuit.
-  EXPECT_TRUE(svc_test::poll_until([&] { return call(1).result == outcome::answered; }, 2500ms, 50ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return call(1).result == outcome::answered; }, 2500ms, 50ms));
   EXPECT_EQ(state(), breaker_state::closed);
   auto text = metrics_->render();
   EXPECT_NE(text.find("from=\"half_open\""), std::string::npos);
@@ -110,7 +117,8 @@ TEST_F(BreakerActor, AFailedProbeReopens) {
   spawn(users.url(), 1, 200ms);
   EXPECT_EQ(call(1).result, outcome::failed);
   EXPECT_EQ(state(), breaker_state::open);
-  ASSERT_TRUE(svc_test::poll_until([&] { return call(1).result == outcome::failed; }, 2500ms, 50ms));  // the probe
+  ASSERT_TRUE(svc_test::poll_until([&] { return call(1).result == outcome::failed; }, 2500ms,
+                                   50ms));  // the probe
   EXPECT_EQ(state(), breaker_state::open);
   EXPECT_EQ(call(1).result, outcome::rejected);
 }
@@ -133,11 +141,13 @@ TEST_F(BreakerActor, ShedsCallsBeyondItsLimitInFlightAtOnceWithoutCallingOrCount
   EXPECT_EQ(users.calls.load(), 2);
   EXPECT_EQ(state(), breaker_state::closed);
   auto text = metrics_->render();
-  EXPECT_NE(text.find("outbound_calls_shed_total{service=\"order-service\",target=\"user-service\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+    text.find("outbound_calls_shed_total{service=\"order-service\",target=\"user-service\"} 1"),
+    std::string::npos)
     << text;
-  EXPECT_NE(text.find("outbound_calls_in_flight{service=\"order-service\",target=\"user-service\"} 2"),
-            std::string::npos)
+  EXPECT_NE(
+    text.find("outbound_calls_in_flight{service=\"order-service\",target=\"user-service\"} 2"),
+    std::string::npos)
     << text;
   for (auto& t : hung)
     t.join();

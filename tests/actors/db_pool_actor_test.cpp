@@ -82,12 +82,16 @@ TEST_F(DbPoolActor, RunsTasksAndKeepsMinIdleConnectionsOpen) {
   ASSERT_TRUE(out.value) << caf::to_string(out.error);
   EXPECT_EQ(*out.value, 42);
   // The pool opened its min_idle connections at start (the warm-up).
-  EXPECT_TRUE(svc_test::poll_until([&] {
-    return run(pool, [](pqxx::connection_base& c) {
-             return select_value(c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                    " AND pid <> pg_backend_pid()");
-           }).value.value_or(0) >= 2;
-  }, 10s, 100ms));
+  EXPECT_TRUE(svc_test::poll_until(
+    [&] {
+      return run(pool, [](pqxx::connection_base& c) {
+               return select_value(
+                 c,
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                 " AND pid <> pg_backend_pid()");
+             }).value.value_or(0) >= 2;
+    },
+    10s, 100ms));
   auto st = status(pool);
   EXPECT_TRUE(st.database_up);
   EXPECT_EQ(st.idle + st.in_use, 3u);
@@ -103,19 +107,22 @@ TEST_F(DbPoolActor, ClassifiesFailuresWithoutDying) {
     return 0L;
   });
   EXPECT_EQ(conflict.failure, db_failure::conflict);
-  auto broken_sql = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT nonsense FROM nowhere"); });
+  auto broken_sql = run(
+    pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT nonsense FROM nowhere"); });
   EXPECT_EQ(broken_sql.failure, db_failure::failed);
   auto thrown = run(pool, [](pqxx::connection_base&) -> long { throw std::runtime_error("bug"); });
   EXPECT_EQ(thrown.failure, db_failure::failed);
   // The pool and its connection still work afterwards.
-  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 7"); }).value, 7);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 7"); }).value,
+            7);
 }
 
 TEST_F(DbPoolActor, StatementTimeoutIsATimeout) {
   auto cfg = svc_test::pool_config(url_, {}, 1, 1);
   cfg.connection.query_timeout = 1s;
   auto pool = spawn(cfg);
-  auto out = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(3)"); });
+  auto out = run(
+    pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(3)"); });
   EXPECT_EQ(out.failure, db_failure::timeout);
 }
 
@@ -132,7 +139,8 @@ TEST_F(DbPoolActor, StuckConnectionIsAnsweredAndReplaced) {
   EXPECT_EQ(stuck.error, caf::sec::request_timeout);
   EXPECT_FALSE(stuck.value);
   // The only connection was replaced: the pool serves again at once.
-  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value, 2);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value,
+            2);
 }
 
 TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
@@ -140,7 +148,10 @@ TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
   cfg.metrics = std::make_shared<service_metrics>("pool-test");
   auto metrics = cfg.metrics;
   auto pool = spawn(cfg);
-  std::thread slow([&] { run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); }); });
+  std::thread slow([&] {
+    run(pool,
+        [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); });
+  });
   ASSERT_TRUE(svc_test::poll_until([&] { return status(pool).in_use == 1; }, 10s, 100ms));
   auto waited = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
   slow.join();
@@ -157,7 +168,8 @@ TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
   const std::string timeouts = "db_pool_acquire_timeouts_total{service=\"pool-test\"} ";
   ASSERT_NE(text.find(timeouts), std::string::npos) << text;
   EXPECT_EQ(std::stod(text.substr(text.find(timeouts) + timeouts.size())), 1) << text;
-  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value, 2);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value,
+            2);
 }
 
 TEST_F(DbPoolActor, GrowsUpToMaxUnderConcurrentLoad) {
@@ -166,7 +178,9 @@ TEST_F(DbPoolActor, GrowsUpToMaxUnderConcurrentLoad) {
   std::atomic<int> ok{0};
   for (int i = 0; i < 4; ++i)
     clients.emplace_back([&] {
-      if (run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(0.3)"); }).value)
+      if (run(pool, [](pqxx::connection_base& c) {
+            return select_value(c, "SELECT 1 FROM pg_sleep(0.3)");
+          }).value)
         ++ok;
     });
   for (auto& t : clients)
@@ -178,7 +192,8 @@ TEST_F(DbPoolActor, GrowsUpToMaxUnderConcurrentLoad) {
 
 TEST_F(DbPoolActor, FailsFastWhileTheDatabaseIsDownAndRecoversByItself) {
   auto pool = spawn(svc_test::pool_config(url_, {}, 2, 4));
-  ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
+  ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value,
+            1);
   svc_test::pg_ctl("stop");
   auto during = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
   EXPECT_EQ(during.failure, db_failure::unavailable);
@@ -187,9 +202,13 @@ TEST_F(DbPoolActor, FailsFastWhileTheDatabaseIsDownAndRecoversByItself) {
   EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).failure,
             db_failure::unavailable);
   svc_test::pg_ctl("start");
-  EXPECT_TRUE(svc_test::poll_until([&] {
-    return run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 5"); }).value == 5;
-  }, 10s, 100ms));
+  EXPECT_TRUE(svc_test::poll_until(
+    [&] {
+      return run(pool, [](pqxx::connection_base& c) {
+               return select_value(c, "SELECT 5");
+             }).value == 5;
+    },
+    10s, 100ms));
   EXPECT_TRUE(status(pool).database_up);
 }
 
@@ -201,8 +220,10 @@ namespace {
 int terminate_other_sessions(const std::string& url) {
   pqxx::connection admin{url};
   pqxx::nontransaction tx{admin};
-  return tx.exec1("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                  " WHERE datname = current_database() AND pid <> pg_backend_pid()")[0]
+  return tx
+    .exec1(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+      " WHERE datname = current_database() AND pid <> pg_backend_pid()")[0]
     .as<int>();
 }
 
@@ -223,7 +244,8 @@ TEST_F(DbPoolActor, AnIdleConnectionClosedByTheServerIsReplacedBeforeUse) {
   auto pool = spawn(svc_test::pool_config(url_, {}, 2, 2));
   ASSERT_TRUE(svc_test::poll_until([&] { return status(pool).idle == 2; }, 10s, 100ms));
   for (int i = 0; i < 2; ++i)
-    ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
+    ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value,
+              1);
   ASSERT_GE(terminate_other_sessions(url_), 2);
   // The terminated backends' FATAL message and close reach the sockets at once
   // (loopback); each task then finds its connection readable before sending
@@ -238,7 +260,8 @@ TEST_F(DbPoolActor, AnIdleConnectionClosedByTheServerIsReplacedBeforeUse) {
 
 TEST_F(DbPoolActor, AConnectionLostUnderATaskFailsThatTaskOnly) {
   auto pool = spawn(svc_test::pool_config(url_, {}, 1, 1));
-  ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value, 1);
+  ASSERT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); }).value,
+            1);
   // The statement reaches the server and the connection breaks under it: its
   // fate is unknown to the pool, so it is not sent again.
   std::atomic<int> attempts{0};
@@ -250,27 +273,27 @@ TEST_F(DbPoolActor, AConnectionLostUnderATaskFailsThatTaskOnly) {
   EXPECT_EQ(attempts.load(), 1);
   // A fresh connection opened at once: the database never counted as down.
   EXPECT_TRUE(status(pool).database_up);
-  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 4"); }).value, 4);
+  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 4"); }).value,
+            4);
 }
 
 TEST_F(DbPoolActor, NamedStatementsArePreparedOrSentUnnamedAsThePoolSays) {
   auto session_statement_timeout = [](pqxx::connection_base& c) {
-    return select_value(c, "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
+    return select_value(c,
+                        "SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'");
   };
   auto prepared_cfg = svc_test::pool_config(url_, seven, 1, 1);
   auto prepared = spawn(prepared_cfg);
   EXPECT_EQ(run(prepared, plus_seven_and_prepared).value, 42 * 1000 + 1);
   // The session statement_timeout is set on a session of our own.
-  EXPECT_EQ(run(prepared, session_statement_timeout).value,
-            5000);
+  EXPECT_EQ(run(prepared, session_statement_timeout).value, 5000);
 
   auto unnamed_cfg = svc_test::pool_config(url_, seven, 1, 1);
   unnamed_cfg.connection.prepared_statements = false;
   auto unnamed = spawn(unnamed_cfg);
   EXPECT_EQ(run(unnamed, plus_seven_and_prepared).value, 42 * 1000 + 0);
   // None behind a transaction pooler, where a session SET would stray.
-  EXPECT_EQ(run(unnamed, session_statement_timeout).value,
-            0);
+  EXPECT_EQ(run(unnamed, session_statement_timeout).value, 0);
   // A name the pool does not list is a failed task, as an unprepared name is.
   auto unknown = run(unnamed, [](pqxx::connection_base& c) {
     pqxx::nontransaction tx{c};

@@ -89,7 +89,8 @@ TEST_F(DbPoolQuery, ManyQueriesInFlightAreEachAnsweredWithTheirOwnRows) {
   // Sent without waiting: the answers come back as messages, many in flight on
   // each connection at once.
   for (int i = 0; i < count; ++i)
-    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
+    self->send(pool, query_atom::value,
+               db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
   std::vector<int> seen(count, 0);
   int received = 0;
   self->receive_for(received, count)(
@@ -112,9 +113,11 @@ TEST_F(DbPoolQuery, ASlowStatementDoesNotHoldUpTheQueriesAfterIt) {
   std::this_thread::sleep_for(200ms);
   caf::scoped_actor self{sys_};
   for (int i = 0; i < 20; ++i)
-    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
+    self->send(pool, query_atom::value,
+               db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
   int received = 0;
-  self->receive_for(received, 20)([&](pg_rows&) {}, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  self->receive_for(received, 20)([&](pg_rows&) {},
+                                  [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
   EXPECT_FALSE(slow_answered.load());
   slow.join();
 }
@@ -144,9 +147,11 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
   EXPECT_EQ(metric_value(*metrics, db_up), 1);
   ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
   caf::scoped_actor self{sys_};
-  self->send(pool, query_atom::value, db_query{{{}, "SELECT 7 FROM pg_sleep(20)", {}}, "test", "req-test"});
+  self->send(pool, query_atom::value,
+             db_query{{{}, "SELECT 7 FROM pg_sleep(20)", {}}, "test", "req-test"});
   for (int i = 0; i < 10; ++i)
-    self->send(pool, query_atom::value, db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
+    self->send(pool, query_atom::value,
+               db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
   std::this_thread::sleep_for(100ms);
   svc_test::pg_ctl("stop");
   // Every one is answered (none hangs for the statement timeout), the sleeper
@@ -158,12 +163,16 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
     [&](caf::error& e) { unavailable += db_failure_of(e) == db_failure::unavailable ? 1 : 0; });
   EXPECT_GE(unavailable, 1);
   // While it is down, queries fail fast, and db_up says so.
-  EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{2})), answer{db_failure::unavailable});
+  EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{2})),
+            answer{db_failure::unavailable});
   // (The pool answers a statement on a lost connection before it finds a fresh
   // one failing too: the gauge follows within the pool's turn.)
-  EXPECT_TRUE(svc_test::poll_until([&] { return metric_value(*metrics, db_up) == 0; }, 500ms, 10ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return metric_value(*metrics, db_up) == 0; }, 500ms, 10ms));
   svc_test::pg_ctl("start");
-  EXPECT_TRUE(svc_test::poll_until([&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }, 10s, 100ms));
+  EXPECT_TRUE(svc_test::poll_until(
+    [&] { return query(pool, named("query_test_echo", std::int64_t{3})) == answer{3L}; }, 10s,
+    100ms));
   EXPECT_TRUE(database_up(pool));
   EXPECT_TRUE(svc_test::poll_until([&] { return metric_value(*metrics, db_up) == 1; }, 10s, 100ms));
   // Two transaction connections at most (pool_config's max) and two pipelined ones.
@@ -188,7 +197,9 @@ TEST_F(DbPoolQuery, AFailedQueryIsLoggedWithTheRequestItServed) {
   caf::scoped_actor self{sys_};
   testing::internal::CaptureStdout();  // where the log goes (observability/log.cpp)
   std::optional<db_failure> failure;
-  self->request(pool, 30s, query_atom::value, db_query{{{}, "SELECT 1 / 0", {}}, "test.divide", "req-7f3a9c"})
+  self
+    ->request(pool, 30s, query_atom::value,
+              db_query{{{}, "SELECT 1 / 0", {}}, "test.divide", "req-7f3a9c"})
     .receive([&](pg_rows&) {}, [&](caf::error& e) { failure = db_failure_of(e); });
   const auto log = testing::internal::GetCapturedStdout();
   EXPECT_EQ(failure, db_failure::failed);

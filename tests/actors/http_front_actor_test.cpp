@@ -29,8 +29,11 @@ resource_actor::behavior_type echo_resource(resource_actor::pointer, std::string
   return {
     [name](handle_atom, api_request& req) -> caf::result<http::response> {
       http::response resp;
-      resp.body = nlohmann::json{{"id", *req.path_param("id")}, {"request_id", req.request_id},
-                                 {"resource", name}}.dump();
+      resp.body = nlohmann::json{
+        {"id", *req.path_param("id")},
+        {"request_id", req.request_id},
+        {"resource",
+         name}}.dump();
       return resp;
     },
   };
@@ -181,8 +184,10 @@ TEST_F(FrontActors, forwarded_clients_of_a_trusted_proxy_have_their_own_buckets)
     return received.empty() ? 0u : received[0].second.status;
   };
   EXPECT_EQ(status_of(forwarded("a1", "10.0.0.1", "203.0.113.1")), 200u);
-  EXPECT_EQ(status_of(forwarded("b1", "10.0.0.1", "203.0.113.2")), 200u);  // another client, same proxy
-  EXPECT_EQ(status_of(forwarded("a2", "10.0.0.2", "203.0.113.1")), 429u);  // the first client, another proxy
+  EXPECT_EQ(status_of(forwarded("b1", "10.0.0.1", "203.0.113.2")),
+            200u);  // another client, same proxy
+  EXPECT_EQ(status_of(forwarded("a2", "10.0.0.2", "203.0.113.1")),
+            429u);  // the first client, another proxy
   // Not trusted: the peer is the client, whatever it forwards.
   EXPECT_EQ(status_of(forwarded("c1", "192.0.2.1", "203.0.113.3")), 200u);
   EXPECT_EQ(status_of(forwarded("c2", "192.0.2.1", "203.0.113.4")), 429u);
@@ -206,7 +211,8 @@ TEST_F(FrontActors, each_listener_role_serves_its_own_paths) {
     EXPECT_EQ(status_of(handler_, path), 200u) << path;  // one listener for all
     EXPECT_EQ(status_of(api, path), 404u) << path;
   }
-  for (const char* path : {"/api/v1/things/1", "/api/v1/nothing", "/", "/metrics/x", "/openapi.json"}) {
+  for (const char* path :
+       {"/api/v1/things/1", "/api/v1/nothing", "/", "/metrics/x", "/openapi.json"}) {
     EXPECT_EQ(status_of(management, path), 404u) << path;
   }
   // One trailing slash is ignored, as on the API's routes.
@@ -292,12 +298,14 @@ TEST_F(FrontActors, readiness_does_not_queue_behind_a_saturated_pool) {
                  "test.hold", ""};
     self->send(ctx_->pool, execute_atom::value, std::move(hold));
   }
-  ASSERT_TRUE(svc_test::poll_until([&] {
-    bool saturated = false;
-    self->request(ctx_->pool, 5s, pool_status_atom::value)
-      .receive([&](db_pool_status& s) { saturated = s.saturated; }, [](caf::error&) {});
-    return saturated;
-  }, 1s, 10ms));
+  ASSERT_TRUE(svc_test::poll_until(
+    [&] {
+      bool saturated = false;
+      self->request(ctx_->pool, 5s, pool_status_atom::value)
+        .receive([&](db_pool_status& s) { saturated = s.saturated; }, [](caf::error&) {});
+      return saturated;
+    },
+    1s, 10ms));
   answers got;
   handler_(get("/health/ready", "r1"), got.responder_for("ready"));
   auto received = got.wait_for(1);

@@ -36,16 +36,18 @@ protected:
   void store_key(const std::string& name, const std::string& age) {
     pqxx::connection conn{url_};
     pqxx::work tx{conn};
-    tx.exec_params("INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)"
-                   " VALUES ('users.create', $1, md5('{}'), 201, '{}', now() - $2::interval)",
-                   name, age);
+    tx.exec_params(
+      "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)"
+      " VALUES ('users.create', $1, md5('{}'), 201, '{}', now() - $2::interval)",
+      name, age);
     tx.commit();
   }
 
   std::string stored_keys() {
     pqxx::connection conn{url_};
     pqxx::nontransaction tx{conn};
-    return tx.exec("SELECT coalesce(string_agg(key, ',' ORDER BY key), '') FROM idempotency_keys")[0][0]
+    return tx
+      .exec("SELECT coalesce(string_agg(key, ',' ORDER BY key), '') FROM idempotency_keys")[0][0]
       .as<std::string>();
   }
 
@@ -91,9 +93,17 @@ TEST_F(IdempotencyJanitor, AForgottenKeyCreatesAnew) {
   auto users = spawn_users_actor(sys_, pool_);
   janitor_ = spawn_idempotency_janitor(sys_, {pool_, 24h, 1h, 1000});
   auto create = [&](const std::string& email) {
-    api_request req{"POST", "/api/v1/users", {}, {},
+    api_request req{"POST",
+                    "/api/v1/users",
+                    {},
+                    {},
                     nlohmann::json{{"name", "Retry"}, {"email", email}}.dump(),
-                    std::string{"application/json"}, std::nullopt, std::string{"key-1"}, "test", std::nullopt, {},
+                    std::string{"application/json"},
+                    std::nullopt,
+                    std::string{"key-1"},
+                    "test",
+                    std::nullopt,
+                    {},
                     collection_operation::create};
     caf::scoped_actor self{sys_};
     unsigned status = 0;

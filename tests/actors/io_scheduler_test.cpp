@@ -30,7 +30,7 @@ using where_atom = caf::atom_constant<caf::atom("where")>;
 // An actor system whose actors run on `threads` I/O threads of the test's own.
 struct io_system {
   explicit io_system(std::size_t threads, std::size_t max_throughput = 100)
-    : io(std::make_shared<svc::http::io_threads>(threads, "test-io")) {
+      : io(std::make_shared<svc::http::io_threads>(threads, "test-io")) {
     io->start();
     cfg.set("scheduler.max-throughput", caf::config_value::integer(max_throughput));
     svc::use_io_scheduler(cfg, io);
@@ -51,7 +51,8 @@ struct io_system {
 // there are none (UBSan: reference binding to null): give each spawn one.
 template <caf::spawn_options Os = caf::no_spawn_options, class F>
 caf::actor spawn_fn(caf::actor_system& sys, F fn) {
-  return sys.spawn<Os>([fn](caf::event_based_actor* self, int) mutable -> caf::behavior { return fn(self); }, 0);
+  return sys.spawn<Os>(
+    [fn](caf::event_based_actor* self, int) mutable -> caf::behavior { return fn(self); }, 0);
 }
 
 // Answers `where` with the index of the I/O thread it runs on (-1: none).
@@ -82,12 +83,13 @@ TEST(IoScheduler, AnActorMadeRunnableOnAnIoThreadResumesThere) {
       auto result = std::make_shared<std::promise<std::pair<int, bool>>>();
       auto handler_done = std::make_shared<std::atomic<bool>>(false);
       // lazy_init: the actor is idle (not queued anywhere) until the ping.
-      auto actor = spawn_fn<caf::lazy_init>(*s, [=, io = s.io](caf::event_based_actor*) -> caf::behavior {
-        return {[=](ping_atom) {
-          auto here = io->current_index();
-          result->set_value({here ? static_cast<int>(*here) : -1, handler_done->load()});
-        }};
-      });
+      auto actor = spawn_fn<caf::lazy_init>(
+        *s, [=, io = s.io](caf::event_based_actor*) -> caf::behavior {
+          return {[=](ping_atom) {
+            auto here = io->current_index();
+            result->set_value({here ? static_cast<int>(*here) : -1, handler_done->load()});
+          }};
+        });
       boost::asio::post(s.io->context(thread), [=] {
         caf::anon_send(actor, ping_atom::value);
         handler_done->store(true);  // the actor has not run yet: it runs after this handler
@@ -190,8 +192,13 @@ TEST(IoScheduler, TimersFireDelayedMessagesAndRequestTimeouts) {
   auto outcome = std::make_shared<std::promise<std::pair<caf::error, bool>>>();
   auto asker = spawn_fn(*s, [=, io = s.io](caf::event_based_actor* self) -> caf::behavior {
     self->request(silent, 50ms, where_atom::value)
-      .then([=](int) { outcome->set_value({caf::error{}, false}); },
-            [=](caf::error& e) { outcome->set_value({e, io->current_index().has_value()}); });
+      .then(
+        [=](int) {
+          outcome->set_value({caf::error{}, false});
+        },
+        [=](caf::error& e) {
+          outcome->set_value({e, io->current_index().has_value()});
+        });
     return {[](ping_atom) {}};
   });
   auto [err, on_io_thread] = outcome->get_future().get();

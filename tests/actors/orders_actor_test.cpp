@@ -6,8 +6,8 @@
 
 #include "actor_test_support.hpp"
 #include "actors/orders_actor.hpp"
-#include "support/fake_server.hpp"
 #include "persistence/orders_repository.hpp"
+#include "support/fake_server.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -36,12 +36,22 @@ protected:
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 
-  http::response call(std::string method, std::string route, std::string body = {}, query_params path = {},
-                      query_params query = {}, std::optional<std::string> if_match = {},
+  http::response call(std::string method, std::string route, std::string body = {},
+                      query_params path = {}, query_params query = {},
+                      std::optional<std::string> if_match = {},
                       std::optional<std::string> key = {}) {
     auto operation = svc_test::operation_of(method, route);
-    api_request req{std::move(method), std::move(route), std::move(path), std::move(query), std::move(body),
-                    std::string{"application/json"}, std::move(if_match), std::move(key), "order-test", std::nullopt, {},
+    api_request req{std::move(method),
+                    std::move(route),
+                    std::move(path),
+                    std::move(query),
+                    std::move(body),
+                    std::string{"application/json"},
+                    std::move(if_match),
+                    std::move(key),
+                    "order-test",
+                    std::nullopt,
+                    {},
                     operation};
     return svc_test::ask(sys_, orders_, std::move(req));
   }
@@ -58,9 +68,12 @@ protected:
   resource_actor orders_;
 };
 
-json data_of(const http::response& r) { return json::parse(r.body).at("data"); }
+json data_of(const http::response& r) {
+  return json::parse(r.body).at("data");
+}
 
-const std::string widget = R"({"user_id": 1, "product_name": "Widget", "quantity": 3, "price": 0.1})";
+const std::string widget =
+  R"({"user_id": 1, "product_name": "Widget", "quantity": 3, "price": 0.1})";
 
 }  // namespace
 
@@ -103,7 +116,10 @@ TEST_F(OrdersActor, IdempotentRetryCreatesOneOrder) {
   EXPECT_EQ(again.status, 201u);
   EXPECT_EQ(again.body, first.body);
   EXPECT_EQ(users_.calls.load(), calls);  // a replay does not ask user-service again
-  EXPECT_EQ(create(R"({"user_id": 2, "product_name": "Other", "quantity": 1, "price": 1})", "retry-1").status, 409u);
+  EXPECT_EQ(
+    create(R"({"user_id": 2, "product_name": "Other", "quantity": 1, "price": 1})", "retry-1")
+      .status,
+    409u);
 
   std::vector<std::thread> clients;
   std::atomic<int> created{0};
@@ -118,8 +134,8 @@ TEST_F(OrdersActor, IdempotentRetryCreatesOneOrder) {
 TEST_F(OrdersActor, UpdateRecomputesTotalAndKeepsTheUser) {
   auto id = data_of(create(widget))["id"].get<long>();
   auto item = [&](std::string method, std::string body, std::optional<std::string> if_match = {}) {
-    return call(std::move(method), "/api/v1/orders/{id}", std::move(body), {{"id", std::to_string(id)}}, {},
-                std::move(if_match));
+    return call(std::move(method), "/api/v1/orders/{id}", std::move(body),
+                {{"id", std::to_string(id)}}, {}, std::move(if_match));
   };
   auto updated = item("PUT", R"({"quantity": 7, "price": 19.99, "status": "confirmed"})", "\"1\"");
   ASSERT_EQ(updated.status, 200u) << updated.body;
@@ -136,9 +152,14 @@ TEST_F(OrdersActor, UpdateRecomputesTotalAndKeepsTheUser) {
 
 TEST_F(OrdersActor, ListFiltersByStatusUserAndProduct) {
   ASSERT_EQ(create(widget).status, 201u);
-  ASSERT_EQ(create(R"({"user_id": 2, "product_name": "Gadget 50%", "quantity": 1, "price": 2, "status": "shipped"})").status,
-            201u);
-  auto total = [&](query_params q) { return json::parse(call("GET", "/api/v1/orders", {}, {}, std::move(q)).body)["meta"]["total"]; };
+  ASSERT_EQ(
+    create(
+      R"({"user_id": 2, "product_name": "Gadget 50%", "quantity": 1, "price": 2, "status": "shipped"})")
+      .status,
+    201u);
+  auto total = [&](query_params q) {
+    return json::parse(call("GET", "/api/v1/orders", {}, {}, std::move(q)).body)["meta"]["total"];
+  };
   EXPECT_EQ(total({{"user_id", "2"}}), 1);
   EXPECT_EQ(total({{"status", "pending"}}), 1);
   EXPECT_EQ(total({{"search", "gadget 50%"}}), 1);

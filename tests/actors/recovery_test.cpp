@@ -38,7 +38,8 @@ http::response ask(caf::actor_system& sys, const resource_actor& actor, std::str
   http::response out;
   out.status = 0;
   self->request(actor, 5s, handle_atom::value, std::move(req))
-    .receive([&](http::response& r) { out = std::move(r); }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+    .receive([&](http::response& r) { out = std::move(r); },
+             [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
   return out;
 }
 
@@ -66,7 +67,8 @@ TEST(LimiterActor, LimitsEachClientOnItsOwn) {
   auto check = [&](std::string ip) {
     rate_decision d;
     self->request(limiter, 5s, rate_check_atom::value, std::move(ip))
-      .receive([&](rate_decision& r) { d = r; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+      .receive([&](rate_decision& r) { d = r; },
+               [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
     return d;
   };
   for (int i = 0; i < 3; ++i)
@@ -75,7 +77,8 @@ TEST(LimiterActor, LimitsEachClientOnItsOwn) {
   EXPECT_FALSE(refused.allowed);
   EXPECT_GE(refused.retry_after, 1s);
   EXPECT_TRUE(check("10.0.0.2").allowed);  // another client is not affected
-  EXPECT_NE(metrics->render().find("rate_limit_rejected_total{service=\"user-service\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->render().find("rate_limit_rejected_total{service=\"user-service\"} 1"),
+            std::string::npos);
   caf::anon_send_exit(limiter, caf::exit_reason::user_shutdown);
 }
 
@@ -87,18 +90,22 @@ TEST(LimiterActor, AFloodOfAddressesStaysBounded) {
   caf::scoped_actor self{sys};
   int allowed = 0;
   for (int i = 0; i < 20000; ++i)
-    self->request(limiter, 5s, rate_check_atom::value, "198.51." + std::to_string(i / 256) + "." + std::to_string(i % 256))
+    self
+      ->request(limiter, 5s, rate_check_atom::value,
+                "198.51." + std::to_string(i / 256) + "." + std::to_string(i % 256))
       .receive([&](rate_decision& r) { allowed += r.allowed; }, [&](caf::error&) {});
   EXPECT_EQ(allowed, 20000);  // every new address starts with a full bucket
   // The limiter still answers for an old client, and correctly for a busy one.
   for (int i = 0; i < 5; ++i)
-    self->request(limiter, 5s, rate_check_atom::value, std::string{"busy"}).receive([](rate_decision&) {}, [](caf::error&) {});
+    self->request(limiter, 5s, rate_check_atom::value, std::string{"busy"})
+      .receive([](rate_decision&) {}, [](caf::error&) {});
   bool refused = false;
   self->request(limiter, 5s, rate_check_atom::value, std::string{"busy"})
     .receive([&](rate_decision& r) { refused = !r.allowed; }, [&](caf::error&) {});
   EXPECT_TRUE(refused);
   std::size_t clients = 0;
-  self->request(limiter, 5s, rate_clients_atom::value).receive([&](std::size_t n) { clients = n; }, [](caf::error&) {});
+  self->request(limiter, 5s, rate_clients_atom::value)
+    .receive([&](std::size_t n) { clients = n; }, [](caf::error&) {});
   EXPECT_LE(clients, 1000u);
   EXPECT_GT(clients, 0u);
   caf::anon_send_exit(limiter, caf::exit_reason::user_shutdown);

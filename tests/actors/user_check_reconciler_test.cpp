@@ -11,8 +11,8 @@
 #include "actor_test_support.hpp"
 #include "actors/orders_actor.hpp"
 #include "actors/user_check_reconciler_actor.hpp"
-#include "support/fake_server.hpp"
 #include "persistence/orders_repository.hpp"
+#include "support/fake_server.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -47,16 +47,28 @@ protected:
     return spawn_user_check_reconciler(sys_, {pool_, breaker_, std::chrono::hours{1}, 2, metrics_});
   }
 
-  http::response call(std::string method, std::string route, std::string body = {}, query_params path = {}) {
+  http::response call(std::string method, std::string route, std::string body = {},
+                      query_params path = {}) {
     auto operation = svc_test::operation_of(method, route);
-    api_request req{std::move(method), std::move(route), std::move(path), {}, std::move(body),
-                    std::string{"application/json"}, {}, {}, "reconcile-test", {}, {}, operation};
+    api_request req{std::move(method),
+                    std::move(route),
+                    std::move(path),
+                    {},
+                    std::move(body),
+                    std::string{"application/json"},
+                    {},
+                    {},
+                    "reconcile-test",
+                    {},
+                    {},
+                    operation};
     return svc_test::ask(sys_, orders_, std::move(req));
   }
 
   json create(long user_id) {
-    auto r = call("POST", "/api/v1/orders",
-                  json{{"user_id", user_id}, {"product_name", "Thing"}, {"quantity", 1}, {"price", 2}}.dump());
+    auto r = call(
+      "POST", "/api/v1/orders",
+      json{{"user_id", user_id}, {"product_name", "Thing"}, {"quantity", 1}, {"price", 2}}.dump());
     EXPECT_EQ(r.status, 201u) << r.body;
     return r.status == 201 ? json::parse(r.body)["data"] : json::object();
   }
@@ -148,11 +160,15 @@ TEST_F(UserCheckReconciler, SettlesPendingOrdersOnceUserServiceAnswers) {
     EXPECT_NE(now["updated_at"], o["updated_at"]);
   }
   const auto text = metrics_->render();
-  EXPECT_NE(text.find("orders_user_check_reconciled_total{outcome=\"validated\",service=\"order-service\"} 3"),
-            std::string::npos)
+  EXPECT_NE(
+    text.find(
+      "orders_user_check_reconciled_total{outcome=\"validated\",service=\"order-service\"} 3"),
+    std::string::npos)
     << text;
-  EXPECT_NE(text.find("orders_user_check_reconciled_total{outcome=\"user_not_found\",service=\"order-service\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+    text.find(
+      "orders_user_check_reconciled_total{outcome=\"user_not_found\",service=\"order-service\"} 1"),
+    std::string::npos)
     << text;
   // Nothing is left: a further pass finds no work.
   report = reconcile(reconciler_);
@@ -191,7 +207,8 @@ TEST_F(UserCheckReconciler, NeverOverwritesAnOrderChangedSinceItWasRead) {
   pqxx::work tx{conn};
   auto pending = pending_user_checks(tx, 0, 10);
   ASSERT_EQ(pending.size(), 1u);
-  tx.exec("UPDATE orders SET quantity = 2, version = version + 1 WHERE id = " + std::to_string(pending[0].order_id));
+  tx.exec("UPDATE orders SET quantity = 2, version = version + 1 WHERE id = " +
+          std::to_string(pending[0].order_id));
   EXPECT_FALSE(settle_user_check(tx, pending[0], user_checks::validated));
   auto again = pending_user_checks(tx, 0, 10);
   ASSERT_EQ(again.size(), 1u) << "still pending, for the next pass";

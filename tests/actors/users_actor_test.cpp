@@ -33,17 +33,26 @@ protected:
                       std::optional<std::string> if_match = {},
                       std::optional<std::string> idempotency_key = {}) {
     auto operation = svc_test::operation_of(method, route);
-    api_request req{std::move(method), std::move(route), std::move(path), std::move(query),
-                    std::move(body), std::string{"application/json"}, std::move(if_match),
-                    std::move(idempotency_key), "test-request", std::nullopt, {}, operation};
+    api_request req{std::move(method),
+                    std::move(route),
+                    std::move(path),
+                    std::move(query),
+                    std::move(body),
+                    std::string{"application/json"},
+                    std::move(if_match),
+                    std::move(idempotency_key),
+                    "test-request",
+                    std::nullopt,
+                    {},
+                    operation};
     return svc_test::ask(sys_, users_, std::move(req));
   }
 
   http::response create(const json& body) { return call("POST", "/api/v1/users", body.dump()); }
   http::response item(std::string method, std::int64_t id, std::string body = {},
                       std::optional<std::string> if_match = {}) {
-    return call(std::move(method), "/api/v1/users/{id}", std::move(body), {{"id", std::to_string(id)}}, {},
-                std::move(if_match));
+    return call(std::move(method), "/api/v1/users/{id}", std::move(body),
+                {{"id", std::to_string(id)}}, {}, std::move(if_match));
   }
 
   caf::actor_system_config cfg_;
@@ -52,7 +61,9 @@ protected:
   resource_actor users_;
 };
 
-json data_of(const http::response& r) { return json::parse(r.body).at("data"); }
+json data_of(const http::response& r) {
+  return json::parse(r.body).at("data");
+}
 
 }  // namespace
 
@@ -173,7 +184,8 @@ TEST_F(UsersActor, IdempotentCreateReturnsTheFirstAnswer) {
   auto again = call("POST", "/api/v1/users", body, {}, {}, {}, "key-1");
   EXPECT_EQ(again.status, 201u);
   EXPECT_EQ(again.body, first.body);
-  auto other = call("POST", "/api/v1/users", json{{"name", "Idem"}, {"email", "other@example.com"}}.dump(), {}, {}, {},
+  auto other = call("POST", "/api/v1/users",
+                    json{{"name", "Idem"}, {"email", "other@example.com"}}.dump(), {}, {}, {},
                     "key-1");
   EXPECT_EQ(other.status, 409u);
   auto list = json::parse(call("GET", "/api/v1/users").body);

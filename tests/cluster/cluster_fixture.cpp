@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 
 #include "e2e/e2e_fixture.hpp"
-#include "support/http_client.hpp"
 #include "e2e/service_process.hpp"
+#include "support/http_client.hpp"
 #include "support/pg_env.hpp"
 
 namespace cluster {
@@ -43,7 +43,8 @@ std::string run_command(const std::string& command) {
 }  // namespace
 
 local_cluster::local_cluster(const std::string& name, std::map<std::string, std::string> settings)
-    : dir_(std::filesystem::temp_directory_path() / ("svc-cluster-" + name + "-" + std::to_string(::getpid()))),
+    : dir_(std::filesystem::temp_directory_path() /
+           ("svc-cluster-" + name + "-" + std::to_string(::getpid()))),
       prefix_("cluster_" + name + "_") {
   std::filesystem::remove_all(dir_);
   for (const auto* db : {"users", "orders"})
@@ -93,15 +94,16 @@ std::uint16_t local_cluster::port(const std::string& key) const {
 }
 
 int local_cluster::replica(const std::string& action, const std::string& replica) const {
-  const auto command = "bash " + shell_quote(script()) + " " + action + " " + shell_quote(dir_) + " " +
-                       shell_quote(replica) + " >>" + shell_quote(dir_ + "/actions.log") + " 2>&1";
+  const auto command = "bash " + shell_quote(script()) + " " + action + " " + shell_quote(dir_) +
+                       " " + shell_quote(replica) + " >>" + shell_quote(dir_ + "/actions.log") +
+                       " 2>&1";
   const int raw = std::system(command.c_str());
   return raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
 }
 
 std::string local_cluster::query(const std::string& database, const std::string& sql) const {
-  auto out = run_command("psql " + shell_quote(svc_test::database_url(prefix_ + database)) + " -XAtqc " +
-                         shell_quote(sql));
+  auto out = run_command("psql " + shell_quote(svc_test::database_url(prefix_ + database)) +
+                         " -XAtqc " + shell_quote(sql));
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
     out.pop_back();
   return out;
@@ -154,7 +156,8 @@ void load::users(std::uint16_t port, int threads) {
       e2e::http_client client{port, std::chrono::seconds{20}};
       while (!stopping_.load()) {
         const auto n = next_.fetch_add(1);
-        const auto email = "load-" + std::to_string(n) + "-" + std::to_string(::getpid()) + "@cluster.test";
+        const auto email = "load-" + std::to_string(n) + "-" + std::to_string(::getpid()) +
+                           "@cluster.test";
         const nlohmann::json user{{"name", "Load " + std::to_string(n)}, {"email", email}};
         e2e::reply reply;
         ++requests_;
@@ -164,7 +167,8 @@ void load::users(std::uint16_t port, int threads) {
           record_failure(std::move(error));
           continue;
         }
-        const auto path = "/api/v1/users/" + std::to_string(reply.json()["data"]["id"].get<long long>());
+        const auto path = "/api/v1/users/" +
+                          std::to_string(reply.json()["data"]["id"].get<long long>());
         record_write(path, email);
         ++requests_;
         if (error = exchange(client, "GET", path, "", {}, reply); !error.empty())
@@ -180,7 +184,8 @@ void load::orders(std::uint16_t port, int threads, long long user_id, bool retry
       while (!stopping_.load()) {
         const auto n = next_.fetch_add(1);
         const auto product = "load-" + std::to_string(n);
-        const nlohmann::json order{{"user_id", user_id}, {"product_name", product}, {"quantity", 2}, {"price", 1.25}};
+        const nlohmann::json order{
+          {"user_id", user_id}, {"product_name", product}, {"quantity", 2}, {"price", 1.25}};
         e2e::reply reply;
         std::string error;
         for (int attempt = 0; attempt < 100; ++attempt) {
@@ -196,7 +201,8 @@ void load::orders(std::uint16_t port, int threads, long long user_id, bool retry
         }
         if (!error.empty())
           continue;
-        const auto path = "/api/v1/orders/" + std::to_string(reply.json()["data"]["id"].get<long long>());
+        const auto path = "/api/v1/orders/" +
+                          std::to_string(reply.json()["data"]["id"].get<long long>());
         record_write(path, product);
         ++requests_;
         if (error = exchange(client, "GET", path, "", {}, reply); !error.empty())

@@ -13,8 +13,8 @@
 
 #include "cluster/cluster_fixture.hpp"
 #include "e2e/e2e_fixture.hpp"
-#include "support/http_client.hpp"
 #include "e2e/service_process.hpp"
+#include "support/http_client.hpp"
 
 namespace cluster {
 namespace {
@@ -34,16 +34,17 @@ long long create_user(std::uint16_t port, const std::string& email) {
 }
 
 // Every acknowledged write reads back through HAProxy.
-::testing::AssertionResult all_present(std::uint16_t users_port, std::uint16_t orders_port,
-                                       const std::vector<std::pair<std::string, std::string>>& writes) {
+::testing::AssertionResult all_present(
+  std::uint16_t users_port, std::uint16_t orders_port,
+  const std::vector<std::pair<std::string, std::string>>& writes) {
   e2e::http_client users{users_port};
   e2e::http_client orders{orders_port};
   for (const auto& [path, unique] : writes) {
     auto& client = path.rfind("/api/v1/users/", 0) == 0 ? users : orders;
     auto reply = client.get(path);
     if (reply.status != 200)
-      return ::testing::AssertionFailure() << "acknowledged " << path << " (" << unique
-                                           << ") is gone: " << e2e::describe(reply);
+      return ::testing::AssertionFailure()
+             << "acknowledged " << path << " (" << unique << ") is gone: " << e2e::describe(reply);
   }
   return ::testing::AssertionSuccess();
 }
@@ -78,7 +79,8 @@ TEST(Cluster, ARollingRestartUnderLoadFailsNoRequestAndLosesNoWrite) {
   traffic.orders(orders_port, 2, owner);
   std::this_thread::sleep_for(1s);
   for (const auto* replica : {"user-1", "user-2", "order-1", "order-2"}) {
-    ASSERT_EQ(cluster.replica("restart", replica), 0) << replica << ":\n" << cluster.log_tail(replica);
+    ASSERT_EQ(cluster.replica("restart", replica), 0) << replica << ":\n"
+                                                      << cluster.log_tail(replica);
     std::this_thread::sleep_for(500ms);
   }
   std::this_thread::sleep_for(1s);
@@ -92,8 +94,9 @@ TEST(Cluster, ARollingRestartUnderLoadFailsNoRequestAndLosesNoWrite) {
   std::size_t users = 0;
   for (const auto& w : writes)
     users += w.first.rfind("/api/v1/users/", 0) == 0 ? 1 : 0;
-  EXPECT_EQ(cluster.query("users", "SELECT count(*) FROM users WHERE email LIKE 'load-%@cluster.test'"),
-            std::to_string(users));
+  EXPECT_EQ(
+    cluster.query("users", "SELECT count(*) FROM users WHERE email LIKE 'load-%@cluster.test'"),
+    std::to_string(users));
   EXPECT_EQ(cluster.query("orders", "SELECT count(*) FROM orders WHERE product_name LIKE 'load-%'"),
             std::to_string(writes.size() - users));
 }
@@ -110,7 +113,8 @@ TEST(Cluster, AKilledReplicaFailsAtMostItsRequestsInFlightAndRetriedWritesLandOn
   std::this_thread::sleep_for(1s);
   ASSERT_EQ(cluster.replica("kill", "order-1"), 0);
   // HAProxy's next check (every 300 ms) takes it out.
-  EXPECT_TRUE(e2e::poll_until([&] { return haproxy_state(cluster, "order-1") == "DOWN"; }, 5s, 100ms))
+  EXPECT_TRUE(
+    e2e::poll_until([&] { return haproxy_state(cluster, "order-1") == "DOWN"; }, 5s, 100ms))
     << haproxy_state(cluster, "order-1");
   std::this_thread::sleep_for(1500ms);
   traffic.stop();
@@ -122,8 +126,9 @@ TEST(Cluster, AKilledReplicaFailsAtMostItsRequestsInFlightAndRetriedWritesLandOn
   EXPECT_TRUE(all_present(users_port, orders_port, writes));
   // Whether a failed attempt had reached the database or not, its retry with the
   // same Idempotency-Key made exactly one order.
-  EXPECT_EQ(cluster.query("orders", "SELECT count(*) FROM (SELECT product_name FROM orders "
-                                    "GROUP BY product_name HAVING count(*) > 1) twice"),
+  EXPECT_EQ(cluster.query("orders",
+                          "SELECT count(*) FROM (SELECT product_name FROM orders "
+                          "GROUP BY product_name HAVING count(*) > 1) twice"),
             "0");
   EXPECT_EQ(cluster.query("orders", "SELECT count(*) FROM orders WHERE product_name LIKE 'load-%'"),
             std::to_string(writes.size()));
@@ -134,7 +139,8 @@ TEST(Cluster, AKilledReplicaFailsAtMostItsRequestsInFlightAndRetriedWritesLandOn
 
 TEST(Cluster, OneClientIsHeldToTheConfiguredRateAcrossBothReplicas) {
   constexpr int burst = 10;
-  local_cluster cluster{"ratelimit", {{"RATE_LIMIT_RPS", "2"}, {"RATE_LIMIT_BURST", std::to_string(burst)}}};
+  local_cluster cluster{"ratelimit",
+                        {{"RATE_LIMIT_RPS", "2"}, {"RATE_LIMIT_BURST", std::to_string(burst)}}};
   e2e::http_client client{cluster.port("USERS_PORT")};
 
   // HAProxy alternates the replicas; the client's address reaches them in
@@ -152,7 +158,8 @@ TEST(Cluster, OneClientIsHeldToTheConfiguredRateAcrossBothReplicas) {
       ++limited;
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // A bucket per replica would have let 2 × burst through.
   EXPECT_LE(allowed, burst + static_cast<int>(2 * seconds) + 1) << "over " << seconds << " s";
   EXPECT_GE(allowed, burst);
@@ -167,11 +174,11 @@ TEST(Cluster, FourReplicasStartedTogetherOnAnEmptyDatabaseEndWithOneSchema) {
   std::vector<std::uint16_t> ports;
   for (int i = 0; i < 4; ++i) {
     ports.push_back(e2e::free_port());
-    replicas.push_back(std::make_unique<e2e::service_process>(e2e::service_process::options{
-      .executable = e2e::user_service_binary,
-      .args = {},
-      .env = e2e::instance_env(ports.back(), url),
-      .log_name = "cluster-migrations-" + std::to_string(i)}));
+    replicas.push_back(std::make_unique<e2e::service_process>(
+      e2e::service_process::options{.executable = e2e::user_service_binary,
+                                    .args = {},
+                                    .env = e2e::instance_env(ports.back(), url),
+                                    .log_name = "cluster-migrations-" + std::to_string(i)}));
   }
   for (int i = 0; i < 4; ++i)
     ASSERT_NO_THROW(replicas[i]->wait_ready(ports[i], 30s)) << replicas[i]->log_tail();
@@ -186,8 +193,9 @@ TEST(Cluster, FourReplicasStartedTogetherOnAnEmptyDatabaseEndWithOneSchema) {
   EXPECT_NE(count("SELECT count(*) FROM schema_migrations"), "0");
   for (std::size_t i = 0; i < ports.size(); ++i) {
     e2e::http_client client{ports[i]};
-    auto reply = client.post("/api/v1/users", {{"name", "Replica " + std::to_string(i)},
-                                               {"email", "replica-" + std::to_string(i) + "@cluster.test"}});
+    auto reply = client.post("/api/v1/users",
+                             {{"name", "Replica " + std::to_string(i)},
+                              {"email", "replica-" + std::to_string(i) + "@cluster.test"}});
     EXPECT_EQ(reply.status, 201u) << e2e::describe(reply);
   }
   EXPECT_EQ(count("SELECT count(*) FROM users"), "4");

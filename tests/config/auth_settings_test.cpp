@@ -49,18 +49,21 @@ TEST_F(auth_settings_test, every_auth_setting_from_the_environment) {
 TEST_F(auth_settings_test, a_control_character_in_a_path_is_refused) {
   auto line = error({}, {{"AUTH_ISSUER", "a\nb"}});
   EXPECT_NE(line.find("--auth.issuer (AUTH_ISSUER)"), std::string::npos) << line;
-  EXPECT_NE(error({}, {{"USER_SERVICE_TOKEN_FILE", "/x\ty"}}).find("USER_SERVICE_TOKEN_FILE"), std::string::npos);
+  EXPECT_NE(error({}, {{"USER_SERVICE_TOKEN_FILE", "/x\ty"}}).find("USER_SERVICE_TOKEN_FILE"),
+            std::string::npos);
 }
 
 TEST_F(auth_settings_test, database_url_file_is_read_without_its_trailing_newline) {
   write("secrets/db", secret_url + "\n");
-  EXPECT_EQ(ok({}, {{"DATABASE_URL_FILE", (dir_ / "secrets/db").string()}}).database_url, secret_url);
+  EXPECT_EQ(ok({}, {{"DATABASE_URL_FILE", (dir_ / "secrets/db").string()}}).database_url,
+            secret_url);
   // A relative path starts at the working directory.
   EXPECT_EQ(ok({}, {{"DATABASE_URL_FILE", "secrets/db"}}).database_url, secret_url);
   // In .env too, and the environment's plain value overrides it.
   write(".env", "DATABASE_URL_FILE=secrets/db\n");
   EXPECT_EQ(ok().database_url, secret_url);
-  EXPECT_EQ(ok({}, {{"DATABASE_URL", "postgresql://db/other"}}).database_url, "postgresql://db/other");
+  EXPECT_EQ(ok({}, {{"DATABASE_URL", "postgresql://db/other"}}).database_url,
+            "postgresql://db/other");
   // A flag overrides the file like any lower layer.
   EXPECT_EQ(ok({"--database.url=postgresql://db/flag"}).database_url, "postgresql://db/flag");
 }
@@ -80,14 +83,20 @@ TEST_F(auth_settings_test, both_the_value_and_its_file_is_an_error_naming_both) 
 
 TEST_F(auth_settings_test, an_unreadable_file_is_an_error_naming_the_option_and_the_path) {
   auto line = error({}, {{"DATABASE_URL_FILE", "/no/such/file"}});
-  EXPECT_EQ(line.rfind("invalid value for --database.url (DATABASE_URL_FILE): cannot read \"/no/such/file\"", 0), 0u)
+  EXPECT_EQ(
+    line.rfind(
+      "invalid value for --database.url (DATABASE_URL_FILE): cannot read \"/no/such/file\"", 0),
+    0u)
     << line;
   EXPECT_NE(line.find("[from environment]"), std::string::npos) << line;
-  EXPECT_NE(error({}, {{"DATABASE_URL_FILE", dir_.string()}}).find("not a regular file"), std::string::npos);
+  EXPECT_NE(error({}, {{"DATABASE_URL_FILE", dir_.string()}}).find("not a regular file"),
+            std::string::npos);
   EXPECT_NE(error({}, {{"DATABASE_URL_FILE", ""}}).find("an empty path"), std::string::npos);
-  EXPECT_NE(error({}, {{"DATABASE_URL_FILE", "/dev/zero"}}).find("not a regular file"), std::string::npos);
+  EXPECT_NE(error({}, {{"DATABASE_URL_FILE", "/dev/zero"}}).find("not a regular file"),
+            std::string::npos);
   write("huge", std::string(70000, 'x'));
-  EXPECT_NE(error({}, {{"DATABASE_URL_FILE", "huge"}}).find("larger than 64 KiB"), std::string::npos);
+  EXPECT_NE(error({}, {{"DATABASE_URL_FILE", "huge"}}).find("larger than 64 KiB"),
+            std::string::npos);
 }
 
 TEST_F(auth_settings_test, a_bad_value_in_the_file_is_reported_masked_with_the_file_named) {
@@ -114,7 +123,8 @@ TEST_F(auth_settings_test, secrets_from_files_are_never_shown) {
 
 TEST_F(auth_settings_test, only_secret_settings_take_a_file) {
   write("port", "9000\n");
-  EXPECT_EQ(ok({}, {{"HTTP_PORT_FILE", "port"}}).http_port, 8081) << "HTTP_PORT_FILE is not ours: ignored";
+  EXPECT_EQ(ok({}, {{"HTTP_PORT_FILE", "port"}}).http_port, 8081)
+    << "HTTP_PORT_FILE is not ours: ignored";
 }
 
 }  // namespace

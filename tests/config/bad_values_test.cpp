@@ -101,12 +101,14 @@ const bad_value bad_values[] = {
   {"AUTH_CLOCK_SKEW", "soon", "--auth.clock-skew"},
 };
 
-class bad_value_test : public testing::config_dir, public ::testing::WithParamInterface<bad_value> {};
+class bad_value_test : public testing::config_dir,
+                       public ::testing::WithParamInterface<bad_value> {};
 
 TEST_P(bad_value_test, from_the_environment) {
   auto b = GetParam();
   auto line = error({}, {{b.env, b.value}});
-  EXPECT_NE(line.find(std::string{"invalid value for "} + b.flag + " (" + b.env + "): "), std::string::npos)
+  EXPECT_NE(line.find(std::string{"invalid value for "} + b.flag + " (" + b.env + "): "),
+            std::string::npos)
     << line;
   EXPECT_NE(line.find(std::string{"\""} + b.value + "\""), std::string::npos) << line;
   EXPECT_NE(line.find("[from environment]"), std::string::npos) << line;
@@ -150,8 +152,9 @@ TEST_F(errors_test, malformed_database_url_hides_its_password_too) {
 // A key/value connection string is not accepted, and its error line must not
 // echo the password, quoted or not, wherever the value came from.
 TEST_F(errors_test, key_value_connection_string_hides_its_password) {
-  for (const char* value : {"host=db password=s3cr3t dbname=users", "host=db password = 's3 cr3t' dbname=users",
-                            "host=db sslpassword=s3cr3t"}) {
+  for (const char* value :
+       {"host=db password=s3cr3t dbname=users", "host=db password = 's3 cr3t' dbname=users",
+        "host=db sslpassword=s3cr3t"}) {
     auto line = error({}, {{"DATABASE_URL", value}});
     EXPECT_NE(line.find("--database.url (DATABASE_URL)"), std::string::npos) << line;
     EXPECT_EQ(line.find("s3"), std::string::npos) << line;
@@ -174,17 +177,21 @@ TEST_F(errors_test, ini_line_quoted_in_an_error_hides_passwords) {
 }
 
 TEST_F(errors_test, trusted_proxies_error_names_the_bad_item) {
-  EXPECT_EQ(error({}, {{"TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1/16"}}),
-            "invalid value for --http.trusted-proxies (TRUSTED_PROXIES): \"10.0.0.0/8, 192.168.1.1/16\" is not a "
-            "comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: \"192.168.1.1/16\" has host bits set "
-            "(192.168.0.0/16?) [from environment]");
+  EXPECT_EQ(
+    error({}, {{"TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1/16"}}),
+    "invalid value for --http.trusted-proxies (TRUSTED_PROXIES): \"10.0.0.0/8, 192.168.1.1/16\" is not a "
+    "comma list of CIDR blocks such as 10.0.0.0/8, fd00::/8: \"192.168.1.1/16\" has host bits set "
+    "(192.168.0.0/16?) [from environment]");
 }
 
 TEST_F(errors_test, management_port_equal_to_the_api_port_is_an_error) {
   auto line = error({"--http.port=9000"}, {{"MANAGEMENT_PORT", "9000"}});
-  EXPECT_EQ(line, "invalid value for --http.management-port (MANAGEMENT_PORT): 9000 is --http.port too: give the "
-                  "management listener a port of its own, or 0 for none");
-  EXPECT_NE(error({}, {{"MANAGEMENT_PORT", "8081"}}).find("--http.management-port"), std::string::npos);
+  EXPECT_EQ(
+    line,
+    "invalid value for --http.management-port (MANAGEMENT_PORT): 9000 is --http.port too: give the "
+    "management listener a port of its own, or 0 for none");
+  EXPECT_NE(error({}, {{"MANAGEMENT_PORT", "8081"}}).find("--http.management-port"),
+            std::string::npos);
   // 0 is "no management listener", not a port of its own.
   EXPECT_EQ(ok({}, {{"MANAGEMENT_PORT", "0"}}).management_port, 0);
   EXPECT_EQ(ok({}, {{"MANAGEMENT_PORT", "9081"}}).management_port, 9081);
@@ -197,7 +204,8 @@ TEST_F(errors_test, min_idle_above_pool_max_is_an_error) {
 }
 
 TEST_F(errors_test, wrongly_typed_ini_values_are_errors_not_ignored) {
-  for (const char* port : {"\"abc\"", "8.5", "8.0", "true", "'eighty'", "[8081]", "30s", "{a = 1}"}) {
+  for (const char* port :
+       {"\"abc\"", "8.5", "8.0", "true", "'eighty'", "[8081]", "30s", "{a = 1}"}) {
     write_ini(std::string{"[http]\nport = "} + port + "\n");
     auto line = error();
     EXPECT_NE(line.find("--http.port"), std::string::npos) << port << ": " << line;
@@ -207,8 +215,10 @@ TEST_F(errors_test, wrongly_typed_ini_values_are_errors_not_ignored) {
 
 TEST_F(errors_test, ini_duration_finer_than_the_option_is_an_error) {
   write_ini("[shutdown]\ntimeout = 1500ms\n[http]\nidle-timeout = 1500ms\n");
-  EXPECT_EQ(error(), "invalid value for --http.idle-timeout (HTTP_IDLE_TIMEOUT): \"1500ms\" is not a whole "
-                     "number of seconds [from config file " + (dir_ / "caf-application.ini").string() + "]");
+  EXPECT_EQ(error(),
+            "invalid value for --http.idle-timeout (HTTP_IDLE_TIMEOUT): \"1500ms\" is not a whole "
+            "number of seconds [from config file " +
+              (dir_ / "caf-application.ini").string() + "]");
   write_ini("[shutdown]\ntimeout = 1500ms\n");
   EXPECT_EQ(ok().shutdown_timeout, std::chrono::milliseconds{1500});
 }
@@ -219,7 +229,8 @@ TEST_F(errors_test, a_quoted_number_in_the_ini_file_is_accepted) {
 }
 
 TEST_F(errors_test, ini_syntax_error_names_the_line) {
-  write_ini("[http]\nhost = \"0.0.0.0\"\nport = 80a81");  // no final newline: CAF alone would read 80
+  write_ini(
+    "[http]\nhost = \"0.0.0.0\"\nport = 80a81");  // no final newline: CAF alone would read 80
   auto line = error();
   EXPECT_NE(line.find("line 3 (\"port = 80a81\")"), std::string::npos) << line;
 }
@@ -246,7 +257,8 @@ TEST_F(errors_test, ini_unknown_key_and_group_are_named) {
 TEST_F(errors_test, ini_key_given_twice_is_an_error) {
   write_ini("[http]\nport = 9000\n\n[http]\nport = 9001\n");
   auto line = error();
-  EXPECT_NE(line.find("\"port\" of [http] is set twice (lines 2 and 5)"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"port\" of [http] is set twice (lines 2 and 5)"), std::string::npos)
+    << line;
 }
 
 TEST_F(errors_test, bad_flags_are_errors) {

@@ -46,8 +46,10 @@ TEST_F(caf_options_test, caf_options_not_listed_are_refused) {
   write_ini("[scheduler]\nenable-profiling = true\n");
   EXPECT_NE(error().find("unknown key \"enable-profiling\" in [scheduler]"), std::string::npos);
   write_ini("");
-  EXPECT_EQ(error({"--stream.max-batch-delay=5ms"}), "unknown option --stream.max-batch-delay (see --help)");
-  EXPECT_EQ(ok({"--work-stealing.relaxed-sleep-duration=20ms"}).caf_passthrough.at(0).second, "20ms");
+  EXPECT_EQ(error({"--stream.max-batch-delay=5ms"}),
+            "unknown option --stream.max-batch-delay (see --help)");
+  EXPECT_EQ(ok({"--work-stealing.relaxed-sleep-duration=20ms"}).caf_passthrough.at(0).second,
+            "20ms");
 }
 
 // The consumer of config/caf_ini.cpp follows the nesting: a key inside a map
@@ -64,7 +66,8 @@ TEST_F(caf_options_test, nested_maps_and_repeated_groups) {
   // Found by fuzz_config_loader: CAF's parser ends the value after the unit, and
   // overflows before any consumer sees it, so the text is scanned first.
   write_ini("[log]\nlevel =33333333333333333s33\n");
-  EXPECT_NE(error().find("line 2 (\"level =33333333333333333s33\"): duration out of range"), std::string::npos);
+  EXPECT_NE(error().find("line 2 (\"level =33333333333333333s33\"): duration out of range"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -33,9 +33,7 @@ protected:
     std::ofstream{dir_ / name, std::ios::binary} << content;
   }
 
-  void write_ini(const std::string& content) {
-    write("caf-application.ini", content);
-  }
+  void write_ini(const std::string& content) { write("caf-application.ini", content); }
 
   load_result load(std::vector<std::string> args = {}, std::map<std::string, std::string> env = {},
                    std::string service = "user-service") {
@@ -51,7 +49,8 @@ protected:
   }
 
   // Loads and expects an error; its line.
-  std::string error(std::vector<std::string> args = {}, std::map<std::string, std::string> env = {}) {
+  std::string error(std::vector<std::string> args = {},
+                    std::map<std::string, std::string> env = {}) {
     auto r = load(std::move(args), std::move(env));
     EXPECT_EQ(r.kind, load_result::error) << "expected an error";
     EXPECT_EQ(r.text.find('\n'), std::string::npos) << "an error is one line: " << r.text;

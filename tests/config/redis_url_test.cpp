@@ -21,7 +21,8 @@ TEST(redis_url, every_part) {
   auto e = parse_redis_url("REDIS://app:p%40ss/w@cache.internal:6380/3");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->username, "app");
-  EXPECT_EQ(e->password, "p@ss/w");  // decoded; an unencoded '/' too (user info ends at the last '@')
+  EXPECT_EQ(e->password,
+            "p@ss/w");  // decoded; an unencoded '/' too (user info ends at the last '@')
   EXPECT_EQ(e->host, "cache.internal");
   EXPECT_EQ(e->port, 6380);
   EXPECT_EQ(e->database, 3);
@@ -40,11 +41,28 @@ TEST(redis_url, every_part) {
 }
 
 TEST(redis_url, malformed_ones_are_refused) {
-  for (const char* text : {"", "localhost:6379", "http://cache:6379", "rediss://cache", "redis://", "redis://:6379",
-                           "redis://cache:", "redis://cache:0", "redis://cache:65536", "redis://cache:63a9",
-                           "redis://cache/x", "redis://cache/-1", "redis://cache/70000", "redis://cache?db=1",
-                           "redis://cache#x", "redis://s3cr3t@cache", "redis://:@cache", "redis://:p%4@cache",
-                           "redis://:p%zz@cache", "redis://[::1", "redis://[cache]:6379", "redis://ca che",
+  for (const char* text : {"",
+                           "localhost:6379",
+                           "http://cache:6379",
+                           "rediss://cache",
+                           "redis://",
+                           "redis://:6379",
+                           "redis://cache:",
+                           "redis://cache:0",
+                           "redis://cache:65536",
+                           "redis://cache:63a9",
+                           "redis://cache/x",
+                           "redis://cache/-1",
+                           "redis://cache/70000",
+                           "redis://cache?db=1",
+                           "redis://cache#x",
+                           "redis://s3cr3t@cache",
+                           "redis://:@cache",
+                           "redis://:p%4@cache",
+                           "redis://:p%zz@cache",
+                           "redis://[::1",
+                           "redis://[cache]:6379",
+                           "redis://ca che",
                            "redis://[::1]6379"})
     EXPECT_FALSE(parse_redis_url(text)) << text;
 }

@@ -8,7 +8,8 @@
 using svc::mask_secrets;
 
 TEST(SecretMask, UriUserInfoInEitherCaseOfScheme) {
-  EXPECT_EQ(mask_secrets("postgresql://app:s3cr3t@db:5432/users"), "postgresql://app:***@db:5432/users");
+  EXPECT_EQ(mask_secrets("postgresql://app:s3cr3t@db:5432/users"),
+            "postgresql://app:***@db:5432/users");
   EXPECT_EQ(mask_secrets("POSTGRESQL://app:s3cr3t@db/users"), "POSTGRESQL://app:***@db/users");
   EXPECT_EQ(mask_secrets("Postgres://app:s3cr3t@db/users"), "Postgres://app:***@db/users");
   EXPECT_EQ(mask_secrets("postgresql://app@db/users"), "postgresql://app@db/users");
@@ -20,7 +21,8 @@ TEST(SecretMask, UriQueryPasswordAndSslPassword) {
   EXPECT_EQ(mask_secrets("POSTGRES://db/users?password=s3cr3t&sslpassword=k3y"),
             "POSTGRES://db/users?password=***&sslpassword=***");
   // libpq percent-decodes the keys.
-  EXPECT_EQ(mask_secrets("postgresql://db/users?ssl%70assword=k3y"), "postgresql://db/users?ssl%70assword=***");
+  EXPECT_EQ(mask_secrets("postgresql://db/users?ssl%70assword=k3y"),
+            "postgresql://db/users?ssl%70assword=***");
   EXPECT_EQ(mask_secrets("postgresql://db/users?sslmode=require&application_name=pw"),
             "postgresql://db/users?sslmode=require&application_name=pw");
 }
@@ -36,7 +38,8 @@ TEST(SecretMask, KeyValueUnquoted) {
 }
 
 TEST(SecretMask, KeyValueQuoted) {
-  EXPECT_EQ(mask_secrets("host=db password='s3c r3t' dbname=users"), "host=db password=*** dbname=users");
+  EXPECT_EQ(mask_secrets("host=db password='s3c r3t' dbname=users"),
+            "host=db password=*** dbname=users");
   EXPECT_EQ(mask_secrets("password='it\\'s s3cr3t' dbname=users"), "password=*** dbname=users");
   EXPECT_EQ(mask_secrets("host=db password='unterminated s3cr3t"), "host=db password=***");
 }
@@ -52,11 +55,14 @@ TEST(SecretMask, KeyValueWithBlanksAroundTheEquals) {
 
 TEST(SecretMask, LibpqMessageQuotingAUri) {
   // libpq's URI prefix check is case-sensitive: it read this one as key/value.
-  EXPECT_EQ(mask_secrets("missing \"=\" after \"POSTGRESQL://postgres:s3cr3t@db:5432/users\" in connection info "
-                         "string\n"),
-            "missing \"=\" after \"POSTGRESQL://postgres:***@db:5432/users\" in connection info string\n");
-  EXPECT_EQ(mask_secrets("invalid URI query parameter: \"postgresql://db/users?password=s3cr3t&x\"\n"),
-            "invalid URI query parameter: \"postgresql://db/users?password=***&x\"\n");
+  EXPECT_EQ(
+    mask_secrets(
+      "missing \"=\" after \"POSTGRESQL://postgres:s3cr3t@db:5432/users\" in connection info "
+      "string\n"),
+    "missing \"=\" after \"POSTGRESQL://postgres:***@db:5432/users\" in connection info string\n");
+  EXPECT_EQ(
+    mask_secrets("invalid URI query parameter: \"postgresql://db/users?password=s3cr3t&x\"\n"),
+    "invalid URI query parameter: \"postgresql://db/users?password=***&x\"\n");
   // The text after the closing quote is not part of the URI.
   EXPECT_EQ(mask_secrets("bad \"postgresql://u:pw@db/x?password=s3cr3t\" for user@host"),
             "bad \"postgresql://u:***@db/x?password=***\" for user@host");
@@ -65,7 +71,8 @@ TEST(SecretMask, LibpqMessageQuotingAUri) {
 TEST(SecretMask, LibpqMessageQuotingAKeyValueString) {
   EXPECT_EQ(mask_secrets("missing \"=\" after \"junk password=s3cr3t\" in connection info string"),
             "missing \"=\" after \"junk password=*** in connection info string");
-  EXPECT_EQ(mask_secrets("invalid connection option \"passwd\"\n"), "invalid connection option \"passwd\"\n");
+  EXPECT_EQ(mask_secrets("invalid connection option \"passwd\"\n"),
+            "invalid connection option \"passwd\"\n");
 }
 
 TEST(SecretMask, LibpqMessageQuotingAPercentEncodedValue) {
@@ -76,7 +83,8 @@ TEST(SecretMask, LibpqMessageQuotingAPercentEncodedValue) {
 }
 
 TEST(SecretMask, TextWithoutSecretsIsUnchanged) {
-  for (const char* text : {"", "not a url", "connection refused", "password", "no password given",
-                           "http://localhost:8081", "could not translate host name \"db\" to address"})
+  for (const char* text :
+       {"", "not a url", "connection refused", "password", "no password given",
+        "http://localhost:8081", "could not translate host name \"db\" to address"})
     EXPECT_EQ(mask_secrets(text), text);
 }

@@ -138,8 +138,10 @@ max-threads = 3
   EXPECT_EQ(s.max_body_bytes, 2048u);
   EXPECT_EQ(s.max_header_bytes, 4096u);
   EXPECT_EQ(s.max_connections, 50u);
-  EXPECT_EQ(s.cors_allowed_origins, (std::vector<std::string>{"https://a.example", "http://b.example:8080"}));
-  EXPECT_EQ(s.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "192.168.1.7/32"}));
+  EXPECT_EQ(s.cors_allowed_origins,
+            (std::vector<std::string>{"https://a.example", "http://b.example:8080"}));
+  EXPECT_EQ(s.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "192.168.1.7/32"}));
   EXPECT_EQ(s.database_url, "postgres://app:secret@db:5433/users?sslmode=disable");
   EXPECT_EQ(s.db_pool_min_idle, 2u);
   EXPECT_EQ(s.db_pool_max, 20u);
@@ -172,14 +174,15 @@ max-threads = 3
 }
 
 TEST_F(loader_test, each_layer_overrides_the_ones_below) {
-  write_ini("[http]\nport = 9001\nhost = \"10.0.0.1\"\n[scheduler]\nio-threads = 3\n[log]\nlevel = \"warn\"\n");
+  write_ini(
+    "[http]\nport = 9001\nhost = \"10.0.0.1\"\n[scheduler]\nio-threads = 3\n[log]\nlevel = \"warn\"\n");
   write(".env", "HTTP_PORT=9002\nHTTP_HOST=10.0.0.2\nHTTP_THREADS=5\n");
   auto s = ok({"--http.port=9004"}, {{"HTTP_PORT", "9003"}, {"HTTP_HOST", "10.0.0.3"}});
-  EXPECT_EQ(s.http_port, 9004);          // flag > environment
-  EXPECT_EQ(s.http_host, "10.0.0.3");    // environment > .env
-  EXPECT_EQ(s.io_threads, 5u);         // .env > config file
+  EXPECT_EQ(s.http_port, 9004);              // flag > environment
+  EXPECT_EQ(s.http_host, "10.0.0.3");        // environment > .env
+  EXPECT_EQ(s.io_threads, 5u);               // .env > config file
   EXPECT_EQ(s.log_level, log::level::warn);  // config file > default
-  EXPECT_EQ(s.http_idle_timeout, 60s);   // default
+  EXPECT_EQ(s.http_idle_timeout, 60s);       // default
 }
 
 // HTTPS needs the certificate and its key: one without the other is a mistake
@@ -190,8 +193,10 @@ TEST_F(loader_test, tls_needs_both_the_certificate_and_the_key) {
     EXPECT_NE(line.find(name), std::string::npos) << line;
     EXPECT_NE(line.find("needs both"), std::string::npos) << line;
   }
-  auto s = ok({}, {{"TLS_CERT_FILE", "/etc/ssl/cert.pem"}, {"TLS_KEY_FILE", "/etc/ssl/key.pem"},
-                   {"USER_SERVICE_CA_FILE", "/etc/ssl/ca.pem"}, {"USER_SERVICE_URL", "https://users:8443"}});
+  auto s = ok({}, {{"TLS_CERT_FILE", "/etc/ssl/cert.pem"},
+                   {"TLS_KEY_FILE", "/etc/ssl/key.pem"},
+                   {"USER_SERVICE_CA_FILE", "/etc/ssl/ca.pem"},
+                   {"USER_SERVICE_URL", "https://users:8443"}});
   EXPECT_EQ(s.tls_cert_file, "/etc/ssl/cert.pem");
   EXPECT_EQ(s.tls_key_file, "/etc/ssl/key.pem");
   EXPECT_EQ(s.user_service_ca_file, "/etc/ssl/ca.pem");
@@ -200,13 +205,14 @@ TEST_F(loader_test, tls_needs_both_the_certificate_and_the_key) {
 }
 
 TEST_F(loader_test, dotenv_quotes_comments_and_export_are_understood) {
-  write(".env", "# deployment settings\n"
-                "export LOG_LEVEL=error\n"
-                "LOG_FORMAT='text'\n"
-                "DATABASE_URL=\"postgresql://u:p%23w@db/users\"\n"
-                "HTTP_HOST=10.1.1.1   # inline comment\n"
-                "\n"
-                "POSTGRES_PASSWORD=not-ours-and-ignored\n");
+  write(".env",
+        "# deployment settings\n"
+        "export LOG_LEVEL=error\n"
+        "LOG_FORMAT='text'\n"
+        "DATABASE_URL=\"postgresql://u:p%23w@db/users\"\n"
+        "HTTP_HOST=10.1.1.1   # inline comment\n"
+        "\n"
+        "POSTGRES_PASSWORD=not-ours-and-ignored\n");
   auto s = ok();
   EXPECT_EQ(s.log_level, log::level::error);
   EXPECT_EQ(s.log_format, log::format::text);
@@ -215,7 +221,8 @@ TEST_F(loader_test, dotenv_quotes_comments_and_export_are_understood) {
 }
 
 TEST_F(loader_test, both_flag_forms_and_the_last_flag_wins) {
-  auto s = ok({"--http.port", "9100", "--log.level=trace", "--http.port=9101", "--database.pool-max", "17"});
+  auto s = ok(
+    {"--http.port", "9100", "--log.level=trace", "--http.port=9101", "--database.pool-max", "17"});
   EXPECT_EQ(s.http_port, 9101);
   EXPECT_EQ(s.log_level, log::level::trace);
   EXPECT_EQ(s.db_pool_max, 17u);
@@ -239,21 +246,24 @@ TEST_F(loader_test, missing_default_config_file_is_fine) {
 }
 
 TEST_F(loader_test, caf_options_pass_through_type_checked) {
-  write_ini("[scheduler]\npolicy = 'sharing'\nmax-throughput = 50\nmax-threads = 2\n"
-            "[work-stealing]\nmoderate-sleep-duration = 75us\n");
+  write_ini(
+    "[scheduler]\npolicy = 'sharing'\nmax-throughput = 50\nmax-threads = 2\n"
+    "[work-stealing]\nmoderate-sleep-duration = 75us\n");
   auto s = ok();
   EXPECT_EQ(s.scheduler_max_threads, 2u);
   using entry = std::pair<std::string, std::string>;
-  EXPECT_EQ(s.caf_passthrough, (std::vector<entry>{{"scheduler.max-throughput", "50"},
-                                                   {"scheduler.policy", "'sharing'"},
-                                                   {"work-stealing.moderate-sleep-duration", "75us"}}));
+  EXPECT_EQ(s.caf_passthrough,
+            (std::vector<entry>{{"scheduler.max-throughput", "50"},
+                                {"scheduler.policy", "'sharing'"},
+                                {"work-stealing.moderate-sleep-duration", "75us"}}));
   // A flag for a CAF option overrides the file's value.
   auto t = ok({"--scheduler.policy=stealing"});
   EXPECT_EQ(t.caf_passthrough.at(1), (entry{"scheduler.policy", "'stealing'"}));
 
   caf::actor_system_config cfg;
   apply_to_caf_config(s, cfg);
-  EXPECT_EQ(caf::get_or(cfg.content, "scheduler.policy", caf::atom("stealing")), caf::atom("sharing"));
+  EXPECT_EQ(caf::get_or(cfg.content, "scheduler.policy", caf::atom("stealing")),
+            caf::atom("sharing"));
   EXPECT_EQ(caf::get_or(cfg.content, "scheduler.max-throughput", std::size_t{0}), 50u);
   EXPECT_EQ(caf::get_or(cfg.content, "scheduler.max-threads", std::size_t{0}), 2u);
 }
@@ -283,13 +293,15 @@ TEST_F(loader_test, caf_options_of_the_wrong_type_or_unknown_are_errors) {
 // Found by fuzz_config_loader: CAF converts "<n>s" to nanoseconds unchecked, so
 // 36028797018963998s (2^55 + 30 s) wrapped around to 30s and was taken.
 TEST_F(loader_test, durations_past_the_nanosecond_range_are_errors) {
-  for (const char* value : {"36028797018963998s", "9300000000s", "2562048h", "0x7fffffffffs", "[1s, 9999999999999ms]"}) {
+  for (const char* value : {"36028797018963998s", "9300000000s", "2562048h", "0x7fffffffffs",
+                            "[1s, 9999999999999ms]"}) {
     write_ini(std::string{"; about\n[shutdown]\ntimeout = "} + value + "\n");
     auto line = error();
     EXPECT_NE(line.find("line 3"), std::string::npos) << value << ": " << line;
     EXPECT_NE(line.find("duration out of range"), std::string::npos) << value << ": " << line;
   }
-  write_ini("[shutdown]\ntimeout = 9223372036s\n[http]\nhost = \"99999999999999s\" ; 99999999999999h\n");
+  write_ini(
+    "[shutdown]\ntimeout = 9223372036s\n[http]\nhost = \"99999999999999s\" ; 99999999999999h\n");
   auto s = ok();
   EXPECT_EQ(s.shutdown_timeout, std::chrono::seconds{9223372036});
   EXPECT_EQ(s.http_host, "99999999999999s");
@@ -323,7 +335,8 @@ TEST_F(loader_test, trusted_proxies_is_a_cidr_list_in_every_layer) {
   EXPECT_EQ(ok({}, {{"TRUSTED_PROXIES", " 10.0.0.0/8 , 2001:DB8::/32,127.0.0.1"}}).trusted_proxies,
             (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "127.0.0.1/32"}));
   EXPECT_TRUE(ok({}, {{"TRUSTED_PROXIES", ""}}).trusted_proxies.empty());
-  EXPECT_EQ(ok({"--http.trusted-proxies=172.16.0.0/12"}, {{"TRUSTED_PROXIES", "10.0.0.0/8"}}).trusted_proxies,
+  EXPECT_EQ(ok({"--http.trusted-proxies=172.16.0.0/12"}, {{"TRUSTED_PROXIES", "10.0.0.0/8"}})
+              .trusted_proxies,
             (std::vector<std::string>{"172.16.0.0/12"}));
   write_ini("[http]\ntrusted-proxies = \"10.0.0.0/8,fd00::/8\"\n");
   EXPECT_EQ(ok().trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8"}));
@@ -333,7 +346,8 @@ TEST_F(loader_test, trusted_proxies_is_a_cidr_list_in_every_layer) {
   write(".env", "TRUSTED_PROXIES=192.168.0.0/16\n");
   EXPECT_EQ(ok().trusted_proxies, (std::vector<std::string>{"192.168.0.0/16"}));
   std::map<std::string, std::string> by_key;
-  for (const auto& [key, value] : effective_settings(ok({}, {{"TRUSTED_PROXIES", "10.0.0.0/8,fd00::/8"}})))
+  for (const auto& [key, value] :
+       effective_settings(ok({}, {{"TRUSTED_PROXIES", "10.0.0.0/8,fd00::/8"}})))
     by_key[key] = value;
   EXPECT_EQ(by_key.at("http.trusted-proxies"), "10.0.0.0/8,fd00::/8");
 }
@@ -341,24 +355,70 @@ TEST_F(loader_test, trusted_proxies_is_a_cidr_list_in_every_layer) {
 TEST_F(loader_test, help_lists_every_option_with_its_default) {
   auto r = load({"--http.port=bad", "--help"});  // help wins over a bad flag
   ASSERT_EQ(r.kind, load_result::help);
-  for (const char* text : {"--http.host", "HTTP_HOST", "--http.port=PORT", "HTTP_PORT", "default: 8081",
-                           "--database.url", "DATABASE_URL", "postgresql://postgres@localhost:5432/users",
-                           "DB_POOL_MIN_IDLE", "DB_POOL_MAX", "DB_CONN_MAX_LIFETIME", "DB_CONNECT_RETRIES",
-                           "--database.prepared-statements=BOOL", "DB_PREPARED_STATEMENTS",
-                           "USER_SERVICE_URL", "HTTP_CLIENT_TIMEOUT", "USER_SERVICE_MAX_IN_FLIGHT", "USER_VALIDATION_TIMEOUT",
-                           "USER_CHECK_RECONCILE_INTERVAL", "USER_CHECK_RECONCILE_BATCH", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST",
-                           "--rate-limit.backend=BACKEND", "RATE_LIMIT_BACKEND", "--redis.url=URL", "REDIS_URL",
+  for (const char* text : {"--http.host",
+                           "HTTP_HOST",
+                           "--http.port=PORT",
+                           "HTTP_PORT",
+                           "default: 8081",
+                           "--database.url",
+                           "DATABASE_URL",
+                           "postgresql://postgres@localhost:5432/users",
+                           "DB_POOL_MIN_IDLE",
+                           "DB_POOL_MAX",
+                           "DB_CONN_MAX_LIFETIME",
+                           "DB_CONNECT_RETRIES",
+                           "--database.prepared-statements=BOOL",
+                           "DB_PREPARED_STATEMENTS",
+                           "USER_SERVICE_URL",
+                           "HTTP_CLIENT_TIMEOUT",
+                           "USER_SERVICE_MAX_IN_FLIGHT",
+                           "USER_VALIDATION_TIMEOUT",
+                           "USER_CHECK_RECONCILE_INTERVAL",
+                           "USER_CHECK_RECONCILE_BATCH",
+                           "RATE_LIMIT_RPS",
+                           "RATE_LIMIT_BURST",
+                           "--rate-limit.backend=BACKEND",
+                           "RATE_LIMIT_BACKEND",
+                           "--redis.url=URL",
+                           "REDIS_URL",
                            "redis://localhost:6379",
-                           "BREAKER_FAILURE_THRESHOLD", "BREAKER_OPEN_TIMEOUT", "BREAKER_HALF_OPEN_MAX",
-                           "SHUTDOWN_TIMEOUT", "MAX_BODY_BYTES", "CORS_ALLOWED_ORIGINS", "LOG_LEVEL", "LOG_FORMAT",
-                           "--http.trusted-proxies=CIDRS", "TRUSTED_PROXIES", "--http.management-port=PORT",
+                           "BREAKER_FAILURE_THRESHOLD",
+                           "BREAKER_OPEN_TIMEOUT",
+                           "BREAKER_HALF_OPEN_MAX",
+                           "SHUTDOWN_TIMEOUT",
+                           "MAX_BODY_BYTES",
+                           "CORS_ALLOWED_ORIGINS",
+                           "LOG_LEVEL",
+                           "LOG_FORMAT",
+                           "--http.trusted-proxies=CIDRS",
+                           "TRUSTED_PROXIES",
+                           "--http.management-port=PORT",
                            "MANAGEMENT_PORT",
-                           "HTTP_THREADS", "SCHEDULER_MAX_THREADS", "DB_ACQUIRE_TIMEOUT_MS", "DB_QUERY_TIMEOUT",
-                           "HTTP_HEADER_TIMEOUT", "HTTP_IDLE_TIMEOUT", "MAX_CONNECTIONS", "MAX_HEADER_BYTES",
-                           "[auth]", "--auth.mode=MODE", "AUTH_MODE", "default: off", "AUTH_PUBLIC_KEYS_DIR",
-                           "AUTH_HS256_SECRET_FILE", "AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_CLOCK_SKEW", "default: 60s",
-                           "--user-service.token-file=PATH", "USER_SERVICE_TOKEN_FILE", "DATABASE_URL_FILE=PATH",
-                           "--config-file", "--help", "[scheduler]", "[work-stealing]"})
+                           "HTTP_THREADS",
+                           "SCHEDULER_MAX_THREADS",
+                           "DB_ACQUIRE_TIMEOUT_MS",
+                           "DB_QUERY_TIMEOUT",
+                           "HTTP_HEADER_TIMEOUT",
+                           "HTTP_IDLE_TIMEOUT",
+                           "MAX_CONNECTIONS",
+                           "MAX_HEADER_BYTES",
+                           "[auth]",
+                           "--auth.mode=MODE",
+                           "AUTH_MODE",
+                           "default: off",
+                           "AUTH_PUBLIC_KEYS_DIR",
+                           "AUTH_HS256_SECRET_FILE",
+                           "AUTH_ISSUER",
+                           "AUTH_AUDIENCE",
+                           "AUTH_CLOCK_SKEW",
+                           "default: 60s",
+                           "--user-service.token-file=PATH",
+                           "USER_SERVICE_TOKEN_FILE",
+                           "DATABASE_URL_FILE=PATH",
+                           "--config-file",
+                           "--help",
+                           "[scheduler]",
+                           "[work-stealing]"})
     EXPECT_NE(r.text.find(text), std::string::npos) << text;
 
   auto order = load({"-h"}, {}, "order-service");
@@ -388,7 +448,8 @@ TEST_F(loader_test, password_is_masked_for_display) {
   EXPECT_EQ(mask_secrets("postgresql://app@db/users"), "postgresql://app@db/users");
   EXPECT_EQ(mask_secrets("postgresql://db/users?user=a&password=x&sslmode=require"),
             "postgresql://db/users?user=a&password=***&sslmode=require");
-  EXPECT_EQ(mask_secrets("postgresql://u:p@h1:5432,h2:5432/db"), "postgresql://u:***@h1:5432,h2:5432/db");
+  EXPECT_EQ(mask_secrets("postgresql://u:p@h1:5432,h2:5432/db"),
+            "postgresql://u:***@h1:5432,h2:5432/db");
   EXPECT_EQ(mask_secrets("not a url"), "not a url");
   // Malformed (an unencoded '#' or '/' in the password): still nothing of it shows.
   EXPECT_EQ(mask_secrets("postgresql://u:p#w@db/users"), "postgresql://u:***@db/users");
@@ -418,16 +479,19 @@ TEST_F(loader_test, database_url_scheme_is_lower_cased) {
 }
 
 TEST_F(loader_test, ssl_password_is_masked_for_display) {
-  auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users?sslpassword=k3y&sslmode=require"}});
+  auto s = ok(
+    {}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users?sslpassword=k3y&sslmode=require"}});
   std::map<std::string, std::string> by_key;
   for (const auto& [key, value] : effective_settings(s))
     by_key[key] = value;
-  EXPECT_EQ(by_key.at("database.url"), "postgresql://app:***@db/users?sslpassword=***&sslmode=require");
+  EXPECT_EQ(by_key.at("database.url"),
+            "postgresql://app:***@db/users?sslpassword=***&sslmode=require");
 }
 
 TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
   write_ini("[scheduler]\npolicy = 'sharing'\n");
-  auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"}, {"REDIS_URL", "redis://:s3cr3t@cache"}});
+  auto s = ok({}, {{"DATABASE_URL", "postgresql://app:s3cr3t@db/users"},
+                   {"REDIS_URL", "redis://:s3cr3t@cache"}});
   auto list = effective_settings(s);
   ASSERT_EQ(list.size(), 48u);  // 47 options + 1 pass-through
   std::map<std::string, std::string> by_key(list.begin(), list.end());
@@ -455,12 +519,14 @@ TEST_F(loader_test, effective_settings_cover_every_option_and_mask_secrets) {
 // A malformed REDIS_URL is refused without quoting its password, even one
 // mask_secrets would not recognise (no ':' before the '@').
 TEST_F(loader_test, malformed_redis_url_never_shows_its_password) {
-  for (std::string url : {"redis://s3cr3t@cache:6379", "redis://:s3cr3t@cache:99999", "rediss://:s3cr3t@cache"}) {
+  for (std::string url :
+       {"redis://s3cr3t@cache:6379", "redis://:s3cr3t@cache:99999", "rediss://:s3cr3t@cache"}) {
     auto line = error({}, {{"REDIS_URL", url}});
     EXPECT_NE(line.find("invalid value for --redis.url (REDIS_URL)"), std::string::npos) << line;
     EXPECT_EQ(line.find("s3cr3t"), std::string::npos) << line;
   }
-  EXPECT_EQ(ok({"--rate-limit.backend=redis", "--redis.url=redis://10.0.0.5"}).rate_limit_backend, rate_backend::redis);
+  EXPECT_EQ(ok({"--rate-limit.backend=redis", "--redis.url=redis://10.0.0.5"}).rate_limit_backend,
+            rate_backend::redis);
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ TEST(value_parsers, booleans_take_the_common_spellings_only) {
 TEST(value_parsers, urls) {
   EXPECT_EQ(parse_postgres_url("postgresql://postgres@localhost:5432/users"),
             "postgresql://postgres@localhost:5432/users");
-  EXPECT_EQ(parse_postgres_url("postgres://u:p@db/orders?sslmode=require"), "postgres://u:p@db/orders?sslmode=require");
+  EXPECT_EQ(parse_postgres_url("postgres://u:p@db/orders?sslmode=require"),
+            "postgres://u:p@db/orders?sslmode=require");
   EXPECT_EQ(parse_postgres_url("postgresql:///users"), "postgresql:///users");  // Unix socket
   EXPECT_FALSE(parse_postgres_url("postgresql:users"));
   EXPECT_FALSE(parse_postgres_url("http://db/users"));
@@ -77,7 +78,8 @@ TEST(value_parsers, urls) {
   EXPECT_FALSE(parse_postgres_url("postgresql://db:5432/users#x"));
   // The scheme only is lower-cased: libpq would take an upper-case one for a
   // key/value string.
-  EXPECT_EQ(parse_postgres_url("POSTGRESQL://U:P@DB/Users?SSLMODE=require"), "postgresql://U:P@DB/Users?SSLMODE=require");
+  EXPECT_EQ(parse_postgres_url("POSTGRESQL://U:P@DB/Users?SSLMODE=require"),
+            "postgresql://U:P@DB/Users?SSLMODE=require");
   EXPECT_EQ(parse_postgres_url("PostGres://db/users"), "postgres://db/users");
 
   EXPECT_EQ(parse_http_base_url("http://localhost:8081"), "http://localhost:8081");
@@ -105,14 +107,15 @@ TEST(value_parsers, hosts) {
 }
 
 TEST(dotenv, reads_the_usual_forms) {
-  auto r = parse_dotenv("# c\r\n"
-                        "A=1\r\n"
-                        "export B = two words \n"
-                        "C=\"say \\\"hi\\\"\\n\" # comment\n"
-                        "D='$HOME #raw'\n"
-                        "E=a#b\n"
-                        "F=\n"
-                        "A=3\n");
+  auto r = parse_dotenv(
+    "# c\r\n"
+    "A=1\r\n"
+    "export B = two words \n"
+    "C=\"say \\\"hi\\\"\\n\" # comment\n"
+    "D='$HOME #raw'\n"
+    "E=a#b\n"
+    "F=\n"
+    "A=3\n");
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.values.at("A").value, "3");  // the later line wins
   EXPECT_EQ(r.values.at("A").line, 8);

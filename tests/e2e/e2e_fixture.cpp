@@ -3,15 +3,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <functional>
-#include <iterator>
 #include <cctype>
+#include <functional>
 #include <iostream>
+#include <iterator>
 #include <regex>
 
 namespace e2e {
 
-std::map<std::string, std::string> instance_env(std::uint16_t port, const std::string& database_url) {
+std::map<std::string, std::string> instance_env(std::uint16_t port,
+                                                const std::string& database_url) {
   return {
     {"HTTP_HOST", "127.0.0.1"},
     {"HTTP_PORT", std::to_string(port)},
@@ -26,7 +27,8 @@ std::map<std::string, std::string> instance_env(std::uint16_t port, const std::s
   };
 }
 
-running_service start_user_service(const std::string& db, std::map<std::string, std::string> extra_env) {
+running_service start_user_service(const std::string& db,
+                                   std::map<std::string, std::string> extra_env) {
   running_service s;
   s.port = free_port();
   auto env = instance_env(s.port, fresh_database(db));
@@ -55,14 +57,16 @@ std::string describe(const reply& r) {
   try {
     (void)r.json();
   } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "body is not JSON (" << e.what() << "): " << describe(r);
+    return ::testing::AssertionFailure()
+           << "body is not JSON (" << e.what() << "): " << describe(r);
   }
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult is_error(const reply& r, unsigned status, const std::string& code) {
   if (r.status != status)
-    return ::testing::AssertionFailure() << "expected status " << status << " " << code << ", got " << describe(r);
+    return ::testing::AssertionFailure()
+           << "expected status " << status << " " << code << ", got " << describe(r);
   if (auto ok = is_json_body(r); !ok)
     return ok;
   const auto j = r.json();
@@ -76,20 +80,22 @@ std::string describe(const reply& r) {
     return ::testing::AssertionFailure() << "expected a non-empty error.message: " << describe(r);
   if (!j.contains("request_id") || !j["request_id"].is_string() ||
       j["request_id"].get<std::string>() != r.header("x-request-id"))
-    return ::testing::AssertionFailure() << "expected request_id equal to the X-Request-ID header: " << describe(r);
+    return ::testing::AssertionFailure()
+           << "expected request_id equal to the X-Request-ID header: " << describe(r);
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult is_rfc3339_utc(const json& value) {
   static const std::regex pattern{R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$)"};
   if (!value.is_string() || !std::regex_match(value.get<std::string>(), pattern))
-    return ::testing::AssertionFailure() << value.dump() << " is not an RFC 3339 UTC time ending in Z";
+    return ::testing::AssertionFailure()
+           << value.dump() << " is not an RFC 3339 UTC time ending in Z";
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult is_uuid_v4(const std::string& value) {
-  static const std::regex pattern{"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
-                                  std::regex::icase};
+  static const std::regex pattern{
+    "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", std::regex::icase};
   if (!std::regex_match(value, pattern))
     return ::testing::AssertionFailure() << "'" << value << "' is not a UUID v4";
   return ::testing::AssertionSuccess();
@@ -175,7 +181,9 @@ void user_service_suite::TearDown() {
               << instance_.process->log_tail(40) << "---- end of log tail ----\n";
 }
 
-std::string user_service_suite::tag() { return svc_test::unique_tag("zq"); }
+std::string user_service_suite::tag() {
+  return svc_test::unique_tag("zq");
+}
 
 json user_service_suite::user_body(const std::string& who, const std::string& tag) {
   return {{"name", who + " " + tag}, {"email", who + "." + tag + "@example.com"}};
@@ -194,14 +202,17 @@ json user_service_suite::create_user(const json& body) {
   }
 }
 
-::testing::AssertionResult serves_its_openapi_document(http_client& client, const std::set<std::string>& routes) {
+::testing::AssertionResult serves_its_openapi_document(http_client& client,
+                                                       const std::set<std::string>& routes) {
   const auto r = client.get("/openapi.json");
   if (r.status != 200 || r.header("content-type").rfind("application/json", 0) != 0)
     return ::testing::AssertionFailure() << "GET /openapi.json: " << describe(r);
   const auto doc = json::parse(r.body, nullptr, false);
   if (!doc.is_object() || doc.value("openapi", "").rfind("3.1", 0) != 0 || !doc.contains("paths"))
-    return ::testing::AssertionFailure() << "not an OpenAPI 3.1 document: " << r.body.substr(0, 200);
-  static const std::set<std::string> methods{"get", "put", "post", "delete", "patch", "head", "options"};
+    return ::testing::AssertionFailure()
+           << "not an OpenAPI 3.1 document: " << r.body.substr(0, 200);
+  static const std::set<std::string> methods{"get",   "put",  "post",   "delete",
+                                             "patch", "head", "options"};
   std::set<std::string> documented;
   for (const auto& [path, item] : doc["paths"].items()) {
     if (path.rfind("/api/", 0) != 0)
@@ -239,8 +250,9 @@ json user_service_suite::create_user(const json& body) {
       start = comma + 1;
     }
     if (refused.status != 405 || allowed != here)
-      return ::testing::AssertionFailure() << path << ": documented " << json(here).dump() << ", served "
-                                           << json(allowed).dump() << " (" << describe(refused) << ")";
+      return ::testing::AssertionFailure()
+             << path << ": documented " << json(here).dump() << ", served " << json(allowed).dump()
+             << " (" << describe(refused) << ")";
   }
   if (documented != routes)
     return ::testing::AssertionFailure() << "documented operations " << json(documented).dump()
@@ -251,21 +263,26 @@ json user_service_suite::create_user(const json& body) {
 std::vector<long long> walk_every_page(http_client& client, const std::string& list_target) {
   constexpr long long size = 3;
   auto page_of = [&](long long page) {
-    const auto r = client.get(list_target + "page=" + std::to_string(page) + "&page_size=" + std::to_string(size));
+    const auto r = client.get(list_target + "page=" + std::to_string(page) +
+                              "&page_size=" + std::to_string(size));
     EXPECT_EQ(r.status, 200u) << describe(r);
     return r.status == 200 ? r.json() : json::object();
   };
   const auto first = page_of(1);
-  const auto total = first["meta"].value("total", 0LL), pages = first["meta"].value("total_pages", 0LL);
+  const auto total = first["meta"].value("total", 0LL),
+             pages = first["meta"].value("total_pages", 0LL);
   EXPECT_LE(pages, 1000) << "too many pages to walk";
   std::vector<long long> walked;
   for (long long page = 1; page <= std::min(pages, 1000LL); ++page) {
     const auto j = page_of(page);
-    EXPECT_EQ(j["meta"], (json{{"page", page}, {"page_size", size}, {"total", total}, {"total_pages", pages}}));
+    EXPECT_EQ(
+      j["meta"],
+      (json{{"page", page}, {"page_size", size}, {"total", total}, {"total_pages", pages}}));
     const auto before = walked.size();
     for (const auto& item : j.value("data", json::array()))
       walked.push_back(item.value("id", 0LL));
-    EXPECT_EQ(walked.size() - before, static_cast<std::size_t>(page < pages ? size : total - size * (pages - 1)));
+    EXPECT_EQ(walked.size() - before,
+              static_cast<std::size_t>(page < pages ? size : total - size * (pages - 1)));
   }
   EXPECT_EQ(walked.size(), static_cast<std::size_t>(total));
   EXPECT_TRUE(std::adjacent_find(walked.begin(), walked.end(), std::less_equal<>{}) == walked.end())
@@ -273,10 +290,12 @@ std::vector<long long> walk_every_page(http_client& client, const std::string& l
   return walked;
 }
 
-std::vector<long long> only_these(const std::vector<long long>& walked, const std::vector<long long>& created) {
+std::vector<long long> only_these(const std::vector<long long>& walked,
+                                  const std::vector<long long>& created) {
   std::vector<long long> mine;
-  std::copy_if(walked.begin(), walked.end(), std::back_inserter(mine),
-               [&](long long id) { return std::find(created.begin(), created.end(), id) != created.end(); });
+  std::copy_if(walked.begin(), walked.end(), std::back_inserter(mine), [&](long long id) {
+    return std::find(created.begin(), created.end(), id) != created.end();
+  });
   return mine;
 }
 

@@ -50,11 +50,13 @@ struct running_service {
 
 // Environment of a test instance: loopback, a free port, the database, info logs,
 // MAX_BODY_BYTES=1024, rate limits high enough never to interfere, a small pool.
-std::map<std::string, std::string> instance_env(std::uint16_t port, const std::string& database_url);
+std::map<std::string, std::string> instance_env(std::uint16_t port,
+                                                const std::string& database_url);
 
 // Creates database `db` afresh and starts user-service on it; waits until
 // /health/live answers 200 (throws with the log tail otherwise).
-running_service start_user_service(const std::string& db, std::map<std::string, std::string> extra_env = {});
+running_service start_user_service(const std::string& db,
+                                   std::map<std::string, std::string> extra_env = {});
 
 // "status 404, x-request-id ..., body {...}" for failure messages.
 std::string describe(const reply& r);
@@ -75,14 +77,16 @@ std::multiset<std::string> detail_fields(const reply& r);
 std::vector<long long> walk_every_page(http_client& client, const std::string& list_target);
 
 // The ids of `walked` that are among `created`, in walked order.
-std::vector<long long> only_these(const std::vector<long long>& walked, const std::vector<long long>& created);
+std::vector<long long> only_these(const std::vector<long long>& walked,
+                                  const std::vector<long long>& created);
 
 // GET /openapi.json of the service behind `client` is an OpenAPI 3.1 document whose
 // /api/ operations are exactly `routes` ("METHOD /template", as main.cpp registers
 // them), and for each documented path the service's own Allow header (from a 405)
 // lists exactly the documented methods (HEAD beside GET): a route missing from the
 // document, or documented and not served, fails.
-::testing::AssertionResult serves_its_openapi_document(http_client& client, const std::set<std::string>& routes);
+::testing::AssertionResult serves_its_openapi_document(http_client& client,
+                                                       const std::set<std::string>& routes);
 
 // Base of the suites that share one instance of user-service.
 class user_service_suite : public ::testing::Test {

@@ -12,7 +12,8 @@ class Lifecycle : public ::testing::Test {
 protected:
   void TearDown() override {
     if (HasFailure() && !log_path_.empty())
-      std::cerr << "---- tail of " << log_path_ << " ----\n" << file_tail(log_path_, 40) << "---- end ----\n";
+      std::cerr << "---- tail of " << log_path_ << " ----\n"
+                << file_tail(log_path_, 40) << "---- end ----\n";
   }
   std::string log_path_;
 };
@@ -22,13 +23,15 @@ TEST_F(Lifecycle, SigtermExitsWithStatusZero) {
   ASSERT_NO_THROW(s = start_user_service("e2e_users_lifecycle_shutdown"));
   log_path_ = s.process->log_path();
   http_client client{s.port};
-  const auto created = client.post("/api/v1/users", {{"name", "Before Shutdown"}, {"email", "bye@example.com"}});
+  const auto created = client.post("/api/v1/users",
+                                   {{"name", "Before Shutdown"}, {"email", "bye@example.com"}});
   EXPECT_EQ(created.status, 201u) << describe(created);
 
   const auto code = s.process->terminate(45s);
   ASSERT_TRUE(code.has_value()) << "no exit within 45 s of SIGTERM";
   EXPECT_EQ(*code, 0) << "exit status after SIGTERM";
-  EXPECT_THROW(http_client(s.port, 2s).get("/health/live"), std::runtime_error) << "nobody listens any more";
+  EXPECT_THROW(http_client(s.port, 2s).get("/health/live"), std::runtime_error)
+    << "nobody listens any more";
 }
 
 // A bad value stops start-up with exit code 2 and output naming the option.
@@ -51,7 +54,8 @@ void expect_bad_setting_refused(const std::string& env_name, const std::string& 
   EXPECT_EQ(*code, 2) << "exit code";
   const auto log = proc.log_text();
   EXPECT_TRUE(std::regex_search(log, std::regex{option_pattern, std::regex::icase}))
-    << "the output does not name the option (" << option_pattern << "):\n" << log;
+    << "the output does not name the option (" << option_pattern << "):\n"
+    << log;
 }
 
 TEST_F(Lifecycle, UnparsablePortStopsStartUpWithExitCode2) {

@@ -91,7 +91,8 @@ TEST_F(NetworkSettings, WithoutTrustedProxiesXForwardedForIsIgnored) {
   http_client c{svc_.port};
   EXPECT_EQ(get_as(c, "203.0.113.1", "a1").status, 200u);
   EXPECT_EQ(get_as(c, "203.0.113.2", "a2").status, 200u);
-  auto limited = get_as(c, "203.0.113.3", "a3");  // the same client, 127.0.0.1, whatever it forwards
+  auto limited = get_as(c, "203.0.113.3",
+                        "a3");  // the same client, 127.0.0.1, whatever it forwards
   EXPECT_TRUE(is_error(limited, 429, "RATE_LIMIT_EXCEEDED")) << describe(limited);
   auto line = access_line("a2");
   EXPECT_EQ(line.value("client", ""), "127.0.0.1") << line.dump();
@@ -114,7 +115,9 @@ TEST_F(NetworkSettings, AMalformedTrustedProxiesListStopsStartUpWithExitCode2) {
   ASSERT_NO_THROW(db_url = fresh_database("e2e_users_bad_trusted_proxies"));
   auto env = instance_env(port, db_url);
   env["TRUSTED_PROXIES"] = "10.0.0.0/8,10.0.0.0/33";
-  service_process proc{{.executable = user_service_binary, .args = {}, .env = env,
+  service_process proc{{.executable = user_service_binary,
+                        .args = {},
+                        .env = env,
                         .log_name = "e2e_users_bad_TRUSTED_PROXIES"}};
   const auto code = proc.wait_exit(15s);
   ASSERT_TRUE(code.has_value()) << "start-up was not stopped within 15 s";
@@ -149,7 +152,8 @@ TEST_F(NetworkSettings, ManagementPortServesProbesAndMetricsAndTheApiPortDoesNot
   http_client api{svc_.port};
   http_client management{management_port};
 
-  auto created = api.post("/api/v1/users", {{"name", "Port Paula"}, {"email", "paula@example.com"}});
+  auto created = api.post("/api/v1/users",
+                          {{"name", "Port Paula"}, {"email", "paula@example.com"}});
   EXPECT_EQ(created.status, 201u) << describe(created);
   EXPECT_EQ(api.get("/api/v1/users").status, 200u);
   EXPECT_EQ(api.get("/openapi.json").status, 200u);
@@ -176,7 +180,9 @@ TEST_F(NetworkSettings, ManagementPortServesProbesAndMetricsAndTheApiPortDoesNot
     EXPECT_TRUE(is_error(r, 404, "NOT_FOUND")) << path << ": " << describe(r);
     EXPECT_FALSE(r.has_header("x-ratelimit-limit")) << path;
   }
-  EXPECT_EQ(management.request("POST", "/api/v1/users", json{{"name", "No Body"}, {"email", "no@example.com"}}.dump())
+  EXPECT_EQ(management
+              .request("POST", "/api/v1/users",
+                       json{{"name", "No Body"}, {"email", "no@example.com"}}.dump())
               .status,
             404u);
 
@@ -204,8 +210,11 @@ TEST_F(NetworkSettings, TheManagementPortReportsTheDrainAndClosesAfterTheApiPort
   asio::ip::tcp::socket parked{io};
   parked.connect({asio::ip::make_address("127.0.0.1"), svc_.port});
   const auto body = json{{"name", "Parked Pat"}, {"email", "parked.pat@example.com"}}.dump();
-  asio::write(parked, asio::buffer("POST /api/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  asio::write(
+    parked,
+    asio::buffer("POST /api/v1/users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                 "Content-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n"));
   std::this_thread::sleep_for(500ms);  // for the server to read the headers
 
   ASSERT_EQ(::kill(svc_.process->pid(), SIGTERM), 0);
@@ -218,7 +227,8 @@ TEST_F(NetworkSettings, TheManagementPortReportsTheDrainAndClosesAfterTheApiPort
     5s, 50ms))
     << "readiness on the management port during the drain: " << ready;
   EXPECT_EQ(http_client(management_port, 2s).get("/health/live").status, 200u);
-  EXPECT_THROW(http_client(svc_.port, 2s).get("/api/v1/users"), std::runtime_error) << "the API listener is closed";
+  EXPECT_THROW(http_client(svc_.port, 2s).get("/api/v1/users"), std::runtime_error)
+    << "the API listener is closed";
   EXPECT_TRUE(svc_.process->running());
 
   // The parked request is answered, then the process exits 0 and the management port closes.
@@ -245,7 +255,9 @@ TEST_F(NetworkSettings, AManagementPortInUseStopsStartUpWithExitCode1) {
   ASSERT_NO_THROW(db_url = fresh_database("e2e_users_management_port_taken"));
   auto env = instance_env(port, db_url);
   env["MANAGEMENT_PORT"] = std::to_string(busy_port);
-  service_process proc{{.executable = user_service_binary, .args = {}, .env = env,
+  service_process proc{{.executable = user_service_binary,
+                        .args = {},
+                        .env = env,
                         .log_name = "e2e_users_management_port_taken"}};
   const auto code = proc.wait_exit(30s);
   ASSERT_TRUE(code.has_value()) << "start-up was not stopped within 30 s";
@@ -255,8 +267,8 @@ TEST_F(NetworkSettings, AManagementPortInUseStopsStartUpWithExitCode1) {
   std::istringstream in{log};
   for (std::string text; std::getline(in, text);) {
     auto j = json::parse(text, nullptr, false);
-    if (j.is_object() && j.value("msg", "") == "cannot listen" && j.value("listener", "") == "management" &&
-        j.value("port", 0) == busy_port)
+    if (j.is_object() && j.value("msg", "") == "cannot listen" &&
+        j.value("listener", "") == "management" && j.value("port", 0) == busy_port)
       named = true;
   }
   EXPECT_TRUE(named) << log;
@@ -270,12 +282,15 @@ TEST_F(NetworkSettings, AManagementPortEqualToTheApiPortStopsStartUpWithExitCode
   ASSERT_NO_THROW(db_url = fresh_database("e2e_users_management_port_same"));
   auto env = instance_env(port, db_url);
   env["MANAGEMENT_PORT"] = std::to_string(port);
-  service_process proc{{.executable = user_service_binary, .args = {}, .env = env,
+  service_process proc{{.executable = user_service_binary,
+                        .args = {},
+                        .env = env,
                         .log_name = "e2e_users_management_port_same"}};
   const auto code = proc.wait_exit(15s);
   ASSERT_TRUE(code.has_value()) << "start-up was not stopped within 15 s";
   EXPECT_EQ(*code, 2);
-  EXPECT_NE(proc.log_text().find("invalid value for --http.management-port (MANAGEMENT_PORT)"), std::string::npos)
+  EXPECT_NE(proc.log_text().find("invalid value for --http.management-port (MANAGEMENT_PORT)"),
+            std::string::npos)
     << proc.log_text();
 }
 

@@ -17,8 +17,10 @@ using svc::testing::sign_token;
 
 const std::string secret = "e2e-orders-hs256-secret-32-bytes-or-more";
 
-std::string hs_token(const std::string& sub, const std::string& scope, std::chrono::seconds exp_in = 3600s) {
-  return sign_token("HS256", secret, "", {{"sub", sub}, {"scope", scope}, {"exp", epoch_seconds(exp_in)}});
+std::string hs_token(const std::string& sub, const std::string& scope,
+                     std::chrono::seconds exp_in = 3600s) {
+  return sign_token("HS256", secret, "",
+                    {{"sub", sub}, {"scope", scope}, {"exp", epoch_seconds(exp_in)}});
 }
 
 class OrdersAuth : public ::testing::Test {
@@ -32,8 +34,8 @@ public:
       svc::testing::write_file(dir_ / "hs256", secret);
       service_token_ = hs_token("order-service", "users:read");
       svc::testing::write_file(dir_ / "token", service_token_ + "\n");
-      const std::map<std::string, std::string> auth{{"AUTH_MODE", "jwt"},
-                                                    {"AUTH_HS256_SECRET_FILE", (dir_ / "hs256").string()}};
+      const std::map<std::string, std::string> auth{
+        {"AUTH_MODE", "jwt"}, {"AUTH_HS256_SECRET_FILE", (dir_ / "hs256").string()}};
       users_ = start_user_service("e2e_auth_orders_users", auth);
       auto order_env = auth;
       order_env["USER_SERVICE_TOKEN_FILE"] = (dir_ / "token").string();
@@ -62,13 +64,15 @@ protected:
     if (HasFailure())
       for (auto* s : {&users_, &orders_})
         if (s->process)
-          std::cerr << "---- tail of " << s->process->log_path() << " ----\n" << s->process->log_tail(25);
+          std::cerr << "---- tail of " << s->process->log_path() << " ----\n"
+                    << s->process->log_tail(25);
   }
 
   // A user made through user-service with an administrator's token.
   static std::int64_t create_user(const std::string& who) {
     http_client users{users_.port};
-    auto r = users.post("/api/v1/users", {{"name", who + " Example"}, {"email", who + "@example.com"}},
+    auto r = users.post("/api/v1/users",
+                        {{"name", who + " Example"}, {"email", who + "@example.com"}},
                         {{"Authorization", "Bearer " + hs_token("admin", "users:write")}});
     EXPECT_EQ(r.status, 201u) << describe(r);
     return r.status == 201 ? r.json()["data"]["id"].get<std::int64_t>() : 0;
@@ -77,9 +81,10 @@ protected:
   // POSTs an order as a client holding only orders:* scopes; the created order.
   static json create_order(std::int64_t user_id) {
     http_client orders{orders_.port};
-    auto r = orders.post("/api/v1/orders",
-                         {{"user_id", user_id}, {"product_name", "Widget"}, {"quantity", 1}, {"price", 9.5}},
-                         {{"Authorization", "Bearer " + client_token()}});
+    auto r = orders.post(
+      "/api/v1/orders",
+      {{"user_id", user_id}, {"product_name", "Widget"}, {"quantity", 1}, {"price", 9.5}},
+      {{"Authorization", "Bearer " + client_token()}});
     EXPECT_EQ(r.status, 201u) << describe(r);
     return r.status == 201 ? r.json()["data"] : json::object();
   }
@@ -115,7 +120,8 @@ TEST_F(OrdersAuth, OrdersAreValidatedWithTheServicesOwnToken) {
   EXPECT_TRUE(is_error(r, 401, "UNAUTHORIZED")) << describe(r);
   EXPECT_EQ(r.header("www-authenticate"), "Bearer realm=\"order-service\"");
   auto users_log = users_.process->log_text();
-  EXPECT_NE(users_log.find("\"sub\":\"order-service\""), std::string::npos) << "user-service saw order-service's token";
+  EXPECT_NE(users_log.find("\"sub\":\"order-service\""), std::string::npos)
+    << "user-service saw order-service's token";
 }
 
 TEST_F(OrdersAuth, ARewrittenTokenFileIsPickedUpWithoutARestart) {
@@ -123,10 +129,12 @@ TEST_F(OrdersAuth, ARewrittenTokenFileIsPickedUpWithoutARestart) {
   ASSERT_NE(user, 0);
   // An expired token: user-service answers 401, the order is taken unvalidated.
   svc::testing::write_file(dir_ / "token", hs_token("order-service", "users:read", -3600s));
-  EXPECT_TRUE(poll_until([&] { return create_order(user).value("user_check", "") == "pending"; }, 10s, 300ms))
+  EXPECT_TRUE(
+    poll_until([&] { return create_order(user).value("user_check", "") == "pending"; }, 10s, 300ms))
     << "the expired token is sent within a second or so";
   svc::testing::write_file(dir_ / "token", service_token_);
-  EXPECT_TRUE(poll_until([&] { return create_order(user).value("user_validated", false); }, 10s, 300ms))
+  EXPECT_TRUE(
+    poll_until([&] { return create_order(user).value("user_validated", false); }, 10s, 300ms))
     << "the good token is back without a restart";
 }
 
@@ -142,11 +150,15 @@ TEST_F(OrdersAuth, NoTokenInEitherLog) {
 TEST(OrdersAuthStartup, AnUnreadableTokenFileStopsStartUp) {
   auto env = order_instance_env(free_port(), "postgresql://postgres@127.0.0.1:1/orders", 1);
   env["USER_SERVICE_TOKEN_FILE"] = "/no/such/token";
-  service_process proc{{.executable = order_service_binary, .args = {}, .env = env, .log_name = "e2e_auth_token_file"}};
+  service_process proc{{.executable = order_service_binary,
+                        .args = {},
+                        .env = env,
+                        .log_name = "e2e_auth_token_file"}};
   auto code = proc.wait_exit(20s);
   auto log = proc.log_text();
   EXPECT_EQ(code, 2) << log;
-  EXPECT_NE(log.find("invalid value for --user-service.token-file (USER_SERVICE_TOKEN_FILE)"), std::string::npos)
+  EXPECT_NE(log.find("invalid value for --user-service.token-file (USER_SERVICE_TOKEN_FILE)"),
+            std::string::npos)
     << log;
 }
 

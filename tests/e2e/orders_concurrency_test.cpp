@@ -42,7 +42,8 @@ TEST_F(OrdersConcurrency, ConcurrentCreatesAreAllStored) {
         try {
           const auto r = client.request(
             "POST", "/api/v1/orders",
-            order_text(uid, "Crowd " + t + " w" + std::to_string(w) + " i" + std::to_string(i), i + 1, "2.50"),
+            order_text(uid, "Crowd " + t + " w" + std::to_string(w) + " i" + std::to_string(i),
+                       i + 1, "2.50"),
             {{"Content-Type", "application/json"}});
           o.status = r.status;
           o.body = r.body;
@@ -74,13 +75,15 @@ TEST_F(OrdersConcurrency, ConcurrentCreatesAreAllStored) {
       }
     }
   EXPECT_EQ(created, threads * per_thread);
-  std::cerr << "e2e: " << created << " concurrent creates, " << validated << " with user_validated true\n";
+  std::cerr << "e2e: " << created << " concurrent creates, " << validated
+            << " with user_validated true\n";
 
   // Nothing lost, nothing extra: the list holds exactly the 201s.
   std::set<long long> listed;
   long long total = -1;
   for (int page = 1; page <= 2; ++page) {
-    const auto r = orders().get("/api/v1/orders?page_size=100&page=" + std::to_string(page) + "&search=" + t);
+    const auto r = orders().get("/api/v1/orders?page_size=100&page=" + std::to_string(page) +
+                                "&search=" + t);
     ASSERT_EQ(r.status, 200u) << describe(r);
     const auto j = r.json();
     total = j["meta"].value("total", -1LL);
@@ -112,8 +115,9 @@ TEST_F(OrdersConcurrency, ConcurrentIdempotentRetriesCreateExactlyOneOrder) {
           http_client client{port, 30s};
           client.get("/health/live");  // connected before the start line
           start.arrive_and_wait();
-          const auto r = client.request("POST", "/api/v1/orders", body,
-                                        {{"Content-Type", "application/json"}, {"Idempotency-Key", key}});
+          const auto r = client.request(
+            "POST", "/api/v1/orders", body,
+            {{"Content-Type", "application/json"}, {"Idempotency-Key", key}});
           o.status = r.status;
           o.body = r.body;
           if (r.status == 201)
@@ -130,15 +134,17 @@ TEST_F(OrdersConcurrency, ConcurrentIdempotentRetriesCreateExactlyOneOrder) {
     std::set<long long> ids;
     for (int w = 0; w < threads; ++w) {
       EXPECT_TRUE(results[w].error.empty()) << "thread " << w << ": " << results[w].error;
-      EXPECT_EQ(results[w].status, 201u) << "thread " << w << ": every retry gets the first response: "
-                                         << results[w].body;
+      EXPECT_EQ(results[w].status, 201u)
+        << "thread " << w << ": every retry gets the first response: " << results[w].body;
       if (results[w].status == 201)
         ids.insert(results[w].id);
     }
     EXPECT_EQ(ids.size(), 1u) << "all retries answer the same order";
-    const auto r = orders().get("/api/v1/orders?search=" + url_encode("Retry " + t + " r" + std::to_string(round)));
+    const auto r = orders().get("/api/v1/orders?search=" +
+                                url_encode("Retry " + t + " r" + std::to_string(round)));
     ASSERT_EQ(r.status, 200u) << describe(r);
-    EXPECT_EQ(r.json()["meta"].value("total", -1), 1) << "exactly one order for the key: " << r.body;
+    EXPECT_EQ(r.json()["meta"].value("total", -1), 1)
+      << "exactly one order for the key: " << r.body;
   }
   const auto all = orders().get("/api/v1/orders?search=" + url_encode("Retry " + t));
   ASSERT_EQ(all.status, 200u);

@@ -7,7 +7,9 @@ namespace {
 
 class OrdersCrud : public orders_suite {
 protected:
-  std::string item(const json& order) { return "/api/v1/orders/" + std::to_string(order.value("id", 0LL)); }
+  std::string item(const json& order) {
+    return "/api/v1/orders/" + std::to_string(order.value("id", 0LL));
+  }
   std::int64_t count_search(const std::string& needle) {
     const auto r = orders().get("/api/v1/orders?search=" + url_encode(needle));
     EXPECT_EQ(r.status, 200u) << describe(r);
@@ -35,7 +37,8 @@ TEST_F(OrdersCrud, CreateReturns201WithEveryField) {
   EXPECT_TRUE(has_exact_number(r.body, "price", "19.99"));
   EXPECT_TRUE(has_exact_number(r.body, "total_amount", "139.93"));
   EXPECT_EQ(o.value("status", ""), "pending") << "status defaults to pending: " << o.dump();
-  EXPECT_EQ(o.value("user_validated", false), true) << "the user exists in user-service: " << o.dump();
+  EXPECT_EQ(o.value("user_validated", false), true)
+    << "the user exists in user-service: " << o.dump();
   EXPECT_EQ(r.header("location"), item(o)) << "201 Created names the new order: " << describe(r);
   const auto etag = r.header("etag");
   EXPECT_FALSE(etag.empty()) << "a single order carries an ETag: " << describe(r);
@@ -58,9 +61,15 @@ TEST_F(OrdersCrud, TotalAmountIsQuantityTimesPriceExactly) {
     const char* total;
   };
   const std::vector<money_case> cases = {
-    {3, "0.1", "0.3"},        {7, "19.99", "139.93"},   {1, "0.01", "0.01"},
-    {3, "33.33", "99.99"},    {10, "0.07", "0.7"},      {9999, "0.99", "9899.01"},
-    {3, "1.10", "3.3"},       {10000, "1000000", "10000000000"}, {1, "1000000.00", "1000000"},
+    {3, "0.1", "0.3"},
+    {7, "19.99", "139.93"},
+    {1, "0.01", "0.01"},
+    {3, "33.33", "99.99"},
+    {10, "0.07", "0.7"},
+    {9999, "0.99", "9899.01"},
+    {3, "1.10", "3.3"},
+    {10000, "1000000", "10000000000"},
+    {1, "1000000.00", "1000000"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::to_string(c.quantity) + " x " + c.price);
@@ -69,7 +78,8 @@ TEST_F(OrdersCrud, TotalAmountIsQuantityTimesPriceExactly) {
     EXPECT_TRUE(has_exact_number(r.body, "price", c.price));
     EXPECT_TRUE(has_exact_number(r.body, "total_amount", c.total));
     // Stored exactly, not only computed exactly on the way out.
-    const auto got = orders().get("/api/v1/orders/" + std::to_string(r.json()["data"].value("id", 0LL)));
+    const auto got = orders().get("/api/v1/orders/" +
+                                  std::to_string(r.json()["data"].value("id", 0LL)));
     ASSERT_EQ(got.status, 200u) << describe(got);
     EXPECT_TRUE(has_exact_number(got.body, "price", c.price));
     EXPECT_TRUE(has_exact_number(got.body, "total_amount", c.total));
@@ -81,17 +91,22 @@ TEST_F(OrdersCrud, CreateKeepsAGivenStatusAndAcceptsBoundaries) {
   ASSERT_GT(uid, 0);
   const auto t = tag();
   for (const char* status : {"pending", "confirmed", "shipped", "delivered", "cancelled"}) {
-    const auto o = create_order(
-      {{"user_id", uid}, {"product_name", "Status " + t}, {"quantity", 1}, {"price", 5}, {"status", status}});
+    const auto o = create_order({{"user_id", uid},
+                                 {"product_name", "Status " + t},
+                                 {"quantity", 1},
+                                 {"price", 5},
+                                 {"status", status}});
     EXPECT_EQ(o.value("status", ""), status) << o.dump();
   }
-  EXPECT_EQ(create_order({{"user_id", uid}, {"product_name", "Q " + t}, {"quantity", 10000}, {"price", 1}})
-              .value("quantity", 0),
-            10000);
+  EXPECT_EQ(
+    create_order({{"user_id", uid}, {"product_name", "Q " + t}, {"quantity", 10000}, {"price", 1}})
+      .value("quantity", 0),
+    10000);
   const std::string name200 = t + std::string(200 - t.size(), 'p');
-  EXPECT_EQ(create_order({{"user_id", uid}, {"product_name", name200}, {"quantity", 1}, {"price", 1}})
-              .value("product_name", ""),
-            name200);
+  EXPECT_EQ(
+    create_order({{"user_id", uid}, {"product_name", name200}, {"quantity", 1}, {"price", 1}})
+      .value("product_name", ""),
+    name200);
   const auto cent = post_order_text(order_text(uid, "Cent " + t, 1, "0.01"));
   EXPECT_EQ(cent.status, 201u) << describe(cent);
 }
@@ -99,17 +114,20 @@ TEST_F(OrdersCrud, CreateKeepsAGivenStatusAndAcceptsBoundaries) {
 TEST_F(OrdersCrud, ValidationErrorListsEveryOffendingField) {
   auto r = orders().post("/api/v1/orders", json::object());
   EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR"));
-  EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{"price", "product_name", "quantity", "user_id"}))
+  EXPECT_EQ(detail_fields(r),
+            (std::multiset<std::string>{"price", "product_name", "quantity", "user_id"}))
     << describe(r);
 
-  r = post_order_text(R"({"user_id": 0, "product_name": "", "quantity": 0, "price": 0, "status": "bogus"})");
+  r = post_order_text(
+    R"({"user_id": 0, "product_name": "", "quantity": 0, "price": 0, "status": "bogus"})");
   EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(detail_fields(r),
             (std::multiset<std::string>{"price", "product_name", "quantity", "status", "user_id"}))
     << describe(r);
   if (r.status == 400) {
     for (const auto& d : r.json()["error"].value("details", json::array())) {
-      EXPECT_TRUE(d.contains("message") && d["message"].is_string() && !d["message"].get<std::string>().empty())
+      EXPECT_TRUE(d.contains("message") && d["message"].is_string() &&
+                  !d["message"].get<std::string>().empty())
         << "every detail needs a message: " << d.dump();
     }
   }
@@ -137,35 +155,41 @@ TEST_F(OrdersCrud, EachFieldRuleIsEnforced) {
     {order_text(uid, "Rule " + t, 0, "1"), "quantity"},
     {order_text(uid, "Rule " + t, 10001, "1"), "quantity"},
     {order_text(uid, "Rule " + t, -3, "1"), "quantity"},
-    {"{\"user_id\": " + u + ", \"product_name\": " + name + ", \"quantity\": 1.5, \"price\": 1}", "quantity"},
-    {"{\"user_id\": " + u + ", \"product_name\": " + name + ", \"quantity\": \"3\", \"price\": 1}", "quantity"},
+    {"{\"user_id\": " + u + ", \"product_name\": " + name + ", \"quantity\": 1.5, \"price\": 1}",
+     "quantity"},
+    {"{\"user_id\": " + u + ", \"product_name\": " + name + ", \"quantity\": \"3\", \"price\": 1}",
+     "quantity"},
     {"{\"user_id\": " + u + ", \"product_name\": " + name + ", \"price\": 1}", "quantity"},
     {"{\"user_id\": " + u + ", \"quantity\": 1, \"price\": 1}", "product_name"},
     {order_text(uid, "", 1, "1"), "product_name"},
     {order_text(uid, t + std::string(201 - t.size(), 'x'), 1, "1"), "product_name"},
-    {"{\"user_id\": " + u + ", \"product_name\": 42, \"quantity\": 1, \"price\": 1}", "product_name"},
+    {"{\"user_id\": " + u + ", \"product_name\": 42, \"quantity\": 1, \"price\": 1}",
+     "product_name"},
     {order_text(uid, "Rule " + t, 1, "1", R"("status": "bogus")"), "status"},
     {order_text(uid, "Rule " + t, 1, "1", R"("status": "PENDING")"), "status"},
     {order_text(0, "Rule " + t, 1, "1"), "user_id"},
     {order_text(-5, "Rule " + t, 1, "1"), "user_id"},
-    {"{\"user_id\": \"" + u + "\", \"product_name\": " + name + ", \"quantity\": 1, \"price\": 1}", "user_id"},
+    {"{\"user_id\": \"" + u + "\", \"product_name\": " + name + ", \"quantity\": 1, \"price\": 1}",
+     "user_id"},
     {"{\"product_name\": " + name + ", \"quantity\": 1, \"price\": 1}", "user_id"},
   };
   for (const auto& c : cases) {
     const auto r = post_order_text(c.body);
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << "body " << c.body;
-    EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{c.field})) << "body " << c.body << " -> " << describe(r);
+    EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{c.field}))
+      << "body " << c.body << " -> " << describe(r);
   }
   EXPECT_EQ(count_search(t), 0) << "no invalid order may be stored";
 }
 
 TEST_F(OrdersCrud, MalformedBodiesAndIdsAreBadRequest) {
   for (const std::string body : {R"({"user_id": 1,)", "{not json}", ""}) {
-    const auto r = orders().request("POST", "/api/v1/orders", body, {{"Content-Type", "application/json"}});
+    const auto r = orders().request("POST", "/api/v1/orders", body,
+                                    {{"Content-Type", "application/json"}});
     EXPECT_TRUE(is_error(r, 400, "BAD_REQUEST")) << "body '" << body << "'";
   }
-  const auto typed = orders().request("POST", "/api/v1/orders",
-                                      order_text(1, "Typed", 1, "1"), {{"Content-Type", "text/plain"}});
+  const auto typed = orders().request("POST", "/api/v1/orders", order_text(1, "Typed", 1, "1"),
+                                      {{"Content-Type", "text/plain"}});
   EXPECT_TRUE(is_error(typed, 400, "BAD_REQUEST"));
   for (const std::string id : {"abc", "12abc", "1.5"}) {
     EXPECT_TRUE(is_error(orders().get("/api/v1/orders/" + id), 400, "BAD_REQUEST")) << "id " << id;
@@ -175,10 +199,12 @@ TEST_F(OrdersCrud, MalformedBodiesAndIdsAreBadRequest) {
 TEST_F(OrdersCrud, GetUnknownOrderIs404) {
   EXPECT_TRUE(is_error(orders().get("/api/v1/orders/999999999"), 404, "NOT_FOUND"));
   const auto uid = create_user("getter");
-  const auto o = create_order({{"user_id", uid}, {"product_name", "Getter " + tag()}, {"quantity", 1}, {"price", 2}});
+  const auto o = create_order(
+    {{"user_id", uid}, {"product_name", "Getter " + tag()}, {"quantity", 1}, {"price", 2}});
   ASSERT_TRUE(o.contains("id"));
-  EXPECT_TRUE(is_error(orders().get("/api/v1/orders/" + std::to_string(o["id"].get<long long>() + 100000)), 404,
-                       "NOT_FOUND"));
+  EXPECT_TRUE(
+    is_error(orders().get("/api/v1/orders/" + std::to_string(o["id"].get<long long>() + 100000)),
+             404, "NOT_FOUND"));
 }
 
 TEST_F(OrdersCrud, PutUpdatesPartiallyAndRecomputesTotal) {
@@ -197,7 +223,8 @@ TEST_F(OrdersCrud, PutUpdatesPartiallyAndRecomputesTotal) {
   EXPECT_TRUE(is_order(o));
   EXPECT_EQ(o.value("quantity", 0), 3);
   EXPECT_TRUE(has_exact_number(r.body, "price", "10"));
-  EXPECT_TRUE(has_exact_number(r.body, "total_amount", "30")) << "total_amount recomputed on quantity";
+  EXPECT_TRUE(has_exact_number(r.body, "total_amount", "30"))
+    << "total_amount recomputed on quantity";
   EXPECT_EQ(o.value("product_name", ""), "Update " + t) << "untouched fields stay";
   EXPECT_EQ(o.value("user_id", 0LL), uid);
   EXPECT_EQ(o.value("status", ""), "pending");
@@ -207,9 +234,11 @@ TEST_F(OrdersCrud, PutUpdatesPartiallyAndRecomputesTotal) {
   r = orders().request("PUT", path, R"({"price": 0.1})", {{"Content-Type", "application/json"}});
   ASSERT_EQ(r.status, 200u) << describe(r);
   EXPECT_TRUE(has_exact_number(r.body, "price", "0.1"));
-  EXPECT_TRUE(has_exact_number(r.body, "total_amount", "0.3")) << "total_amount recomputed on price: 3 x 0.1";
+  EXPECT_TRUE(has_exact_number(r.body, "total_amount", "0.3"))
+    << "total_amount recomputed on price: 3 x 0.1";
 
-  r = orders().request("PUT", path, R"({"quantity": 7, "price": 19.99})", {{"Content-Type", "application/json"}});
+  r = orders().request("PUT", path, R"({"quantity": 7, "price": 19.99})",
+                       {{"Content-Type", "application/json"}});
   ASSERT_EQ(r.status, 200u) << describe(r);
   EXPECT_TRUE(has_exact_number(r.body, "total_amount", "139.93"));
 
@@ -219,7 +248,8 @@ TEST_F(OrdersCrud, PutUpdatesPartiallyAndRecomputesTotal) {
   EXPECT_EQ(o.value("product_name", ""), "Renamed " + t);
   EXPECT_EQ(o.value("status", ""), "confirmed");
   EXPECT_EQ(o.value("quantity", 0), 7);
-  EXPECT_TRUE(has_exact_number(r.body, "total_amount", "139.93")) << "unchanged when neither factor changes";
+  EXPECT_TRUE(has_exact_number(r.body, "total_amount", "139.93"))
+    << "unchanged when neither factor changes";
   EXPECT_EQ(o["user_validated"], created["user_validated"]);
 
   const auto empty = orders().put(path, json::object());
@@ -235,8 +265,8 @@ TEST_F(OrdersCrud, PutRefusesUserIdAndInvalidFields) {
   const auto uid = create_user("fixed");
   ASSERT_GT(uid, 0);
   const auto other = create_user("other");
-  const auto created =
-    create_order({{"user_id", uid}, {"product_name", "Fixed " + tag()}, {"quantity", 4}, {"price", 2.5}});
+  const auto created = create_order(
+    {{"user_id", uid}, {"product_name", "Fixed " + tag()}, {"quantity", 4}, {"price", 2.5}});
   ASSERT_TRUE(created.contains("id"));
   const auto path = item(created);
 
@@ -260,20 +290,23 @@ TEST_F(OrdersCrud, PutRefusesUserIdAndInvalidFields) {
                                              {R"({"product_name": ""})", "product_name"}}) {
     const auto r = orders().request("PUT", path, c.body, {{"Content-Type", "application/json"}});
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << c.body;
-    EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{c.field})) << c.body << " -> " << describe(r);
+    EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{c.field}))
+      << c.body << " -> " << describe(r);
   }
   const auto got = orders().get(path);
   ASSERT_EQ(got.status, 200u) << describe(got);
   EXPECT_EQ(got.json()["data"], created) << "refused updates change nothing";
 
-  EXPECT_TRUE(is_error(orders().put("/api/v1/orders/999999999", {{"quantity", 2}}), 404, "NOT_FOUND"));
+  EXPECT_TRUE(
+    is_error(orders().put("/api/v1/orders/999999999", {{"quantity", 2}}), 404, "NOT_FOUND"));
 }
 
 TEST_F(OrdersCrud, StaleIfMatchFailsThePrecondition) {
   const auto uid = create_user("racer");
   ASSERT_GT(uid, 0);
-  const auto r0 = orders().post("/api/v1/orders",
-                                {{"user_id", uid}, {"product_name", "Race " + tag()}, {"quantity", 1}, {"price", 3}});
+  const auto r0 = orders().post(
+    "/api/v1/orders",
+    {{"user_id", uid}, {"product_name", "Race " + tag()}, {"quantity", 1}, {"price", 3}});
   ASSERT_EQ(r0.status, 201u) << describe(r0);
   const auto path = item(r0.json()["data"]);
   const auto etag1 = r0.header("etag");
@@ -297,7 +330,8 @@ TEST_F(OrdersCrud, StaleIfMatchFailsThePrecondition) {
   ASSERT_EQ(fresh.status, 200u) << describe(fresh);
   const auto etag3 = fresh.header("etag");
 
-  EXPECT_TRUE(is_error(orders().del(path, {{"If-Match", etag2}}), 412, "PRECONDITION_FAILED")) << "stale If-Match on DELETE";
+  EXPECT_TRUE(is_error(orders().del(path, {{"If-Match", etag2}}), 412, "PRECONDITION_FAILED"))
+    << "stale If-Match on DELETE";
   got = orders().get(path);
   EXPECT_EQ(got.status, 200u) << "a refused DELETE deletes nothing: " << describe(got);
 
@@ -310,8 +344,10 @@ TEST_F(OrdersCrud, DeleteAnswers204ThenTheOrderIsGone) {
   const auto uid = create_user("deleter");
   ASSERT_GT(uid, 0);
   const auto t = tag();
-  const auto keep = create_order({{"user_id", uid}, {"product_name", "Keep " + t}, {"quantity", 1}, {"price", 1}});
-  const auto gone = create_order({{"user_id", uid}, {"product_name", "Gone " + t}, {"quantity", 1}, {"price", 1}});
+  const auto keep = create_order(
+    {{"user_id", uid}, {"product_name", "Keep " + t}, {"quantity", 1}, {"price", 1}});
+  const auto gone = create_order(
+    {{"user_id", uid}, {"product_name", "Gone " + t}, {"quantity", 1}, {"price", 1}});
   ASSERT_TRUE(gone.contains("id"));
   const auto path = item(gone);
 
@@ -321,7 +357,8 @@ TEST_F(OrdersCrud, DeleteAnswers204ThenTheOrderIsGone) {
 
   EXPECT_TRUE(is_error(orders().get(path), 404, "NOT_FOUND"));
   EXPECT_TRUE(is_error(orders().del(path), 404, "NOT_FOUND")) << "a second DELETE";
-  EXPECT_TRUE(is_error(orders().put(path, {{"quantity", 2}}), 404, "NOT_FOUND")) << "PUT on a deleted order";
+  EXPECT_TRUE(is_error(orders().put(path, {{"quantity", 2}}), 404, "NOT_FOUND"))
+    << "PUT on a deleted order";
 
   const auto list = orders().get("/api/v1/orders?search=" + t);
   ASSERT_EQ(list.status, 200u) << describe(list);
@@ -344,7 +381,8 @@ TEST_F(OrdersCrud, IdempotencyKeyReplaysTheFirstResponse) {
   ASSERT_TRUE(is_json_body(second));
   EXPECT_EQ(second.json(), first.json()) << "same body as the first response";
   EXPECT_EQ(second.header("etag"), first.header("etag"));
-  EXPECT_EQ(second.header("idempotent-replayed"), "true") << "README: replays say so: " << describe(second);
+  EXPECT_EQ(second.header("idempotent-replayed"), "true")
+    << "README: replays say so: " << describe(second);
   EXPECT_TRUE(has_exact_number(second.body, "total_amount", "0.3"));
   EXPECT_EQ(count_search(t), 1) << "a replay creates nothing";
 
@@ -374,8 +412,9 @@ TEST_F(OrdersCrud, IdempotencyKeyReplaysTheFirstResponse) {
 // exactly the routes of services/order-service/main.cpp.
 TEST_F(OrdersCrud, ServesItsOpenApiDocumentWithExactlyItsRoutes) {
   http_client client{order_port()};
-  EXPECT_TRUE(serves_its_openapi_document(client, {"GET /api/v1/orders", "POST /api/v1/orders", "GET /api/v1/orders/{id}",
-                                                   "PUT /api/v1/orders/{id}", "DELETE /api/v1/orders/{id}"}));
+  EXPECT_TRUE(serves_its_openapi_document(
+    client, {"GET /api/v1/orders", "POST /api/v1/orders", "GET /api/v1/orders/{id}",
+             "PUT /api/v1/orders/{id}", "DELETE /api/v1/orders/{id}"}));
 }
 
 }  // namespace

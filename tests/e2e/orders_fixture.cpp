@@ -8,7 +8,8 @@
 
 namespace e2e {
 
-std::map<std::string, std::string> order_instance_env(std::uint16_t port, const std::string& database_url,
+std::map<std::string, std::string> order_instance_env(std::uint16_t port,
+                                                      const std::string& database_url,
                                                       std::uint16_t user_port) {
   auto env = instance_env(port, database_url);
   env["USER_SERVICE_URL"] = "http://127.0.0.1:" + std::to_string(user_port);
@@ -37,12 +38,15 @@ running_service start_order_service(const std::string& db, std::uint16_t user_po
   return s;
 }
 
-running_service restart_user_service(const std::string& db, std::uint16_t port, const std::string& log_name) {
+running_service restart_user_service(const std::string& db, std::uint16_t port,
+                                     const std::string& log_name) {
   running_service s;
   s.port = port;
-  s.process = std::make_unique<service_process>(service_process::options{
-    .executable = user_service_binary, .args = {}, .env = instance_env(port, svc_test::database_url(db)),
-    .log_name = log_name});
+  s.process = std::make_unique<service_process>(
+    service_process::options{.executable = user_service_binary,
+                             .args = {},
+                             .env = instance_env(port, svc_test::database_url(db)),
+                             .log_name = log_name});
   s.process->wait_ready(s.port);
   return s;
 }
@@ -92,16 +96,17 @@ std::optional<std::string> raw_number(const std::string& body, const std::string
   const auto value = canonical_decimal(*text);
   const auto want = canonical_decimal(expected);
   if (!value || !want || *value != *want)
-    return ::testing::AssertionFailure() << "\"" << key << "\" is written as " << *text << ", expected exactly "
-                                         << expected << " (body " << body << ")";
+    return ::testing::AssertionFailure()
+           << "\"" << key << "\" is written as " << *text << ", expected exactly " << expected
+           << " (body " << body << ")";
   return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult is_order(const json& o) {
   if (!o.is_object())
     return ::testing::AssertionFailure() << "order is not an object: " << o.dump();
-  for (const char* key : {"id", "user_id", "product_name", "quantity", "price", "total_amount", "status",
-                          "user_validated", "created_at", "updated_at"})
+  for (const char* key : {"id", "user_id", "product_name", "quantity", "price", "total_amount",
+                          "status", "user_validated", "created_at", "updated_at"})
     if (!o.contains(key))
       return ::testing::AssertionFailure() << "order lacks \"" << key << "\": " << o.dump();
   if (!o["id"].is_number_integer() || o["id"].get<long long>() < 1)
@@ -114,7 +119,8 @@ std::optional<std::string> raw_number(const std::string& body, const std::string
     return ::testing::AssertionFailure() << "quantity is not an integer: " << o.dump();
   if (!o["price"].is_number() || !o["total_amount"].is_number())
     return ::testing::AssertionFailure() << "price/total_amount are not JSON numbers: " << o.dump();
-  static const std::set<std::string> statuses{"pending", "confirmed", "shipped", "delivered", "cancelled"};
+  static const std::set<std::string> statuses{"pending", "confirmed", "shipped", "delivered",
+                                              "cancelled"};
   if (!o["status"].is_string() || statuses.count(o["status"].get<std::string>()) == 0)
     return ::testing::AssertionFailure() << "status is not an order status: " << o.dump();
   if (!o["user_validated"].is_boolean())
@@ -122,9 +128,11 @@ std::optional<std::string> raw_number(const std::string& body, const std::string
   static const std::set<std::string> checks{"validated", "pending", "user_not_found"};
   if (!o.contains("user_check") || !o["user_check"].is_string() ||
       checks.count(o["user_check"].get<std::string>()) == 0)
-    return ::testing::AssertionFailure() << "user_check is not validated, pending or user_not_found: " << o.dump();
+    return ::testing::AssertionFailure()
+           << "user_check is not validated, pending or user_not_found: " << o.dump();
   if (o["user_validated"].get<bool>() != (o["user_check"] == "validated"))
-    return ::testing::AssertionFailure() << "user_validated is not (user_check == validated): " << o.dump();
+    return ::testing::AssertionFailure()
+           << "user_validated is not (user_check == validated): " << o.dump();
   if (auto ok = is_rfc3339_utc(o["created_at"]); !ok)
     return ok << " (created_at of " << o.dump() << ")";
   if (auto ok = is_rfc3339_utc(o["updated_at"]); !ok)
@@ -246,13 +254,16 @@ void orders_suite::TearDown() {
   }
 }
 
-std::string orders_suite::tag() { return svc_test::unique_tag("zo"); }
+std::string orders_suite::tag() {
+  return svc_test::unique_tag("zo");
+}
 
 std::int64_t orders_suite::create_user(const std::string& who) {
   const auto t = tag();
   const json body = {{"name", who + " " + t}, {"email", who + "." + t + "@example.com"}};
   const auto r = users().post("/api/v1/users", body);
-  EXPECT_EQ(r.status, 201u) << "POST user-service /api/v1/users " << body.dump() << " -> " << describe(r);
+  EXPECT_EQ(r.status, 201u) << "POST user-service /api/v1/users " << body.dump() << " -> "
+                            << describe(r);
   if (r.status != 201)
     return 0;
   try {
@@ -278,7 +289,8 @@ json orders_suite::create_order(const json& body, header_map headers) {
 
 std::string orders_suite::order_text(std::int64_t user_id, const std::string& product, int quantity,
                                      const std::string& price, const std::string& extra_members) {
-  return "{\"user_id\": " + std::to_string(user_id) + ", \"product_name\": " + json(product).dump() +
+  return "{\"user_id\": " + std::to_string(user_id) +
+         ", \"product_name\": " + json(product).dump() +
          ", \"quantity\": " + std::to_string(quantity) + ", \"price\": " + price +
          (extra_members.empty() ? "" : ", " + extra_members) + "}";
 }
@@ -297,7 +309,8 @@ void orders_suite::kill_user_service() {
 void orders_suite::restart_user_service() {
   const auto port = users_.port;
   users_ = {};  // reaps the old process (already killed) and removes its temp dir
-  users_ = e2e::restart_user_service(users_db_, port, users_db_ + "_restart" + std::to_string(++restarts_));
+  users_ = e2e::restart_user_service(users_db_, port,
+                                     users_db_ + "_restart" + std::to_string(++restarts_));
 }
 
 }  // namespace e2e

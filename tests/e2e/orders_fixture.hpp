@@ -34,7 +34,8 @@ inline constexpr int test_client_timeout_seconds = 2;
 
 // Environment of an order-service instance: instance_env() plus USER_SERVICE_URL
 // and the small breaker settings above.
-std::map<std::string, std::string> order_instance_env(std::uint16_t port, const std::string& database_url,
+std::map<std::string, std::string> order_instance_env(std::uint16_t port,
+                                                      const std::string& database_url,
                                                       std::uint16_t user_port);
 
 // Creates database `db` afresh and starts order-service on it, pointed at
@@ -44,7 +45,8 @@ running_service start_order_service(const std::string& db, std::uint16_t user_po
 
 // Starts user-service on an EXISTING database `db` on a given port (a restart:
 // same port, same data). `log_name` names the log file. Waits for /health/live.
-running_service restart_user_service(const std::string& db, std::uint16_t port, const std::string& log_name);
+running_service restart_user_service(const std::string& db, std::uint16_t port,
+                                     const std::string& log_name);
 
 // The exact decimal value of a JSON number's text in canonical form: no exponent,
 // no leading zeros, no trailing fractional zeros ("1.3993e2" -> "139.93",

@@ -13,16 +13,20 @@ TEST(OrdersHelpers, CanonicalDecimalIsExact) {
   EXPECT_EQ(canonical_decimal("1e10"), std::optional<std::string>{"10000000000"});
   EXPECT_EQ(canonical_decimal("5E-3"), std::optional<std::string>{"0.005"});
   EXPECT_EQ(canonical_decimal("007"), std::optional<std::string>{"7"});
-  EXPECT_EQ(canonical_decimal("0.30000000000000004"), std::optional<std::string>{"0.30000000000000004"});
+  EXPECT_EQ(canonical_decimal("0.30000000000000004"),
+            std::optional<std::string>{"0.30000000000000004"});
   EXPECT_EQ(canonical_decimal("abc"), std::nullopt);
   EXPECT_EQ(canonical_decimal("\"0.3\""), std::nullopt);
 }
 
 TEST(OrdersHelpers, HasExactNumberRejectsFloatNoise) {
-  EXPECT_TRUE(has_exact_number(R"({"data":{"price":0.1,"total_amount":0.3}})", "total_amount", "0.3"));
+  EXPECT_TRUE(
+    has_exact_number(R"({"data":{"price":0.1,"total_amount":0.3}})", "total_amount", "0.3"));
   EXPECT_FALSE(has_exact_number(R"({"total_amount":0.30000000000000004})", "total_amount", "0.3"));
-  EXPECT_FALSE(has_exact_number(R"({"total_amount":139.92999999999998})", "total_amount", "139.93"));
-  EXPECT_FALSE(has_exact_number(R"({"total_amount":"0.3"})", "total_amount", "0.3")) << "a string is no number";
+  EXPECT_FALSE(
+    has_exact_number(R"({"total_amount":139.92999999999998})", "total_amount", "139.93"));
+  EXPECT_FALSE(has_exact_number(R"({"total_amount":"0.3"})", "total_amount", "0.3"))
+    << "a string is no number";
   EXPECT_FALSE(has_exact_number(R"({"price":0.3})", "total_amount", "0.3")) << "absent";
 }
 
@@ -32,11 +36,14 @@ TEST(OrdersHelpers, MetricValueMatchesNameAndLabels) {
     "circuit_breaker_state{service=\"order-service\",target=\"user-service\"} 2\n"
     "circuit_breaker_state_other{service=\"order-service\",target=\"user-service\"} 7\n"
     "circuit_breaker_transitions_total{from=\"closed\",service=\"order-service\",target=\"user-service\",to=\"open\"} 3\n";
-  EXPECT_EQ(metric_value(text, "circuit_breaker_state", {{"target", "user-service"}}), std::optional<double>{2.0});
+  EXPECT_EQ(metric_value(text, "circuit_breaker_state", {{"target", "user-service"}}),
+            std::optional<double>{2.0});
   EXPECT_EQ(metric_value(text, "circuit_breaker_state", {{"target", "billing"}}), std::nullopt);
-  EXPECT_EQ(metric_value(text, "circuit_breaker_transitions_total", {{"from", "closed"}, {"to", "open"}}),
-            std::optional<double>{3.0});
-  EXPECT_EQ(metric_value(text, "circuit_breaker_transitions_total", {{"from", "half_open"}, {"to", "closed"}}),
+  EXPECT_EQ(
+    metric_value(text, "circuit_breaker_transitions_total", {{"from", "closed"}, {"to", "open"}}),
+    std::optional<double>{3.0});
+  EXPECT_EQ(metric_value(text, "circuit_breaker_transitions_total",
+                         {{"from", "half_open"}, {"to", "closed"}}),
             std::nullopt);
 }
 

@@ -10,13 +10,16 @@ class OrdersLifecycle : public orders_suite {
 protected:
   std::string new_order() {
     const auto uid = create_user("lifecycle");
-    const auto o = create_order({{"user_id", uid}, {"product_name", "Life " + tag()}, {"quantity", 1}, {"price", 1}});
+    const auto o = create_order(
+      {{"user_id", uid}, {"product_name", "Life " + tag()}, {"quantity", 1}, {"price", 1}});
     return "/api/v1/orders/" + std::to_string(o.value("id", 0LL));
   }
   reply set_status(const std::string& path, const std::string& status) {
     return orders().put(path, {{"status", status}});
   }
-  std::string status_of(const std::string& path) { return orders().get(path).json()["data"].value("status", ""); }
+  std::string status_of(const std::string& path) {
+    return orders().get(path).json()["data"].value("status", "");
+  }
 };
 
 TEST_F(OrdersLifecycle, AnOrderMovesForwardToDelivered) {
@@ -36,7 +39,8 @@ TEST_F(OrdersLifecycle, NothingLeavesDeliveredOrCancelled) {
   for (const std::string back : {"pending", "cancelled", "shipped"}) {
     const auto r = set_status(delivered, back);
     EXPECT_TRUE(is_error(r, 409, "CONFLICT")) << back;
-    EXPECT_NE(r.body.find("from delivered to " + back), std::string::npos) << "names the transition: " << r.body;
+    EXPECT_NE(r.body.find("from delivered to " + back), std::string::npos)
+      << "names the transition: " << r.body;
   }
   EXPECT_EQ(status_of(delivered), "delivered");
 
@@ -50,11 +54,13 @@ TEST_F(OrdersLifecycle, NothingLeavesDeliveredOrCancelled) {
 
 TEST_F(OrdersLifecycle, CancellingIsOnlyBeforeShippingAndStepsAreNotSkipped) {
   const auto path = new_order();
-  EXPECT_TRUE(is_error(set_status(path, "shipped"), 409, "CONFLICT")) << "pending -> shipped skips confirmed";
+  EXPECT_TRUE(is_error(set_status(path, "shipped"), 409, "CONFLICT"))
+    << "pending -> shipped skips confirmed";
   ASSERT_EQ(set_status(path, "confirmed").status, 200u);
   EXPECT_TRUE(is_error(set_status(path, "pending"), 409, "CONFLICT")) << "no way back";
   ASSERT_EQ(set_status(path, "shipped").status, 200u);
-  EXPECT_TRUE(is_error(set_status(path, "cancelled"), 409, "CONFLICT")) << "shipped cannot be cancelled";
+  EXPECT_TRUE(is_error(set_status(path, "cancelled"), 409, "CONFLICT"))
+    << "shipped cannot be cancelled";
   EXPECT_EQ(status_of(path), "shipped");
   // Other fields still change under a refused-nothing status, and a stale If-Match
   // is a 412 before the lifecycle is looked at.

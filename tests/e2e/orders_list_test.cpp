@@ -86,10 +86,12 @@ TEST_F(OrdersList, FiltersPaginationAndExactMeta) {
   std::string upper = t;
   for (auto& ch : upper)
     ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  EXPECT_EQ(list("/api/v1/orders?search=" + upper)["meta"], meta(1, 10, 7, 1)) << "case-insensitive";
+  EXPECT_EQ(list("/api/v1/orders?search=" + upper)["meta"], meta(1, 10, 7, 1))
+    << "case-insensitive";
   EXPECT_EQ(list("/api/v1/orders?search=" + url_encode("beta " + t))["meta"], meta(1, 10, 2, 1));
   EXPECT_EQ(list("/api/v1/orders?search=" + url_encode(t + " item3"))["meta"], meta(1, 10, 1, 1));
-  EXPECT_EQ(list("/api/v1/orders?search=" + t + "nomatch")["meta"], meta(1, 10, 0, 0)) << "no match: 0 pages";
+  EXPECT_EQ(list("/api/v1/orders?search=" + t + "nomatch")["meta"], meta(1, 10, 0, 0))
+    << "no match: 0 pages";
 
   // status
   auto pending = list("/api/v1/orders?status=pending&search=" + t);
@@ -106,11 +108,13 @@ TEST_F(OrdersList, FiltersPaginationAndExactMeta) {
     EXPECT_EQ(o.value("user_id", 0LL), a) << o.dump();
   EXPECT_EQ(list("/api/v1/orders?user_id=" + std::to_string(b))["meta"], meta(1, 10, 2, 1));
   EXPECT_EQ(list("/api/v1/orders?user_id=" + std::to_string(c))["meta"], meta(1, 10, 0, 0));
-  auto combined = list("/api/v1/orders?user_id=" + std::to_string(b) + "&status=cancelled&search=" + t);
+  auto combined = list("/api/v1/orders?user_id=" + std::to_string(b) +
+                       "&status=cancelled&search=" + t);
   EXPECT_EQ(combined["meta"], meta(1, 10, 1, 1)) << combined.dump();
   EXPECT_EQ(ids(combined), (std::vector<long long>{created[2]}));
-  EXPECT_EQ(list("/api/v1/orders?user_id=" + std::to_string(a) + "&status=pending&search=" + t)["meta"],
-            meta(1, 10, 3, 1));
+  EXPECT_EQ(
+    list("/api/v1/orders?user_id=" + std::to_string(a) + "&status=pending&search=" + t)["meta"],
+    meta(1, 10, 3, 1));
 
   // Pagination: 7 orders, 3 a page.
   std::vector<long long> paged;
@@ -121,10 +125,12 @@ TEST_F(OrdersList, FiltersPaginationAndExactMeta) {
     for (auto id : ids(p))
       paged.push_back(id);
   }
-  EXPECT_EQ(paged, newest_first) << "the pages together are the whole list, in order, without repeats";
+  EXPECT_EQ(paged, newest_first)
+    << "the pages together are the whole list, in order, without repeats";
   auto past = list("/api/v1/orders?page_size=3&page=4&search=" + t);
   EXPECT_EQ(past["meta"], meta(4, 3, 7, 3)) << past.dump();
-  EXPECT_TRUE(past.value("data", json{1}).empty()) << "a page past the end is empty: " << past.dump();
+  EXPECT_TRUE(past.value("data", json{1}).empty())
+    << "a page past the end is empty: " << past.dump();
   auto exact = list("/api/v1/orders?page_size=7&search=" + t);
   EXPECT_EQ(exact["meta"], meta(1, 7, 7, 1));
   auto single = list("/api/v1/orders?page_size=1&page=7&search=" + t);
@@ -139,7 +145,8 @@ TEST_F(OrdersList, DeletedOrdersAreNotListed) {
   const auto t = tag();
   std::vector<long long> ids_created;
   for (int i = 0; i < 3; ++i) {
-    const auto o = create_order({{"user_id", uid}, {"product_name", "Del " + t}, {"quantity", 1}, {"price", 1}});
+    const auto o = create_order(
+      {{"user_id", uid}, {"product_name", "Del " + t}, {"quantity", 1}, {"price", 1}});
     ASSERT_TRUE(o.contains("id"));
     ids_created.push_back(o["id"].get<long long>());
   }
@@ -194,8 +201,10 @@ TEST_F(OrdersList, SearchMatchesPercentAndUnderscoreLiterally) {
   const auto uid = create_user("literal");
   ASSERT_GT(uid, 0);
   const auto t = tag();
-  create_order({{"user_id", uid}, {"product_name", "Deal " + t + "% off"}, {"quantity", 1}, {"price", 1}});
-  create_order({{"user_id", uid}, {"product_name", "Deal " + t + "X off"}, {"quantity", 1}, {"price", 1}});
+  create_order(
+    {{"user_id", uid}, {"product_name", "Deal " + t + "% off"}, {"quantity", 1}, {"price", 1}});
+  create_order(
+    {{"user_id", uid}, {"product_name", "Deal " + t + "X off"}, {"quantity", 1}, {"price", 1}});
   EXPECT_EQ(list("/api/v1/orders?search=" + t)["meta"].value("total", -1), 2);
   EXPECT_EQ(list("/api/v1/orders?search=" + url_encode(t + "%"))["meta"].value("total", -1), 1)
     << "% matches only a literal %";

@@ -20,7 +20,8 @@ class OrdersUserServiceOutage : public orders_suite {
 protected:
   json health() {
     const auto h = orders().get("/health");
-    EXPECT_EQ(h.status, 200u) << "an open breaker alone keeps order-service healthy: " << describe(h);
+    EXPECT_EQ(h.status, 200u) << "an open breaker alone keeps order-service healthy: "
+                              << describe(h);
     if (!is_json_body(h))
       return json::object();
     return h.json();
@@ -45,8 +46,10 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
   ASSERT_GT(uid, 0);
   const auto t = tag();
   auto order_body = [&](const std::string& phase, int n) {
-    return json{{"user_id", uid}, {"product_name", "Outage " + t + " " + phase + std::to_string(n)},
-                {"quantity", 3}, {"price", 0.1}};
+    return json{{"user_id", uid},
+                {"product_name", "Outage " + t + " " + phase + std::to_string(n)},
+                {"quantity", 3},
+                {"price", 0.1}};
   };
 
   // Before: validated, breaker closed.
@@ -64,16 +67,19 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
   int outage_orders = 0;
   for (int i = 0; i < 3 * test_breaker_threshold + 2; ++i) {
     const auto r = orders().post("/api/v1/orders", order_body("down", i));
-    ASSERT_EQ(r.status, 201u) << "order " << i << " while user-service is down must still be created: "
+    ASSERT_EQ(r.status, 201u) << "order " << i
+                              << " while user-service is down must still be created: "
                               << describe(r);
     EXPECT_EQ(r.json()["data"].value("user_validated", true), false) << r.body;
     ++outage_orders;
   }
   // An unknown user cannot be told from a known one now: taken, not validated.
-  const auto ghost = orders().post("/api/v1/orders",
-                                   {{"user_id", 987654321}, {"product_name", "Outage " + t + " ghost"},
-                                    {"quantity", 1}, {"price", 1}});
-  EXPECT_EQ(ghost.status, 201u) << "graceful degradation also for an unverifiable user: " << describe(ghost);
+  const auto ghost = orders().post("/api/v1/orders", {{"user_id", 987654321},
+                                                      {"product_name", "Outage " + t + " ghost"},
+                                                      {"quantity", 1},
+                                                      {"price", 1}});
+  EXPECT_EQ(ghost.status, 201u) << "graceful degradation also for an unverifiable user: "
+                                << describe(ghost);
   if (ghost.status == 201) {
     EXPECT_EQ(ghost.json()["data"].value("user_validated", true), false) << ghost.body;
   }
@@ -84,15 +90,19 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
   EXPECT_EQ(h["checks"].value("database", ""), "ok") << h.dump();
   ASSERT_TRUE(h.contains("circuit_breakers")) << h.dump();
   EXPECT_EQ(h["circuit_breakers"].value("user-service", ""), "open") << h.dump();
-  EXPECT_EQ(orders().get("/health/ready").status, 200u) << "an open breaker does not take traffic away";
+  EXPECT_EQ(orders().get("/health/ready").status, 200u)
+    << "an open breaker does not take traffic away";
   EXPECT_EQ(metric("circuit_breaker_state", {}), std::optional<double>{2.0}) << "open is 2";
-  const auto opened = metric("circuit_breaker_transitions_total", {{"from", "closed"}, {"to", "open"}});
+  const auto opened = metric("circuit_breaker_transitions_total",
+                             {{"from", "closed"}, {"to", "open"}});
   EXPECT_TRUE(opened && *opened >= 1.0) << "closed -> open transition counted";
 
   // Reads never needed user-service.
   const auto list = orders().get("/api/v1/orders?search=" + t);
   ASSERT_EQ(list.status, 200u) << describe(list);
-  EXPECT_EQ(list.json()["meta"].value("total", -1), 1 + outage_orders + (ghost.status == 201 ? 1 : 0)) << list.body;
+  EXPECT_EQ(list.json()["meta"].value("total", -1),
+            1 + outage_orders + (ghost.status == 201 ? 1 : 0))
+    << list.body;
   const auto got = orders().get("/api/v1/orders/" + std::to_string(before.value("id", 0LL)));
   EXPECT_EQ(got.status, 200u) << describe(got);
 
@@ -101,12 +111,14 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
   {
     http_client fresh{user_port()};
     const auto u = fresh.get("/api/v1/users/" + std::to_string(uid));
-    ASSERT_EQ(u.status, 200u) << "the restarted user-service has the same database: " << describe(u);
+    ASSERT_EQ(u.status, 200u) << "the restarted user-service has the same database: "
+                              << describe(u);
   }
 
   // Within the open timeout plus a margin, orders are validated again. Every
   // attempt meanwhile is still a 201.
-  const auto bound = std::chrono::seconds{test_breaker_open_seconds + 3 * test_client_timeout_seconds + 5};
+  const auto bound = std::chrono::seconds{test_breaker_open_seconds +
+                                          3 * test_client_timeout_seconds + 5};
   int attempt = 0;
   reply last;
   bool failed = false;
@@ -121,18 +133,20 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
     },
     bound, 250ms);
   ASSERT_FALSE(failed) << "an order failed during recovery: " << describe(last);
-  ASSERT_TRUE(recovered) << "orders not validated again within " << bound.count() << " s (" << attempt
-                         << " attempts); last: " << describe(last);
+  ASSERT_TRUE(recovered) << "orders not validated again within " << bound.count() << " s ("
+                         << attempt << " attempts); last: " << describe(last);
 
   EXPECT_EQ(breaker_in_health(), "closed");
   EXPECT_EQ(metric("circuit_breaker_state", {}), std::optional<double>{0.0}) << "closed again";
-  const auto closed = metric("circuit_breaker_transitions_total", {{"from", "half_open"}, {"to", "closed"}});
+  const auto closed = metric("circuit_breaker_transitions_total",
+                             {{"from", "half_open"}, {"to", "closed"}});
   EXPECT_TRUE(closed && *closed >= 1.0) << "half_open -> closed transition counted";
 
   // Validation is real again: an unknown user is refused.
-  const auto unknown = orders().post("/api/v1/orders",
-                                     {{"user_id", 987654321}, {"product_name", "Outage " + t + " after"},
-                                      {"quantity", 1}, {"price", 1}});
+  const auto unknown = orders().post("/api/v1/orders", {{"user_id", 987654321},
+                                                        {"product_name", "Outage " + t + " after"},
+                                                        {"quantity", 1},
+                                                        {"price", 1}});
   EXPECT_TRUE(is_error(unknown, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(detail_fields(unknown), (std::multiset<std::string>{"user_id"})) << describe(unknown);
 
@@ -141,7 +155,8 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
   reply down;
   const bool settled = poll_until(
     [&] {
-      down = orders().get("/api/v1/orders?page_size=100&search=" + url_encode("Outage " + t + " down"));
+      down = orders().get("/api/v1/orders?page_size=100&search=" +
+                          url_encode("Outage " + t + " down"));
       if (down.status != 200 || down.json()["meta"].value("total", -1) != outage_orders)
         return false;
       const auto listed = down.json();
@@ -151,9 +166,11 @@ TEST_F(OrdersUserServiceOutage, OrdersDegradeGracefullyAndRecoverAfterRestart) {
       return true;
     },
     30s, 500ms);
-  EXPECT_TRUE(settled) << "orders taken during the outage were not all validated later: " << describe(down);
+  EXPECT_TRUE(settled) << "orders taken during the outage were not all validated later: "
+                       << describe(down);
   if (ghost.status == 201) {
-    const auto ghost_path = "/api/v1/orders/" + std::to_string(ghost.json()["data"].value("id", 0LL));
+    const auto ghost_path = "/api/v1/orders/" +
+                            std::to_string(ghost.json()["data"].value("id", 0LL));
     reply g;
     EXPECT_TRUE(poll_until(
       [&] {
@@ -173,8 +190,10 @@ TEST_F(OrdersUserServiceOutage, BreakerCyclesAgainOnASecondOutage) {
   const auto t = tag();
   auto post = [&](int n) {
     return orders().post("/api/v1/orders",
-                         {{"user_id", uid}, {"product_name", "Again " + t + " " + std::to_string(n)},
-                          {"quantity", 1}, {"price", 1}});
+                         {{"user_id", uid},
+                          {"product_name", "Again " + t + " " + std::to_string(n)},
+                          {"quantity", 1},
+                          {"price", 1}});
   };
   const auto first = post(0);
   ASSERT_EQ(first.status, 201u) << describe(first);
@@ -209,17 +228,21 @@ TEST_F(OrdersUserServiceOutage, BreakerCyclesAgainOnASecondOutage) {
 TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFlight) {
   const auto uid = create_user("frozen");
   ASSERT_GT(uid, 0);
-  auto limited = start_order_service(
-    "e2e_orders_hung_user_service", user_port(),
-    {{"USER_SERVICE_MAX_IN_FLIGHT", "2"}, {"HTTP_CLIENT_TIMEOUT", "60"}, {"BREAKER_FAILURE_THRESHOLD", "100"},
-     {"USER_VALIDATION_TIMEOUT", "60000"}});
+  auto limited = start_order_service("e2e_orders_hung_user_service", user_port(),
+                                     {{"USER_SERVICE_MAX_IN_FLIGHT", "2"},
+                                      {"HTTP_CLIENT_TIMEOUT", "60"},
+                                      {"BREAKER_FAILURE_THRESHOLD", "100"},
+                                      {"USER_VALIDATION_TIMEOUT", "60000"}});
   http_client client{limited.port};
   auto in_flight = [&] {
     return metric_value(client.get("/metrics").body, "outbound_calls_in_flight",
                         {{"service", "order-service"}, {"target", "user-service"}});
   };
   auto body = [&](const std::string& what) {
-    return json{{"user_id", uid}, {"product_name", "Frozen " + tag() + " " + what}, {"quantity", 1}, {"price", 1}};
+    return json{{"user_id", uid},
+                {"product_name", "Frozen " + tag() + " " + what},
+                {"quantity", 1},
+                {"price", 1}};
   };
 
   std::atomic<int> held_answered{0};
@@ -248,7 +271,8 @@ TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFli
       }
       ++held_answered;
     });
-  EXPECT_TRUE(poll_until([&] { return in_flight() == std::optional<double>{2.0}; }, std::chrono::seconds{20}))
+  EXPECT_TRUE(
+    poll_until([&] { return in_flight() == std::optional<double>{2.0}; }, std::chrono::seconds{20}))
     << "both orders should be waiting on the frozen user-service: " << in_flight().value_or(-1);
 
   // The limit is reached: this order is shed, taken without waiting for the held ones.
@@ -258,14 +282,17 @@ TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFli
   } catch (const std::exception& e) {
     ADD_FAILURE() << "the order beyond the limit was not answered: " << e.what();
   }
-  EXPECT_EQ(held_answered.load(), 0) << "answered while both held orders still wait on user-service";
+  EXPECT_EQ(held_answered.load(), 0)
+    << "answered while both held orders still wait on user-service";
   ASSERT_EQ(shed.status, 201u) << describe(shed);
   EXPECT_EQ(shed.json()["data"].value("user_validated", true), false) << shed.body;
   const auto metrics = client.get("/metrics").body;
-  EXPECT_GE(metric_value(metrics, "outbound_calls_shed_total", {{"service", "order-service"}, {"target", "user-service"}})
+  EXPECT_GE(metric_value(metrics, "outbound_calls_shed_total",
+                         {{"service", "order-service"}, {"target", "user-service"}})
               .value_or(0),
             1.0);
-  EXPECT_EQ(metric_value(metrics, "circuit_breaker_state", {{"service", "order-service"}, {"target", "user-service"}}),
+  EXPECT_EQ(metric_value(metrics, "circuit_breaker_state",
+                         {{"service", "order-service"}, {"target", "user-service"}}),
             std::optional<double>{0.0})
     << "shedding is not a failure of user-service";
 
@@ -287,8 +314,9 @@ TEST_F(OrdersUserServiceOutage, AHungUserServiceHoldsAtMostTheLimitOfOrdersInFli
 TEST_F(OrdersUserServiceOutage, OrdersWaitOnlyTheValidationBudgetAndAreCheckedAgainAfterAFreeze) {
   const auto uid = create_user("thawed");
   ASSERT_GT(uid, 0);
-  auto budgeted = start_order_service("e2e_orders_validation_budget", user_port(),
-                                      {{"USER_VALIDATION_TIMEOUT", "300"}, {"HTTP_CLIENT_TIMEOUT", "60"}});
+  auto budgeted = start_order_service(
+    "e2e_orders_validation_budget", user_port(),
+    {{"USER_VALIDATION_TIMEOUT", "300"}, {"HTTP_CLIENT_TIMEOUT", "60"}});
   const auto t = tag();
   const pid_t frozen = user_service().pid();
   ASSERT_EQ(::kill(frozen, SIGSTOP), 0);
@@ -305,14 +333,18 @@ TEST_F(OrdersUserServiceOutage, OrdersWaitOnlyTheValidationBudgetAndAreCheckedAg
     threads.emplace_back([&, c] {
       http_client client{budgeted.port, std::chrono::seconds{60}};
       for (int i = 0; i < per_client; ++i) {
-        const auto user = c == 0 && i == 0 ? 987654321LL : static_cast<long long>(uid);  // one ghost
+        const auto user = c == 0 && i == 0 ? 987654321LL
+                                           : static_cast<long long>(uid);  // one ghost
         const auto start = std::chrono::steady_clock::now();
         answers[c].push_back(client.post(
-          "/api/v1/orders", {{"user_id", user}, {"product_name", "Frozen " + t + " " + std::to_string(c * 10 + i)},
-                             {"quantity", 1}, {"price", 1}}));
-        slowest_ms[c] = std::max<long long>(
-          slowest_ms[c],
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+          "/api/v1/orders", {{"user_id", user},
+                             {"product_name", "Frozen " + t + " " + std::to_string(c * 10 + i)},
+                             {"quantity", 1},
+                             {"price", 1}}));
+        slowest_ms[c] = std::max<long long>(slowest_ms[c],
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
       }
     });
   for (auto& th : threads)
@@ -330,7 +362,8 @@ TEST_F(OrdersUserServiceOutage, OrdersWaitOnlyTheValidationBudgetAndAreCheckedAg
   // Not a performance bound: the 60 s client timeout is what an order would wait
   // without the budget.
   for (int c = 0; c < clients; ++c)
-    EXPECT_LT(slowest_ms[c], 20000) << "an order waited for the frozen user-service, not the 300 ms budget";
+    EXPECT_LT(slowest_ms[c], 20000)
+      << "an order waited for the frozen user-service, not the 300 ms budget";
 
   ASSERT_EQ(::kill(frozen, SIGCONT), 0);
   http_client client{budgeted.port};
@@ -344,7 +377,8 @@ TEST_F(OrdersUserServiceOutage, OrdersWaitOnlyTheValidationBudgetAndAreCheckedAg
       },
       60s, 250ms))
       << "order " << id << " still pending after user-service thawed: " << describe(now);
-    EXPECT_EQ(now.json()["data"].value("user_check", ""), exists ? "validated" : "user_not_found") << now.body;
+    EXPECT_EQ(now.json()["data"].value("user_check", ""), exists ? "validated" : "user_not_found")
+      << now.body;
     EXPECT_EQ(now.json()["data"].value("user_validated", !exists), exists) << now.body;
   }
   const auto metrics = client.get("/metrics").body;

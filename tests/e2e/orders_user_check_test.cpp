@@ -15,14 +15,16 @@ class OrdersUserCheck : public orders_suite {
 protected:
   // Bounded wait for user-service's log to carry a line with this request id.
   bool user_log_shows(const std::string& request_id) {
-    return poll_until([&] { return log_has_request_id(user_service().log_text(), request_id); }, 5s, 100ms);
+    return poll_until([&] { return log_has_request_id(user_service().log_text(), request_id); }, 5s,
+                      100ms);
   }
 };
 
 TEST_F(OrdersUserCheck, ExistingUserIsValidated) {
   const auto uid = create_user("known");
   ASSERT_GT(uid, 0);
-  const auto o = create_order({{"user_id", uid}, {"product_name", "Known " + tag()}, {"quantity", 2}, {"price", 4}});
+  const auto o = create_order(
+    {{"user_id", uid}, {"product_name", "Known " + tag()}, {"quantity", 2}, {"price", 4}});
   EXPECT_EQ(o.value("user_validated", false), true) << o.dump();
   EXPECT_EQ(o.value("user_id", 0LL), uid);
 }
@@ -30,36 +32,43 @@ TEST_F(OrdersUserCheck, ExistingUserIsValidated) {
 TEST_F(OrdersUserCheck, UnknownUserIsAValidationErrorOnUserId) {
   const long long missing = 987654321;
   const auto check = users().get("/api/v1/users/" + std::to_string(missing));
-  ASSERT_EQ(check.status, 404u) << "precondition: user-service does not know the user: " << describe(check);
+  ASSERT_EQ(check.status, 404u) << "precondition: user-service does not know the user: "
+                                << describe(check);
 
   const auto t = tag();
-  const auto r = orders().post("/api/v1/orders",
-                               {{"user_id", missing}, {"product_name", "Ghost " + t}, {"quantity", 1}, {"price", 1}});
+  const auto r = orders().post(
+    "/api/v1/orders",
+    {{"user_id", missing}, {"product_name", "Ghost " + t}, {"quantity", 1}, {"price", 1}});
   EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{"user_id"})) << describe(r);
 
   const auto list = orders().get("/api/v1/orders?search=" + t);
   ASSERT_EQ(list.status, 200u) << describe(list);
-  EXPECT_EQ(list.json()["meta"].value("total", -1), 0) << "nothing stored for an unknown user: " << list.body;
+  EXPECT_EQ(list.json()["meta"].value("total", -1), 0)
+    << "nothing stored for an unknown user: " << list.body;
 }
 
 TEST_F(OrdersUserCheck, DeletedUserIsUnknown) {
   const auto uid = create_user("leaver");
   ASSERT_GT(uid, 0);
-  const auto before = create_order({{"user_id", uid}, {"product_name", "Before " + tag()}, {"quantity", 1}, {"price", 1}});
+  const auto before = create_order(
+    {{"user_id", uid}, {"product_name", "Before " + tag()}, {"quantity", 1}, {"price", 1}});
   EXPECT_EQ(before.value("user_validated", false), true);
   const auto del = users().del("/api/v1/users/" + std::to_string(uid));
   ASSERT_EQ(del.status, 204u) << describe(del);
-  const auto r = orders().post("/api/v1/orders",
-                               {{"user_id", uid}, {"product_name", "After " + tag()}, {"quantity", 1}, {"price", 1}});
-  EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << "a soft-deleted user is a 404 in user-service";
+  const auto r = orders().post(
+    "/api/v1/orders",
+    {{"user_id", uid}, {"product_name", "After " + tag()}, {"quantity", 1}, {"price", 1}});
+  EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR"))
+    << "a soft-deleted user is a 404 in user-service";
   EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{"user_id"})) << describe(r);
 }
 
 TEST_F(OrdersUserCheck, UnknownUserWithIdempotencyKeyIsRefusedToo) {
-  const auto r = orders().post("/api/v1/orders",
-                               {{"user_id", 987654322}, {"product_name", "Ghost " + tag()}, {"quantity", 1}, {"price", 1}},
-                               {{"Idempotency-Key", "ghost-" + tag()}});
+  const auto r = orders().post(
+    "/api/v1/orders",
+    {{"user_id", 987654322}, {"product_name", "Ghost " + tag()}, {"quantity", 1}, {"price", 1}},
+    {{"Idempotency-Key", "ghost-" + tag()}});
   EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{"user_id"})) << describe(r);
 }
@@ -70,19 +79,22 @@ TEST_F(OrdersUserCheck, RequestIdIsForwardedToUserService) {
   const auto rid = "e2e-orders-" + tag();
   ASSERT_FALSE(log_has_request_id(user_service().log_text(), rid)) << "precondition: the id is new";
 
-  const auto r = orders().post("/api/v1/orders",
-                               {{"user_id", uid}, {"product_name", "Traced " + tag()}, {"quantity", 1}, {"price", 1}},
-                               {{"X-Request-ID", rid}});
+  const auto r = orders().post(
+    "/api/v1/orders",
+    {{"user_id", uid}, {"product_name", "Traced " + tag()}, {"quantity", 1}, {"price", 1}},
+    {{"X-Request-ID", rid}});
   ASSERT_EQ(r.status, 201u) << describe(r);
   EXPECT_EQ(r.header("x-request-id"), rid) << "echoed by order-service";
   EXPECT_TRUE(user_log_shows(rid)) << "user-service never logged request_id " << rid << "; its log "
-                                   << user_service().log_path() << ":\n" << user_service().log_tail(20);
+                                   << user_service().log_path() << ":\n"
+                                   << user_service().log_tail(20);
   EXPECT_TRUE(log_has_request_id(order_service().log_text(), rid)) << "order-service logs it too";
 
   // The 404 path forwards it as well, and the error body names it.
   const auto rid2 = "e2e-orders-missing-" + tag();
   const auto missing = orders().post(
-    "/api/v1/orders", {{"user_id", 987654323}, {"product_name", "Nobody"}, {"quantity", 1}, {"price", 1}},
+    "/api/v1/orders",
+    {{"user_id", 987654323}, {"product_name", "Nobody"}, {"quantity", 1}, {"price", 1}},
     {{"X-Request-ID", rid2}});
   EXPECT_TRUE(is_error(missing, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(missing.header("x-request-id"), rid2);
@@ -90,7 +102,8 @@ TEST_F(OrdersUserCheck, RequestIdIsForwardedToUserService) {
 
   // Without a header, the generated id is the one forwarded.
   const auto generated = orders().post(
-    "/api/v1/orders", {{"user_id", uid}, {"product_name", "Generated " + tag()}, {"quantity", 1}, {"price", 1}});
+    "/api/v1/orders",
+    {{"user_id", uid}, {"product_name", "Generated " + tag()}, {"quantity", 1}, {"price", 1}});
   ASSERT_EQ(generated.status, 201u) << describe(generated);
   const auto gid = generated.header("x-request-id");
   EXPECT_TRUE(is_uuid_v4(gid));
@@ -119,8 +132,11 @@ TEST_F(OrdersUserCheck, TraceparentIsContinuedAndForwardedToUserService) {
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", caller_span = "00f067aa0ba902b7";
   const auto rid = "e2e-trace-" + tag();
   const auto r = orders().post(
-    "/api/v1/orders", {{"user_id", uid}, {"product_name", "Spanned " + tag()}, {"quantity", 1}, {"price", 1}},
-    {{"X-Request-ID", rid}, {"traceparent", "00-" + trace_id + "-" + caller_span + "-01"}, {"tracestate", "a=b"}});
+    "/api/v1/orders",
+    {{"user_id", uid}, {"product_name", "Spanned " + tag()}, {"quantity", 1}, {"price", 1}},
+    {{"X-Request-ID", rid},
+     {"traceparent", "00-" + trace_id + "-" + caller_span + "-01"},
+     {"tracestate", "a=b"}});
   ASSERT_EQ(r.status, 201u) << describe(r);
   ASSERT_TRUE(user_log_shows(rid));
   const auto ours = lines_of(order_service().log_text(), rid);
@@ -134,13 +150,15 @@ TEST_F(OrdersUserCheck, TraceparentIsContinuedAndForwardedToUserService) {
   const auto theirs = lines_of(user_service().log_text(), rid);
   ASSERT_FALSE(theirs.empty());
   for (const auto& line : theirs) {
-    EXPECT_EQ(line.value("trace_id", ""), trace_id) << "the call to user-service is in the same trace: " << line.dump();
+    EXPECT_EQ(line.value("trace_id", ""), trace_id)
+      << "the call to user-service is in the same trace: " << line.dump();
     EXPECT_NE(line.value("span_id", ""), ours.front().value("span_id", "")) << line.dump();
   }
 
   const auto rid2 = "e2e-trace-bad-" + tag();
   const auto bad = orders().post(
-    "/api/v1/orders", {{"user_id", uid}, {"product_name", "Unspanned " + tag()}, {"quantity", 1}, {"price", 1}},
+    "/api/v1/orders",
+    {{"user_id", uid}, {"product_name", "Unspanned " + tag()}, {"quantity", 1}, {"price", 1}},
     {{"X-Request-ID", rid2}, {"traceparent", "00-" + trace_id + "-0000000000000000-01"}});
   ASSERT_EQ(bad.status, 201u) << describe(bad);
   ASSERT_TRUE(user_log_shows(rid2));
@@ -155,7 +173,8 @@ TEST_F(OrdersUserCheck, TraceparentIsContinuedAndForwardedToUserService) {
 
 TEST_F(OrdersUserCheck, HealthAndMetricsShowAClosedBreaker) {
   const auto uid = create_user("healthy");
-  create_order({{"user_id", uid}, {"product_name", "Healthy " + tag()}, {"quantity", 1}, {"price", 1}});
+  create_order(
+    {{"user_id", uid}, {"product_name", "Healthy " + tag()}, {"quantity", 1}, {"price", 1}});
   const auto h = orders().get("/health");
   ASSERT_EQ(h.status, 200u) << describe(h);
   ASSERT_TRUE(is_json_body(h));
@@ -168,7 +187,8 @@ TEST_F(OrdersUserCheck, HealthAndMetricsShowAClosedBreaker) {
 
   const auto m = orders().get("/metrics");
   ASSERT_EQ(m.status, 200u) << describe(m);
-  EXPECT_EQ(metric_value(m.body, "circuit_breaker_state", {{"service", "order-service"}, {"target", "user-service"}}),
+  EXPECT_EQ(metric_value(m.body, "circuit_breaker_state",
+                         {{"service", "order-service"}, {"target", "user-service"}}),
             std::optional<double>{0.0})
     << "closed is 0";
 }

@@ -44,8 +44,9 @@ TEST_F(DatabaseOutage, ApiAnswers503AndRecoversWithoutRestart) {
     SCOPED_TRACE("round " + std::to_string(round + 1) + " with the database down");
     EXPECT_TRUE(is_error(client().get(item), 503, "SERVICE_UNAVAILABLE"));
     EXPECT_TRUE(is_error(client().get("/api/v1/users?search=" + t), 503, "SERVICE_UNAVAILABLE"));
-    EXPECT_TRUE(is_error(client().post("/api/v1/users", user_body("during" + std::to_string(round), t)), 503,
-                         "SERVICE_UNAVAILABLE"));
+    EXPECT_TRUE(
+      is_error(client().post("/api/v1/users", user_body("during" + std::to_string(round), t)), 503,
+               "SERVICE_UNAVAILABLE"));
     EXPECT_TRUE(is_error(client().put(item, {{"age", 65}}), 503, "SERVICE_UNAVAILABLE"));
     EXPECT_TRUE(is_error(client().del(item), 503, "SERVICE_UNAVAILABLE"));
 
@@ -54,7 +55,8 @@ TEST_F(DatabaseOutage, ApiAnswers503AndRecoversWithoutRestart) {
     if (is_json_body(health)) {
       const auto j = health.json();
       EXPECT_EQ(j.value("status", ""), "unavailable") << health.body;
-      EXPECT_TRUE(j.contains("checks") && j["checks"].contains("database") && j["checks"]["database"] != "ok")
+      EXPECT_TRUE(j.contains("checks") && j["checks"].contains("database") &&
+                  j["checks"]["database"] != "ok")
         << "the failing check is named: " << health.body;
     } else {
       ADD_FAILURE() << "/health body is not JSON: " << describe(health);
@@ -84,7 +86,8 @@ TEST_F(DatabaseOutage, ApiAnswers503AndRecoversWithoutRestart) {
     }
     std::this_thread::sleep_for(200ms);
   }
-  ASSERT_EQ(last.status, 200u) << "no recovery within 15 s (" << polls << " polls); last: " << describe(last);
+  ASSERT_EQ(last.status, 200u) << "no recovery within 15 s (" << polls
+                               << " polls); last: " << describe(last);
   EXPECT_EQ(last.json()["data"], before) << "the user from before the outage is intact";
 
   EXPECT_EQ(client().get("/health").status, 200u);

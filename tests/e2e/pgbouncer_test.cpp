@@ -5,8 +5,8 @@
 // writes and reads all succeed; with named statements (the default) PgBouncer
 // breaks them, and the service says so in one log line naming the setting.
 #include <atomic>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -31,8 +31,9 @@ public:
     auto script = svc_test::detail::pg_env_value("PG_SCRIPT");
     script_ = script.substr(0, script.find_last_of('/') + 1) + "local-pgbouncer.sh";
     const auto cmd = "bash " + svc_test::detail::shell_quote(script_) + " start " +
-                     svc_test::detail::shell_quote(dir_) + " " + std::to_string(svc_test::pg_port()) + " " +
-                     std::to_string(free_port()) + " " + std::to_string(server_connections) + " >/dev/null";
+                     svc_test::detail::shell_quote(dir_) + " " +
+                     std::to_string(svc_test::pg_port()) + " " + std::to_string(free_port()) + " " +
+                     std::to_string(server_connections) + " >/dev/null";
     if (std::system(cmd.c_str()) != 0)
       throw std::runtime_error("'" + cmd + "' failed (is pgbouncer installed? make deps)\n" +
                                file_tail(dir_ + "/pgbouncer.log", 20));
@@ -59,7 +60,8 @@ public:
     int clients = 0, servers = 0;
   };
   pool_view pool(const std::string& db) const {
-    const auto cmd = "psql -X -q -A -F ' ' -c 'SHOW POOLS' " + svc_test::detail::shell_quote(url("pgbouncer"));
+    const auto cmd = "psql -X -q -A -F ' ' -c 'SHOW POOLS' " +
+                     svc_test::detail::shell_quote(url("pgbouncer"));
     std::unique_ptr<FILE, int (*)(FILE*)> out{::popen(cmd.c_str(), "r"), ::pclose};
     if (!out)
       throw std::runtime_error("cannot run " + cmd);
@@ -119,7 +121,8 @@ burst_result burst(std::uint16_t port, int threads, int rounds, const std::strin
           const json body{{"name", "Pooled " + who}, {"email", who + "@example.com"}};
           auto created = c.post("/api/v1/users", body);
           record(created, 201, "POST");
-          auto keyed = c.post("/api/v1/users", {{"name", "Keyed " + who}, {"email", "k." + who + "@example.com"}},
+          auto keyed = c.post("/api/v1/users",
+                              {{"name", "Keyed " + who}, {"email", "k." + who + "@example.com"}},
                               {{"Idempotency-Key", "key-" + who}});
           record(keyed, 201, "POST with Idempotency-Key");
           record(c.get("/api/v1/users?status=active&page_size=5"), 200, "GET list");
@@ -128,8 +131,9 @@ burst_result burst(std::uint16_t port, int threads, int rounds, const std::strin
           const auto id = std::to_string(created.json()["data"]["id"].get<long long>());
           auto read = c.get("/api/v1/users/" + id);
           record(read, 200, "GET by id");
-          record(c.put("/api/v1/users/" + id, {{"age", 30 + i}}, {{"If-Match", created.header("etag")}}), 200,
-                 "PUT with If-Match");
+          record(
+            c.put("/api/v1/users/" + id, {{"age", 30 + i}}, {{"If-Match", created.header("etag")}}),
+            200, "PUT with If-Match");
         } catch (const std::exception& e) {
           std::lock_guard lock{mutex};
           ++out.requests;
@@ -163,7 +167,8 @@ protected:
   static void TearDownTestSuite() { bouncer_.reset(); }
 
   // user-service on a fresh database `db`, reached through PgBouncer.
-  static running_service start_behind_pgbouncer(const std::string& db, std::map<std::string, std::string> extra) {
+  static running_service start_behind_pgbouncer(const std::string& db,
+                                                std::map<std::string, std::string> extra) {
     fresh_database(db);  // directly: CREATE DATABASE is no business of the pooler
     running_service s;
     s.port = free_port();
@@ -172,8 +177,8 @@ protected:
     env["DB_POOL_MAX"] = std::to_string(2 * client_connections);
     for (auto& [key, value] : extra)
       env[key] = value;
-    s.process = std::make_unique<service_process>(
-      service_process::options{.executable = user_service_binary, .args = {}, .env = std::move(env), .log_name = db});
+    s.process = std::make_unique<service_process>(service_process::options{
+      .executable = user_service_binary, .args = {}, .env = std::move(env), .log_name = db});
     s.process->wait_ready(s.port);
     return s;
   }
@@ -193,7 +198,8 @@ TEST_F(PgBouncerTransactionMode, UnnamedStatementsServeABurstOfConcurrentWritesA
   const auto view = bouncer_->pool(db);
   EXPECT_GE(view.clients, client_connections);
   EXPECT_LE(view.servers, server_connections);
-  std::cerr << "e2e: behind PgBouncer (transaction pooling, " << view.clients << " client and " << view.servers
+  std::cerr << "e2e: behind PgBouncer (transaction pooling, " << view.clients << " client and "
+            << view.servers
             << " server connections), DB_PREPARED_STATEMENTS=false: " << summary(result) << "\n";
   EXPECT_EQ(service.process->terminate(), std::optional<int>{0});
 }
@@ -204,14 +210,16 @@ TEST_F(PgBouncerTransactionMode, NamedStatementsFailWithOneLineNamingTheSetting)
   // More requests at once than the service has connections: each of them
   // prepares its statements on one of only three server connections.
   const auto result = burst(service.port, 2 * client_connections, 3, "named");
-  EXPECT_GT(count(result, 500), 0) << "no failure: did the pooler carry named statements? " << summary(result);
+  EXPECT_GT(count(result, 500), 0)
+    << "no failure: did the pooler carry named statements? " << summary(result);
   EXPECT_TRUE(service.process->running());
   const auto log = service.process->log_text();
   std::size_t hints = 0;
   for (std::size_t at = log.find("set DB_PREPARED_STATEMENTS=false"); at != std::string::npos;
        at = log.find("set DB_PREPARED_STATEMENTS=false", at + 1))
     ++hints;
-  EXPECT_EQ(hints, 1u) << "expected one line naming the setting; log tail:\n" << service.process->log_tail(20);
+  EXPECT_EQ(hints, 1u) << "expected one line naming the setting; log tail:\n"
+                       << service.process->log_tail(20);
   std::cerr << "e2e: behind PgBouncer, DB_PREPARED_STATEMENTS=true: " << summary(result) << "\n";
   EXPECT_EQ(service.process->terminate(), std::optional<int>{0});
 }

@@ -17,7 +17,8 @@ std::set<std::string> split_list(const std::string& value) {
   while (std::getline(in, item, ',')) {
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
-    std::transform(item.begin(), item.end(), item.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(item.begin(), item.end(), item.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     if (!item.empty())
       out.insert(item);
   }
@@ -34,7 +35,8 @@ TEST_F(Protocol, RequestIdIsEchoedWhenValid) {
   EXPECT_EQ(r.header("x-request-id"), id);
   EXPECT_EQ(r.json().value("request_id", ""), id) << "the error body carries the request id";
   const std::string longest(128, 'r');
-  EXPECT_EQ(client().get("/health/live", {{"X-Request-ID", longest}}).header("x-request-id"), longest);
+  EXPECT_EQ(client().get("/health/live", {{"X-Request-ID", longest}}).header("x-request-id"),
+            longest);
 }
 
 TEST_F(Protocol, RequestIdIsGeneratedWhenAbsentOrInvalid) {
@@ -53,7 +55,8 @@ TEST_F(Protocol, RequestIdIsGeneratedWhenAbsentOrInvalid) {
 }
 
 TEST_F(Protocol, UnknownRouteIsNotFound) {
-  for (const char* target : {"/api/v1/nothing", "/nope", "/api/v2/users", "/api/v1/users/1/orders"}) {
+  for (const char* target :
+       {"/api/v1/nothing", "/nope", "/api/v2/users", "/api/v1/users/1/orders"}) {
     EXPECT_TRUE(is_error(client().get(target), 404, "NOT_FOUND")) << "GET " << target;
   }
   EXPECT_TRUE(is_error(client().post("/api/v1/nothing", json::object()), 404, "NOT_FOUND"));
@@ -63,13 +66,15 @@ TEST_F(Protocol, EncodedSlashNeverSplitsOrJoinsASegment) {
   const auto created = create_user(user_body("slash", tag()));
   ASSERT_TRUE(created.contains("id"));
   const auto id = std::to_string(created["id"].get<long long>());
-  for (const auto& target : std::vector<std::string>{"/api/v1/users%2f" + id, "/api/v1/users%2F" + id,
-                                                     "/api%2Fv1/users", "/api/v1%2Fusers/" + id}) {
+  for (const auto& target :
+       std::vector<std::string>{"/api/v1/users%2f" + id, "/api/v1/users%2F" + id, "/api%2Fv1/users",
+                                "/api/v1%2Fusers/" + id}) {
     EXPECT_TRUE(is_error(client().get(target), 404, "NOT_FOUND")) << "GET " << target;
   }
-  for (const auto& target : std::vector<std::string>{"/api/v1/users/" + id + "%2F2", "/api/v1/users/" + id + "%2f",
-                                                     "/api/v1/users/%2F" + id}) {
-    EXPECT_TRUE(is_error(client().get(target), 400, "BAD_REQUEST")) << "GET " << target << ": a bad path id";
+  for (const auto& target : std::vector<std::string>{
+         "/api/v1/users/" + id + "%2F2", "/api/v1/users/" + id + "%2f", "/api/v1/users/%2F" + id}) {
+    EXPECT_TRUE(is_error(client().get(target), 400, "BAD_REQUEST"))
+      << "GET " << target << ": a bad path id";
   }
   // Other escapes are decoded within their segment.
   const auto r = client().get("/api/v1/%75sers/" + id);
@@ -108,11 +113,12 @@ TEST_F(Protocol, BodyOverTheLimitIs413) {
 
   // Refused from the announced length, before the body is read whole: the body
   // below is never sent, so a server that waits for it times out this exchange.
-  const auto raw = raw_exchange(port(),
-                                "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{\"name\":");
-  ASSERT_TRUE(raw.response.has_value()) << "no response; timed out: " << raw.timed_out
-                                        << ", received: " << raw.received;
+  const auto raw = raw_exchange(
+    port(),
+    "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{\"name\":");
+  ASSERT_TRUE(raw.response.has_value())
+    << "no response; timed out: " << raw.timed_out << ", received: " << raw.received;
   EXPECT_TRUE(is_error(*raw.response, 413, "PAYLOAD_TOO_LARGE"));
 }
 
@@ -137,10 +143,11 @@ TEST_F(Protocol, BodyLimitIsExactToTheByte) {
 }
 
 TEST_F(Protocol, PreflightAnswers204WithCorsHeaders) {
-  const auto r = client().request("OPTIONS", "/api/v1/users", "",
-                                  {{"Origin", "http://app.example.com"},
-                                   {"Access-Control-Request-Method", "POST"},
-                                   {"Access-Control-Request-Headers", "content-type, x-request-id"}});
+  const auto r = client().request(
+    "OPTIONS", "/api/v1/users", "",
+    {{"Origin", "http://app.example.com"},
+     {"Access-Control-Request-Method", "POST"},
+     {"Access-Control-Request-Headers", "content-type, x-request-id"}});
   EXPECT_EQ(r.status, 204u) << describe(r);
   EXPECT_TRUE(r.body.empty()) << describe(r);
   EXPECT_FALSE(r.has_header("content-length")) << "RFC 9110 8.6: " << describe(r);
@@ -148,22 +155,28 @@ TEST_F(Protocol, PreflightAnswers204WithCorsHeaders) {
   const auto origin = r.header("access-control-allow-origin");
   EXPECT_TRUE(origin == "*" || origin == "http://app.example.com") << describe(r);
   EXPECT_TRUE(split_list(r.header("access-control-allow-methods")).count("POST")) << describe(r);
-  EXPECT_TRUE(split_list(r.header("access-control-allow-headers")).count("CONTENT-TYPE")) << describe(r);
+  EXPECT_TRUE(split_list(r.header("access-control-allow-headers")).count("CONTENT-TYPE"))
+    << describe(r);
   const auto max_age = r.header("access-control-max-age");
   EXPECT_FALSE(max_age.empty()) << describe(r);
-  EXPECT_TRUE(!max_age.empty() && std::all_of(max_age.begin(), max_age.end(), ::isdigit)) << max_age;
+  EXPECT_TRUE(!max_age.empty() && std::all_of(max_age.begin(), max_age.end(), ::isdigit))
+    << max_age;
 
-  const auto item = client().request("OPTIONS", "/api/v1/users/1", "",
-                                     {{"Origin", "http://app.example.com"}, {"Access-Control-Request-Method", "PUT"}});
+  const auto item = client().request(
+    "OPTIONS", "/api/v1/users/1", "",
+    {{"Origin", "http://app.example.com"}, {"Access-Control-Request-Method", "PUT"}});
   EXPECT_EQ(item.status, 204u) << describe(item);
-  EXPECT_TRUE(split_list(item.header("access-control-allow-methods")).count("PUT")) << describe(item);
+  EXPECT_TRUE(split_list(item.header("access-control-allow-methods")).count("PUT"))
+    << describe(item);
 }
 
 TEST_F(Protocol, NormalResponsesCarryAllowOrigin) {
   const header_map origin = {{"Origin", "http://app.example.com"}};
   const auto t = tag();
-  for (const auto& r : {client().get("/api/v1/users", origin), client().get("/api/v1/users/999999996", origin),
-                        client().post("/api/v1/users", user_body("cors", t), origin), client().get("/health", origin)}) {
+  for (const auto& r :
+       {client().get("/api/v1/users", origin), client().get("/api/v1/users/999999996", origin),
+        client().post("/api/v1/users", user_body("cors", t), origin),
+        client().get("/health", origin)}) {
     const auto allow = r.header("access-control-allow-origin");
     EXPECT_TRUE(allow == "*" || allow == "http://app.example.com") << describe(r);
   }
@@ -177,10 +190,17 @@ TEST_F(Protocol, EveryBodyIsJson) {
   const auto created = create_user(user_body("json", t));
   const auto id_path = "/api/v1/users/" + std::to_string(created.value("id", 0LL));
   std::vector<reply> replies = {
-    client().get("/api/v1/users"), client().get(id_path), client().put(id_path, {{"age", 3}}),
-    client().get("/api/v1/users/abc"), client().get("/api/v1/nope"), client().del("/api/v1/users"),
-    client().post("/api/v1/users", json::object()), client().request("POST", "/api/v1/users", "{", {}),
-    client().get("/health"), client().get("/health/live"), client().get("/health/ready"),
+    client().get("/api/v1/users"),
+    client().get(id_path),
+    client().put(id_path, {{"age", 3}}),
+    client().get("/api/v1/users/abc"),
+    client().get("/api/v1/nope"),
+    client().del("/api/v1/users"),
+    client().post("/api/v1/users", json::object()),
+    client().request("POST", "/api/v1/users", "{", {}),
+    client().get("/health"),
+    client().get("/health/live"),
+    client().get("/health/ready"),
   };
   for (const auto& r : replies)
     EXPECT_TRUE(is_json_body(r));
@@ -190,8 +210,10 @@ TEST_F(Protocol, ApiResponsesCarryRateLimitHeaders) {
   for (const auto& r : {client().get("/api/v1/users"), client().get("/api/v1/users/999999995")}) {
     const auto limit = r.header("x-ratelimit-limit");
     const auto remaining = r.header("x-ratelimit-remaining");
-    EXPECT_TRUE(!limit.empty() && std::all_of(limit.begin(), limit.end(), ::isdigit)) << describe(r);
-    EXPECT_TRUE(!remaining.empty() && std::all_of(remaining.begin(), remaining.end(), ::isdigit)) << describe(r);
+    EXPECT_TRUE(!limit.empty() && std::all_of(limit.begin(), limit.end(), ::isdigit))
+      << describe(r);
+    EXPECT_TRUE(!remaining.empty() && std::all_of(remaining.begin(), remaining.end(), ::isdigit))
+      << describe(r);
   }
 }
 
@@ -220,7 +242,8 @@ TEST_F(Protocol, KeepAliveServesSeveralRequestsOnOneConnection) {
   statuses.push_back(client().post("/api/v1/users", json::object()).status);
   statuses.push_back(client().get("/health").status);
   EXPECT_EQ(statuses, (std::vector<unsigned>{200, 201, 200, 404, 400, 200}));
-  EXPECT_EQ(client().connections_opened(), 1u) << "every request, errors included, on one connection";
+  EXPECT_EQ(client().connections_opened(), 1u)
+    << "every request, errors included, on one connection";
   EXPECT_TRUE(client().connected());
 }
 
@@ -232,14 +255,17 @@ TEST_F(Protocol, MalformedRequestsGet400) {
   };
   for (const auto& bytes : garbage) {
     const auto raw = raw_exchange(port(), bytes);
-    ASSERT_TRUE(raw.response.has_value()) << "no response to " << bytes << "; timed out: " << raw.timed_out
-                                          << ", received: " << raw.received;
-    EXPECT_EQ(raw.response->status, 400u) << "request " << bytes << " -> " << describe(*raw.response);
+    ASSERT_TRUE(raw.response.has_value())
+      << "no response to " << bytes << "; timed out: " << raw.timed_out
+      << ", received: " << raw.received;
+    EXPECT_EQ(raw.response->status, 400u)
+      << "request " << bytes << " -> " << describe(*raw.response);
     if (!raw.response->body.empty()) {
       EXPECT_TRUE(is_json_body(*raw.response));
     }
   }
-  EXPECT_EQ(client().get("/health/live").status, 200u) << "the service answers on after malformed requests";
+  EXPECT_EQ(client().get("/health/live").status, 200u)
+    << "the service answers on after malformed requests";
 }
 
 }  // namespace

@@ -210,7 +210,8 @@ void service_process::wait_ready(std::uint16_t port, std::chrono::milliseconds t
   std::string last = "no answer yet";
   while (clock_type::now() < deadline) {
     if (!running())
-      throw std::runtime_error("service exited with status " + std::to_string(exit_code_.value_or(-1)) +
+      throw std::runtime_error("service exited with status " +
+                               std::to_string(exit_code_.value_or(-1)) +
                                " before it was ready; log " + log_path_ + ":\n" + log_tail());
     try {
       svc_test::http_client client{port, std::chrono::seconds{2}};
@@ -223,8 +224,8 @@ void service_process::wait_ready(std::uint16_t port, std::chrono::milliseconds t
     }
     std::this_thread::sleep_for(100ms);
   }
-  throw std::runtime_error("service not ready within " + std::to_string(timeout.count()) + " ms (" + last +
-                           "); log " + log_path_ + ":\n" + log_tail());
+  throw std::runtime_error("service not ready within " + std::to_string(timeout.count()) + " ms (" +
+                           last + "); log " + log_path_ + ":\n" + log_tail());
 }
 
 }  // namespace e2e

@@ -27,9 +27,9 @@ class service_process {
 public:
   struct options {
     std::string executable;
-    std::vector<std::string> args;             // argv[1..]
-    std::map<std::string, std::string> env;    // overrides of the inherited environment
-    std::string log_name = "service";          // log file: <log_directory()>/<log_name>.log
+    std::vector<std::string> args;           // argv[1..]
+    std::map<std::string, std::string> env;  // overrides of the inherited environment
+    std::string log_name = "service";        // log file: <log_directory()>/<log_name>.log
   };
 
   // Starts the process; throws std::runtime_error when fork or the temp dir fails.

@@ -29,13 +29,19 @@ TEST(shared_rate_limit, one_client_across_two_replicas_gets_429s_at_the_shared_r
     env["REDIS_URL"] = redis.url();
     env["RATE_LIMIT_RPS"] = std::to_string(rps);
     env["RATE_LIMIT_BURST"] = std::to_string(burst);
-    r.process = std::make_unique<service_process>(service_process::options{
-      .executable = user_service_binary, .args = {}, .env = env, .log_name = "shared-rate-limit-" + std::to_string(i)});
+    r.process = std::make_unique<service_process>(
+      service_process::options{.executable = user_service_binary,
+                               .args = {},
+                               .env = env,
+                               .log_name = "shared-rate-limit-" + std::to_string(i)});
     r.process->wait_ready(r.port);
   }
   for (auto& r : replicas)
     ASSERT_TRUE(poll_until(
-      [&] { return r.process->log_text().find("rate limit buckets shared through Redis") != std::string::npos; },
+      [&] {
+        return r.process->log_text().find("rate limit buckets shared through Redis") !=
+               std::string::npos;
+      },
       10s, 50ms))
       << r.process->log_tail();
 
@@ -63,7 +69,8 @@ TEST(shared_rate_limit, one_client_across_two_replicas_gets_429s_at_the_shared_r
   EXPECT_GT(refused_by[1], 0);
 
   auto metrics = first.get("/metrics");
-  EXPECT_NE(metrics.body.find("rate_limit_backend_up{service=\"user-service\"} 1"), std::string::npos)
+  EXPECT_NE(metrics.body.find("rate_limit_backend_up{service=\"user-service\"} 1"),
+            std::string::npos)
     << metrics.body.substr(0, 2000);
   for (auto& r : replicas)
     EXPECT_EQ(r.process->terminate(), 0) << r.process->log_tail();

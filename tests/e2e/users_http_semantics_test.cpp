@@ -16,7 +16,8 @@ protected:
     std::map<std::string, std::string> out;
     const auto value = r.header("link");
     static const std::regex one{R"re(<([^>]*)>;\s*rel="([a-z]+)")re"};
-    for (auto it = std::sregex_iterator(value.begin(), value.end(), one); it != std::sregex_iterator(); ++it)
+    for (auto it = std::sregex_iterator(value.begin(), value.end(), one);
+         it != std::sregex_iterator(); ++it)
       out[(*it)[2]] = (*it)[1];
     return out;
   }
@@ -33,7 +34,8 @@ TEST_F(UsersHttpSemantics, CreatedCarriesLocationAlsoOnAReplay) {
   const auto there = client().get(location);
   ASSERT_EQ(there.status, 200u) << describe(there);
   EXPECT_EQ(there.json()["data"], r.json()["data"]);
-  EXPECT_EQ(client().post("/api/v1/users", body, key).header("location"), location) << "the replay names it too";
+  EXPECT_EQ(client().post("/api/v1/users", body, key).header("location"), location)
+    << "the replay names it too";
 }
 
 TEST_F(UsersHttpSemantics, IfNoneMatchWithTheCurrentETagIs304) {
@@ -44,7 +46,8 @@ TEST_F(UsersHttpSemantics, IfNoneMatchWithTheCurrentETagIs304) {
   const auto etag = client().get(path).header("etag");
   ASSERT_FALSE(etag.empty());
 
-  for (const std::string& condition : std::vector<std::string>{etag, "W/" + etag, "\"77\", " + etag, "*"}) {
+  for (const std::string& condition :
+       std::vector<std::string>{etag, "W/" + etag, "\"77\", " + etag, "*"}) {
     SCOPED_TRACE(condition);
     const auto r = client().get(path, {{"If-None-Match", condition}});
     EXPECT_EQ(r.status, 304u) << describe(r);
@@ -55,7 +58,8 @@ TEST_F(UsersHttpSemantics, IfNoneMatchWithTheCurrentETagIs304) {
   const auto stale = client().get(path, {{"If-None-Match", "\"77\""}});
   EXPECT_EQ(stale.status, 200u) << describe(stale);
   ASSERT_EQ(client().put(path, {{"age", 5}}, {{"If-Match", etag}}).status, 200u);
-  EXPECT_EQ(client().get(path, {{"If-None-Match", etag}}).status, 200u) << "changed since: the new version is sent";
+  EXPECT_EQ(client().get(path, {{"If-None-Match", etag}}).status, 200u)
+    << "changed since: the new version is sent";
 }
 
 TEST_F(UsersHttpSemantics, ListPagesLinkToFirstPrevNextAndLast) {
@@ -72,7 +76,8 @@ TEST_F(UsersHttpSemantics, ListPagesLinkToFirstPrevNextAndLast) {
   ASSERT_EQ(l.count("first"), 1u);
   ASSERT_EQ(l.count("last"), 1u);
   EXPECT_NE(l["last"].find("page=3"), std::string::npos) << l["last"];
-  EXPECT_NE(l["next"].find("search=" + t), std::string::npos) << "the other parameters stay: " << l["next"];
+  EXPECT_NE(l["next"].find("search=" + t), std::string::npos)
+    << "the other parameters stay: " << l["next"];
 
   // Following next twice reaches the last page, which has no next.
   r = client().get(l["next"]);
@@ -101,13 +106,15 @@ TEST_F(UsersHttpSemantics, HeadAnswersWhereGetDoesWithItsHeadersAndNoBody) {
   EXPECT_EQ(head.status, 200u) << describe(head);
   EXPECT_TRUE(head.body.empty());
   EXPECT_EQ(head.header("etag"), get.header("etag"));
-  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size())) << "the length GET would send";
+  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()))
+    << "the length GET would send";
   EXPECT_EQ(client().get(path).json()["data"], get.json()["data"]) << "HEAD changed nothing";
 
   const auto list = client().request("HEAD", "/api/v1/users?search=" + t);
   EXPECT_EQ(list.status, 200u) << describe(list);
   EXPECT_FALSE(list.header("link").empty());
-  EXPECT_EQ(client().request("HEAD", "/api/v1/users/0").status, 400u) << "an error too, without its body";
+  EXPECT_EQ(client().request("HEAD", "/api/v1/users/0").status, 400u)
+    << "an error too, without its body";
 
   const auto patch = client().request("PATCH", path, "{}");
   EXPECT_NE(patch.header("allow").find("HEAD"), std::string::npos) << describe(patch);
@@ -121,7 +128,8 @@ TEST_F(UsersHttpSemantics, TheAccessLineCarriesClientPathBytesAndUserAgent) {
   ASSERT_TRUE(u.contains("id"));
   const auto path = "/api/v1/users/" + std::to_string(u.value("id", 0LL));
   const auto rid = "access-" + t;
-  const auto r = client().get(path, {{"X-Request-ID", rid}, {"User-Agent", "e2e-agent/1.0 (" + t + ")"}});
+  const auto r = client().get(path,
+                              {{"X-Request-ID", rid}, {"User-Agent", "e2e-agent/1.0 (" + t + ")"}});
   ASSERT_EQ(r.status, 200u);
   json line;
   ASSERT_TRUE(poll_until(
@@ -150,8 +158,9 @@ TEST_F(UsersHttpSemantics, TheAccessLineCarriesClientPathBytesAndUserAgent) {
 // The contract in the repository (docs/api/user-service.yaml) is the one served,
 // and it documents exactly the routes of services/user-service/main.cpp.
 TEST_F(UsersHttpSemantics, ServesItsOpenApiDocumentWithExactlyItsRoutes) {
-  EXPECT_TRUE(serves_its_openapi_document(client(), {"GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{id}",
-                                                     "PUT /api/v1/users/{id}", "DELETE /api/v1/users/{id}"}));
+  EXPECT_TRUE(serves_its_openapi_document(
+    client(), {"GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{id}",
+               "PUT /api/v1/users/{id}", "DELETE /api/v1/users/{id}"}));
 }
 
 }  // namespace

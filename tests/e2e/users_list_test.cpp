@@ -28,7 +28,8 @@ protected:
   }
 
   static json meta(int page, int page_size, int total, int total_pages) {
-    return {{"page", page}, {"page_size", page_size}, {"total", total}, {"total_pages", total_pages}};
+    return {
+      {"page", page}, {"page_size", page_size}, {"total", total}, {"total_pages", total_pages}};
   }
 
   static std::vector<long long> ids(const json& j) {
@@ -126,9 +127,7 @@ TEST_F(UsersList, StatusFiltersTheList) {
 // count of the table): they must follow creates, status changes and deletes.
 // Deltas, since other tests of the suite add users too (never concurrently).
 TEST_F(UsersList, UnfilteredTotalsFollowCreatesStatusChangesAndDeletes) {
-  auto total = [&](const std::string& query) {
-    return list(query)["meta"].value("total", -1LL);
-  };
+  auto total = [&](const std::string& query) { return list(query)["meta"].value("total", -1LL); };
   const auto all0 = total("page_size=1"), active0 = total("status=active"),
              inactive0 = total("status=inactive");
   const auto t = tag();
@@ -137,7 +136,8 @@ TEST_F(UsersList, UnfilteredTotalsFollowCreatesStatusChangesAndDeletes) {
   auto inactive = user_body("count-c", t);
   inactive["status"] = "inactive";
   auto c = create_user(inactive).value("id", 0LL);
-  EXPECT_EQ(client().put("/api/v1/users/" + std::to_string(a), {{"status", "inactive"}}).status, 200u);
+  EXPECT_EQ(client().put("/api/v1/users/" + std::to_string(a), {{"status", "inactive"}}).status,
+            200u);
   EXPECT_EQ(client().del("/api/v1/users/" + std::to_string(c)).status, 204u);
   EXPECT_EQ(total("page_size=1"), all0 + 2);
   EXPECT_EQ(total("status=active"), active0 + 1);
@@ -186,8 +186,10 @@ TEST_F(UsersList, WalkingEveryUnfilteredPageSeesEachLiveUserOnce) {
 
 TEST_F(UsersList, SearchMatchesNameOrEmailCaseInsensitively) {
   const auto t = tag();
-  const auto by_name = create_user({{"name", "Alpha " + t + " Person"}, {"email", "alpha." + tag() + "@example.com"}});
-  const auto by_email = create_user({{"name", "Beta Person"}, {"email", "beta." + t + "@example.com"}});
+  const auto by_name = create_user(
+    {{"name", "Alpha " + t + " Person"}, {"email", "alpha." + tag() + "@example.com"}});
+  const auto by_email = create_user(
+    {{"name", "Beta Person"}, {"email", "beta." + t + "@example.com"}});
   create_user({{"name", "Gamma Person"}, {"email", "gamma." + tag() + "@example.com"}});
   const std::vector<long long> both = {by_email.value("id", 0LL), by_name.value("id", 0LL)};
 
@@ -197,41 +199,57 @@ TEST_F(UsersList, SearchMatchesNameOrEmailCaseInsensitively) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_EQ(ids(list("search=" + upper)), both) << "search must be case-insensitive";
   EXPECT_EQ(ids(list("search=" + url_encode("alpha " + upper))), std::vector<long long>{both[1]});
-  EXPECT_EQ(ids(list("search=" + url_encode("BETA." + upper + "@"))), std::vector<long long>{both[0]});
+  EXPECT_EQ(ids(list("search=" + url_encode("BETA." + upper + "@"))),
+            std::vector<long long>{both[0]});
   // A substring from the middle of the tag.
   EXPECT_EQ(ids(list("search=" + t.substr(1, t.size() - 2))), both);
 }
 
 TEST_F(UsersList, SearchTreatsLikeWildcardsLiterally) {
   const auto t = tag();
-  const auto underscore = create_user({{"name", "Pat " + t + "_x"}, {"email", "u1." + tag() + "@example.com"}});
+  const auto underscore = create_user(
+    {{"name", "Pat " + t + "_x"}, {"email", "u1." + tag() + "@example.com"}});
   create_user({{"name", "Pat " + t + "Ax"}, {"email", "u2." + tag() + "@example.com"}});
-  const auto percent = create_user({{"name", "Pat " + t + "%y"}, {"email", "p1." + tag() + "@example.com"}});
+  const auto percent = create_user(
+    {{"name", "Pat " + t + "%y"}, {"email", "p1." + tag() + "@example.com"}});
   create_user({{"name", "Pat " + t + "ZZy"}, {"email", "p2." + tag() + "@example.com"}});
-  EXPECT_EQ(ids(list("search=" + url_encode(t + "_x"))), std::vector<long long>{underscore.value("id", 0LL)});
-  EXPECT_EQ(ids(list("search=" + url_encode(t + "%y"))), std::vector<long long>{percent.value("id", 0LL)});
+  EXPECT_EQ(ids(list("search=" + url_encode(t + "_x"))),
+            std::vector<long long>{underscore.value("id", 0LL)});
+  EXPECT_EQ(ids(list("search=" + url_encode(t + "%y"))),
+            std::vector<long long>{percent.value("id", 0LL)});
   EXPECT_EQ(list("search=" + url_encode(t + "\\"))["meta"], meta(1, 10, 0, 0));
 }
 
 TEST_F(UsersList, BadParametersAreValidationErrorsNotClamped) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-    {"page=0", "page"},         {"page=-1", "page"},           {"page=abc", "page"},
-    {"page=1.5", "page"},       {"page=99999999999999999999", "page"},
-    {"page_size=0", "page_size"}, {"page_size=101", "page_size"}, {"page_size=-5", "page_size"},
-    {"page_size=ten", "page_size"}, {"page_size=1000", "page_size"}, {"status=deleted", "status"},
+    {"page=0", "page"},
+    {"page=-1", "page"},
+    {"page=abc", "page"},
+    {"page=1.5", "page"},
+    {"page=99999999999999999999", "page"},
+    {"page_size=0", "page_size"},
+    {"page_size=101", "page_size"},
+    {"page_size=-5", "page_size"},
+    {"page_size=ten", "page_size"},
+    {"page_size=1000", "page_size"},
+    {"status=deleted", "status"},
     {"status=ACTIVE", "status"},
     // A repeated parameter is refused, not read as its last value.
-    {"page=1&page=2", "page"}, {"page_size=5&page_size=5", "page_size"},
-    {"status=active&status=inactive", "status"}, {"search=a&search=b", "search"},
+    {"page=1&page=2", "page"},
+    {"page_size=5&page_size=5", "page_size"},
+    {"status=active&status=inactive", "status"},
+    {"search=a&search=b", "search"},
   };
   for (const auto& [query, field] : cases) {
     const auto r = client().get("/api/v1/users?" + query);
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << "query " << query;
-    EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{field})) << "query " << query << " -> " << describe(r);
+    EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{field}))
+      << "query " << query << " -> " << describe(r);
   }
   const auto both = client().get("/api/v1/users?page=0&page_size=500");
   EXPECT_TRUE(is_error(both, 400, "VALIDATION_ERROR"));
-  EXPECT_EQ(detail_fields(both), (std::multiset<std::string>{"page", "page_size"})) << describe(both);
+  EXPECT_EQ(detail_fields(both), (std::multiset<std::string>{"page", "page_size"}))
+    << describe(both);
 
   // The edges of the ranges are fine.
   const auto t = tag();

@@ -6,7 +6,9 @@ namespace {
 
 class UsersUpdate : public user_service_suite {
 protected:
-  static std::string path(const json& user) { return "/api/v1/users/" + std::to_string(user.value("id", 0LL)); }
+  static std::string path(const json& user) {
+    return "/api/v1/users/" + std::to_string(user.value("id", 0LL));
+  }
   json total_for(const std::string& search) {
     const auto r = client().get("/api/v1/users?search=" + search);
     EXPECT_EQ(r.status, 200u) << describe(r);
@@ -35,7 +37,8 @@ TEST_F(UsersUpdate, PartialUpdateChangesOnlyTheGivenFields) {
   EXPECT_EQ(d["created_at"], u["created_at"]);
   EXPECT_FALSE(r.header("etag").empty()) << describe(r);
 
-  r = client().put(path(u), {{"email", "New." + t + "@Example.ORG"}, {"status", "inactive"}, {"age", 31}});
+  r = client().put(path(u),
+                   {{"email", "New." + t + "@Example.ORG"}, {"status", "inactive"}, {"age", 31}});
   ASSERT_EQ(r.status, 200u) << describe(r);
   d = r.json()["data"];
   EXPECT_EQ(d["email"], "new." + t + "@example.org") << "email lower-cased on update";
@@ -56,16 +59,20 @@ TEST_F(UsersUpdate, UpdateFollowsTheCreateRules) {
   const auto t = tag();
   const auto u = create_user(user_body("rules", t));
   ASSERT_TRUE(u.contains("id"));
-  auto r = client().put(path(u), {{"name", "x"}, {"email", "nope"}, {"age", 200}, {"status", "gone"}});
+  auto r = client().put(path(u),
+                        {{"name", "x"}, {"email", "nope"}, {"age", 200}, {"status", "gone"}});
   EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR"));
-  EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{"age", "email", "name", "status"})) << describe(r);
-  for (const json& bad : {json{{"name", std::string(101, 'n')}}, json{{"age", -1}}, json{{"email", 5}}}) {
+  EXPECT_EQ(detail_fields(r), (std::multiset<std::string>{"age", "email", "name", "status"}))
+    << describe(r);
+  for (const json& bad :
+       {json{{"name", std::string(101, 'n')}}, json{{"age", -1}}, json{{"email", 5}}}) {
     r = client().put(path(u), bad);
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << bad.dump();
   }
   r = client().request("PUT", path(u), R"({"name": )", {{"Content-Type", "application/json"}});
   EXPECT_TRUE(is_error(r, 400, "BAD_REQUEST"));
-  r = client().request("PUT", path(u), R"({"name": "Plain Text"})", {{"Content-Type", "text/plain"}});
+  r = client().request("PUT", path(u), R"({"name": "Plain Text"})",
+                       {{"Content-Type", "text/plain"}});
   EXPECT_TRUE(is_error(r, 400, "BAD_REQUEST"));
   const auto got = client().get(path(u));
   ASSERT_EQ(got.status, 200u) << describe(got);
@@ -87,7 +94,8 @@ TEST_F(UsersUpdate, UpdateToATakenEmailIsAConflict) {
 }
 
 TEST_F(UsersUpdate, UpdateOfAMissingUserIs404) {
-  EXPECT_TRUE(is_error(client().put("/api/v1/users/987654321", {{"name", "Nobody Here"}}), 404, "NOT_FOUND"));
+  EXPECT_TRUE(
+    is_error(client().put("/api/v1/users/987654321", {{"name", "Nobody Here"}}), 404, "NOT_FOUND"));
 }
 
 TEST_F(UsersUpdate, DeleteIsASoftDeleteGoneFromEveryRead) {
@@ -124,7 +132,8 @@ TEST_F(UsersUpdate, ETagAndIfMatchGuardUpdatesAndDeletes) {
   const auto etag1 = first.header("etag");
   ASSERT_FALSE(etag1.empty()) << describe(first);
   EXPECT_EQ(created.header("etag"), etag1) << "POST and GET of the same version send the same ETag";
-  EXPECT_EQ(client().get(path(u)).header("etag"), etag1) << "the ETag is stable while nothing changes";
+  EXPECT_EQ(client().get(path(u)).header("etag"), etag1)
+    << "the ETag is stable while nothing changes";
 
   auto r = client().put(path(u), {{"age", 40}}, {{"If-Match", etag1}});
   ASSERT_EQ(r.status, 200u) << "If-Match with the current ETag: " << describe(r);

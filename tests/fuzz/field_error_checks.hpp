@@ -12,7 +12,8 @@
 namespace svc::fuzz {
 
 inline bool has_error(const field_errors& errors, std::string_view field) {
-  return std::any_of(errors.begin(), errors.end(), [&](const field_error& e) { return e.field == field; });
+  return std::any_of(errors.begin(), errors.end(),
+                     [&](const field_error& e) { return e.field == field; });
 }
 
 // A refusal names at least one field, only fields of the resource, each once,

@@ -94,7 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (credentials.result == bearer_credentials::status::ok) {
     auto token = credentials.token;
     FUZZ_CHECK(is_token68(token), token);
-    FUZZ_CHECK(token.data() >= header.data() && token.data() + token.size() <= header.data() + header.size());
+    FUZZ_CHECK(token.data() >= header.data() &&
+               token.data() + token.size() <= header.data() + header.size());
     check_verdict(token);
   } else {
     FUZZ_CHECK(credentials.token.empty());

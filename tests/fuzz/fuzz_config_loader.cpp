@@ -48,7 +48,8 @@ void remove_scratch_dir() {
   fs::remove_all(scratch_dir, ec);
 }
 
-std::vector<std::string_view> split(std::string_view text, std::string_view separator, std::size_t max_parts) {
+std::vector<std::string_view> split(std::string_view text, std::string_view separator,
+                                    std::size_t max_parts) {
   std::vector<std::string_view> parts;
   while (parts.size() + 1 < max_parts) {
     auto at = text.find(separator);
@@ -74,8 +75,8 @@ void put_file(const char* name, const std::vector<std::string_view>& parts, std:
     fs::remove(path, ec);
     return;
   }
-  std::ofstream{path, std::ios::binary | std::ios::trunc}.write(parts[index].data(),
-                                                                 static_cast<std::streamsize>(parts[index].size()));
+  std::ofstream{path, std::ios::binary | std::ios::trunc}.write(
+    parts[index].data(), static_cast<std::streamsize>(parts[index].size()));
 }
 
 // --config-file may only name a plain file name: a fuzzed path such as
@@ -83,8 +84,8 @@ void put_file(const char* name, const std::vector<std::string_view>& parts, std:
 bool safe_config_file_args(const std::vector<std::string>& args) {
   auto plain = [](std::string_view v) {
     return std::all_of(v.begin(), v.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-             c == '_' || c == '-';
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '_' || c == '-';
     });
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -106,8 +107,8 @@ bool safe_config_file_args(const std::vector<std::string>& args) {
 bool safe_secret_files(const std::map<std::string, std::string>& environment) {
   for (const auto& [name, value] : environment)
     if (name.ends_with("_FILE") && !std::all_of(value.begin(), value.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                 c == '_' || c == '-';
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '-';
         }))
       return false;
   return true;
@@ -124,25 +125,30 @@ void check_ranges(const settings& s) {
   for (const auto& o : s.cors_allowed_origins)
     FUZZ_CHECK(!o.empty() && (o == "*") == (s.cors_allowed_origins.size() == 1 && o == "*"), o);
   // Accepted as it is stored: a lower-case scheme, which libpq alone recognises.
-  FUZZ_CHECK(config_detail::parse_postgres_url(s.database_url) == s.database_url, s.masked_database_url());
+  FUZZ_CHECK(config_detail::parse_postgres_url(s.database_url) == s.database_url,
+             s.masked_database_url());
   FUZZ_CHECK(s.db_pool_max >= 1 && s.db_pool_max <= 10000 && s.db_pool_min_idle <= s.db_pool_max);
   FUZZ_CHECK(s.db_conn_max_lifetime.count() > 0 && s.db_connect_retries >= 1);
   FUZZ_CHECK(s.db_acquire_timeout.count() > 0 && s.db_query_timeout.count() > 0);
-  FUZZ_CHECK(config_detail::parse_http_base_url(s.user_service_url) == s.user_service_url, s.user_service_url);
+  FUZZ_CHECK(config_detail::parse_http_base_url(s.user_service_url) == s.user_service_url,
+             s.user_service_url);
   FUZZ_CHECK(!s.user_service_url.ends_with('/'), s.user_service_url);
   FUZZ_CHECK(s.http_client_timeout.count() > 0);
   FUZZ_CHECK(std::isfinite(s.rate_limit_rps) && s.rate_limit_rps > 0 && s.rate_limit_burst >= 1);
-  FUZZ_CHECK(s.rate_limit_backend == rate_backend::local || s.rate_limit_backend == rate_backend::redis);
+  FUZZ_CHECK(s.rate_limit_backend == rate_backend::local ||
+             s.rate_limit_backend == rate_backend::redis);
   FUZZ_CHECK(parse_redis_url(s.redis_url).has_value(), mask_secrets(s.redis_url));
   FUZZ_CHECK(s.breaker_failure_threshold >= 1 && s.breaker_half_open_max >= 1);
   FUZZ_CHECK(s.breaker_open_timeout.count() > 0 && s.shutdown_timeout.count() > 0);
   FUZZ_CHECK(s.scheduler_max_threads <= 1024);
   FUZZ_CHECK(s.auth_clock_skew.count() >= 0 && s.auth_clock_skew.count() <= 86400);
   // jwt without a key would refuse every request: the loader must have said so.
-  FUZZ_CHECK(s.auth == auth_mode::off || !s.auth_public_keys_dir.empty() || !s.auth_hs256_secret_file.empty());
-  for (const auto* text : {&s.auth_public_keys_dir, &s.auth_hs256_secret_file, &s.auth_issuer, &s.auth_audience,
-                           &s.user_service_token_file})
-    FUZZ_CHECK(std::none_of(text->begin(), text->end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }),
+  FUZZ_CHECK(s.auth == auth_mode::off || !s.auth_public_keys_dir.empty() ||
+             !s.auth_hs256_secret_file.empty());
+  for (const auto* text : {&s.auth_public_keys_dir, &s.auth_hs256_secret_file, &s.auth_issuer,
+                           &s.auth_audience, &s.user_service_token_file})
+    FUZZ_CHECK(std::none_of(text->begin(), text->end(),
+                            [](char c) { return static_cast<unsigned char>(c) < 0x20; }),
                *text);
 }
 
@@ -159,7 +165,8 @@ void check_render_round_trip(const settings& s) {
     settings copy = s;
     auto why = option.assign(text, copy);
     FUZZ_CHECK(!why, option.name() + " = " + text + ": " + why.value_or(""));
-    FUZZ_CHECK(option.render(copy) == text, option.name() + " = " + text + " -> " + option.render(copy));
+    FUZZ_CHECK(option.render(copy) == text,
+               option.name() + " = " + text + " -> " + option.render(copy));
   }
 }
 
@@ -191,10 +198,14 @@ void check_password_masked(const settings& s) {
   auto original = boost::urls::parse_uri(s.database_url);
   FUZZ_CHECK(original.has_value(), shown);
   if (original->has_password() && original->encoded_password() != "***")
-    FUZZ_CHECK(shown.find(":" + std::string{original->encoded_password()} + "@") == std::string::npos, shown);
+    FUZZ_CHECK(
+      shown.find(":" + std::string{original->encoded_password()} + "@") == std::string::npos,
+      shown);
   for (auto param : original->encoded_params())
     if (is_secret_param(param) && param.has_value && param.value != "***")
-      FUZZ_CHECK(shown.find(std::string{param.key} + "=" + std::string{param.value}) == std::string::npos, shown);
+      FUZZ_CHECK(
+        shown.find(std::string{param.key} + "=" + std::string{param.value}) == std::string::npos,
+        shown);
 }
 
 }  // namespace
@@ -246,13 +257,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     std::find(args.begin(), args.end(), "-h") != args.end();
   bool known_service = service == "user-service" || service == "order-service";
   switch (result.kind) {
-    case load_result::help:
-      FUZZ_CHECK(asked_help && known_service && !result.text.empty());
-      break;
+    case load_result::help: FUZZ_CHECK(asked_help && known_service && !result.text.empty()); break;
     case load_result::error:
       FUZZ_CHECK(!asked_help || !known_service);
       // "One clear line": an error can never span lines.
-      FUZZ_CHECK(!result.text.empty() && result.text.find_first_of("\r\n") == std::string::npos, result.text);
+      FUZZ_CHECK(!result.text.empty() && result.text.find_first_of("\r\n") == std::string::npos,
+                 result.text);
       break;
     case load_result::ok:
       FUZZ_CHECK(!asked_help && known_service);

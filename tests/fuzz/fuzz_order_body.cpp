@@ -84,7 +84,8 @@ std::optional<std::int64_t> reference_cents(std::string_view text, bool& long_ma
     digits.append(static_cast<std::size_t>(scale), '0');
   } else {
     auto cut = static_cast<std::size_t>(-scale);
-    if (cut >= digits.size() || digits.find_first_not_of('0', digits.size() - cut) != std::string::npos)
+    if (cut >= digits.size() ||
+        digits.find_first_not_of('0', digits.size() - cut) != std::string::npos)
       return std::nullopt;  // a third significant decimal
     digits.resize(digits.size() - cut);
   }
@@ -134,8 +135,9 @@ void check_status(const std::string& status) {
 void check_price(std::int64_t cents, const json& body) {
   FUZZ_CHECK(cents >= 1 && cents <= max_price_cents);
   double sent = body.at("price").get<double>();
-  FUZZ_CHECK(std::fabs(sent * 100 - static_cast<double>(cents)) <= 1e-6 * static_cast<double>(cents),
-             body.dump());
+  FUZZ_CHECK(
+    std::fabs(sent * 100 - static_cast<double>(cents)) <= 1e-6 * static_cast<double>(cents),
+    body.dump());
   check_money_round_trip(cents);
 }
 
@@ -148,7 +150,17 @@ void check_draft(const order_draft& d, const json& body) {
   check_money_round_trip(d.total_cents());
 
   // The order as the service answers it validates again to the same draft.
-  order o{1, d.user_id, d.product_name, d.quantity, d.price_cents, d.total_cents(), d.status, "validated", "", "", 1};
+  order o{1,
+          d.user_id,
+          d.product_name,
+          d.quantity,
+          d.price_cents,
+          d.total_cents(),
+          d.status,
+          "validated",
+          "",
+          "",
+          1};
   auto answer = to_json(o).dump();
   svc::json_problem problem;
   auto again = parse_json_object(answer, problem);
@@ -156,8 +168,9 @@ void check_draft(const order_draft& d, const json& body) {
   auto checked = validate_order_create(*again, top_level_number_texts(answer));
   auto* d2 = std::get_if<order_draft>(&checked);
   FUZZ_CHECK(d2 != nullptr, answer);
-  FUZZ_CHECK(d2->user_id == d.user_id && d2->product_name == d.product_name && d2->quantity == d.quantity &&
-               d2->price_cents == d.price_cents && d2->status == d.status,
+  FUZZ_CHECK(d2->user_id == d.user_id && d2->product_name == d.product_name &&
+               d2->quantity == d.quantity && d2->price_cents == d.price_cents &&
+               d2->status == d.status,
              answer);
   auto numbers = top_level_number_texts(answer);
   FUZZ_CHECK(parse_cents(numbers["total_amount"]) == d.total_cents(), answer);

@@ -108,8 +108,8 @@ void check_accepted(const bhttp::request_parser<bhttp::empty_body>& parser) {
     FUZZ_CHECK(!parser.chunked());
     if (cl.size() == 1) {
       FUZZ_CHECK(cl[0].find(',') == std::string::npos, cl[0]);
-      FUZZ_CHECK(parser.content_length().has_value() &&
-                   std::to_string(*parser.content_length()) == without_leading_zeros(trim_ows(cl[0])),
+      FUZZ_CHECK(parser.content_length().has_value() && std::to_string(*parser.content_length()) ==
+                                                          without_leading_zeros(trim_ows(cl[0])),
                  cl[0]);
     } else {
       FUZZ_CHECK(!parser.content_length().has_value());
@@ -135,12 +135,14 @@ void check_oversized(std::string_view input) {
         FUZZ_CHECK(refusal.code == error_code::request_header_fields_too_large);
         continue;
       }
-      FUZZ_CHECK(refusal.code == error_code::uri_too_long || refusal.code == error_code::bad_request);
+      FUZZ_CHECK(refusal.code == error_code::uri_too_long ||
+                 refusal.code == error_code::bad_request);
       if (refusal.code == error_code::uri_too_long) {
         // A method token, one space, then the start of a target.
         auto space = input.find(' ');
         FUZZ_CHECK(space > 0 && space < limit, input.substr(0, limit));
-        FUZZ_CHECK(std::all_of(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(space), is_tchar));
+        FUZZ_CHECK(
+          std::all_of(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(space), is_tchar));
         FUZZ_CHECK(space + 1 < input.size() && input[space + 1] > 0x20 && input[space + 1] < 0x7f);
       }
     }

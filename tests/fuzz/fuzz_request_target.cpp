@@ -48,7 +48,8 @@ const http::router& service_router() {
 // An independent statement of the path-id rule: decimal digits only, no leading
 // zero (so not zero either), at most INT64_MAX.
 bool reference_path_id_ok(std::string_view text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return false;
   if (text.front() == '0')
     return false;
@@ -65,8 +66,8 @@ void check_path_id(const std::string& text) {
 }
 
 bool same(const http::route_match& a, const http::route_match& b) {
-  return a.outcome == b.outcome && a.route == b.route && a.target == b.target && a.params == b.params &&
-         a.allow == b.allow;
+  return a.outcome == b.outcome && a.route == b.route && a.target == b.target &&
+         a.params == b.params && a.allow == b.allow;
 }
 
 // parsed_target::path spelled out again: the segments joined by '/', with '%'
@@ -82,7 +83,8 @@ std::string reference_path(const std::vector<std::string>& segments) {
 }
 
 bool has_encoded_slash(std::string_view raw) {
-  for (auto at = raw.find('%'); at != std::string_view::npos && at + 2 < raw.size(); at = raw.find('%', at + 1))
+  for (auto at = raw.find('%'); at != std::string_view::npos && at + 2 < raw.size();
+       at = raw.find('%', at + 1))
     if (raw[at + 1] == '2' && (raw[at + 2] == 'f' || raw[at + 2] == 'F'))
       return true;
   return false;
@@ -166,11 +168,13 @@ bool is_utf8(const std::string& text) {
 }
 
 bool has_error(const field_errors& errors, std::string_view field) {
-  return std::any_of(errors.begin(), errors.end(), [&](const field_error& e) { return e.field == field; });
+  return std::any_of(errors.begin(), errors.end(),
+                     [&](const field_error& e) { return e.field == field; });
 }
 
 std::size_t occurrences(const query_params& q, std::string_view name) {
-  return static_cast<std::size_t>(std::count_if(q.begin(), q.end(), [&](const auto& p) { return p.first == name; }));
+  return static_cast<std::size_t>(
+    std::count_if(q.begin(), q.end(), [&](const auto& p) { return p.first == name; }));
 }
 
 // A raw integer parameter: an error iff it is given more than once, or is not an

@@ -34,7 +34,8 @@ void check_name(const std::string& name) {
 
 void check_email(const std::string& email) {
   FUZZ_CHECK(is_valid_email(email) && email.size() <= 255, email);
-  FUZZ_CHECK(std::none_of(email.begin(), email.end(), [](char c) { return c >= 'A' && c <= 'Z'; }), email);
+  FUZZ_CHECK(std::none_of(email.begin(), email.end(), [](char c) { return c >= 'A' && c <= 'Z'; }),
+             email);
 }
 
 void check_status(const std::string& status) {
@@ -58,7 +59,9 @@ void check_draft(const user_draft& d) {
   auto checked = validate_user_create(*again);
   auto* d2 = std::get_if<user_draft>(&checked);
   FUZZ_CHECK(d2 != nullptr, d.email);
-  FUZZ_CHECK(d2->name == d.name && d2->email == d.email && d2->age == d.age && d2->status == d.status, d.name);
+  FUZZ_CHECK(
+    d2->name == d.name && d2->email == d.email && d2->age == d.age && d2->status == d.status,
+    d.name);
 }
 
 void check_patch(const user_patch& p, const json& body) {

@@ -30,7 +30,8 @@ std::vector<std::string> texts(const std::vector<ip_network>& list) {
   return out;
 }
 
-std::string client(std::string_view peer, std::optional<std::string> xff, std::string_view trusted) {
+std::string client(std::string_view peer, std::optional<std::string> xff,
+                   std::string_view trusted) {
   auto list = networks(trusted);
   return client_address(peer, xff ? &*xff : nullptr, list);
 }
@@ -44,8 +45,8 @@ TEST(TrustedProxies, EmptyTextIsAnEmptyList) {
 
 TEST(TrustedProxies, ParsesIPv4AndIPv6BlocksAndBareAddresses) {
   EXPECT_EQ(texts(networks("10.0.0.0/8, 192.168.1.7 ,fd00::/8,::1,0.0.0.0/0,::/0,172.16.0.0/12")),
-            (std::vector<std::string>{"10.0.0.0/8", "192.168.1.7/32", "fd00::/8", "::1/128", "0.0.0.0/0", "::/0",
-                                      "172.16.0.0/12"}));
+            (std::vector<std::string>{"10.0.0.0/8", "192.168.1.7/32", "fd00::/8", "::1/128",
+                                      "0.0.0.0/0", "::/0", "172.16.0.0/12"}));
   // Asio's spelling: one text per network however it was written.
   EXPECT_EQ(texts(networks("FD00:0:0::/16")), (std::vector<std::string>{"fd00::/16"}));
   // An IPv4-mapped block is its IPv4 block.
@@ -60,9 +61,10 @@ TEST(TrustedProxies, RefusesMalformedItemsNamingThem) {
   EXPECT_NE(refused("fd00::1/8").find("host bits set (fd00::/8?)"), std::string::npos);
   EXPECT_NE(refused("10.0.0.0/8,,192.168.0.0/16").find("empty item"), std::string::npos);
   EXPECT_NE(refused("10.0.0.0/8,").find("empty item"), std::string::npos);
-  for (const char* bad : {"localhost", "10.0.0/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8",
-                          "10.0.0.0 /8", "10.0.0.0/ 8", "10.0.0.256", "/8", "10.0.0.0/4294967304",
-                          "fe80::1%1/128", "fe80::1%eth0", "[::1]", "*", "10.0.0.0/8;192.168.0.0/16"})
+  for (const char* bad :
+       {"localhost", "10.0.0/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8",
+        "10.0.0.0 /8", "10.0.0.0/ 8", "10.0.0.256", "/8", "10.0.0.0/4294967304", "fe80::1%1/128",
+        "fe80::1%eth0", "[::1]", "*", "10.0.0.0/8;192.168.0.0/16"})
     refused(bad);
 }
 
@@ -76,7 +78,7 @@ TEST(TrustedProxies, Membership) {
   EXPECT_TRUE(in_networks("fd12::1", list));
   EXPECT_FALSE(in_networks("fe80::1", list));
   EXPECT_TRUE(in_networks("::ffff:10.9.9.9", list));  // an IPv4 peer on a dual-stack listener
-  EXPECT_FALSE(in_networks("::a09:909", list));        // IPv4-compatible is not IPv4-mapped
+  EXPECT_FALSE(in_networks("::a09:909", list));       // IPv4-compatible is not IPv4-mapped
   EXPECT_FALSE(in_networks("", list));
   EXPECT_FALSE(in_networks("not an address", list));
   EXPECT_FALSE(in_networks("10.0.0.1", {}));
@@ -105,7 +107,8 @@ TEST(ClientAddress, TheRightMostUntrustedEntryIsTheClient) {
   EXPECT_EQ(client("10.0.0.5", "1.1.1.1, 203.0.113.9, 10.0.0.7", "10.0.0.0/8"), "203.0.113.9");
   EXPECT_EQ(client("10.0.0.5", "spoofed, 203.0.113.9", "10.0.0.0/8"), "203.0.113.9");
   // Several header lines arrive joined with ", " (http::request::list_header).
-  EXPECT_EQ(client("10.0.0.5", "1.1.1.1, 203.0.113.9, 10.0.0.7, 10.0.0.8", "10.0.0.0/8"), "203.0.113.9");
+  EXPECT_EQ(client("10.0.0.5", "1.1.1.1, 203.0.113.9, 10.0.0.7, 10.0.0.8", "10.0.0.0/8"),
+            "203.0.113.9");
   // Empty entries are skipped.
   EXPECT_EQ(client("10.0.0.5", "203.0.113.9,, 10.0.0.7 ,", "10.0.0.0/8"), "203.0.113.9");
 }

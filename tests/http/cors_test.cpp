@@ -24,8 +24,9 @@ TEST(cors, wildcard_allows_everyone_without_vary) {
   ASSERT_NE(find(h, "Access-Control-Allow-Origin"), nullptr);
   EXPECT_EQ(*find(h, "Access-Control-Allow-Origin"), "*");
   EXPECT_EQ(find(h, "Vary"), nullptr);
-  EXPECT_EQ(*find(h, "Access-Control-Expose-Headers"),
-            "X-Request-ID, ETag, Location, Link, Idempotent-Replayed, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
+  EXPECT_EQ(
+    *find(h, "Access-Control-Expose-Headers"),
+    "X-Request-ID, ETag, Location, Link, Idempotent-Replayed, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
   EXPECT_NE(find(cors_headers(all, nullptr), "Access-Control-Allow-Origin"), nullptr);
 }
 
@@ -56,8 +57,9 @@ TEST(cors, preflight_for_allowed_origin) {
   EXPECT_TRUE(resp.body.empty());
   EXPECT_EQ(*resp.find_header("Access-Control-Allow-Origin"), origin);
   EXPECT_EQ(*resp.find_header("Access-Control-Allow-Methods"), "GET, POST, PUT, DELETE, OPTIONS");
-  EXPECT_EQ(*resp.find_header("Access-Control-Allow-Headers"),
-            "Content-Type, Authorization, X-Request-ID, If-Match, If-None-Match, Idempotency-Key, traceparent, tracestate");
+  EXPECT_EQ(
+    *resp.find_header("Access-Control-Allow-Headers"),
+    "Content-Type, Authorization, X-Request-ID, If-Match, If-None-Match, Idempotency-Key, traceparent, tracestate");
   EXPECT_EQ(*resp.find_header("Access-Control-Max-Age"), "600");
   EXPECT_EQ(*resp.find_header("Vary"), "Origin");
   auto wild = cors_preflight_response(all, &origin);

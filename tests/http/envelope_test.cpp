@@ -22,22 +22,21 @@ TEST(envelope, code_names_and_statuses) {
     const char* name;
     unsigned status;
   };
-  for (auto [code, name, status] : {row{error_code::bad_request, "BAD_REQUEST", 400},
-                                    row{error_code::validation_error, "VALIDATION_ERROR", 400},
-                                    row{error_code::not_found, "NOT_FOUND", 404},
-                                    row{error_code::method_not_allowed, "METHOD_NOT_ALLOWED", 405},
-                                    row{error_code::unauthorized, "UNAUTHORIZED", 401},
-                                    row{error_code::forbidden, "FORBIDDEN", 403},
-                                    row{error_code::conflict, "CONFLICT", 409},
-                                    row{error_code::precondition_failed, "PRECONDITION_FAILED", 412},
-                                    row{error_code::payload_too_large, "PAYLOAD_TOO_LARGE", 413},
-                                    row{error_code::uri_too_long, "URI_TOO_LONG", 414},
-                                    row{error_code::request_header_fields_too_large,
-                                        "REQUEST_HEADER_FIELDS_TOO_LARGE", 431},
-                                    row{error_code::rate_limit_exceeded, "RATE_LIMIT_EXCEEDED", 429},
-                                    row{error_code::internal_error, "INTERNAL_ERROR", 500},
-                                    row{error_code::circuit_open, "CIRCUIT_OPEN", 503},
-                                    row{error_code::service_unavailable, "SERVICE_UNAVAILABLE", 503}}) {
+  for (auto [code, name, status] :
+       {row{error_code::bad_request, "BAD_REQUEST", 400},
+        row{error_code::validation_error, "VALIDATION_ERROR", 400},
+        row{error_code::not_found, "NOT_FOUND", 404},
+        row{error_code::method_not_allowed, "METHOD_NOT_ALLOWED", 405},
+        row{error_code::unauthorized, "UNAUTHORIZED", 401},
+        row{error_code::forbidden, "FORBIDDEN", 403}, row{error_code::conflict, "CONFLICT", 409},
+        row{error_code::precondition_failed, "PRECONDITION_FAILED", 412},
+        row{error_code::payload_too_large, "PAYLOAD_TOO_LARGE", 413},
+        row{error_code::uri_too_long, "URI_TOO_LONG", 414},
+        row{error_code::request_header_fields_too_large, "REQUEST_HEADER_FIELDS_TOO_LARGE", 431},
+        row{error_code::rate_limit_exceeded, "RATE_LIMIT_EXCEEDED", 429},
+        row{error_code::internal_error, "INTERNAL_ERROR", 500},
+        row{error_code::circuit_open, "CIRCUIT_OPEN", 503},
+        row{error_code::service_unavailable, "SERVICE_UNAVAILABLE", 503}}) {
     EXPECT_EQ(code_name(code), name);
     EXPECT_EQ(http_status(code), status) << name;
   }
@@ -69,7 +68,8 @@ TEST(envelope, error_with_details) {
 
 TEST(envelope, error_accepts_other_field_error_types) {
   std::vector<other_field_error> errors{{"name", "required"}};
-  auto resp = error_response(error_code::validation_error, "invalid request", "r", std::move(errors));
+  auto resp = error_response(error_code::validation_error, "invalid request", "r",
+                             std::move(errors));
   EXPECT_EQ(json::parse(resp.body)["error"]["details"][0]["field"], "name");
   const std::vector<other_field_error> none;
   auto plain = error_response(error_code::validation_error, "x", "r", none);

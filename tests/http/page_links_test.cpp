@@ -5,7 +5,8 @@
 using namespace svc::http;
 
 TEST(PageLinks, MiddlePageHasAllFourAndKeepsTheOtherParameters) {
-  auto links = page_links("/api/v1/users", {{"search", "a b&c"}, {"page", "2"}, {"status", "active"}}, 2, 10, 5);
+  auto links = page_links("/api/v1/users",
+                          {{"search", "a b&c"}, {"page", "2"}, {"status", "active"}}, 2, 10, 5);
   EXPECT_EQ(links,
             "</api/v1/users?search=a%20b%26c&status=active&page_size=10&page=1>; rel=\"first\", "
             "</api/v1/users?search=a%20b%26c&status=active&page_size=10&page=1>; rel=\"prev\", "
@@ -14,8 +15,10 @@ TEST(PageLinks, MiddlePageHasAllFourAndKeepsTheOtherParameters) {
 }
 
 TEST(PageLinks, FirstAndLastPagesLeaveOutWhatDoesNotExist) {
-  EXPECT_EQ(page_links("/o", {}, 1, 10, 1), "</o?page_size=10&page=1>; rel=\"first\", </o?page_size=10&page=1>; rel=\"last\"");
-  EXPECT_EQ(page_links("/o", {}, 1, 10, 0), "</o?page_size=10&page=1>; rel=\"first\", </o?page_size=10&page=1>; rel=\"last\"")
+  EXPECT_EQ(page_links("/o", {}, 1, 10, 1),
+            "</o?page_size=10&page=1>; rel=\"first\", </o?page_size=10&page=1>; rel=\"last\"");
+  EXPECT_EQ(page_links("/o", {}, 1, 10, 0),
+            "</o?page_size=10&page=1>; rel=\"first\", </o?page_size=10&page=1>; rel=\"last\"")
     << "an empty list still has page 1";
   auto last = page_links("/o", {{"page_size", "3"}}, 4, 3, 4);
   EXPECT_EQ(last.find("rel=\"next\""), std::string::npos) << last;

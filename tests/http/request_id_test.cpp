@@ -11,7 +11,8 @@ using namespace svc::http;
 namespace {
 
 bool is_uuid_v4(const std::string& s) {
-  static const std::regex re{"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"};
+  static const std::regex re{
+    "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"};
   return std::regex_match(s, re);
 }
 
@@ -32,9 +33,10 @@ TEST(request_id, valid_ids_are_kept) {
 }
 
 TEST(request_id, invalid_ids_are_replaced_by_uuid_v4) {
-  for (std::string bad : {std::string{}, std::string(129, 'x'), std::string{" lead"},
-                          std::string{"trail "}, std::string{"tab\there"}, std::string{"new\nline"},
-                          std::string{"caf\xC3\xA9"}, std::string{"del\x7F"}, std::string{"nul\0x", 5}}) {
+  for (std::string bad :
+       {std::string{}, std::string(129, 'x'), std::string{" lead"}, std::string{"trail "},
+        std::string{"tab\there"}, std::string{"new\nline"}, std::string{"caf\xC3\xA9"},
+        std::string{"del\x7F"}, std::string{"nul\0x", 5}}) {
     auto id = request_id_from(with_id(bad));
     EXPECT_NE(id, bad);
     EXPECT_TRUE(is_uuid_v4(id)) << id;

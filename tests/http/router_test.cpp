@@ -147,7 +147,9 @@ TEST(router, decoded_segments_are_matched_whole) {
   EXPECT_EQ(m.route, "/api/v1/users/{id}");
   EXPECT_EQ(m.params.at(0).second, "1/2");
   EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", "7"}).params.at(0).second, "7");
-  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", ""}).route, "/api/v1/users") << "trailing slash";
-  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", "", ""}).outcome, route_outcome::not_found);
+  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", ""}).route, "/api/v1/users")
+    << "trailing slash";
+  EXPECT_EQ(r.match("GET", segments{"api", "v1", "users", "", ""}).outcome,
+            route_outcome::not_found);
   EXPECT_EQ(r.match("GET", segments{}).target, 8);
 }

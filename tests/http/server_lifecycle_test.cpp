@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "async_answerer.hpp"
 #include "http/envelope.hpp"
 #include "http/io_threads.hpp"
-#include "async_answerer.hpp"
 #include "support/raw_connection.hpp"
 #include "support/test_util.hpp"
 
@@ -188,8 +188,8 @@ TEST(server_lifecycle, stop_closes_connections_and_late_responses_are_dropped) {
   EXPECT_TRUE(c.wait_closed(3s));
   EXPECT_EQ(srv->open_connections(), 0u);
   EXPECT_EQ(srv->in_flight(), 0u);
-  srv.reset();           // the server is gone...
-  park.release_all();    // ...and its responders do nothing harmful
+  srv.reset();         // the server is gone...
+  park.release_all();  // ...and its responders do nothing harmful
 }
 
 TEST(server_lifecycle, stop_without_start_and_destructor_are_safe) {

@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "http/envelope.hpp"
 #include "async_answerer.hpp"
+#include "http/envelope.hpp"
 #include "support/raw_connection.hpp"
 
 using namespace svc::http;
@@ -44,7 +44,7 @@ struct echo_fixture : ::testing::Test {
       if (req.target == "/throw")
         throw std::runtime_error("boom: SELECT secret FROM table");
       if (req.target == "/drop")
-        return;  // the responder dies unused
+        return;                    // the responder dies unused
       if (req.target == "/now") {  // answered during the handler call
         respond(ok_response({{"inline", true}}));
         return;
@@ -58,8 +58,11 @@ struct echo_fixture : ::testing::Test {
         json headers = json::object();
         for (auto& h : req.headers)
           headers[h.name] = h.value;
-        auto resp = ok_response({{"method", req.method}, {"target", req.target}, {"body", req.body},
-                                 {"remote_ip", req.remote_ip}, {"keep_alive", req.keep_alive},
+        auto resp = ok_response({{"method", req.method},
+                                 {"target", req.target},
+                                 {"body", req.body},
+                                 {"remote_ip", req.remote_ip},
+                                 {"keep_alive", req.keep_alive},
                                  {"headers", headers}});
         resp.set_header("X-Custom", "yes");
         respond(std::move(resp));
@@ -106,9 +109,10 @@ TEST_F(echo_fixture, keep_alive_serves_two_requests_on_one_connection) {
 
 TEST_F(echo_fixture, pipelined_requests_are_answered_in_order) {
   raw_connection c{srv->port()};
-  c.send("GET /p1 HTTP/1.1\r\nHost: x\r\n\r\n"
-              "POST /p2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
-              "GET /p3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send(
+    "GET /p1 HTTP/1.1\r\nHost: x\r\n\r\n"
+    "POST /p2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+    "GET /p3 HTTP/1.1\r\nHost: x\r\n\r\n");
   for (const char* target : {"/p1", "/p2", "/p3"}) {
     beast_response res;
     ASSERT_FALSE(c.read(res, 3s)) << target;
@@ -142,8 +146,9 @@ TEST_F(echo_fixture, connection_close_is_honoured) {
 TEST_F(echo_fixture, oversize_content_length_is_refused_before_the_body) {
   raw_connection c{srv->port()};
   // Only the headers: the server must answer without waiting for 1000 bytes.
-  c.send("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              "X-Request-ID: big-1\r\nContent-Length: 1000\r\n\r\n");
+  c.send(
+    "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    "X-Request-ID: big-1\r\nContent-Length: 1000\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
   EXPECT_EQ(res.result_int(), 413u);
@@ -165,8 +170,10 @@ TEST_F(echo_fixture, body_at_the_limit_is_accepted) {
 
 TEST_F(echo_fixture, oversize_chunked_body_is_refused) {
   raw_connection c{srv->port()};
-  c.send("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "50\r\n" + std::string(80, 'a') + "\r\n50\r\n" + std::string(80, 'b') + "\r\n0\r\n\r\n");
+  c.send(
+    "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "50\r\n" +
+    std::string(80, 'a') + "\r\n50\r\n" + std::string(80, 'b') + "\r\n0\r\n\r\n");
   beast_response res;
   ASSERT_FALSE(c.read(res, 3s));
   EXPECT_EQ(res.result_int(), 413u);

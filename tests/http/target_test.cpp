@@ -50,8 +50,8 @@ TEST(target, accepts_absolute_form) {
 // Found by fuzz_request_target: Boost.URL reads "host:8081:" as port 8081 and a
 // path ":/api/...", which is no path at all.
 TEST(target, absolute_form_needs_a_host_and_a_rooted_path) {
-  for (const char* bad : {"http://localhost:8081:/api/v1/users", "http:api/v1/users", "http:/api/v1/users/1",
-                          "http:///api/v1/users", "https://h:80:/x"}) {
+  for (const char* bad : {"http://localhost:8081:/api/v1/users", "http:api/v1/users",
+                          "http:/api/v1/users/1", "http:///api/v1/users", "https://h:80:/x"}) {
     auto t = parse_target(bad);
     EXPECT_FALSE(t) << "accepted: " << bad << " with path " << t->path;
   }
@@ -81,7 +81,8 @@ TEST(target, path_is_split_before_it_is_decoded) {
   auto other = parse_target("/api/v1/%75sers/caf%C3%A9%25");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->segments, (std::vector<std::string>{"api", "v1", "users", "caf\xC3\xA9%"}));
-  EXPECT_EQ(other->path, "/api/v1/users/caf\xC3\xA9%25") << "a '%' stays escaped, so '/' in path only separates";
+  EXPECT_EQ(other->path, "/api/v1/users/caf\xC3\xA9%25")
+    << "a '%' stays escaped, so '/' in path only separates";
 }
 
 TEST(target, segments_keep_empty_and_trailing_pieces) {

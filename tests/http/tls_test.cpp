@@ -40,9 +40,10 @@ namespace {
 // A self-signed certificate (its own CA) for CN=`name`, valid for `san`.
 void make_certificate(const fs::path& cert, const fs::path& key, const std::string& name,
                       const std::string& san = "IP:127.0.0.1,DNS:localhost") {
-  const auto command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=" +
-                       name + " -addext subjectAltName=" + san + " -keyout " + key.string() + " -out " +
-                       cert.string() + " 2>/dev/null";
+  const auto command =
+    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=" +
+    name + " -addext subjectAltName=" + san + " -keyout " + key.string() + " -out " +
+    cert.string() + " 2>/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
@@ -78,7 +79,8 @@ client_result call(const std::string& base, const std::string& ca_file) {
   opts.ca_file = ca_file;
   client c{opts};
   std::promise<client_result> done;
-  c.request("GET", base_url::parse(base).value(), "/hello", {}, {}, [&](client_result r) { done.set_value(std::move(r)); });
+  c.request("GET", base_url::parse(base).value(), "/hello", {}, {},
+            [&](client_result r) { done.set_value(std::move(r)); });
   return done.get_future().get();
 }
 
@@ -177,7 +179,8 @@ TEST_F(tls_fixture, AKeyThatIsNotTheCertificatesIsRefusedAtStartAndKeptOutAtRelo
 
   // At reload: the previous certificate stays, and the error is told.
   std::promise<std::string> told;
-  tls_certificate watched{cert.string(), key.string(), [&](const std::string& m) { told.set_value(m); }};
+  tls_certificate watched{cert.string(), key.string(),
+                          [&](const std::string& m) { told.set_value(m); }};
   const auto before = watched.current();
   std::this_thread::sleep_for(1100ms);
   fs::copy_file(dir / "other-key.pem", key, fs::copy_options::overwrite_existing);

@@ -36,14 +36,14 @@ TEST(TraceContext, AValidTraceparentIsContinued) {
 
 TEST(TraceContext, AMissingOrMalformedTraceparentStartsANewTrace) {
   const std::string state = "congo=t61rcWkgMzE";
-  for (const std::string& bad : std::vector<std::string>
-       {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", valid + "-extra",
-        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
-        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
-        "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
-        "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", valid + ", " + valid}) {
+  for (const std::string& bad : std::vector<std::string>{
+         "", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", valid + "-extra",
+         "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+         "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+         "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+         "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+         "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+         "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", valid + ", " + valid}) {
     SCOPED_TRACE(bad);
     auto t = from(bad, &state);
     EXPECT_TRUE(is_hex(t.trace_id, 32));

@@ -74,10 +74,11 @@ struct client_test : ::testing::Test {
   base_url base = base_url::parse("http://127.0.0.1:" + std::to_string(server.port())).value();
   collector got;
 
-  client_result call(client& c, std::string target, std::string method = "GET", std::string url = {}) {
+  client_result call(client& c, std::string target, std::string method = "GET",
+                     std::string url = {}) {
     collector one;
-    c.request(std::move(method), url.empty() ? base : base_url::parse(url).value(), std::move(target), {}, {},
-              one.callback());
+    c.request(std::move(method), url.empty() ? base : base_url::parse(url).value(),
+              std::move(target), {}, {}, one.callback());
     EXPECT_TRUE(one.wait_for(1)) << "callback never ran";
     return one.results.empty() ? client_result{} : one.results.front();
   }
@@ -240,9 +241,10 @@ TEST_F(client_test, response_body_over_the_limit_is_an_error) {
 }
 
 TEST(base_url, parses_what_a_neighbour_url_may_be_and_nothing_else) {
-  for (const std::string url : {"htps://127.0.0.1:80", "ftp://127.0.0.1", "127.0.0.1:80", "http://", "http://:80",
-                                "http://host:0", "http://host:99999", "http://host:", "http://u@host", "http://[::1",
-                                "http://a b", "http://host/?q=1", "http://host/#f"}) {
+  for (const std::string url :
+       {"htps://127.0.0.1:80", "ftp://127.0.0.1", "127.0.0.1:80", "http://", "http://:80",
+        "http://host:0", "http://host:99999", "http://host:", "http://u@host", "http://[::1",
+        "http://a b", "http://host/?q=1", "http://host/#f"}) {
     std::string why;
     EXPECT_FALSE(base_url::parse(url, &why)) << url;
     EXPECT_FALSE(why.empty()) << url;

@@ -61,16 +61,20 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
   EXPECT_EQ(metrics.header("content-type").rfind("text/plain", 0), 0u);
   auto dir = temp_dir();
   std::ofstream{dir + "/metrics.txt"} << metrics.body;
-  EXPECT_EQ(run("promtool check metrics < " + dir + "/metrics.txt > " + dir + "/promtool.out 2>&1"), 0)
+  EXPECT_EQ(run("promtool check metrics < " + dir + "/metrics.txt > " + dir + "/promtool.out 2>&1"),
+            0)
     << file_tail(dir + "/promtool.out");
   const auto& text = metrics.body;
-  for (auto name : {"http_requests_total", "http_request_duration_seconds_bucket", "http_requests_in_flight",
-                    "app_errors_total", "rate_limit_rejected_total", "db_pool_connections", "db_pool_wait_seconds",
-                    "db_query_duration_seconds", "process_resident_memory_bytes", "process_cpu_seconds_total",
-                    "process_start_time_seconds", "process_virtual_memory_bytes", "process_open_fds",
-                    "process_max_fds", "db_pool_max_connections", "db_pool_acquire_timeouts_total"})
+  for (auto name :
+       {"http_requests_total", "http_request_duration_seconds_bucket", "http_requests_in_flight",
+        "app_errors_total", "rate_limit_rejected_total", "db_pool_connections",
+        "db_pool_wait_seconds", "db_query_duration_seconds", "process_resident_memory_bytes",
+        "process_cpu_seconds_total", "process_start_time_seconds", "process_virtual_memory_bytes",
+        "process_open_fds", "process_max_fds", "db_pool_max_connections",
+        "db_pool_acquire_timeouts_total"})
     EXPECT_NE(text.find(name), std::string::npos) << name;
-  EXPECT_NE(text.find("service_build_info{service=\"user-service\",version=\""), std::string::npos) << text;
+  EXPECT_NE(text.find("service_build_info{service=\"user-service\",version=\""), std::string::npos)
+    << text;
   // The service has a listening socket, the database pool and a client connection open.
   const auto fds = text.find("\nprocess_open_fds ");
   ASSERT_NE(fds, std::string::npos);
@@ -81,7 +85,8 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
   auto pool_connections = [&](const std::string& page) {
     double sum = 0;
     for (std::string state : {"idle", "in_use"}) {
-      const std::string series = "db_pool_connections{service=\"user-service\",state=\"" + state + "\"} ";
+      const std::string series = "db_pool_connections{service=\"user-service\",state=\"" + state +
+                                 "\"} ";
       const auto at = page.find(series);
       if (at == std::string::npos)
         return -1.0;
@@ -89,8 +94,8 @@ TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
     }
     return sum;
   };
-  EXPECT_TRUE(svc_test::poll_until([&] { return pool_connections(c.get("/metrics").body) >= 4.0; }, std::chrono::seconds{5},
-                              std::chrono::milliseconds{50}))
+  EXPECT_TRUE(svc_test::poll_until([&] { return pool_connections(c.get("/metrics").body) >= 4.0; },
+                                   std::chrono::seconds{5}, std::chrono::milliseconds{50}))
     << c.get("/metrics").body;
   EXPECT_NE(text.find("\ndb_up{service=\"user-service\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("route=\"/api/v1/users/{id}\""), std::string::npos);
@@ -109,11 +114,12 @@ TEST(Operations, ARealPrometheusScrapesTheService) {
                                             "scrape_configs:\n  - job_name: user-service\n"
                                             "    static_configs:\n      - targets: ['127.0.0.1:"
                                          << svc.port << "']\n";
-  service_process prometheus{{.executable = "/usr/bin/prometheus",
-                              .args = {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
-                                       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                              .env = {},
-                              .log_name = "prometheus"}};
+  service_process prometheus{
+    {.executable = "/usr/bin/prometheus",
+     .args = {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
+              "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+     .env = {},
+     .log_name = "prometheus"}};
   http_client prom{prom_port};
   bool scraped = false;
   for (int i = 0; i < 60 && !scraped; ++i) {
@@ -129,7 +135,8 @@ TEST(Operations, ARealPrometheusScrapesTheService) {
     }
   }
   ASSERT_TRUE(scraped) << prometheus.log_tail();
-  auto r = prom.get("/api/v1/query?query=" + url_encode("process_start_time_seconds{job=\"user-service\"}"));
+  auto r = prom.get("/api/v1/query?query=" +
+                    url_encode("process_start_time_seconds{job=\"user-service\"}"));
   EXPECT_FALSE(r.json()["data"]["result"].empty()) << r.body;
 }
 
@@ -151,7 +158,8 @@ TEST(Operations, AFloodFromOneClientIsLimitedWhileOthersAreServed) {
   }
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_GE(ok, 10);
-  EXPECT_LE(ok, 10 + static_cast<int>(2 * elapsed.count()) + 1);  // the burst, plus what refilled meanwhile
+  EXPECT_LE(
+    ok, 10 + static_cast<int>(2 * elapsed.count()) + 1);  // the burst, plus what refilled meanwhile
   EXPECT_EQ(ok + limited, 40);
   ASSERT_TRUE(is_error(last_429, 429, "RATE_LIMIT_EXCEEDED"));
   EXPECT_GE(std::stoi(last_429.header("retry-after")), 1);
@@ -164,13 +172,16 @@ TEST(Operations, AFloodFromOneClientIsLimitedWhileOthersAreServed) {
     EXPECT_EQ(flood.get("/health/live").status, 200u);
     EXPECT_EQ(flood.get("/health/ready").status, 200u);
     EXPECT_EQ(flood.get("/metrics").status, 200u);
-    EXPECT_EQ(flood.request("OPTIONS", "/api/v1/users", "", {{"Origin", "https://a.example"}}).status, 204u);
+    EXPECT_EQ(
+      flood.request("OPTIONS", "/api/v1/users", "", {{"Origin", "https://a.example"}}).status,
+      204u);
   }
   // Another client address is served.
   EXPECT_EQ(status_from("127.0.0.2", svc.port, "/api/v1/users"), 200u);
-  EXPECT_NE(flood.get("/metrics").body.find("rate_limit_rejected_total{service=\"user-service\"} " +
-                                               std::to_string(limited)),
-            std::string::npos);
+  EXPECT_NE(
+    flood.get("/metrics")
+      .body.find("rate_limit_rejected_total{service=\"user-service\"} " + std::to_string(limited)),
+    std::string::npos);
 }
 
 TEST(Operations, SigtermUnderLoadAnswersEveryAcceptedRequestAndExitsZero) {
@@ -184,7 +195,8 @@ TEST(Operations, SigtermUnderLoadAnswersEveryAcceptedRequestAndExitsZero) {
         try {
           http_client c{svc.port, 5s};
           auto r = c.post("/api/v1/users", {{"name", "Load " + std::to_string(t)},
-                                            {"email", "load" + std::to_string(t) + "-" + std::to_string(i) + "@example.com"}});
+                                            {"email", "load" + std::to_string(t) + "-" +
+                                                        std::to_string(i) + "@example.com"}});
           (r.status == 201 ? created : other)++;
         } catch (const std::exception&) {
           refused++;  // not accepted: the listener is closed

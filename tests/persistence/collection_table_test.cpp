@@ -29,20 +29,22 @@ struct thing {
 };
 
 thing read_thing(const pg_row& row, int first) {
-  return {row[first].as<std::int64_t>(), row[first + 1].as<std::string>(), row[first + 2].as<std::int64_t>()};
+  return {row[first].as<std::int64_t>(), row[first + 1].as<std::string>(),
+          row[first + 2].as<std::int64_t>()};
 }
 
 // A conditional update of `things` whose rule refuses any change away from "final".
-const std::string update_sql =
-  conditional_update_sql(things, "status = COALESCE($2, status)", "$3", "(status <> 'final' OR $2::text IS NULL)");
+const std::string update_sql = conditional_update_sql(things, "status = COALESCE($2, status)", "$3",
+                                                      "(status <> 'final' OR $2::text IS NULL)");
 
 std::string test_database() {
   static const std::string url = [] {
     const auto url = svc_test::fresh_database("collection_table_test");
     pqxx::connection db{url};
     pqxx::nontransaction setup{db};
-    setup.exec("CREATE TABLE things (id bigserial PRIMARY KEY, status text NOT NULL, version bigint NOT NULL DEFAULT 1,"
-               " updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz)");
+    setup.exec(
+      "CREATE TABLE things (id bigserial PRIMARY KEY, status text NOT NULL, version bigint NOT NULL DEFAULT 1,"
+      " updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz)");
     return url;
   }();
   return url;
@@ -56,12 +58,13 @@ connection_ptr connect() {
   return conn;
 }
 
-pg_rows run(PGconn* conn, const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+pg_rows run(PGconn* conn, const std::string& sql,
+            const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   for (const auto& p : params)
     values.push_back(p ? p->c_str() : nullptr);
-  auto* result = PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                              nullptr, 0);
+  auto* result = PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0);
   EXPECT_EQ(PQresultStatus(result), PGRES_TUPLES_OK) << PQresultErrorMessage(result);
   return pg_rows{result};
 }
@@ -79,13 +82,15 @@ pg_rows run(PGconn* conn, const db_statement& st) {
 }
 
 std::int64_t new_thing(PGconn* conn, const std::string& status) {
-  return run(conn, "INSERT INTO things (status) VALUES ($1) RETURNING id", {status})[0][0].as<std::int64_t>();
+  return run(conn, "INSERT INTO things (status) VALUES ($1) RETURNING id", {status})[0][0]
+    .as<std::int64_t>();
 }
 
 write_result<thing> update(PGconn* conn, std::int64_t id, std::optional<std::string> status,
                            std::optional<std::string> versions) {
-  return written<thing>(run(conn, update_sql, {std::to_string(id), std::move(status), std::move(versions)}),
-                        read_thing);
+  return written<thing>(
+    run(conn, update_sql, {std::to_string(id), std::move(status), std::move(versions)}),
+    read_thing);
 }
 
 version_precondition if_match(std::string versions) {
@@ -106,12 +111,14 @@ TEST(CollectionTable, AConditionalUpdateSaysWhyItDidNotWrite) {
 
   EXPECT_EQ(update(conn.get(), id, "open", "1").outcome, write_outcome::version_mismatch);
   EXPECT_EQ(update(conn.get(), id + 1000, "open", std::nullopt).outcome, write_outcome::not_found);
-  EXPECT_EQ(update(conn.get(), id, "final", "7,2").outcome, write_outcome::done) << "any listed version matches";
+  EXPECT_EQ(update(conn.get(), id, "final", "7,2").outcome, write_outcome::done)
+    << "any listed version matches";
 
   auto refused = update(conn.get(), id, "open", std::nullopt);
   EXPECT_EQ(refused.outcome, write_outcome::refused);
   EXPECT_EQ(refused.current_status, "final");
-  EXPECT_EQ(run(conn.get(), find_statement(things, id))[0][2].as<std::int64_t>(), 3) << "nothing written";
+  EXPECT_EQ(run(conn.get(), find_statement(things, id))[0][2].as<std::int64_t>(), 3)
+    << "nothing written";
 }
 
 TEST(CollectionTable, ASoftDeletedRowIsGoneForEveryWrite) {
@@ -119,11 +126,15 @@ TEST(CollectionTable, ASoftDeletedRowIsGoneForEveryWrite) {
   const auto id = new_thing(conn.get(), "open");
   EXPECT_EQ(written(run(conn.get(), delete_statement(things, id, if_match("5")))).outcome,
             write_outcome::version_mismatch);
-  EXPECT_EQ(written(run(conn.get(), delete_statement(things, id, if_match("1")))).outcome, write_outcome::done);
-  EXPECT_EQ(written(run(conn.get(), delete_statement(things, id, {}))).outcome, write_outcome::not_found);
+  EXPECT_EQ(written(run(conn.get(), delete_statement(things, id, if_match("1")))).outcome,
+            write_outcome::done);
+  EXPECT_EQ(written(run(conn.get(), delete_statement(things, id, {}))).outcome,
+            write_outcome::not_found);
   EXPECT_EQ(update(conn.get(), id, "closed", std::nullopt).outcome, write_outcome::not_found);
   EXPECT_TRUE(run(conn.get(), find_statement(things, id)).empty());
-  EXPECT_EQ(run(conn.get(), "SELECT count(*) FROM things WHERE id = $1", {std::to_string(id)})[0][0].as<int>(), 1)
+  EXPECT_EQ(run(conn.get(), "SELECT count(*) FROM things WHERE id = $1", {std::to_string(id)})[0][0]
+              .as<int>(),
+            1)
     << "the row stays, marked deleted";
 }
 
@@ -143,12 +154,14 @@ TEST(CollectionTable, AWriteBehindAnotherWriterJudgesTheRowItLeft) {
                    write_outcome::not_found}}) {
     PQclear(PQexec(other.get(), "BEGIN"));
     PQclear(PQexecParams(other.get(), change.c_str(), 1, nullptr,
-                         std::array<const char*, 1>{std::to_string(id).c_str()}.data(), nullptr, nullptr, 0));
+                         std::array<const char*, 1>{std::to_string(id).c_str()}.data(), nullptr,
+                         nullptr, 0));
     auto waiting = std::async(std::launch::async, [&, id = id] {
       auto own = connect();
       return update(own.get(), id, "closed", "1").outcome;
     });
-    EXPECT_EQ(waiting.wait_for(300ms), std::future_status::timeout) << "the write did not wait for the row's lock";
+    EXPECT_EQ(waiting.wait_for(300ms), std::future_status::timeout)
+      << "the write did not wait for the row's lock";
     PQclear(PQexec(other.get(), "COMMIT"));
     EXPECT_EQ(waiting.get(), expected) << "row " << id;
   }

@@ -17,8 +17,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const statement_list echo_statements{{"echo", "SELECT $1::int"},
-                                     {"text_length", "SELECT length($1::text), repeat('z', 100000)"}};
+const statement_list echo_statements{
+  {"echo", "SELECT $1::int"}, {"text_length", "SELECT length($1::text), repeat('z', 100000)"}};
 
 std::string test_database() {
   static const std::string url = svc_test::fresh_database("pg_pipeline_test");
@@ -33,7 +33,9 @@ void drive(pg_pipeline& conn, Done done) {
     const int fd = conn.socket();
     if (fd < 0)
       return;
-    pollfd p{fd, static_cast<short>((conn.wants_read() ? POLLIN : 0) | (conn.wants_write() ? POLLOUT : 0)), 0};
+    pollfd p{
+      fd, static_cast<short>((conn.wants_read() ? POLLIN : 0) | (conn.wants_write() ? POLLOUT : 0)),
+      0};
     ::poll(&p, 1, 50);
     conn.advance();
   }
@@ -82,7 +84,8 @@ TEST_F(PgPipeline, LargeStatementsWaitForTheSocketToTakeThem) {
   const std::string big(100'000, 'x');
   bool waited_for_socket = false;
   for (int i = 0; i < 100; ++i) {
-    conn.submit(named("text_length", big + std::string(static_cast<std::size_t>(i), 'y')), got.add());
+    conn.submit(named("text_length", big + std::string(static_cast<std::size_t>(i), 'y')),
+                got.add());
     conn.flush();
     waited_for_socket = waited_for_socket || conn.wants_write();  // the socket took only part of it
   }
@@ -135,8 +138,10 @@ TEST_F(PgPipeline, AFailedStatementFailsOnlyItself) {
 }
 
 TEST_F(PgPipeline, PreparesTheCatalogAndSetsTheStatementTimeoutOnlyWhenPrepared) {
-  const db_statement session{{}, "SELECT (SELECT count(*) FROM pg_prepared_statements),"
-                                 " current_setting('statement_timeout')", {}};
+  const db_statement session{{},
+                             "SELECT (SELECT count(*) FROM pg_prepared_statements),"
+                             " current_setting('statement_timeout')",
+                             {}};
   pg_pipeline prepared{prepared_, 1500ms};
   prepared.connect(test_database());
   collected got;

@@ -71,8 +71,9 @@ void redis_server::start() {
     int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(out, 1);
     ::dup2(out, 2);
-    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--dir", dir_.c_str(), static_cast<char*>(nullptr));
+    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir_.c_str(),
+             static_cast<char*>(nullptr));
     ::_exit(127);
   }
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};

@@ -24,10 +24,10 @@ public:
   std::uint16_t port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
 
-  void start();  // again on the same port, after kill()
-  void kill();   // SIGKILL and reap: the crash of the server
-  void pause();  // SIGSTOP: a server that hangs, its socket open
-  void resume(); // SIGCONT
+  void start();   // again on the same port, after kill()
+  void kill();    // SIGKILL and reap: the crash of the server
+  void pause();   // SIGSTOP: a server that hangs, its socket open
+  void resume();  // SIGCONT
 
   // One command over a fresh blocking connection: the reply as text (integers
   // in decimal, arrays space-separated, errors as "ERR ...", nil as "(nil)").

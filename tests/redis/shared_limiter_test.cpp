@@ -43,7 +43,8 @@ class replica {
 public:
   // answer_within: the service's 50 ms unless a test is about something else than
   // that timeout, and a loaded test machine must not make Redis look slow.
-  replica(const std::string& redis_url, rate_limit_settings limits, const std::string& service = "user-service",
+  replica(const std::string& redis_url, rate_limit_settings limits,
+          const std::string& service = "user-service",
           std::chrono::milliseconds answer_within = 50ms)
       : metrics(std::make_shared<service_metrics>(service)) {
     limiter_config config;
@@ -71,12 +72,14 @@ public:
   bool shared() {
     caf::scoped_actor self{sys_};
     bool up = false;
-    self->request(limiter, 2s, rate_shared_atom::value).receive([&](bool b) { up = b; }, [&](caf::error&) {});
+    self->request(limiter, 2s, rate_shared_atom::value)
+      .receive([&](bool b) { up = b; }, [&](caf::error&) {});
     return up;
   }
 
   bool becomes_shared(std::chrono::milliseconds within = 10s) {
-    for (auto until = clock::now() + within; clock::now() < until; std::this_thread::sleep_for(20ms))
+    for (auto until = clock::now() + within; clock::now() < until;
+         std::this_thread::sleep_for(20ms))
       if (shared())
         return true;
     return false;
@@ -133,7 +136,8 @@ protected:
 
 TEST_F(shared_limiter, one_client_is_held_to_one_rate_across_two_replicas) {
   const rate_limit_settings limits{20, 10};
-  replica a{redis.url(), limits, "user-service", 1000ms}, b{redis.url(), limits, "user-service", 1000ms};
+  replica a{redis.url(), limits, "user-service", 1000ms},
+    b{redis.url(), limits, "user-service", 1000ms};
   ASSERT_TRUE(a.becomes_shared());
   ASSERT_TRUE(b.becomes_shared());
 
@@ -151,12 +155,15 @@ TEST_F(shared_limiter, one_client_is_held_to_one_rate_across_two_replicas) {
   EXPECT_LE(metric(*a.metrics, "rate_limit_backend_fallback_total"), 0);  // absent or 0
   EXPECT_LE(metric(*b.metrics, "rate_limit_backend_fallback_total"), 0);
   EXPECT_EQ(metric(*a.metrics, "rate_limit_backend_up"), 1);
-  EXPECT_GT(metric(*a.metrics, "rate_limit_rejected_total") + metric(*b.metrics, "rate_limit_rejected_total"), 0);
+  EXPECT_GT(metric(*a.metrics, "rate_limit_rejected_total") +
+              metric(*b.metrics, "rate_limit_rejected_total"),
+            0);
 }
 
 TEST_F(shared_limiter, clients_and_services_have_buckets_of_their_own) {
   const rate_limit_settings limits{0.001, 3};
-  replica a{redis.url(), limits}, b{redis.url(), limits}, orders{redis.url(), limits, "order-service"};
+  replica a{redis.url(), limits}, b{redis.url(), limits},
+    orders{redis.url(), limits, "order-service"};
   ASSERT_TRUE(a.becomes_shared() && b.becomes_shared() && orders.becomes_shared());
   for (int i = 0; i < 3; ++i)
     EXPECT_TRUE((i % 2 ? a : b).check("10.0.0.1").allowed) << i;
@@ -170,7 +177,9 @@ TEST_F(shared_limiter, clients_and_services_have_buckets_of_their_own) {
   EXPECT_TRUE(other.allowed);
   EXPECT_EQ(other.remaining, 2);
   EXPECT_TRUE(orders.check("10.0.0.1").allowed);  // another service: its own bucket
-  EXPECT_EQ(redis.command({"EXISTS", "ratelimit:user-service:10.0.0.1", "ratelimit:order-service:10.0.0.1"}), "2");
+  EXPECT_EQ(redis.command(
+              {"EXISTS", "ratelimit:user-service:10.0.0.1", "ratelimit:order-service:10.0.0.1"}),
+            "2");
 }
 
 TEST_F(shared_limiter, keys_expire_once_their_bucket_is_full_again) {
@@ -249,7 +258,8 @@ TEST_F(shared_limiter, a_hung_redis_is_waited_for_briefly_then_given_up) {
     auto before = clock::now();
     auto d = a.check("192.0.2.77", 500ms);
     EXPECT_EQ(d.allowed, i < 2) << i;  // the local bucket: 2
-    EXPECT_LT(clock::now() - before, 250ms) << i;  // 50 ms for Redis, then the local bucket (slack for a busy CI machine)
+    EXPECT_LT(clock::now() - before, 250ms)
+      << i;  // 50 ms for Redis, then the local bucket (slack for a busy CI machine)
   }
   // A command unanswered for a second: the connection counts as dead.
   EXPECT_TRUE([&] {

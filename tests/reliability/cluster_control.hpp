@@ -26,9 +26,10 @@ inline int postmaster_pid() {
 // Starts the cluster on `port` (stale postmaster.pid and crash recovery are
 // PostgreSQL's own business); the script's exit status.
 inline int start_cluster(int port) {
-  const auto cmd = "bash " + svc_test::detail::shell_quote(svc_test::detail::pg_env_value("PG_SCRIPT")) +
-                   " start " + svc_test::detail::shell_quote(svc_test::pg_dir()) + " " + std::to_string(port) +
-                   " >/dev/null 2>&1";
+  const auto cmd = "bash " +
+                   svc_test::detail::shell_quote(svc_test::detail::pg_env_value("PG_SCRIPT")) +
+                   " start " + svc_test::detail::shell_quote(svc_test::pg_dir()) + " " +
+                   std::to_string(port) + " >/dev/null 2>&1";
   const int raw = std::system(cmd.c_str());
   return raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
 }

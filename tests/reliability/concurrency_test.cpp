@@ -7,8 +7,8 @@
 
 #include <pqxx/pqxx>
 
-#include "support/pg_env.hpp"
 #include "reliability/reliability_fixture.hpp"
+#include "support/pg_env.hpp"
 
 namespace reliability {
 namespace {
@@ -44,7 +44,8 @@ TEST_F(ReliabilityConcurrency, SameEmailAtOnceCreatesExactlyOneUser) {
       if (i % 2 == 1)
         for (auto& ch : email)
           ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      return c.post("/api/v1/users", {{"name", "Racer " + std::to_string(i) + " " + t}, {"email", email}});
+      return c.post("/api/v1/users",
+                    {{"name", "Racer " + std::to_string(i) + " " + t}, {"email", email}});
     });
     const auto won = with_status(results, 201);
     const auto lost = with_status(results, 409);
@@ -53,9 +54,10 @@ TEST_F(ReliabilityConcurrency, SameEmailAtOnceCreatesExactlyOneUser) {
     for (int i : lost)
       EXPECT_TRUE(e2e::is_error(results[static_cast<std::size_t>(i)].response, 409, "CONFLICT"));
     pqxx::work tx{conn};
-    const auto rows = tx.exec_params1("SELECT count(*) FROM users WHERE lower(email) = $1 AND deleted_at IS NULL",
-                                      "race." + t + "@example.com")[0]
-                        .as<int>();
+    const auto rows =
+      tx.exec_params1("SELECT count(*) FROM users WHERE lower(email) = $1 AND deleted_at IS NULL",
+                      "race." + t + "@example.com")[0]
+        .as<int>();
     EXPECT_EQ(rows, 1) << "one live row for the address";
     if (won.size() == 1) {
       const auto winner = results[static_cast<std::size_t>(won[0])].response.json()["data"];
@@ -82,10 +84,12 @@ TEST_F(ReliabilityConcurrency, SameIfMatchAtOnceLetsExactlyOneUpdateWin) {
     ASSERT_EQ(won.size(), 1u) << "exactly one update with the same If-Match wins";
     EXPECT_EQ(lost.size(), static_cast<std::size_t>(racers - 1));
     for (int i : lost)
-      EXPECT_TRUE(e2e::is_error(results[static_cast<std::size_t>(i)].response, 412, "PRECONDITION_FAILED"));
+      EXPECT_TRUE(
+        e2e::is_error(results[static_cast<std::size_t>(i)].response, 412, "PRECONDITION_FAILED"));
     const auto& winner = results[static_cast<std::size_t>(won[0])].response;
     const auto now = client().get(item);
-    EXPECT_EQ(now.json()["data"].value("age", -1), round * 10 + won[0]) << "the stored age is the winner's";
+    EXPECT_EQ(now.json()["data"].value("age", -1), round * 10 + won[0])
+      << "the stored age is the winner's";
     EXPECT_EQ(now.header("etag"), winner.header("etag"));
     EXPECT_NE(now.header("etag"), etag);
     etag = now.header("etag");
@@ -103,7 +107,8 @@ TEST_F(ReliabilityConcurrency, UpdateAndDeleteWithOneIfMatchHaveOneWinner) {
     const auto item = "/api/v1/users/" + std::to_string(user["id"].get<long long>());
     const auto etag = client().get(item).header("etag");
     const auto results = race(port(), racers, [&](int i, svc_test::http_client& c) {
-      return i % 2 == 0 ? c.put(item, {{"age", i}}, {{"If-Match", etag}}) : c.del(item, {{"If-Match", etag}});
+      return i % 2 == 0 ? c.put(item, {{"age", i}}, {{"If-Match", etag}})
+                        : c.del(item, {{"If-Match", etag}});
     });
     const auto updated = with_status(results, 200);
     const auto deleted = with_status(results, 204);
@@ -113,7 +118,8 @@ TEST_F(ReliabilityConcurrency, UpdateAndDeleteWithOneIfMatchHaveOneWinner) {
       if (r.status == 200 || r.status == 204)
         continue;
       // A loser sees a changed version (412) or, after a winning delete, no user (404).
-      EXPECT_TRUE(e2e::is_error(r, 412, "PRECONDITION_FAILED") || (!deleted.empty() && e2e::is_error(r, 404, "NOT_FOUND")))
+      EXPECT_TRUE(e2e::is_error(r, 412, "PRECONDITION_FAILED") ||
+                  (!deleted.empty() && e2e::is_error(r, 404, "NOT_FOUND")))
         << "racer " << i << ": " << e2e::describe(r);
     }
     const auto now = client().get(item);

@@ -17,9 +17,9 @@
 #include <pqxx/pqxx>
 
 #include "e2e/orders_fixture.hpp"  // poll_until
-#include "support/pg_env.hpp"
 #include "reliability/cluster_control.hpp"
 #include "reliability/reliability_fixture.hpp"
+#include "support/pg_env.hpp"
 
 namespace reliability {
 namespace {
@@ -44,7 +44,9 @@ std::optional<std::pair<char, int>> proc_stat(int pid) {
 // A zombie still counts: until it is reaped (here pid 1 takes a second or two),
 // kill(pid, 0) succeeds, so pg_ctl status would take the dead postmaster for a
 // running one and local-postgres.sh start would wait for it instead of starting.
-bool gone(int pid) { return !proc_stat(pid).has_value(); }
+bool gone(int pid) {
+  return !proc_stat(pid).has_value();
+}
 
 // SIGKILLs the postmaster, then its children (collected first: once orphaned they
 // could not be told from others); the pids killed.
@@ -127,8 +129,9 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
     });
   auto count = [&](unsigned status, clock_type::time_point since) {
     std::lock_guard lock{mutex};
-    return std::count_if(outcomes.begin(), outcomes.end(),
-                         [&](const write_outcome& o) { return o.status == status && o.done > since; });
+    return std::count_if(outcomes.begin(), outcomes.end(), [&](const write_outcome& o) {
+      return o.status == status && o.done > since;
+    });
   };
   svc_test::http_client probe{port, std::chrono::seconds{10}};
   std::string probe_error;  // the last transport error, for the failure message
@@ -141,19 +144,24 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
     }
   };
   const auto began = clock_type::now();
-  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, began) >= 50; }, std::chrono::seconds{15}, 10ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return count(201, began) >= 50; }, std::chrono::seconds{15}, 10ms));
 
   const auto killed = clock_type::now();
   const auto victims = sigkill_cluster();
   ASSERT_FALSE(victims.empty()) << "no postmaster.pid in " << svc_test::pg_dir();
-  EXPECT_TRUE(svc_test::poll_until([&] { return status_of("/health/ready") == 503; }, std::chrono::seconds{5}, 20ms))
+  EXPECT_TRUE(svc_test::poll_until([&] { return status_of("/health/ready") == 503; },
+                                   std::chrono::seconds{5}, 20ms))
     << "readiness did not turn 503";
   const auto ready_down_ms = ms_since(killed);
-  EXPECT_TRUE(svc_test::poll_until([&] { return count(503, killed) >= 1; }, std::chrono::seconds{5}, 10ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return count(503, killed) >= 1; }, std::chrono::seconds{5}, 10ms));
   const auto first_503_ms = ms_since(killed);
-  EXPECT_EQ(status_of("/health/live"), 200u) << "liveness does not depend on the database: " << probe_error;
-  ASSERT_TRUE(svc_test::poll_until([&] { return std::all_of(victims.begin(), victims.end(), gone); },
-                              std::chrono::seconds{15}, 10ms))
+  EXPECT_EQ(status_of("/health/live"), 200u)
+    << "liveness does not depend on the database: " << probe_error;
+  ASSERT_TRUE(
+    svc_test::poll_until([&] { return std::all_of(victims.begin(), victims.end(), gone); },
+                         std::chrono::seconds{15}, 10ms))
     << "PostgreSQL processes survived SIGKILL (or were never reaped)";
   std::cerr << "reliability: SIGKILLed the postmaster and " << victims.size() - 1
             << " other processes; all reaped after " << ms_since(killed) << " ms\n";
@@ -163,16 +171,20 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
   const auto restarting = clock_type::now();
   std::atomic<int> start_status{-1};
   std::thread starter{[&] { start_status = start_cluster(svc_test::pg_port()); }};
-  const bool back = svc_test::poll_until([&] { return database_answers(url); }, std::chrono::seconds{60}, 20ms);
+  const bool back = svc_test::poll_until([&] { return database_answers(url); },
+                                         std::chrono::seconds{60}, 20ms);
   const auto db_back = clock_type::now();
   starter.join();
   ASSERT_TRUE(back) << "PostgreSQL did not come back";
   ASSERT_EQ(start_status.load(), 0) << "local-postgres.sh start failed after the SIGKILL";
-  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, db_back) >= 1; }, std::chrono::seconds{10}, 10ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return count(201, db_back) >= 1; }, std::chrono::seconds{10}, 10ms));
   const auto serving_ms = ms_since(db_back);
-  EXPECT_TRUE(svc_test::poll_until([&] { return status_of("/health/ready") == 200; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return status_of("/health/ready") == 200; },
+                                   std::chrono::seconds{10}, 20ms));
   const auto ready_up_ms = ms_since(db_back);
-  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, db_back) >= 50; }, std::chrono::seconds{15}, 10ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return count(201, db_back) >= 50; },
+                                   std::chrono::seconds{15}, 10ms));
   writers.join();
 
   EXPECT_LE(serving_ms, 5000) << "not serving again within 5 s of the database's return";
@@ -191,14 +203,16 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
       ++unavailable;
     if (o.done > killed && o.sent < db_back)
       slowest_outage_ms = std::max<long long>(
-        slowest_outage_ms, std::chrono::duration_cast<std::chrono::milliseconds>(o.done - o.sent).count());
+        slowest_outage_ms,
+        std::chrono::duration_cast<std::chrono::milliseconds>(o.done - o.sent).count());
   }
   EXPECT_LE(slowest_outage_ms, 3000) << "a request during the outage waited too long for its 503";
 
   pqxx::connection conn{url};
   pqxx::work tx{conn};
   std::map<std::string, long long> stored;
-  for (const auto& row : tx.exec_params("SELECT email, id FROM users WHERE email LIKE $1", "kill." + t + ".%"))
+  for (const auto& row :
+       tx.exec_params("SELECT email, id FROM users WHERE email LIKE $1", "kill." + t + ".%"))
     stored[row[0].as<std::string>()] = row[1].as<long long>();
   std::size_t lost = 0;
   for (const auto& [email, id] : acknowledged) {
@@ -208,13 +222,14 @@ TEST(DatabaseKill, SigkillUnderWriteLoadFailsFastAndLosesNoAcknowledgedWrite) {
       ADD_FAILURE() << "acknowledged write lost: " << email << " (id " << id << ")";
     }
   }
-  std::cerr << "reliability: PostgreSQL SIGKILLed under " << outcomes.size() << " writes: readiness 503 after "
-            << ready_down_ms << " ms, first 503 after " << first_503_ms << " ms, " << unavailable
-            << " answered 503 (slowest during the outage " << slowest_outage_ms << " ms); restart and recovery took "
+  std::cerr << "reliability: PostgreSQL SIGKILLed under " << outcomes.size()
+            << " writes: readiness 503 after " << ready_down_ms << " ms, first 503 after "
+            << first_503_ms << " ms, " << unavailable << " answered 503 (slowest during the outage "
+            << slowest_outage_ms << " ms); restart and recovery took "
             << std::chrono::duration_cast<std::chrono::milliseconds>(db_back - restarting).count()
             << " ms; serving again " << serving_ms << " ms and ready " << ready_up_ms
-            << " ms after the database was back; " << acknowledged.size() << " acknowledged, " << stored.size()
-            << " rows found, " << lost << " lost\n";
+            << " ms after the database was back; " << acknowledged.size() << " acknowledged, "
+            << stored.size() << " rows found, " << lost << " lost\n";
   EXPECT_EQ(service.terminate(), std::optional<int>{0});
 }
 

@@ -16,9 +16,9 @@
 
 #include <pqxx/pqxx>
 
-#include "support/pg_env.hpp"
 #include "reliability/cluster_control.hpp"
 #include "reliability/reliability_fixture.hpp"
+#include "support/pg_env.hpp"
 
 namespace reliability {
 namespace {
@@ -33,7 +33,8 @@ void restart_cluster(int signal) {
   const int pid = postmaster_pid();
   ASSERT_GT(pid, 0) << "no postmaster.pid in " << svc_test::pg_dir();
   ASSERT_EQ(::kill(pid, signal), 0);
-  ASSERT_TRUE(svc_test::poll_until([&] { return svc_test::pg_ctl("status") != 0; }, std::chrono::seconds{30}, 20ms))
+  ASSERT_TRUE(svc_test::poll_until([&] { return svc_test::pg_ctl("status") != 0; },
+                                   std::chrono::seconds{30}, 20ms))
     << "PostgreSQL did not stop";
   ASSERT_EQ(start_cluster(port), 0) << "local-postgres.sh start failed";
 }
@@ -66,7 +67,8 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
   auto env = e2e::instance_env(port, url);
   env["DB_POOL_MIN_IDLE"] = std::to_string(pool_size);
   env["DB_POOL_MAX"] = std::to_string(2 * pool_size);
-  e2e::service_process service{{.executable = e2e::user_service_binary, .args = {}, .env = env, .log_name = db}};
+  e2e::service_process service{
+    {.executable = e2e::user_service_binary, .args = {}, .env = env, .log_name = db}};
   service.wait_ready(port);
   const auto pid = service.pid();
   cluster_guard guard;
@@ -81,7 +83,8 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
       warm.threads.emplace_back([&, c] {
         svc_test::http_client client{port};
         for (int i = 0; i < 3; ++i) {
-          const auto email = "warm." + t + "." + std::to_string(c) + "." + std::to_string(i) + "@example.com";
+          const auto email = "warm." + t + "." + std::to_string(c) + "." + std::to_string(i) +
+                             "@example.com";
           const auto r = client.post("/api/v1/users", {{"name", "Warm " + t}, {"email", email}});
           if (r.status == 201) {
             std::lock_guard lock{mutex};
@@ -98,7 +101,8 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
   restart_cluster(GetParam().signal);
   if (HasFatalFailure())
     return;
-  ASSERT_TRUE(svc_test::poll_until([&] { return database_answers(url); }, std::chrono::seconds{30}, 20ms));
+  ASSERT_TRUE(
+    svc_test::poll_until([&] { return database_answers(url); }, std::chrono::seconds{30}, 20ms));
   const auto restart_ms = ms_since(restarting);
 
   std::map<unsigned, int> statuses;
@@ -113,10 +117,12 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
           svc_test::reply r;
           try {
             if (i % 3 == 0) {
-              const auto email = "burst." + t + "." + std::to_string(c) + "." + std::to_string(i) + "@example.com";
+              const auto email = "burst." + t + "." + std::to_string(c) + "." + std::to_string(i) +
+                                 "@example.com";
               r = client.post("/api/v1/users", {{"name", "Burst " + t}, {"email", email}});
             } else if (i % 3 == 1) {
-              r = client.get("/api/v1/users/" + std::to_string(ids[(c * requests_per_client + i) % ids.size()]));
+              r = client.get("/api/v1/users/" +
+                             std::to_string(ids[(c * requests_per_client + i) % ids.size()]));
             } else {
               r = client.get("/api/v1/users?page_size=5");
             }
@@ -144,14 +150,16 @@ TEST_P(DatabaseRestart, IdlePoolServesTheFirstBurstAfterARestartWithoutA503) {
   EXPECT_EQ(statuses[200] + statuses[201], clients * requests_per_client) << summary;
   EXPECT_EQ(svc_test::http_client{port}.get("/health/ready").status, 200u);
   EXPECT_EQ(service.pid(), pid);
-  std::cerr << "reliability: PostgreSQL restarted (" << GetParam().name << " shutdown, " << restart_ms
-            << " ms) under an idle pool of " << pool_size << "; the first burst of " << clients * requests_per_client
-            << " requests took " << burst_ms << " ms:" << summary << "\n";
+  std::cerr << "reliability: PostgreSQL restarted (" << GetParam().name << " shutdown, "
+            << restart_ms << " ms) under an idle pool of " << pool_size << "; the first burst of "
+            << clients * requests_per_client << " requests took " << burst_ms << " ms:" << summary
+            << "\n";
   EXPECT_EQ(service.terminate(), std::optional<int>{0});
 }
 
 INSTANTIATE_TEST_SUITE_P(shutdown, DatabaseRestart,
-                         ::testing::Values(restart_case{"fast", SIGINT}, restart_case{"immediate", SIGQUIT}),
+                         ::testing::Values(restart_case{"fast", SIGINT},
+                                           restart_case{"immediate", SIGQUIT}),
                          [](const auto& info) { return std::string{info.param.name}; });
 
 }  // namespace

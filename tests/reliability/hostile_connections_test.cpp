@@ -75,7 +75,8 @@ TEST_F(HostileConnections, SlowAndIdleClientsAreCutOffWhileOthersAreServed) {
         continue;
       if (h.trickle)
         h.conn->send("X");
-      if (h.conn->wait_closed(std::chrono::milliseconds{100 / static_cast<int>(conns.size()) + 1})) {
+      if (h.conn->wait_closed(
+            std::chrono::milliseconds{100 / static_cast<int>(conns.size()) + 1})) {
         h.closed_after_ms = ms_since(h.opened);
         --open_left;
       }
@@ -95,18 +96,21 @@ TEST_F(HostileConnections, SlowAndIdleClientsAreCutOffWhileOthersAreServed) {
     if (&h != &keep_alive)
       slowest_header = std::max(slowest_header, h.closed_after_ms);
   // The header timeout cuts slow clients well before the (longer) idle timeout would.
-  EXPECT_LT(slowest_header, idle_timeout_seconds * 1000 + 500) << "slow headers not cut by the header timeout";
+  EXPECT_LT(slowest_header, idle_timeout_seconds * 1000 + 500)
+    << "slow headers not cut by the header timeout";
   EXPECT_GT(served_meanwhile, 0);
-  std::cerr << "reliability: " << conns.size() - 1 << " slow/silent clients cut off after at most " << slowest_header
-            << " ms (HTTP_HEADER_TIMEOUT " << header_timeout_seconds << " s); idle keep-alive closed after "
-            << keep_alive_close << " ms (HTTP_IDLE_TIMEOUT " << idle_timeout_seconds << " s); " << served_meanwhile
+  std::cerr << "reliability: " << conns.size() - 1 << " slow/silent clients cut off after at most "
+            << slowest_header << " ms (HTTP_HEADER_TIMEOUT " << header_timeout_seconds
+            << " s); idle keep-alive closed after " << keep_alive_close << " ms (HTTP_IDLE_TIMEOUT "
+            << idle_timeout_seconds << " s); " << served_meanwhile
             << " normal requests served meanwhile\n";
   EXPECT_TRUE(still_serving());
 }
 
 TEST_F(HostileConnections, HeadersSentSlowlyButInTimeAreServed) {
   raw_connection c{port()};
-  for (const char* part : {"GET /api/v1/users?page_size=1 HT", "TP/1.1\r\nHost: x\r\n", "Accept: */*\r\n\r\n"}) {
+  for (const char* part :
+       {"GET /api/v1/users?page_size=1 HT", "TP/1.1\r\nHost: x\r\n", "Accept: */*\r\n\r\n"}) {
     ASSERT_TRUE(c.send(part));
     EXPECT_FALSE(c.wait_closed(std::chrono::milliseconds{150}));
   }
@@ -163,10 +167,11 @@ TEST_F(HostileConnections, IdleConnectionsAreBoundedByMaxConnections) {
   EXPECT_TRUE(still_serving());
   const int end = open_descriptors(pid);
   EXPECT_LE(end, baseline + slack) << "descriptors leaked";
-  std::cerr << "reliability: " << conns.size() << " idle connections against MAX_CONNECTIONS " << max_connections
-            << ": service descriptors " << baseline << " before, " << during << " / " << after_crowd
-            << " during, " << end << " after; " << must_close << " over the limit closed within "
-            << over_limit_closed_ms << " ms; all closed after " << all_closed_ms << " ms\n";
+  std::cerr << "reliability: " << conns.size() << " idle connections against MAX_CONNECTIONS "
+            << max_connections << ": service descriptors " << baseline << " before, " << during
+            << " / " << after_crowd << " during, " << end << " after; " << must_close
+            << " over the limit closed within " << over_limit_closed_ms << " ms; all closed after "
+            << all_closed_ms << " ms\n";
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 // verbatim: tests/e2e/users_create_test.cpp, SqlMetacharactersAreStoredVerbatim.)
 #include <pqxx/pqxx>
 
-#include "support/pg_env.hpp"
 #include "reliability/reliability_fixture.hpp"
+#include "support/pg_env.hpp"
 
 namespace reliability {
 namespace {
@@ -65,13 +65,15 @@ TEST_F(HostilePayload, HugeJsonIsHandled) {
   EXPECT_TRUE(e2e::is_error(post_raw(numbers), 400, "BAD_REQUEST")) << "a huge array is no object";
 
   const auto t2 = tag();
-  r = post_raw(R"({"name": ")" + std::string(max_body_bytes - 200, 'n') + R"(", "email": "long.)" + t2 +
-               R"(@example.com"})");
+  r = post_raw(R"({"name": ")" + std::string(max_body_bytes - 200, 'n') + R"(", "email": "long.)" +
+               t2 + R"(@example.com"})");
   EXPECT_TRUE(e2e::is_error(r, 400, "VALIDATION_ERROR"));
   EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{"name"})) << e2e::describe(r);
-  for (const auto& number : {std::string(20000, '9'), std::string{"1e999999"}, std::string{"-1e400"}}) {
+  for (const auto& number :
+       {std::string(20000, '9'), std::string{"1e999999"}, std::string{"-1e400"}}) {
     r = post_raw(user_text(t2, "\"age\": " + number));
-    EXPECT_TRUE(r.status == 400 && (e2e::is_error(r, 400, "BAD_REQUEST") || e2e::is_error(r, 400, "VALIDATION_ERROR")))
+    EXPECT_TRUE(r.status == 400 &&
+                (e2e::is_error(r, 400, "BAD_REQUEST") || e2e::is_error(r, 400, "VALIDATION_ERROR")))
       << "age " << number.substr(0, 20) << ": " << e2e::describe(r);
   }
   EXPECT_EQ(users_matching(t2), 0);
@@ -87,19 +89,23 @@ TEST_F(HostilePayload, WrongJsonTypesAreValidationErrors) {
     const char* field;
   };
   std::vector<bad_case> cases;
-  for (const std::string v : {"42", "1.5", "true", "null", "[]", "[\"Ada Lovelace\"]", "{}", "{\"first\": \"Ada\"}"})
+  for (const std::string v :
+       {"42", "1.5", "true", "null", "[]", "[\"Ada Lovelace\"]", "{}", "{\"first\": \"Ada\"}"})
     cases.push_back({"{\"name\": " + v + ", " + email + "}", "name"});
   for (const std::string v : {"42", "false", "null", "[\"a@b.example\"]", "{\"x\": 1}"})
     cases.push_back({"{" + name + ", \"email\": " + v + "}", "email"});
-  for (const std::string v : {"\"30\"", "30.5", "1e2", "true", "[30]", "{\"years\": 30}", "-1", "151",
-                              "9223372036854775808", "18446744073709551616", "-9223372036854775809"})
+  for (const std::string v :
+       {"\"30\"", "30.5", "1e2", "true", "[30]", "{\"years\": 30}", "-1", "151",
+        "9223372036854775808", "18446744073709551616", "-9223372036854775809"})
     cases.push_back({"{" + name + ", " + email + ", \"age\": " + v + "}", "age"});
-  for (const std::string v : {"1", "true", "[\"active\"]", "{\"is\": \"active\"}", "\"active \"", "\"\""})
+  for (const std::string v :
+       {"1", "true", "[\"active\"]", "{\"is\": \"active\"}", "\"active \"", "\"\""})
     cases.push_back({"{" + name + ", " + email + ", \"status\": " + v + "}", "status"});
   for (const auto& c : cases) {
     const auto r = post_raw(c.body);
     EXPECT_TRUE(e2e::is_error(r, 400, "VALIDATION_ERROR")) << c.body;
-    EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{c.field})) << c.body << " -> " << e2e::describe(r);
+    EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{c.field}))
+      << c.body << " -> " << e2e::describe(r);
   }
   EXPECT_EQ(users_matching(t), 0) << "nothing with a wrong type is stored";
 
@@ -108,8 +114,9 @@ TEST_F(HostilePayload, WrongJsonTypesAreValidationErrors) {
   ASSERT_EQ(created.status, 201u) << e2e::describe(created);
   const auto before = created.json()["data"];
   const auto item = "/api/v1/users/" + std::to_string(before["id"].get<long long>());
-  for (const std::string body : {R"({"age": "31"})", R"({"name": 7})", R"({"email": ["x@y.example"]})",
-                                 R"({"status": false})", R"({"age": 31.0})"}) {
+  for (const std::string body :
+       {R"({"age": "31"})", R"({"name": 7})", R"({"email": ["x@y.example"]})",
+        R"({"status": false})", R"({"age": 31.0})"}) {
     const auto r = client().request("PUT", item, body, {{"Content-Type", "application/json"}});
     EXPECT_TRUE(e2e::is_error(r, 400, "VALIDATION_ERROR")) << body;
   }
@@ -123,15 +130,19 @@ TEST_F(HostilePayload, InvalidUtf8IsRefusedEverywhere) {
     bool raw;  // raw bytes (false: a JSON escape, plain ASCII outside JSON)
   };
   const std::vector<bad_string> bad_strings = {
-    {"truncated sequence", "\xC3", true},  {"bad continuation", "\xC3\x28", true},
-    {"overlong slash", "\xC0\xAF", true}, {"UTF-16 surrogate", "\xED\xA0\x80", true},
-    {"above U+10FFFF", "\xF4\x90\x80\x80", true}, {"bytes never valid", "\xFF\xFE", true},
-    {"escaped lone surrogate", "\\ud800", false}, {"escaped reversed pair", "\\udc00\\ud800", false},
+    {"truncated sequence", "\xC3", true},
+    {"bad continuation", "\xC3\x28", true},
+    {"overlong slash", "\xC0\xAF", true},
+    {"UTF-16 surrogate", "\xED\xA0\x80", true},
+    {"above U+10FFFF", "\xF4\x90\x80\x80", true},
+    {"bytes never valid", "\xFF\xFE", true},
+    {"escaped lone surrogate", "\\ud800", false},
+    {"escaped reversed pair", "\\udc00\\ud800", false},
   };
   for (const auto& b : bad_strings) {
     SCOPED_TRACE(b.what);
-    EXPECT_TRUE(e2e::is_error(post_raw(R"({"name": "Bad )" + b.bytes + " " + t + R"(", "email": "utf.)" + t +
-                                       R"(@example.com"})"),
+    EXPECT_TRUE(e2e::is_error(post_raw(R"({"name": "Bad )" + b.bytes + " " + t +
+                                       R"(", "email": "utf.)" + t + R"(@example.com"})"),
                               400, "BAD_REQUEST"));
     if (!b.raw)
       continue;
@@ -146,11 +157,13 @@ TEST_F(HostilePayload, InvalidUtf8IsRefusedEverywhere) {
   auto r = client().get("/api/v1/users", {{"X-Request-ID", "bad-\xC3\x28-id"}});
   EXPECT_EQ(r.status, 200u) << e2e::describe(r);
   EXPECT_TRUE(e2e::is_uuid_v4(r.header("x-request-id"))) << e2e::describe(r);
-  r = client().request("POST", "/api/v1/users", user_text(t), {{"Idempotency-Key", "key-\xFF-" + t}});
+  r = client().request("POST", "/api/v1/users", user_text(t),
+                       {{"Idempotency-Key", "key-\xFF-" + t}});
   EXPECT_EQ(r.status, 400u) << e2e::describe(r);
   EXPECT_TRUE(e2e::is_json_body(r));
   // Valid escapes are data: stored as the characters they stand for.
-  r = post_raw(R"({"name": "Zo\u00eb \ud83d\ude00 )" + t + R"(", "email": "utf8.)" + t + R"(@example.com"})");
+  r = post_raw(R"({"name": "Zo\u00eb \ud83d\ude00 )" + t + R"(", "email": "utf8.)" + t +
+               R"(@example.com"})");
   ASSERT_EQ(r.status, 201u) << e2e::describe(r);
   EXPECT_EQ(r.json()["data"].value("name", ""), "Zo\xC3\xAB \xF0\x9F\x98\x80 " + t);
   EXPECT_TRUE(still_serving());
@@ -178,7 +191,8 @@ TEST_F(HostilePayload, NulBytesAreRefusedEverywhere) {
   for (const std::string target : {"/api/v1/users?search=a%00b", "/api/v1/users?status=active%00",
                                    "/api/v1/users?page=1%00", "/api/v1/users/1%00"}) {
     const auto r = client().get(target);
-    EXPECT_TRUE(r.status == 200 || (r.status == 400 && e2e::is_json_body(r))) << target << ": " << e2e::describe(r);
+    EXPECT_TRUE(r.status == 200 || (r.status == 400 && e2e::is_json_body(r)))
+      << target << ": " << e2e::describe(r);
   }
   EXPECT_TRUE(still_serving());
 }
@@ -195,15 +209,19 @@ TEST_F(HostilePayload, SqlMetacharactersAreNeverExecuted) {
   };
   const long long everyone = total("page_size=1");
   ASSERT_GT(everyone, 0);
-  for (const std::string attack : {"' OR '1'='1", "%' OR 1=1 --", "'; DROP TABLE users; --", "\\", "' || '",
-                                   "$1", "%%", "_", "*/ SELECT pg_sleep(5) /*", "') OR true; --"}) {
-    EXPECT_EQ(total("search=" + svc_test::url_encode(attack)), 0) << "search " << attack << " matched as SQL";
+  for (const std::string attack :
+       {"' OR '1'='1", "%' OR 1=1 --", "'; DROP TABLE users; --", "\\", "' || '", "$1", "%%", "_",
+        "*/ SELECT pg_sleep(5) /*", "') OR true; --"}) {
+    EXPECT_EQ(total("search=" + svc_test::url_encode(attack)), 0)
+      << "search " << attack << " matched as SQL";
     EXPECT_EQ(total("search=" + svc_test::url_encode(t + attack)), 0) << "search " << t << attack;
-    EXPECT_TRUE(e2e::is_error(client().get("/api/v1/users?status=" + svc_test::url_encode("active" + attack)), 400,
-                              "VALIDATION_ERROR"))
+    EXPECT_TRUE(
+      e2e::is_error(client().get("/api/v1/users?status=" + svc_test::url_encode("active" + attack)),
+                    400, "VALIDATION_ERROR"))
       << attack;
     // Encoded, a '/' in the attack stays inside the id segment: a bad path id.
-    const auto by_id = client().get("/api/v1/users/" + std::to_string(id) + svc_test::url_encode(attack));
+    const auto by_id = client().get("/api/v1/users/" + std::to_string(id) +
+                                    svc_test::url_encode(attack));
     EXPECT_TRUE(e2e::is_error(by_id, 400, "BAD_REQUEST")) << attack;
   }
   // A key made of SQL (no spaces: keys are visible ASCII) is only a key.
@@ -220,7 +238,8 @@ TEST_F(HostilePayload, SqlMetacharactersAreNeverExecuted) {
   // And in the database itself: the table and its rows are intact.
   pqxx::connection conn{svc_test::database_url("rel_hostilepayload")};
   pqxx::work tx{conn};
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM users WHERE deleted_at IS NULL")[0].as<long long>(), everyone + 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM users WHERE deleted_at IS NULL")[0].as<long long>(),
+            everyone + 1);
 }
 
 }  // namespace

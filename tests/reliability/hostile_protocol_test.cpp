@@ -21,7 +21,8 @@ struct raw_case {
 
 constexpr auto deadline = std::chrono::seconds{5};  // far above the 1 s header timeout
 
-const std::string head = "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+const std::string head =
+  "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
 
 TEST_F(HostileProtocol, MalformedRequestLinesAndHeadersAre400) {
   const std::vector<raw_case> cases = {
@@ -52,7 +53,8 @@ TEST_F(HostileProtocol, ObsoleteLineFoldingIsJoinedNotMisread) {
   // RFC 9112 lets a server replace obs-fold by a space instead of refusing it;
   // Beast does. What must not happen is the folded line turning into a header.
   const auto r = svc_test::raw_exchange(
-    port(), "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Request-ID: fold\r\n -ed\r\n\r\n", deadline);
+    port(), "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Request-ID: fold\r\n -ed\r\n\r\n",
+    deadline);
   ASSERT_TRUE(r.response.has_value()) << r.received;
   EXPECT_EQ(r.response->status, 200u) << e2e::describe(*r.response);
   EXPECT_EQ(r.response->header("x-request-id"), "fold -ed") << e2e::describe(*r.response);
@@ -62,7 +64,8 @@ TEST_F(HostileProtocol, ObsoleteLineFoldingIsJoinedNotMisread) {
 TEST_F(HostileProtocol, UnknownOrLowerCaseMethodsAre405) {
   for (const std::string method : {"BREW", "get", "PROPFIND"}) {
     SCOPED_TRACE(method);
-    const auto r = svc_test::raw_exchange(port(), method + " /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n", deadline);
+    const auto r = svc_test::raw_exchange(
+      port(), method + " /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n", deadline);
     EXPECT_TRUE(answered(r, 405, "METHOD_NOT_ALLOWED"));
   }
   EXPECT_TRUE(still_serving());
@@ -84,10 +87,12 @@ TEST_F(HostileProtocol, HugeHeadersAre431AndHugeRequestTargetsAre414) {
      "REQUEST_HEADER_FIELDS_TOO_LARGE"},
     {"thousands of small headers", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\n" + many + "\r\n", 431,
      "REQUEST_HEADER_FIELDS_TOO_LARGE"},
-    {"huge URL", "GET /api/v1/users?search=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "URI_TOO_LONG"},
+    {"huge URL", "GET /api/v1/users?search=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+     "URI_TOO_LONG"},
     {"huge path", "GET /api/v1/users/" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "URI_TOO_LONG"},
     // Bytes that never looked like a request line stay a plain 400.
-    {"a huge line that is no request line", std::string(2 * max_header_bytes, '\xff'), 400, "BAD_REQUEST"},
+    {"a huge line that is no request line", std::string(2 * max_header_bytes, '\xff'), 400,
+     "BAD_REQUEST"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -111,15 +116,18 @@ TEST_F(HostileProtocol, LongButAllowedUrlsAndHeadersAreServed) {
   EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{"page"})) << e2e::describe(r);
   r = client().get("/api/v1/users", {{"X-Request-ID", std::string(6000, 'r')}});
   EXPECT_EQ(r.status, 200u) << e2e::describe(r);
-  EXPECT_TRUE(e2e::is_uuid_v4(r.header("x-request-id"))) << "an overlong id is replaced, not echoed";
+  EXPECT_TRUE(e2e::is_uuid_v4(r.header("x-request-id")))
+    << "an overlong id is replaced, not echoed";
   r = client().get("/api/v1/users/" + std::string(40, '9'));
-  EXPECT_TRUE(e2e::is_error(r, 400, "BAD_REQUEST") || e2e::is_error(r, 404, "NOT_FOUND")) << e2e::describe(r);
+  EXPECT_TRUE(e2e::is_error(r, 400, "BAD_REQUEST") || e2e::is_error(r, 404, "NOT_FOUND"))
+    << e2e::describe(r);
 }
 
 TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
   const auto t = tag();
   // Each body would create a user named after `t` if it were ever executed.
-  const auto body = json{{"name", "Framing " + t}, {"email", "framing." + t + "@example.com"}}.dump();
+  const auto body =
+    json{{"name", "Framing " + t}, {"email", "framing." + t + "@example.com"}}.dump();
   const auto n = std::to_string(body.size());
   const auto smuggled = "0\r\n\r\n" + head + "Content-Length: " + n + "\r\n\r\n" + body;
   const std::vector<raw_case> cases = {
@@ -127,16 +135,18 @@ TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
     {"signed Content-Length", head + "Content-Length: +" + n + "\r\n\r\n" + body},
     {"Content-Length with a unit", head + "Content-Length: " + n + "bytes\r\n\r\n" + body},
     {"Content-Length overflow", head + "Content-Length: 99999999999999999999999999\r\n\r\n" + body},
-    {"two different Content-Lengths",
-     head + "Content-Length: " + n + "\r\nContent-Length: " + std::to_string(body.size() + 1) + "\r\n\r\n" + body},
+    {"two different Content-Lengths", head + "Content-Length: " + n + "\r\nContent-Length: " +
+                                        std::to_string(body.size() + 1) + "\r\n\r\n" + body},
     {"Content-Length and chunked (smuggling)",
-     head + "Content-Length: " + std::to_string(smuggled.size()) + "\r\nTransfer-Encoding: chunked\r\n\r\n" +
-       smuggled},
+     head + "Content-Length: " + std::to_string(smuggled.size()) +
+       "\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled},
     {"chunked not the last coding", head + "Transfer-Encoding: chunked, gzip\r\n\r\n" + body},
     {"unknown coding only", head + "Transfer-Encoding: rot13\r\n\r\n" + body},
-    {"chunk size not hex", head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n"},
-    {"chunk size overflow",
-     head + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n" + body + "\r\n0\r\n\r\n"},
+    {"chunk size not hex",
+     head + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n"},
+    {"chunk size overflow", head +
+                              "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n" +
+                              body + "\r\n0\r\n\r\n"},
     {"chunk data longer than its size",
      head + "Transfer-Encoding: chunked\r\n\r\n2\r\n" + body + "\r\n0\r\n\r\n"},
   };
@@ -149,7 +159,8 @@ TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
   EXPECT_EQ(users_matching(t), 0) << "no refused body was executed";
 
   // Control: a well-formed chunked body is served.
-  const auto ok_body = json{{"name", "Chunked " + t}, {"email", "chunked." + t + "@example.com"}}.dump();
+  const auto ok_body =
+    json{{"name", "Chunked " + t}, {"email", "chunked." + t + "@example.com"}}.dump();
   std::string chunks;
   for (std::size_t i = 0; i < ok_body.size(); i += 7) {
     const auto part = ok_body.substr(i, 7);
@@ -157,8 +168,8 @@ TEST_F(HostileProtocol, BadOrConflictingFramingIs400) {
     std::snprintf(size, sizeof size, "%zx", part.size());
     chunks += std::string{size} + "\r\n" + part + "\r\n";
   }
-  const auto ok =
-    svc_test::raw_exchange(port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n", deadline);
+  const auto ok = svc_test::raw_exchange(
+    port(), head + "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n", deadline);
   ASSERT_TRUE(ok.response.has_value()) << ok.received;
   EXPECT_EQ(ok.response->status, 201u) << e2e::describe(*ok.response);
   EXPECT_EQ(users_matching(t), 1);
@@ -186,14 +197,16 @@ until_close exchange_until_close(std::uint16_t port, const std::string& bytes) {
 // Exactly one answer, 400 BAD_REQUEST in the envelope, then the connection closed.
 ::testing::AssertionResult refused_and_closed(const until_close& r) {
   if (r.responses.size() != 1)
-    return ::testing::AssertionFailure() << r.responses.size() << " responses, expected exactly one: "
-                                         << r.received.substr(0, 2000);
+    return ::testing::AssertionFailure()
+           << r.responses.size()
+           << " responses, expected exactly one: " << r.received.substr(0, 2000);
   auto ok = e2e::is_error(r.responses[0], 400, "BAD_REQUEST");
   if (!ok)
     return ok;
   // An HTTP/1.0 answer closes without saying so.
   if (r.received.starts_with("HTTP/1.1") && r.responses[0].header("connection") != "close")
-    return ::testing::AssertionFailure() << "no Connection: close: " << e2e::describe(r.responses[0]);
+    return ::testing::AssertionFailure()
+           << "no Connection: close: " << e2e::describe(r.responses[0]);
   if (!r.closed)
     return ::testing::AssertionFailure() << "the connection stayed open";
   return ::testing::AssertionSuccess();
@@ -203,12 +216,16 @@ TEST_F(HostileProtocol, TransferEncodingOtherThanChunkedAloneIs400AndClosed) {
   // RFC 9112 6.1: a request whose transfer coding is not "chunked" last cannot be
   // framed; Beast read its body as empty, so the body ran as the next request.
   const auto t = tag();
-  const auto victim = client().post("/api/v1/users", json{{"name", "Victim " + t}, {"email", "victim." + t + "@example.com"}});
+  const auto victim = client().post(
+    "/api/v1/users", json{{"name", "Victim " + t}, {"email", "victim." + t + "@example.com"}});
   ASSERT_EQ(victim.status, 201u) << e2e::describe(victim);
-  const auto victim_path = "/api/v1/users/" + std::to_string(victim.json()["data"]["id"].get<long long>());
-  const auto smuggled = "DELETE " + victim_path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+  const auto victim_path = "/api/v1/users/" +
+                           std::to_string(victim.json()["data"]["id"].get<long long>());
+  const auto smuggled = "DELETE " + victim_path +
+                        " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
   // A chunked body that would create a user named after `t`, if it were read as chunked.
-  const auto created = json{{"name", "Smuggled " + t}, {"email", "smuggled." + t + "@example.com"}}.dump();
+  const auto created =
+    json{{"name", "Smuggled " + t}, {"email", "smuggled." + t + "@example.com"}}.dump();
   char size[16];
   std::snprintf(size, sizeof size, "%zx", created.size());
   const auto chunked_body = std::string{size} + "\r\n" + created + "\r\n0\r\n\r\n";
@@ -221,13 +238,17 @@ TEST_F(HostileProtocol, TransferEncodingOtherThanChunkedAloneIs400AndClosed) {
     {"empty value", head + "Transfer-Encoding: \r\n\r\n" + smuggled},
     {"chunked then a non-chunked line",
      head + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n" + smuggled},
-    {"identity with a Content-Length", head + "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n" + smuggled},
-    {"chunked with a parameter", head + "Transfer-Encoding: chunked;x=1\r\n\r\n" + chunked_body + smuggled},
-    {"gzip line, then chunked", head + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                   chunked_body + smuggled},
+    {"identity with a Content-Length",
+     head + "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n" + smuggled},
+    {"chunked with a parameter",
+     head + "Transfer-Encoding: chunked;x=1\r\n\r\n" + chunked_body + smuggled},
+    {"gzip line, then chunked", head +
+                                  "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                  chunked_body + smuggled},
     {"HTTP/1.0 with chunked",
      "POST /api/v1/users HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n"
-     "Transfer-Encoding: chunked\r\n\r\n" + chunked_body + smuggled},
+     "Transfer-Encoding: chunked\r\n\r\n" +
+       chunked_body + smuggled},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -242,9 +263,11 @@ TEST_F(HostileProtocol, TransferEncodingOtherThanChunkedAloneIs400AndClosed) {
 TEST_F(HostileProtocol, Http11RequestsNeedExactlyOneHost) {
   // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with two.
   const auto t = tag();
-  const auto body = json{{"name", "Hostless " + t}, {"email", "hostless." + t + "@example.com"}}.dump();
-  const auto post = "POST /api/v1/users HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n";
+  const auto body =
+    json{{"name", "Hostless " + t}, {"email", "hostless." + t + "@example.com"}}.dump();
+  const auto post =
+    "POST /api/v1/users HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: " +
+    std::to_string(body.size()) + "\r\n";
   const std::vector<raw_case> cases = {
     {"GET without Host", "GET /api/v1/users HTTP/1.1\r\n\r\n"},
     {"GET with two equal Hosts", "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n"},
@@ -261,15 +284,18 @@ TEST_F(HostileProtocol, Http11RequestsNeedExactlyOneHost) {
   EXPECT_EQ(users_matching(t), 0) << "no refused body was executed";
 
   // HTTP/1.0 has no Host requirement.
-  const auto r = svc_test::raw_exchange(port(), "GET /api/v1/users?page_size=1 HTTP/1.0\r\n\r\n", deadline);
+  const auto r = svc_test::raw_exchange(port(), "GET /api/v1/users?page_size=1 HTTP/1.0\r\n\r\n",
+                                        deadline);
   ASSERT_TRUE(r.response.has_value()) << r.received;
   EXPECT_EQ(r.response->status, 200u) << e2e::describe(*r.response);
 }
 
 TEST_F(HostileProtocol, BodiesOverTheLimitAre413) {
   const auto t = tag();
-  auto big = json{{"name", "Big " + t}, {"email", "big." + t + "@example.com"},
-                  {"padding", std::string(max_body_bytes, 'p')}}.dump();
+  auto big = json{{"name", "Big " + t},
+                  {"email", "big." + t + "@example.com"},
+                  {"padding", std::string(max_body_bytes, 'p')}}
+               .dump();
   std::string many_chunks;
   for (std::size_t sent = 0; sent <= max_body_bytes; sent += 4096)
     many_chunks += "1000\r\n" + std::string(4096, ' ') + "\r\n";
@@ -277,8 +303,10 @@ TEST_F(HostileProtocol, BodiesOverTheLimitAre413) {
     // The whole body is sent: the 413 must still reach the client (no reset).
     {"Content-Length over the limit, body sent",
      head + "Content-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big},
-    {"one chunk announced over the limit", head + "Transfer-Encoding: chunked\r\n\r\n20000\r\n" + big.substr(0, 1000)},
-    {"many chunks adding up over the limit", head + "Transfer-Encoding: chunked\r\n\r\n" + many_chunks + "0\r\n\r\n"},
+    {"one chunk announced over the limit",
+     head + "Transfer-Encoding: chunked\r\n\r\n20000\r\n" + big.substr(0, 1000)},
+    {"many chunks adding up over the limit",
+     head + "Transfer-Encoding: chunked\r\n\r\n" + many_chunks + "0\r\n\r\n"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -295,14 +323,17 @@ TEST_F(HostileProtocol, BodiesThatNeverEndAreClosedAfterTheIdleTimeout) {
   raw_connection short_length{port()};
   raw_connection open_chunks{port()};
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(short_length.send(head + "Content-Length: " + std::to_string(body.size() + 50) + "\r\n\r\n" + body));
-  ASSERT_TRUE(open_chunks.send(head + "Transfer-Encoding: chunked\r\n\r\n10\r\n" + body.substr(0, 16) + "\r\n"));
+  ASSERT_TRUE(short_length.send(head + "Content-Length: " + std::to_string(body.size() + 50) +
+                                "\r\n\r\n" + body));
+  ASSERT_TRUE(open_chunks.send(head + "Transfer-Encoding: chunked\r\n\r\n10\r\n" +
+                               body.substr(0, 16) + "\r\n"));
   EXPECT_TRUE(still_serving()) << "others are served while the bodies hang";
   const auto bound = std::chrono::seconds{idle_timeout_seconds + 4};
-  EXPECT_TRUE(short_length.wait_closed(bound)) << "a body shorter than its Content-Length holds the connection";
+  EXPECT_TRUE(short_length.wait_closed(bound))
+    << "a body shorter than its Content-Length holds the connection";
   EXPECT_TRUE(open_chunks.wait_closed(bound)) << "an unfinished chunked body holds the connection";
-  std::cerr << "reliability: unfinished bodies closed after " << ms_since(start) << " ms (HTTP_IDLE_TIMEOUT "
-            << idle_timeout_seconds << " s)\n";
+  std::cerr << "reliability: unfinished bodies closed after " << ms_since(start)
+            << " ms (HTTP_IDLE_TIMEOUT " << idle_timeout_seconds << " s)\n";
   EXPECT_EQ(short_length.received(), "") << "nothing is answered for a request that never arrived";
   EXPECT_EQ(open_chunks.received(), "");
   EXPECT_EQ(users_matching(t), 0);

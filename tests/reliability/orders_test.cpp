@@ -38,8 +38,9 @@ protected:
     } catch (const std::exception&) {
       return -1;  // no answer: the caller's poll or check fails
     }
-    return e2e::metric_value(m.body, "circuit_breaker_transitions_total",
-                             {{"service", "order-service"}, {"target", "user-service"}, {"from", from}, {"to", to}})
+    return e2e::metric_value(
+             m.body, "circuit_breaker_transitions_total",
+             {{"service", "order-service"}, {"target", "user-service"}, {"from", from}, {"to", to}})
       .value_or(0.0);
   }
 };
@@ -47,8 +48,8 @@ protected:
 TEST_F(ReliabilityOrders, SameIfMatchAtOnceLetsExactlyOneOrderUpdateWin) {
   const auto uid = create_user("contested");
   ASSERT_GT(uid, 0);
-  const auto order = create_order({{"user_id", uid}, {"product_name", "Contested " + tag()}, {"quantity", 1},
-                                   {"price", 2}});
+  const auto order = create_order(
+    {{"user_id", uid}, {"product_name", "Contested " + tag()}, {"quantity", 1}, {"price", 2}});
   ASSERT_TRUE(order.contains("id"));
   const auto item = "/api/v1/orders/" + std::to_string(order["id"].get<long long>());
   const auto etag = orders().get(item).header("etag");
@@ -68,7 +69,8 @@ TEST_F(ReliabilityOrders, SameIfMatchAtOnceLetsExactlyOneOrderUpdateWin) {
   EXPECT_EQ(lost, 7);
   const auto now = orders().get(item).json()["data"];
   EXPECT_EQ(now.value("quantity", 0), won + 1);
-  EXPECT_TRUE(e2e::has_exact_number(orders().get(item).body, "total_amount", std::to_string(2 * (won + 1))));
+  EXPECT_TRUE(
+    e2e::has_exact_number(orders().get(item).body, "total_amount", std::to_string(2 * (won + 1))));
 }
 
 TEST_F(ReliabilityOrders, HostileSearchAndBodyTypesAre400) {
@@ -77,22 +79,37 @@ TEST_F(ReliabilityOrders, HostileSearchAndBodyTypesAre400) {
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR")) << "invalid UTF-8 in search";
     EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{"search"})) << describe(r);
   }
-  EXPECT_EQ(orders().get("/api/v1/orders?search=" + svc_test::url_encode("' OR 1=1 --")).json()["meta"]["total"], 0);
+  EXPECT_EQ(orders()
+              .get("/api/v1/orders?search=" + svc_test::url_encode("' OR 1=1 --"))
+              .json()["meta"]["total"],
+            0);
   const auto uid = create_user("typed");
   ASSERT_GT(uid, 0);
   const auto t = tag();
   const auto u = std::to_string(uid);
   const std::vector<std::pair<std::string, const char*>> cases = {
-    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": {"amount": 1}})", "price"},
-    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": [1]})", "price"},
-    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": true})", "price"},
-    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": 1e999})", "price"},
-    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": [1], "price": 1})", "quantity"},
-    {R"({"user_id": true, "product_name": "P )" + t + R"(", "quantity": 1, "price": 1})", "user_id"},
+    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t +
+       R"(", "quantity": 1, "price": {"amount": 1}})",
+     "price"},
+    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": [1]})",
+     "price"},
+    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": true})",
+     "price"},
+    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t +
+       R"(", "quantity": 1, "price": 1e999})",
+     "price"},
+    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": [1], "price": 1})",
+     "quantity"},
+    {R"({"user_id": true, "product_name": "P )" + t + R"(", "quantity": 1, "price": 1})",
+     "user_id"},
     {R"({"user_id": 1.5, "product_name": "P )" + t + R"(", "quantity": 1, "price": 1})", "user_id"},
-    {R"({"user_id": 99999999999999999999, "product_name": "P )" + t + R"(", "quantity": 1, "price": 1})", "user_id"},
-    {R"({"user_id": )" + u + R"(, "product_name": ["P"], "quantity": 1, "price": 1})", "product_name"},
-    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t + R"(", "quantity": 1, "price": 1, "status": 3})",
+    {R"({"user_id": 99999999999999999999, "product_name": "P )" + t +
+       R"(", "quantity": 1, "price": 1})",
+     "user_id"},
+    {R"({"user_id": )" + u + R"(, "product_name": ["P"], "quantity": 1, "price": 1})",
+     "product_name"},
+    {R"({"user_id": )" + u + R"(, "product_name": "P )" + t +
+       R"(", "quantity": 1, "price": 1, "status": 3})",
      "status"},
   };
   for (const auto& [body, field] : cases) {
@@ -100,7 +117,8 @@ TEST_F(ReliabilityOrders, HostileSearchAndBodyTypesAre400) {
     // 1e999 overflows the JSON number parser itself: a BAD_REQUEST is as clear.
     EXPECT_TRUE(is_error(r, 400, "VALIDATION_ERROR") || is_error(r, 400, "BAD_REQUEST")) << body;
     if (is_error(r, 400, "VALIDATION_ERROR")) {
-      EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{field})) << body << " -> " << describe(r);
+      EXPECT_EQ(e2e::detail_fields(r), (std::multiset<std::string>{field}))
+        << body << " -> " << describe(r);
     }
   }
   EXPECT_EQ(orders().get("/api/v1/orders?search=" + t).json()["meta"]["total"], 0);
@@ -130,15 +148,17 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
         const auto product = "Steady " + t + " " + std::to_string(w) + "-" + std::to_string(i);
         const auto start = clock_type::now();
         try {
-          const auto r =
-            c.post("/api/v1/orders", {{"user_id", uid}, {"product_name", product}, {"quantity", 1}, {"price", 1}});
+          const auto r = c.post(
+            "/api/v1/orders",
+            {{"user_id", uid}, {"product_name", product}, {"quantity", 1}, {"price", 1}});
           o.status = r.status;
           o.validated = r.status == 201 && r.json()["data"].value("user_validated", false);
         } catch (const std::exception& e) {
           o.error = e.what();
         }
         o.done = clock_type::now();
-        o.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(o.done - start).count();
+        o.latency_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(o.done - start).count();
         {
           std::lock_guard lock{mutex};
           outcomes.push_back(o);
@@ -154,25 +174,30 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
     return n;
   };
   const auto began = clock_type::now();
-  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(began) >= 10; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(began) >= 10; },
+                                   std::chrono::seconds{10}, 20ms));
 
   // Open timeout, a probe that may wait out the client timeout, and a margin.
-  const auto breaker_bound =
-    std::chrono::seconds{e2e::test_breaker_open_seconds + 2 * e2e::test_client_timeout_seconds + 5};
+  const auto breaker_bound = std::chrono::seconds{e2e::test_breaker_open_seconds +
+                                                  2 * e2e::test_client_timeout_seconds + 5};
   const auto killed = clock_type::now();
   kill_user_service();
-  EXPECT_TRUE(svc_test::poll_until([&] { return breaker() == "open"; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return breaker() == "open"; }, std::chrono::seconds{10}, 20ms));
   const auto opened_ms = ms_since(killed);
   // Still down when the open timeout ends: the half-open probe fails, the breaker reopens.
-  EXPECT_TRUE(svc_test::poll_until([&] { return transitions("half_open", "open") >= 1; }, breaker_bound, 50ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return transitions("half_open", "open") >= 1; },
+                                   breaker_bound, 50ms));
   const auto down_ms = ms_since(killed);
 
   ASSERT_NO_THROW(restart_user_service());
   const auto restarted = clock_type::now();
-  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(restarted) >= 1; }, breaker_bound, 20ms));
+  EXPECT_TRUE(
+    svc_test::poll_until([&] { return validated_after(restarted) >= 1; }, breaker_bound, 20ms));
   const auto closed_ms = ms_since(restarted);
   EXPECT_EQ(breaker(), "closed");
-  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(restarted) >= 10; }, std::chrono::seconds{10}, 20ms));
+  EXPECT_TRUE(svc_test::poll_until([&] { return validated_after(restarted) >= 10; },
+                                   std::chrono::seconds{10}, 20ms));
   load.join();
 
   int created = 0, unvalidated = 0;
@@ -185,8 +210,12 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
     slowest = std::max(slowest, o.latency_ms);
   }
   EXPECT_GT(unvalidated, 0) << "the outage was seen";
-  EXPECT_LE(slowest, (e2e::test_client_timeout_seconds + 2) * 1000) << "no order waited past the client timeout";
-  EXPECT_EQ(orders().get("/api/v1/orders?search=" + svc_test::url_encode("Steady " + t)).json()["meta"].value("total", -1),
+  EXPECT_LE(slowest, (e2e::test_client_timeout_seconds + 2) * 1000)
+    << "no order waited past the client timeout";
+  EXPECT_EQ(orders()
+              .get("/api/v1/orders?search=" + svc_test::url_encode("Steady " + t))
+              .json()["meta"]
+              .value("total", -1),
             created)
     << "every 201 is stored";
 
@@ -196,8 +225,9 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
   EXPECT_GE(transitions("open", "half_open"), 2.0);
   EXPECT_GE(transitions("half_open", "open"), 1.0);
   EXPECT_GE(transitions("half_open", "closed"), 1.0);
-  const auto rejected = e2e::metric_value(orders().get("/metrics").body, "circuit_breaker_rejected_total",
-                                          {{"service", "order-service"}, {"target", "user-service"}});
+  const auto rejected = e2e::metric_value(
+    orders().get("/metrics").body, "circuit_breaker_rejected_total",
+    {{"service", "order-service"}, {"target", "user-service"}});
   EXPECT_TRUE(rejected && *rejected > 0) << "calls are rejected without a try while open";
   // From the service's own log: each open phase lasts at least BREAKER_OPEN_TIMEOUT.
   std::optional<long long> opened_at;
@@ -217,12 +247,13 @@ TEST_F(ReliabilityOrders, UserServiceKilledUnderSteadyLoadNoOrderFails) {
     }
   }
   // 50 ms of slack: the log stamps a transition a little after the breaker's own clock read.
-  EXPECT_GE(shortest_open, e2e::test_breaker_open_seconds * 1000 - 50) << "the breaker half-opened early";
+  EXPECT_GE(shortest_open, e2e::test_breaker_open_seconds * 1000 - 50)
+    << "the breaker half-opened early";
   std::cerr << "reliability: user-service killed under " << created << " orders (" << unvalidated
-            << " taken unvalidated, 0 failed, slowest " << slowest << " ms); breaker open " << opened_ms
-            << " ms after the kill, probe failed by " << down_ms << " ms, closed " << closed_ms
-            << " ms after the restart; shortest open phase " << shortest_open << " ms (BREAKER_OPEN_TIMEOUT "
-            << e2e::test_breaker_open_seconds << " s)\n";
+            << " taken unvalidated, 0 failed, slowest " << slowest << " ms); breaker open "
+            << opened_ms << " ms after the kill, probe failed by " << down_ms << " ms, closed "
+            << closed_ms << " ms after the restart; shortest open phase " << shortest_open
+            << " ms (BREAKER_OPEN_TIMEOUT " << e2e::test_breaker_open_seconds << " s)\n";
 }
 
 }  // namespace

@@ -21,7 +21,9 @@ std::map<std::string, std::string> hostile_env() {
 }
 
 long long ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+    .count();
 }
 
 namespace {
@@ -45,28 +47,30 @@ std::string shown(const std::string& bytes) {
 }
 
 std::string what_happened(const svc_test::raw_result& r) {
-  return std::string{"closed "} + (r.closed ? "yes" : "no") + ", timed out " + (r.timed_out ? "yes" : "no") +
-         ", received: " + shown(r.received);
+  return std::string{"closed "} + (r.closed ? "yes" : "no") + ", timed out " +
+         (r.timed_out ? "yes" : "no") + ", received: " + shown(r.received);
 }
 
 }  // namespace
 
-::testing::AssertionResult answered(const svc_test::raw_result& r, unsigned status, const std::string& code) {
+::testing::AssertionResult answered(const svc_test::raw_result& r, unsigned status,
+                                    const std::string& code) {
   if (r.timed_out)
-    return ::testing::AssertionFailure() << "no answer and no close before the deadline (a hang): "
-                                         << what_happened(r);
+    return ::testing::AssertionFailure()
+           << "no answer and no close before the deadline (a hang): " << what_happened(r);
   if (!r.response)
-    return ::testing::AssertionFailure() << "expected " << status << " " << code << ", got no response: "
-                                         << what_happened(r);
+    return ::testing::AssertionFailure()
+           << "expected " << status << " " << code << ", got no response: " << what_happened(r);
   return e2e::is_error(*r.response, status, code);
 }
 
 ::testing::AssertionResult closed_silently(const svc_test::raw_result& r) {
   if (r.timed_out)
-    return ::testing::AssertionFailure() << "the connection was neither answered nor closed (a hang): "
-                                         << what_happened(r);
+    return ::testing::AssertionFailure()
+           << "the connection was neither answered nor closed (a hang): " << what_happened(r);
   if (!r.received.empty())
-    return ::testing::AssertionFailure() << "expected a close without an answer: " << what_happened(r);
+    return ::testing::AssertionFailure()
+           << "expected a close without an answer: " << what_happened(r);
   return ::testing::AssertionSuccess();
 }
 
@@ -75,18 +79,21 @@ std::string what_happened(const svc_test::raw_result& r) {
     return ::testing::AssertionFailure() << "a hang: " << what_happened(r);
   if (!r.response) {
     if (!r.received.empty())
-      return ::testing::AssertionFailure() << "bytes that are no HTTP response: " << what_happened(r);
+      return ::testing::AssertionFailure()
+             << "bytes that are no HTTP response: " << what_happened(r);
     return ::testing::AssertionSuccess();  // closed without an answer
   }
   const auto status = r.response->status;
   if (status < 400 || status > 499)
-    return ::testing::AssertionFailure() << "expected a 4xx or a close: " << e2e::describe(*r.response);
+    return ::testing::AssertionFailure()
+           << "expected a 4xx or a close: " << e2e::describe(*r.response);
   if (!e2e::is_json_body(*r.response))
     return e2e::is_json_body(*r.response);
   const auto j = r.response->json();
-  if (!j.is_object() || j.value("success", true) != false || !j.contains("error") || !j["error"].is_object() ||
-      !j["error"].contains("code"))
-    return ::testing::AssertionFailure() << "a 4xx outside the error envelope: " << e2e::describe(*r.response);
+  if (!j.is_object() || j.value("success", true) != false || !j.contains("error") ||
+      !j["error"].is_object() || !j["error"].contains("code"))
+    return ::testing::AssertionFailure()
+           << "a 4xx outside the error envelope: " << e2e::describe(*r.response);
   return ::testing::AssertionSuccess();
 }
 
@@ -123,8 +130,8 @@ std::optional<long long> log_time_ms(const std::string& text) {
   std::tm tm{};
   int micros_digits = 0;
   char fraction[16] = {0};
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%15[0-9]Z%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, fraction, &micros_digits) < 7)
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%15[0-9]Z%n", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, fraction, &micros_digits) < 7)
     return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -153,8 +160,9 @@ void hostile_suite::SetUpTestSuite() {
 void hostile_suite::TearDownTestSuite() {
   if (instance_.process) {
     const auto code = instance_.process->terminate();
-    EXPECT_EQ(code, std::optional<int>{0}) << "user-service did not exit cleanly after the hostile input; log "
-                                           << instance_.process->log_path();
+    EXPECT_EQ(code, std::optional<int>{0})
+      << "user-service did not exit cleanly after the hostile input; log "
+      << instance_.process->log_path();
   }
   instance_ = {};
 }
@@ -170,7 +178,8 @@ void hostile_suite::SetUp() {
 void hostile_suite::TearDown() {
   client_.reset();
   // Whatever the test sent, the process must still be there.
-  EXPECT_TRUE(instance_.process->running()) << "user-service died; log tail:\n" << instance_.process->log_tail();
+  EXPECT_TRUE(instance_.process->running()) << "user-service died; log tail:\n"
+                                            << instance_.process->log_tail();
   if (HasFailure())
     std::cerr << "---- tail of " << instance_.process->log_path() << " ----\n"
               << instance_.process->log_tail(40) << "---- end of log tail ----\n";
@@ -188,9 +197,13 @@ void hostile_suite::TearDown() {
   }
 }
 
-std::string hostile_suite::tag() { return unique_tag(); }
+std::string hostile_suite::tag() {
+  return unique_tag();
+}
 
-std::string unique_tag() { return svc_test::unique_tag("zr"); }
+std::string unique_tag() {
+  return svc_test::unique_tag("zr");
+}
 
 int open_descriptors(int pid) {
   std::error_code ec;

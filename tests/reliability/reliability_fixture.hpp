@@ -62,7 +62,8 @@ long long ms_since(std::chrono::steady_clock::time_point start);
 
 // A hostile exchange ended acceptably: `status` with error code `code` in the
 // contract's JSON envelope (request_id included).
-::testing::AssertionResult answered(const svc_test::raw_result& r, unsigned status, const std::string& code);
+::testing::AssertionResult answered(const svc_test::raw_result& r, unsigned status,
+                                    const std::string& code);
 // ... or the server closed the connection without an answer (and did not hang).
 ::testing::AssertionResult closed_silently(const svc_test::raw_result& r);
 // Either of the two, for inputs where both are sound: a 4xx in the envelope, or a close.

@@ -32,8 +32,8 @@ TEST(bearer_token, another_scheme_carries_no_bearer_token) {
 }
 
 TEST(bearer_token, bearer_without_a_valid_token68_is_malformed) {
-  for (std::string_view value : {"Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer =abc", "Bearer a=b",
-                                 "Bearer a\tb", "Bearer \"abc\"", "Bearer abc\x01"})
+  for (std::string_view value : {"Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer =abc",
+                                 "Bearer a=b", "Bearer a\tb", "Bearer \"abc\"", "Bearer abc\x01"})
     EXPECT_EQ(parse(value).result, status::malformed) << value;
 }
 

@@ -94,13 +94,21 @@ TEST_F(jwt_verifier_test, good_tokens_of_each_algorithm_are_accepted) {
 
 TEST_F(jwt_verifier_test, expired_and_not_yet_valid_tokens_are_refused_beyond_the_skew) {
   jwt_verifier v{options()};
-  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1", claims({{"exp", epoch_seconds(-61s)}}))).status,
+  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1",
+                                claims({{"exp", epoch_seconds(-61s)}})))
+              .status,
             token_status::expired);
-  EXPECT_TRUE(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1", claims({{"exp", epoch_seconds(-30s)}}))).ok())
+  EXPECT_TRUE(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1",
+                                  claims({{"exp", epoch_seconds(-30s)}})))
+                .ok())
     << "within the clock skew";
-  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1", claims({{"nbf", epoch_seconds(120s)}}))).status,
+  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1",
+                                claims({{"nbf", epoch_seconds(120s)}})))
+              .status,
             token_status::not_yet_valid);
-  EXPECT_TRUE(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1", claims({{"nbf", epoch_seconds(30s)}}))).ok());
+  EXPECT_TRUE(
+    v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1", claims({{"nbf", epoch_seconds(30s)}})))
+      .ok());
 }
 
 TEST_F(jwt_verifier_test, a_cached_token_still_expires) {
@@ -115,12 +123,14 @@ TEST_F(jwt_verifier_test, a_cached_token_still_expires) {
 TEST_F(jwt_verifier_test, issuer_and_audience_are_checked_when_configured) {
   jwt_verifier v{options()};
   auto sign = [](json c) { return sign_token("ES256", ec_->private_pem, "ec-1", c); };
-  EXPECT_EQ(v.verify(sign(claims({{"iss", "https://evil.example"}}))).status, token_status::wrong_issuer);
+  EXPECT_EQ(v.verify(sign(claims({{"iss", "https://evil.example"}}))).status,
+            token_status::wrong_issuer);
   auto no_iss = claims();
   no_iss.erase("iss");
   EXPECT_EQ(v.verify(sign(no_iss)).status, token_status::wrong_issuer);
   EXPECT_EQ(v.verify(sign(claims({{"aud", "other"}}))).status, token_status::wrong_audience);
-  EXPECT_EQ(v.verify(sign(claims({{"aud", json::array({"a", "b"})}}))).status, token_status::wrong_audience);
+  EXPECT_EQ(v.verify(sign(claims({{"aud", json::array({"a", "b"})}}))).status,
+            token_status::wrong_audience);
   EXPECT_TRUE(v.verify(sign(claims({{"aud", json::array({"a", "microservices"})}}))).ok());
   auto no_aud = claims();
   no_aud.erase("aud");
@@ -136,8 +146,10 @@ TEST_F(jwt_verifier_test, issuer_and_audience_are_checked_when_configured) {
 TEST_F(jwt_verifier_test, a_bad_signature_is_refused) {
   jwt_verifier v{options()};
   auto other = svc::testing::make_ec_key();
-  EXPECT_EQ(v.verify(sign_token("ES256", other.private_pem, "ec-1", claims())).status, token_status::bad_signature);
-  EXPECT_EQ(v.verify(sign_token("HS256", secret + "x", "", claims())).status, token_status::bad_signature);
+  EXPECT_EQ(v.verify(sign_token("ES256", other.private_pem, "ec-1", claims())).status,
+            token_status::bad_signature);
+  EXPECT_EQ(v.verify(sign_token("HS256", secret + "x", "", claims())).status,
+            token_status::bad_signature);
   // One changed character in the payload.
   auto token = sign_token("RS256", rsa_->private_pem, "rsa-1", claims());
   auto dot = token.find('.');
@@ -148,7 +160,8 @@ TEST_F(jwt_verifier_test, a_bad_signature_is_refused) {
 TEST_F(jwt_verifier_test, alg_none_is_refused) {
   jwt_verifier v{options()};
   EXPECT_EQ(v.verify(svc::testing::unsigned_token(claims())).status, token_status::malformed);
-  EXPECT_EQ(v.verify(svc::testing::unsigned_token(claims(), "rsa-1")).status, token_status::malformed);
+  EXPECT_EQ(v.verify(svc::testing::unsigned_token(claims(), "rsa-1")).status,
+            token_status::malformed);
   // A signature part glued to an unsigned header changes nothing.
   auto token = svc::testing::unsigned_token(claims()) + "c2ln";
   EXPECT_EQ(v.verify(token).status, token_status::unsupported_alg);
@@ -171,12 +184,16 @@ TEST_F(jwt_verifier_test, hs256_signed_with_a_public_key_is_refused) {
 TEST_F(jwt_verifier_test, an_algorithm_is_only_checked_with_a_key_of_its_kind) {
   jwt_verifier v{options()};
   // An RS256 token naming the EC key, and the other way round.
-  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "ec-1", claims())).status, token_status::unsupported_alg);
-  EXPECT_EQ(v.verify(sign_token("ES256", ec_->private_pem, "rsa-1", claims())).status, token_status::unsupported_alg);
+  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "ec-1", claims())).status,
+            token_status::unsupported_alg);
+  EXPECT_EQ(v.verify(sign_token("ES256", ec_->private_pem, "rsa-1", claims())).status,
+            token_status::unsupported_alg);
   EXPECT_EQ(v.verify(sign_token("RS384", rsa_->private_pem, "rsa-1", claims())).status,
             token_status::unsupported_alg);
-  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "", claims())).status, token_status::unknown_key);
-  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "nope", claims())).status, token_status::unknown_key);
+  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "", claims())).status,
+            token_status::unknown_key);
+  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "nope", claims())).status,
+            token_status::unknown_key);
 }
 
 TEST_F(jwt_verifier_test, claims_of_the_wrong_shape_are_refused) {
@@ -187,16 +204,20 @@ TEST_F(jwt_verifier_test, claims_of_the_wrong_shape_are_refused) {
   EXPECT_EQ(v.verify(sign(no_exp)).status, token_status::bad_claims);
   EXPECT_EQ(v.verify(sign(claims({{"exp", "tomorrow"}}))).status, token_status::bad_claims);
   EXPECT_EQ(v.verify(sign(claims({{"sub", 42}}))).status, token_status::bad_claims);
-  EXPECT_EQ(v.verify(sign(claims({{"scope", json::array({"users:read"})}}))).status, token_status::bad_claims);
+  EXPECT_EQ(v.verify(sign(claims({{"scope", json::array({"users:read"})}}))).status,
+            token_status::bad_claims);
   EXPECT_EQ(v.verify(sign(claims({{"nbf", "now"}}))).status, token_status::bad_claims);
-  EXPECT_TRUE(v.verify(sign(claims({{"exp", 1e15}}))).ok()) << "a far future is clamped, not overflowed";
-  EXPECT_TRUE(v.verify(sign(claims({{"exp", static_cast<double>(epoch_seconds(100s)) + 0.5}}))).ok());
+  EXPECT_TRUE(v.verify(sign(claims({{"exp", 1e15}}))).ok())
+    << "a far future is clamped, not overflowed";
+  EXPECT_TRUE(
+    v.verify(sign(claims({{"exp", static_cast<double>(epoch_seconds(100s)) + 0.5}}))).ok());
 }
 
 TEST_F(jwt_verifier_test, garbage_is_malformed) {
   jwt_verifier v{options()};
-  for (std::string token : std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", ".b.c", "a..c", "!!!.b.c", "e30.e30.c2ln",
-                            std::string(jwt_verifier::max_token_bytes + 1, 'a')})
+  for (std::string token : std::vector<std::string>{
+         "", "abc", "a.b", "a.b.c.d", ".b.c", "a..c", "!!!.b.c", "e30.e30.c2ln",
+         std::string(jwt_verifier::max_token_bytes + 1, 'a')})
     EXPECT_EQ(v.verify(token).status, token_status::malformed) << token.substr(0, 40);
 }
 
@@ -209,7 +230,8 @@ TEST_F(jwt_verifier_test, a_key_added_to_the_directory_is_used_and_a_removed_one
   EXPECT_TRUE(v.verify(token).ok()) << "without a restart";
   EXPECT_TRUE(v.verify(token).from_cache);
   fs::remove(dir_ / "keys" / "rsa-2.pem");
-  EXPECT_EQ(v.verify(token).status, token_status::unknown_key) << "a cached token dies with its key";
+  EXPECT_EQ(v.verify(token).status, token_status::unknown_key)
+    << "a cached token dies with its key";
   // A key replaced under the same kid: tokens of the old key are refused.
   auto old_token = sign_token("RS256", rsa_->private_pem, "rsa-1", claims());
   ASSERT_TRUE(v.verify(old_token).ok());
@@ -224,7 +246,8 @@ TEST_F(jwt_verifier_test, keys_are_looked_at_no_more_than_once_per_interval) {
   jwt_verifier v{o};
   auto rotated = svc::testing::make_ec_key();
   write_file(dir_ / "keys" / "ec-2.pem", rotated.public_pem);
-  EXPECT_EQ(v.verify(sign_token("ES256", rotated.private_pem, "ec-2", claims())).status, token_status::unknown_key);
+  EXPECT_EQ(v.verify(sign_token("ES256", rotated.private_pem, "ec-2", claims())).status,
+            token_status::unknown_key);
 }
 
 TEST_F(jwt_verifier_test, unusable_key_files_are_skipped_and_reported_without_their_content) {
@@ -238,7 +261,8 @@ TEST_F(jwt_verifier_test, unusable_key_files_are_skipped_and_reported_without_th
     EXPECT_EQ(p.find("MII"), std::string::npos) << p;
   }
   EXPECT_TRUE(v.verify(sign_token("RS256", rsa_->private_pem, "rsa-1", claims())).ok());
-  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "private", claims())).status, token_status::unknown_key);
+  EXPECT_EQ(v.verify(sign_token("RS256", rsa_->private_pem, "private", claims())).status,
+            token_status::unknown_key);
 }
 
 TEST_F(jwt_verifier_test, startup_errors) {
@@ -259,7 +283,8 @@ TEST_F(jwt_verifier_test, verification_is_safe_from_several_threads) {
   jwt_verifier v{options()};
   std::vector<std::string> tokens;
   for (int i = 0; i < 8; ++i)
-    tokens.push_back(sign_token("HS256", secret, "", claims({{"sub", "user" + std::to_string(i)}})));
+    tokens.push_back(
+      sign_token("HS256", secret, "", claims({{"sub", "user" + std::to_string(i)}})));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)

@@ -13,7 +13,8 @@ TEST(scopes, reads_and_writes_of_each_resource) {
   EXPECT_EQ(required_scope("PUT", "/api/v1/users/{id}"), "users:write");
   EXPECT_EQ(required_scope("DELETE", "/api/v1/orders/{id}"), "orders:write");
   EXPECT_EQ(required_scope("GET", "/api/v1/orders"), "orders:read");
-  EXPECT_EQ(required_scope("PATCH", "/api/v2/orders/{id}"), "orders:write");  // any other method writes
+  EXPECT_EQ(required_scope("PATCH", "/api/v2/orders/{id}"),
+            "orders:write");  // any other method writes
 }
 
 TEST(scopes, a_route_without_a_resource_needs_none) {

@@ -69,7 +69,8 @@ std::string sign_token(const std::string& alg, const std::string& key, const std
     jwt_add_header(jwt.get(), "kid", kid.c_str());
   if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0)
     throw std::runtime_error("jwt_add_grants_json failed");
-  if (jwt_set_alg(jwt.get(), jwt_str_alg(alg.c_str()), reinterpret_cast<const unsigned char*>(key.data()),
+  if (jwt_set_alg(jwt.get(), jwt_str_alg(alg.c_str()),
+                  reinterpret_cast<const unsigned char*>(key.data()),
                   static_cast<int>(key.size())) != 0)
     throw std::runtime_error("jwt_set_alg failed for " + alg);
   char* text = jwt_encode_str(jwt.get());

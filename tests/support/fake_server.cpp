@@ -109,9 +109,13 @@ struct fake_server::state {
   }
 };
 
-fake_server::fake_server(handler h) : handler_{std::move(h)} { start(); }
+fake_server::fake_server(handler h) : handler_{std::move(h)} {
+  start();
+}
 
-fake_server::~fake_server() { stop(); }
+fake_server::~fake_server() {
+  stop();
+}
 
 void fake_server::start() {
   if (state_)
@@ -120,7 +124,8 @@ void fake_server::start() {
   auto& acceptor = state_->acceptor;
   acceptor.open(tcp::v4());
   acceptor.set_option(net::socket_base::reuse_address{true});
-  acceptor.bind({net::ip::make_address("127.0.0.1"), port_});  // 0 the first time; the same port when restarted
+  acceptor.bind(
+    {net::ip::make_address("127.0.0.1"), port_});  // 0 the first time; the same port when restarted
   acceptor.listen();
   port_ = acceptor.local_endpoint().port();
   state_->accept();
@@ -145,7 +150,9 @@ void fake_server::drop_connections() {
     state_->on_server_thread([st = state_.get()] { st->close_sessions(); });
 }
 
-fake_user_service::fake_user_service() : server_{[this](const fake_server::request& req) { return answer(req); }} {}
+fake_user_service::fake_user_service()
+    : server_{[this](const fake_server::request& req) { return answer(req); }} {
+}
 
 std::string fake_user_service::last_request_id() {
   std::lock_guard<std::mutex> guard{mutex_};

@@ -40,12 +40,15 @@ void record_exchange(const beast_request& req, const beast_response& res) {
                             {"body", res.body()}};
   static std::mutex mutex;
   std::lock_guard lock{mutex};
-  std::ofstream{file, std::ios::app} << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  std::ofstream{file, std::ios::app}
+    << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace
 
-nlohmann::json reply::json() const { return nlohmann::json::parse(body); }
+nlohmann::json reply::json() const {
+  return nlohmann::json::parse(body);
+}
 
 std::string reply::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -69,17 +72,23 @@ struct http_client::impl {
     try {
       conn.emplace(port, timeout);
     } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + ": " + e.code().message());
+      throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + ": " +
+                               e.code().message());
     }
   }
 };
 
 http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout)
-    : impl_{std::make_unique<impl>(port, timeout)} {}
+    : impl_{std::make_unique<impl>(port, timeout)} {
+}
 
-http_client::~http_client() { impl_->close(); }
+http_client::~http_client() {
+  impl_->close();
+}
 
-bool http_client::connected() const { return impl_->conn.has_value(); }
+bool http_client::connected() const {
+  return impl_->conn.has_value();
+}
 
 reply http_client::request(std::string_view method, std::string_view target, std::string body,
                            header_map headers) {
@@ -125,8 +134,8 @@ reply http_client::request(std::string_view method, std::string_view target, std
       const bool nothing_read = conn.unread() == 0;
       impl_->close();
       if (ec == beast::error::timeout)
-        throw std::runtime_error(what + ": no complete response within " + std::to_string(impl_->timeout.count()) +
-                                 " ms (hang?)");
+        throw std::runtime_error(what + ": no complete response within " +
+                                 std::to_string(impl_->timeout.count()) + " ms (hang?)");
       if (may_retry && nothing_read)
         continue;
       throw std::runtime_error(what + ": read failed: " + ec.message());

@@ -40,7 +40,8 @@ using header_map = std::map<std::string, std::string>;
 
 class http_client {
 public:
-  explicit http_client(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds{10});
+  explicit http_client(std::uint16_t port,
+                       std::chrono::milliseconds timeout = std::chrono::seconds{10});
   ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
@@ -51,14 +52,18 @@ public:
   reply request(std::string_view method, std::string_view target, std::string body = "",
                 header_map headers = {});
 
-  reply get(std::string_view target, header_map headers = {}) { return request("GET", target, "", std::move(headers)); }
+  reply get(std::string_view target, header_map headers = {}) {
+    return request("GET", target, "", std::move(headers));
+  }
   reply post(std::string_view target, const nlohmann::json& body, header_map headers = {}) {
     return request("POST", target, body.dump(), std::move(headers));
   }
   reply put(std::string_view target, const nlohmann::json& body, header_map headers = {}) {
     return request("PUT", target, body.dump(), std::move(headers));
   }
-  reply del(std::string_view target, header_map headers = {}) { return request("DELETE", target, "", std::move(headers)); }
+  reply del(std::string_view target, header_map headers = {}) {
+    return request("DELETE", target, "", std::move(headers));
+  }
 
   // How many TCP connections this client has opened so far.
   std::size_t connections_opened() const { return connections_; }
@@ -74,10 +79,10 @@ private:
 // Raw exchange over a fresh connection: sends `bytes` as they are, then reads
 // until one complete HTTP response has arrived, the server closes, or `timeout`.
 struct raw_result {
-  std::string received;          // every byte read
-  std::optional<reply> response; // the first complete response in `received`
-  bool closed = false;           // the server closed (or reset) the connection
-  bool timed_out = false;        // nothing complete and no close before the deadline
+  std::string received;           // every byte read
+  std::optional<reply> response;  // the first complete response in `received`
+  bool closed = false;            // the server closed (or reset) the connection
+  bool timed_out = false;         // nothing complete and no close before the deadline
 };
 raw_result raw_exchange(std::uint16_t port, std::string_view bytes,
                         std::chrono::milliseconds timeout = std::chrono::seconds{10});
@@ -85,7 +90,8 @@ raw_result raw_exchange(std::uint16_t port, std::string_view bytes,
 // The first complete response in `data`; at_eof: nothing follows `data` (a
 // response framed by the close is complete then). `used`, when given, gets the
 // bytes that response took.
-std::optional<reply> parse_response(std::string_view data, bool at_eof, std::size_t* used = nullptr);
+std::optional<reply> parse_response(std::string_view data, bool at_eof,
+                                    std::size_t* used = nullptr);
 
 // Every response in `data` (pipelined answers), in order; stops at the first
 // incomplete or unparsable one.

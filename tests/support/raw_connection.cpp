@@ -62,10 +62,11 @@ std::string lower(std::string_view s) {
 raw_connection::raw_connection(std::uint16_t port, std::chrono::milliseconds timeout) {
   boost::system::error_code ec;
   bool done = false;
-  socket_.async_connect({net::ip::make_address("127.0.0.1"), port}, [&](boost::system::error_code e) {
-    ec = e;
-    done = true;
-  });
+  socket_.async_connect({net::ip::make_address("127.0.0.1"), port},
+                        [&](boost::system::error_code e) {
+                          ec = e;
+                          done = true;
+                        });
   if (!run_until(clock_type::now() + timeout, done))
     ec = net::error::timed_out;
   if (ec) {
@@ -98,14 +99,16 @@ bool raw_connection::run_until(clock_type::time_point deadline, const bool& done
 bool raw_connection::send(std::string_view bytes, std::chrono::milliseconds timeout) {
   boost::system::error_code ec;
   bool done = false;
-  net::async_write(socket_, net::buffer(bytes.data(), bytes.size()), [&](boost::system::error_code e, std::size_t) {
-    ec = e;
-    done = true;
-  });
+  net::async_write(socket_, net::buffer(bytes.data(), bytes.size()),
+                   [&](boost::system::error_code e, std::size_t) {
+                     ec = e;
+                     done = true;
+                   });
   return run_until(clock_type::now() + timeout, done) && !ec;
 }
 
-boost::system::error_code raw_connection::send_request(beast_request req, std::chrono::milliseconds timeout) {
+boost::system::error_code raw_connection::send_request(beast_request req,
+                                                       std::chrono::milliseconds timeout) {
   req.prepare_payload();
   boost::system::error_code ec;
   bool done = false;
@@ -135,7 +138,8 @@ bool raw_connection::read_some(clock_type::time_point deadline) {
   return in_time;
 }
 
-boost::system::error_code raw_connection::read(beast_response& res, std::chrono::milliseconds timeout, bool head) {
+boost::system::error_code raw_connection::read(beast_response& res,
+                                               std::chrono::milliseconds timeout, bool head) {
   const auto deadline = clock_type::now() + timeout;
   response_parser parser;
   prepare(parser, head);
@@ -238,18 +242,21 @@ std::vector<reply> parse_responses(std::string_view data) {
   return out;
 }
 
-raw_result raw_exchange(std::uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {
+raw_result raw_exchange(std::uint16_t port, std::string_view bytes,
+                        std::chrono::milliseconds timeout) {
   using clock_type = std::chrono::steady_clock;
   const auto deadline = clock_type::now() + timeout;  // one deadline for the whole exchange
   auto left = [&] {
-    return std::max(std::chrono::milliseconds{0},
-                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()));
+    return std::max(
+      std::chrono::milliseconds{0},
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()));
   };
   std::optional<raw_connection> conn;
   try {
     conn.emplace(port, timeout);
   } catch (const boost::system::system_error& e) {
-    throw std::runtime_error("raw connect to 127.0.0.1:" + std::to_string(port) + ": " + e.code().message());
+    throw std::runtime_error("raw connect to 127.0.0.1:" + std::to_string(port) + ": " +
+                             e.code().message());
   }
   // A write error (the server closed early) is no failure of its own: read what it said.
   (void)conn->send(bytes, left());

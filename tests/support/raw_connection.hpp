@@ -31,7 +31,8 @@ class raw_connection {
 public:
   // Connects within `timeout`; throws boost::system::system_error (a
   // std::runtime_error) when the connect fails or times out.
-  explicit raw_connection(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds{10});
+  explicit raw_connection(std::uint16_t port,
+                          std::chrono::milliseconds timeout = std::chrono::seconds{10});
   ~raw_connection();
   raw_connection(const raw_connection&) = delete;
   raw_connection& operator=(const raw_connection&) = delete;
@@ -41,14 +42,18 @@ public:
   bool send(std::string_view bytes, std::chrono::milliseconds timeout = std::chrono::seconds{10});
   // Writes `req` (its payload prepared first); the transport error, if any.
   boost::system::error_code send_request(beast_request req,
-                                         std::chrono::milliseconds timeout = std::chrono::seconds{10});
+                                         std::chrono::milliseconds timeout = std::chrono::seconds{
+                                           10});
 
   // The next response: success, or what ended the wait (beast::error::timeout,
   // bhttp::error::end_of_stream, a parse error). head: the answer to a HEAD
   // request (headers only, whatever Content-Length says).
-  boost::system::error_code read(beast_response& res, std::chrono::milliseconds timeout = std::chrono::seconds{5},
+  boost::system::error_code read(beast_response& res,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds{5},
                                  bool head = false);
-  boost::system::error_code read_head_response(beast_response& res) { return read(res, std::chrono::seconds{5}, true); }
+  boost::system::error_code read_head_response(beast_response& res) {
+    return read(res, std::chrono::seconds{5}, true);
+  }
   // The next response as a reply; nullopt when none is complete before the server
   // closes or `timeout` passes.
   std::optional<reply> read_response(std::chrono::milliseconds timeout);

@@ -15,10 +15,16 @@ TEST(ListQuery, DefaultsAndValidValues) {
 }
 
 TEST(ListQuery, OutOfRangeOrNonIntegerIsAnErrorNotAClamp) {
-  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-         {"page", "0"}, {"page", "-1"}, {"page", "x"}, {"page", "1.5"}, {"page", ""},
-         {"page_size", "0"}, {"page_size", "101"}, {"page_size", "10abc"},
-         {"page", "99999999999999999999"}}) {
+  for (auto [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"page", "0"},
+                                                        {"page", "-1"},
+                                                        {"page", "x"},
+                                                        {"page", "1.5"},
+                                                        {"page", ""},
+                                                        {"page_size", "0"},
+                                                        {"page_size", "101"},
+                                                        {"page_size", "10abc"},
+                                                        {"page", "99999999999999999999"}}) {
     field_errors errors;
     parse_page({{name, value}}, errors);
     ASSERT_EQ(errors.size(), 1u) << name << "=" << value;
@@ -28,7 +34,8 @@ TEST(ListQuery, OutOfRangeOrNonIntegerIsAnErrorNotAClamp) {
 
 TEST(ListQuery, StatusMustBeKnown) {
   field_errors errors;
-  EXPECT_EQ(parse_enum_param({{"status", "active"}}, "status", {"active", "inactive"}, errors), "active");
+  EXPECT_EQ(parse_enum_param({{"status", "active"}}, "status", {"active", "inactive"}, errors),
+            "active");
   EXPECT_FALSE(parse_enum_param({{"status", "ACTIVE"}}, "status", {"active", "inactive"}, errors));
   EXPECT_EQ(errors.size(), 1u);
 }
@@ -50,7 +57,8 @@ TEST(ListQuery, SearchMustBeValidUtf8) {
     EXPECT_EQ(errors[0].field, "search");
   }
   field_errors errors;
-  EXPECT_EQ(parse_search({{"search", "caf\xc3\xa9 \xf0\x9f\x98\x80"}}, errors), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_EQ(parse_search({{"search", "caf\xc3\xa9 \xf0\x9f\x98\x80"}}, errors),
+            "caf\xc3\xa9 \xf0\x9f\x98\x80");
   EXPECT_TRUE(errors.empty());
 }
 
@@ -79,7 +87,8 @@ TEST(ListQuery, PathIdsHaveNoLeadingZeros) {
 // The last of several values used to win silently: "page=1&page=2" was page 2.
 TEST(ListQuery, ARepeatedParameterIsAnError) {
   field_errors errors;
-  auto page = parse_page({{"page", "1"}, {"page_size", "5"}, {"page", "2"}, {"page_size", "5"}}, errors);
+  auto page = parse_page({{"page", "1"}, {"page_size", "5"}, {"page", "2"}, {"page_size", "5"}},
+                         errors);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].field, "page");
   EXPECT_EQ(errors[0].message, "must be given once");
@@ -88,7 +97,8 @@ TEST(ListQuery, ARepeatedParameterIsAnError) {
 
   errors.clear();
   EXPECT_FALSE(parse_search({{"search", "a"}, {"search", "a"}}, errors));
-  EXPECT_FALSE(parse_enum_param({{"status", "active"}, {"status", "active"}}, "status", {"active"}, errors));
+  EXPECT_FALSE(
+    parse_enum_param({{"status", "active"}, {"status", "active"}}, "status", {"active"}, errors));
   EXPECT_FALSE(parse_id_param({{"user_id", "1"}, {"user_id", "2"}}, "user_id", errors));
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0].field, "search");

@@ -40,7 +40,8 @@ TEST(Money, FormatsAndPrintsBackExactly) {
 }
 
 TEST(Money, FindsTheRawTextOfTopLevelNumbers) {
-  auto numbers = top_level_number_texts(R"({"price": 19.99, "quantity": 3, "nested": {"price": 1.5}})");
+  auto numbers = top_level_number_texts(
+    R"({"price": 19.99, "quantity": 3, "nested": {"price": 1.5}})");
   EXPECT_EQ(numbers["price"], "19.99");
   EXPECT_EQ(numbers["quantity"], "3");
 }
@@ -57,18 +58,21 @@ TEST(OrderValidation, AcceptsAValidOrder) {
 }
 
 TEST(OrderValidation, ReportsEveryOffendingField) {
-  std::string body = R"({"user_id": 0, "product_name": "", "quantity": 10001, "price": 1.999, "status": "lost"})";
+  std::string body =
+    R"({"user_id": 0, "product_name": "", "quantity": 10001, "price": 1.999, "status": "lost"})";
   auto v = validate_order_create(json::parse(body), top_level_number_texts(body));
   ASSERT_TRUE(std::holds_alternative<field_errors>(v));
   EXPECT_EQ(std::get<field_errors>(v).size(), 5u);
   for (auto price : {"0", "-5", "1000000.01", "\"12.50\"", "true"}) {
-    std::string b = std::string(R"({"user_id": 1, "product_name": "x", "quantity": 1, "price": )") + price + "}";
+    std::string b = std::string(R"({"user_id": 1, "product_name": "x", "quantity": 1, "price": )") +
+                    price + "}";
     auto r = validate_order_create(json::parse(b), top_level_number_texts(b));
     ASSERT_TRUE(std::holds_alternative<field_errors>(r)) << price;
     EXPECT_EQ(std::get<field_errors>(r).at(0).field, "price");
   }
   std::string max = R"({"user_id": 1, "product_name": "x", "quantity": 1, "price": 1000000})";
-  EXPECT_TRUE(std::holds_alternative<order_draft>(validate_order_create(json::parse(max), top_level_number_texts(max))));
+  EXPECT_TRUE(std::holds_alternative<order_draft>(
+    validate_order_create(json::parse(max), top_level_number_texts(max))));
 }
 
 TEST(OrderValidation, UpdateCannotChangeTheUser) {
@@ -79,18 +83,28 @@ TEST(OrderValidation, UpdateCannotChangeTheUser) {
 }
 
 TEST(OrderLifecycle, StatusMovesForwardOrIsCancelledEarly) {
-  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
-         {"pending", "confirmed"}, {"confirmed", "shipped"}, {"shipped", "delivered"},
-         {"pending", "cancelled"}, {"confirmed", "cancelled"}, {"shipped", "shipped"}}) {
+  for (auto [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"pending", "confirmed"},
+                                                        {"confirmed", "shipped"},
+                                                        {"shipped", "delivered"},
+                                                        {"pending", "cancelled"},
+                                                        {"confirmed", "cancelled"},
+                                                        {"shipped", "shipped"}}) {
     EXPECT_TRUE(status_change_allowed(from, to)) << from << " -> " << to;
   }
 }
 
 TEST(OrderLifecycle, NothingLeavesDeliveredOrCancelledNorGoesBack) {
-  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
-         {"delivered", "pending"}, {"cancelled", "pending"}, {"delivered", "cancelled"},
-         {"cancelled", "confirmed"}, {"shipped", "cancelled"}, {"shipped", "pending"},
-         {"confirmed", "pending"}, {"pending", "shipped"}, {"pending", "delivered"}}) {
+  for (auto [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"delivered", "pending"},
+                                                        {"cancelled", "pending"},
+                                                        {"delivered", "cancelled"},
+                                                        {"cancelled", "confirmed"},
+                                                        {"shipped", "cancelled"},
+                                                        {"shipped", "pending"},
+                                                        {"confirmed", "pending"},
+                                                        {"pending", "shipped"},
+                                                        {"pending", "delivered"}}) {
     EXPECT_FALSE(status_change_allowed(from, to)) << from << " -> " << to;
   }
 }

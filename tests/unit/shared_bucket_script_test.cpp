@@ -31,12 +31,14 @@ redis_value error(std::string text) {
 
 TEST(shared_bucket_script, keys_are_per_service_and_client) {
   EXPECT_EQ(shared_bucket_key("user-service", "203.0.113.7"), "ratelimit:user-service:203.0.113.7");
-  EXPECT_EQ(shared_bucket_key("order-service", "2001:db8::1"), "ratelimit:order-service:2001:db8::1");
+  EXPECT_EQ(shared_bucket_key("order-service", "2001:db8::1"),
+            "ratelimit:order-service:2001:db8::1");
   EXPECT_NE(shared_bucket_key("user-service", "a"), shared_bucket_key("order-service", "a"));
 }
 
 TEST(shared_bucket_script, arguments_are_exact_rate_and_burst) {
-  EXPECT_EQ(shared_bucket_arguments({0.1, 100}), (std::vector<std::string>{"0.10000000000000001", "100"}));
+  EXPECT_EQ(shared_bucket_arguments({0.1, 100}),
+            (std::vector<std::string>{"0.10000000000000001", "100"}));
   EXPECT_EQ(shared_bucket_arguments({2.5, 7}), (std::vector<std::string>{"2.5", "7"}));
 }
 
@@ -60,9 +62,15 @@ TEST(shared_bucket_script, refused_reply_rounds_the_wait_up_to_whole_seconds) {
   ASSERT_TRUE(d);
   EXPECT_FALSE(d->allowed);
   EXPECT_EQ(d->retry_after.count(), 1);  // at least one second
-  EXPECT_EQ(parse_shared_bucket_reply(array({integer(0), integer(0), integer(1000)}))->retry_after.count(), 1);
-  EXPECT_EQ(parse_shared_bucket_reply(array({integer(0), integer(0), integer(1001)}))->retry_after.count(), 2);
-  EXPECT_EQ(parse_shared_bucket_reply(array({integer(0), integer(0), integer(100000)}))->retry_after.count(), 100);
+  EXPECT_EQ(
+    parse_shared_bucket_reply(array({integer(0), integer(0), integer(1000)}))->retry_after.count(),
+    1);
+  EXPECT_EQ(
+    parse_shared_bucket_reply(array({integer(0), integer(0), integer(1001)}))->retry_after.count(),
+    2);
+  EXPECT_EQ(parse_shared_bucket_reply(array({integer(0), integer(0), integer(100000)}))
+              ->retry_after.count(),
+            100);
 }
 
 TEST(shared_bucket_script, anything_else_leaves_the_decision_to_the_local_bucket) {

@@ -24,7 +24,8 @@ bool has_error(const field_errors& errors, const std::string& field) {
 }  // namespace
 
 TEST(UserValidation, AcceptsAValidUserAndNormalisesIt) {
-  auto v = validate_user_create(json{{"name", "  Ada Lovelace "}, {"email", "Ada@Example.COM"}, {"age", 36}});
+  auto v = validate_user_create(
+    json{{"name", "  Ada Lovelace "}, {"email", "Ada@Example.COM"}, {"age", 36}});
   ASSERT_TRUE(std::holds_alternative<user_draft>(v));
   auto d = std::get<user_draft>(v);
   EXPECT_EQ(d.name, "Ada Lovelace");
@@ -34,7 +35,8 @@ TEST(UserValidation, AcceptsAValidUserAndNormalisesIt) {
 }
 
 TEST(UserValidation, ReportsEveryOffendingField) {
-  auto errors = errors_of(validate_user_create(json{{"name", "A"}, {"email", "nope"}, {"age", 151}, {"status", "gone"}}));
+  auto errors = errors_of(
+    validate_user_create(json{{"name", "A"}, {"email", "nope"}, {"age", 151}, {"status", "gone"}}));
   EXPECT_EQ(errors.size(), 4u);
   for (auto f : {"name", "email", "age", "status"})
     EXPECT_TRUE(has_error(errors, f)) << f;
@@ -59,26 +61,35 @@ TEST(UserValidation, ARawNulByteMakesTheBodyMalformed) {
 TEST(UserValidation, RejectsWrongJsonTypes) {
   auto errors = errors_of(validate_user_create(json{{"name", 42}, {"email", true}, {"age", "30"}}));
   EXPECT_EQ(errors.size(), 3u);
-  errors = errors_of(validate_user_create(json{{"name", "Bob"}, {"email", "b@x.io"}, {"age", 30.5}}));
+  errors = errors_of(
+    validate_user_create(json{{"name", "Bob"}, {"email", "b@x.io"}, {"age", 30.5}}));
   EXPECT_TRUE(has_error(errors, "age"));
   errors = errors_of(validate_user_create(json{{"name", "Bob"}, {"email", "b@x.io"}, {"age", -1}}));
   EXPECT_TRUE(has_error(errors, "age"));
 }
 
 TEST(UserValidation, NameLengthCountsCharactersAfterTrimming) {
-  EXPECT_TRUE(has_error(errors_of(validate_user_create(json{{"name", "  x  "}, {"email", "a@b.co"}})), "name"));
-  EXPECT_FALSE(has_error(errors_of(validate_user_create(json{{"name", "Zoë"}, {"email", "a@b.co"}})), "name"));
-  EXPECT_FALSE(has_error(errors_of(validate_user_create(json{{"name", std::string(100, 'n')}, {"email", "a@b.co"}})), "name"));
-  EXPECT_TRUE(has_error(errors_of(validate_user_create(json{{"name", std::string(101, 'n')}, {"email", "a@b.co"}})), "name"));
+  EXPECT_TRUE(has_error(
+    errors_of(validate_user_create(json{{"name", "  x  "}, {"email", "a@b.co"}})), "name"));
+  EXPECT_FALSE(
+    has_error(errors_of(validate_user_create(json{{"name", "Zoë"}, {"email", "a@b.co"}})), "name"));
+  EXPECT_FALSE(has_error(
+    errors_of(validate_user_create(json{{"name", std::string(100, 'n')}, {"email", "a@b.co"}})),
+    "name"));
+  EXPECT_TRUE(has_error(
+    errors_of(validate_user_create(json{{"name", std::string(101, 'n')}, {"email", "a@b.co"}})),
+    "name"));
   // 100 two-byte characters are 100 characters, not 200.
   std::string umlauts;
   for (int i = 0; i < 100; ++i)
     umlauts += "ü";
-  EXPECT_FALSE(has_error(errors_of(validate_user_create(json{{"name", umlauts}, {"email", "a@b.co"}})), "name"));
+  EXPECT_FALSE(has_error(
+    errors_of(validate_user_create(json{{"name", umlauts}, {"email", "a@b.co"}})), "name"));
 }
 
 TEST(UserValidation, RejectsControlCharactersIncludingNul) {
-  auto errors = errors_of(validate_user_create(json{{"name", std::string("Bo\0b", 4)}, {"email", "a@b.co"}}));
+  auto errors = errors_of(
+    validate_user_create(json{{"name", std::string("Bo\0b", 4)}, {"email", "a@b.co"}}));
   EXPECT_TRUE(has_error(errors, "name"));
 }
 
@@ -99,7 +110,8 @@ TEST(UserValidation, EmailRules) {
 // 255 of the whole address: checked on its own, with short and long domains.
 TEST(UserValidation, EmailLocalPartIsAtMost64Characters) {
   const std::string local64(64, 'l'), local65(65, 'l');
-  const std::string long_domain = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(56, 'c') + ".com";
+  const std::string long_domain = std::string(63, 'a') + "." + std::string(63, 'b') + "." +
+                                  std::string(56, 'c') + ".com";
   EXPECT_TRUE(is_valid_email(local64 + "@example.com"));
   EXPECT_FALSE(is_valid_email(local65 + "@example.com"));
   EXPECT_TRUE(is_valid_email("a." + std::string(60, 'b') + ".c@example.com")) << "64 with dots";
@@ -108,7 +120,9 @@ TEST(UserValidation, EmailLocalPartIsAtMost64Characters) {
   EXPECT_TRUE(is_valid_email(local64 + "@" + long_domain));
   EXPECT_FALSE(is_valid_email(local65 + "@" + long_domain)) << "254 characters in all, under 255";
 
-  auto create = [](const std::string& email) { return validate_user_create(json{{"name", "Ann"}, {"email", email}}); };
+  auto create = [](const std::string& email) {
+    return validate_user_create(json{{"name", "Ann"}, {"email", email}});
+  };
   EXPECT_TRUE(std::holds_alternative<user_draft>(create(local64 + "@example.com")));
   EXPECT_TRUE(has_error(errors_of(create(local65 + "@example.com")), "email"));
 }
@@ -179,27 +193,32 @@ TEST(UserValidation, NamesAreTrimmedOfUnicodeBlanks) {
 }
 
 TEST(UserValidation, InvisibleNamesAreRefused) {
-  for (const std::string name : {"\u00a0\u00a0", "\u200b\u200b\u200b", "\u00a0\u200b\u3000\u2003", "a\u200b",
-                                 "\u200ba\u200d\u00a0", "\u00ad\u2060a"}) {
+  for (const std::string name : {"\u00a0\u00a0", "\u200b\u200b\u200b", "\u00a0\u200b\u3000\u2003",
+                                 "a\u200b", "\u200ba\u200d\u00a0", "\u00ad\u2060a"}) {
     SCOPED_TRACE(name);
-    auto errors = errors_of(validate_user_create(json{{"name", name}, {"email", "ada@example.com"}}));
+    auto errors = errors_of(
+      validate_user_create(json{{"name", name}, {"email", "ada@example.com"}}));
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].field, "name");
   }
 }
 
 TEST(UserValidation, ControlAndBidiCharactersInNamesAreRefused) {
-  for (const std::string name : {"Ada\u0085Lovelace", "Ada\u009bX", "Ada\u202eecalevoL", "Ada\u2066x\u2069",
-                                 "Ada\u200fL", "Ada\u061cL", "Ada\tLovelace", "Ada\x7fL"}) {
+  for (const std::string name :
+       {"Ada\u0085Lovelace", "Ada\u009bX", "Ada\u202eecalevoL", "Ada\u2066x\u2069", "Ada\u200fL",
+        "Ada\u061cL", "Ada\tLovelace", "Ada\x7fL"}) {
     SCOPED_TRACE(name);
-    auto errors = errors_of(validate_user_create(json{{"name", name}, {"email", "ada@example.com"}}));
+    auto errors = errors_of(
+      validate_user_create(json{{"name", name}, {"email", "ada@example.com"}}));
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].field, "name");
     EXPECT_EQ(errors[0].message, "must not contain control characters");
   }
   // Letters of any script and the joiners they need (emoji sequences) pass.
-  for (const std::string name : {"Zoë Ñúñez", "李小龙", "Ada \U0001F469\u200d\U0001F4BB", "O\u2019Brien"}) {
+  for (const std::string name :
+       {"Zoë Ñúñez", "李小龙", "Ada \U0001F469\u200d\U0001F4BB", "O\u2019Brien"}) {
     SCOPED_TRACE(name);
-    EXPECT_TRUE(std::holds_alternative<user_draft>(validate_user_create(json{{"name", name}, {"email", "a@example.com"}})));
+    EXPECT_TRUE(std::holds_alternative<user_draft>(
+      validate_user_create(json{{"name", name}, {"email", "a@example.com"}})));
   }
 }
