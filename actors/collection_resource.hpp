@@ -61,9 +61,9 @@ template <class Draft>
 struct create_request {
   Draft draft;
   std::optional<std::string> idempotency_key;
-  std::string fingerprint;  // idempotency_fingerprint of the body
-  std::string request_id;
-  std::string collection;  // the route, e.g. "/api/v1/users": Location, the key's scope
+  std::string fingerprint;   // idempotency_fingerprint of the body
+  log::request_scope scope;  // the request's ids, for its answers and log lines
+  std::string collection;    // the route, e.g. "/api/v1/users": Location, the key's scope
   http::trace_context trace;
 
   std::string idempotency_scope() const { return "POST " + collection; }
@@ -131,7 +131,7 @@ private:
     using draft = typename Rules::draft;
     auto c = std::make_shared<const create_request<draft>>(
       create_request<draft>{std::get<draft>(std::move(checked)), req.idempotency_key,
-                            idempotency_fingerprint(json), req.request_id, req.route, req.trace});
+                            idempotency_fingerprint(json), req.log_scope(), req.route, req.trace});
     auto promise = self_->make_response_promise<http::response>();
     rules_->prepare_insert(
       self_, c,
@@ -153,7 +153,7 @@ private:
     const auto& ops = Rules::operations;
     if (!c->idempotency_key) {
       deliver_from_query(
-        self, rules->pool, ops.create, rules->insert_statement(row), c->request_id,
+        self, rules->pool, ops.create, rules->insert_statement(row), c->scope,
         rules->conflict_message(),
         [rules, c](const pg_rows& rows) {
           return with_location(item_response(*rules, rules->inserted(rows), 201), c->collection);
@@ -162,15 +162,16 @@ private:
       return;
     }
     deliver_from_database(
-      self, rules->pool, ops.create, c->request_id, rules->conflict_message(),
+      self, rules->pool, ops.create, c->scope, rules->conflict_message(),
       [rules, c, row = std::move(row)](pqxx::transaction_base& tx) {
-        const auto scope = c->idempotency_scope();
+        const auto key_scope = c->idempotency_scope();
         if (auto earlier = idempotent_answer(
-              begin_idempotent(tx, scope, *c->idempotency_key, c->fingerprint), c->request_id))
+              begin_idempotent(tx, key_scope, *c->idempotency_key, c->fingerprint),
+              c->scope.request_id))
           return with_location(std::move(*earlier), c->collection);
         auto created = with_location(item_response(*rules, rules->insert_in(tx, row), 201),
                                      c->collection);
-        record_idempotent(tx, scope, *c->idempotency_key, c->fingerprint, to_stored(created));
+        record_idempotent(tx, key_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
         return created;
       },
       std::move(promise));
@@ -183,7 +184,7 @@ private:
     if (!errors.empty())
       return validation_failed(errors, req.request_id);
     return respond_from_query(
-      self_, rules_->pool, Rules::operations.list, std::move(statement), req.request_id, "",
+      self_, rules_->pool, Rules::operations.list, std::move(statement), req.log_scope(), "",
       [rules = rules_, page, route = req.route, query = req.query](const pg_rows& rows) {
         auto items = nlohmann::json::array();
         for (const auto& it : rules->listed(rows))
@@ -193,14 +194,15 @@ private:
   }
 
   caf::result<http::response> get(std::int64_t id, const api_request& req) const {
-    return find(id, req.request_id, req.if_none_match);
+    return find(id, req.log_scope(), req.if_none_match);
   }
 
-  caf::result<http::response> find(std::int64_t id, const std::string& request_id,
+  caf::result<http::response> find(std::int64_t id, log::request_scope scope,
                                    const std::optional<std::string>& if_none_match) const {
+    auto rid = scope.request_id;
     return respond_from_query(
-      self_, rules_->pool, Rules::operations.get, rules_->find_statement(id), request_id, "",
-      [rules = rules_, rid = request_id, if_none_match](const pg_rows& rows) {
+      self_, rules_->pool, Rules::operations.get, rules_->find_statement(id), std::move(scope), "",
+      [rules = rules_, rid = std::move(rid), if_none_match](const pg_rows& rows) {
         auto found = rules->found(rows);
         return found ? unless_not_modified(item_response(*rules, *found), if_none_match)
                      : write_refused(write_outcome::not_found, Rules::noun, rid);
@@ -218,25 +220,26 @@ private:
     auto patch = std::get<patch_type>(std::move(checked));
     auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
     if (patch.empty() && !precondition.required)
-      return find(id, req.request_id, std::nullopt);  // nothing to change: the item as it is
-    return respond_from_query(
-      self_, rules_->pool, Rules::operations.update,
-      rules_->update_statement(id, patch, precondition), req.request_id, rules_->conflict_message(),
-      [rules = rules_, patch, rid = req.request_id](const pg_rows& rows) {
-        auto result = rules->updated(rows);
-        if (result.outcome == write_outcome::done)
-          return item_response(*rules, result.value);
-        if (result.outcome == write_outcome::refused)
-          return http::error_response(http::error_code::conflict,
-                                      rules->refusal(result.current_status, patch), rid);
-        return write_refused(result.outcome, Rules::noun, rid);
-      });
+      return find(id, req.log_scope(), std::nullopt);  // nothing to change: the item as it is
+    return respond_from_query(self_, rules_->pool, Rules::operations.update,
+                              rules_->update_statement(id, patch, precondition), req.log_scope(),
+                              rules_->conflict_message(),
+                              [rules = rules_, patch, rid = req.request_id](const pg_rows& rows) {
+                                auto result = rules->updated(rows);
+                                if (result.outcome == write_outcome::done)
+                                  return item_response(*rules, result.value);
+                                if (result.outcome == write_outcome::refused)
+                                  return http::error_response(
+                                    http::error_code::conflict,
+                                    rules->refusal(result.current_status, patch), rid);
+                                return write_refused(result.outcome, Rules::noun, rid);
+                              });
   }
 
   caf::result<http::response> remove(std::int64_t id, const api_request& req) const {
     auto precondition = parse_if_match(req.if_match ? &*req.if_match : nullptr);
     return respond_from_query(self_, rules_->pool, Rules::operations.remove,
-                              delete_statement(rules_->table(), id, precondition), req.request_id,
+                              delete_statement(rules_->table(), id, precondition), req.log_scope(),
                               "", [rid = req.request_id](const pg_rows& rows) {
                                 auto result = written(rows);
                                 return result.outcome == write_outcome::done

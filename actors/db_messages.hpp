@@ -13,6 +13,7 @@
 #include <caf/error.hpp>
 
 #include "actors/db_failure.hpp"
+#include "observability/log.hpp"
 #include "persistence/statements.hpp"
 
 namespace pqxx {
@@ -27,7 +28,7 @@ namespace svc {
 struct db_task {
   std::function<void(pqxx::connection_base&)> run;
   std::string operation;
-  std::string request_id;  // of the request it serves, for the log; empty for background work
+  log::request_scope scope;  // of the request it serves, for the log; empty for background work
 };
 
 // The answer to a db_task that ran to its end.

@@ -278,7 +278,7 @@ void on_tick(pool_pointer self) {
 
 // The answer to a db_query, from its connection's outcome.
 void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promise,
-                  const std::string& operation, const std::string& request_id,
+                  const std::string& operation, const log::request_scope& scope,
                   clock::time_point started, pg_outcome outcome) {
   auto& st = self->state;
   if (st.config.metrics)
@@ -303,10 +303,10 @@ void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promi
       " service and PostgreSQL cannot carry named statements; set DB_PREPARED_STATEMENTS=false",
       {{"setting", "DB_PREPARED_STATEMENTS"}, {"error", mask_secrets(outcome.message)}});
   if (failure == db_failure::failed || failure == db_failure::unavailable)
-    log::error("database operation failed", {{"operation", operation},
-                                             {"request_id", request_id},
-                                             {"sqlstate", outcome.sqlstate},
-                                             {"error", mask_secrets(outcome.message)}});
+    log::error(scope, "database operation failed",
+               {{"operation", operation},
+                {"sqlstate", outcome.sqlstate},
+                {"error", mask_secrets(outcome.message)}});
   // The pool's state first: whoever hears of the failure must find it down.
   if (failure == db_failure::unavailable)
     mark_database_down(self);
@@ -345,9 +345,9 @@ caf::result<pg_rows> query(pool_pointer self, db_query& q) {
   if (!st.database_up)
     return make_error(db_failure::unavailable);
   auto promise = self->make_response_promise<pg_rows>();
-  auto done = [self, promise, operation = q.operation, request_id = q.request_id,
+  auto done = [self, promise, operation = std::move(q.operation), scope = std::move(q.scope),
                started = clock::now()](pg_outcome outcome) mutable {
-    finish_query(self, promise, operation, request_id, started, std::move(outcome));
+    finish_query(self, promise, operation, scope, started, std::move(outcome));
   };
   if (!st.pipes->submit(q.statement, done)) {
     st.pipes->connect_all();  // every one broke: open them again, and queue there

@@ -37,7 +37,7 @@ using pipe_flush_atom = caf::atom_constant<caf::atom("pipeflush")>;
 struct db_query {
   db_statement statement;
   std::string operation;
-  std::string request_id;  // of the request it serves, for the log
+  log::request_scope scope;  // of the request it serves, for the log
 };
 
 struct db_pool_status {
@@ -92,7 +92,7 @@ db_pool_actor spawn_db_pool(caf::actor_system& sys, db_pool_config config);
 // timeout.
 template <class Self, class Fn, class OnValue, class OnError>
 void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, Fn fn,
-                 OnValue on_value, OnError on_error, std::string request_id = {}) {
+                 OnValue on_value, OnError on_error, log::request_scope scope = {}) {
   using result_type = std::invoke_result_t<Fn&, pqxx::connection_base&>;
   static_assert(!std::is_void_v<result_type>, "a database task returns its result");
   // Written by the worker's thread, read here only after its db_done arrived
@@ -101,7 +101,7 @@ void run_db_task(Self* self, const db_pool_actor& pool, std::string operation, F
   auto result = std::make_shared<std::optional<result_type>>();
   db_task task{
     [fn = std::move(fn), result](pqxx::connection_base& c) mutable { result->emplace(fn(c)); },
-    std::move(operation), std::move(request_id)};
+    std::move(operation), std::move(scope)};
   self->request(pool, caf::infinite, execute_atom::value, std::move(task))
     .then(
       [on_value = std::move(on_value), result](db_done) mutable { on_value(std::move(**result)); },

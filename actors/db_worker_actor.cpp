@@ -114,17 +114,15 @@ db_worker_actor::behavior_type db_worker(db_worker_actor::pointer,
           // The database is down only if a fresh connection fails too.
           if (reused && connect()) {
             log::warn(
+              task.scope,
               "database connection broke during a task; the database answers a fresh connection",
-              {{"operation", task.operation},
-               {"request_id", task.request_id},
-               {"error", mask_secrets(e.what())}});
+              {{"operation", task.operation}, {"error", mask_secrets(e.what())}});
             return connection_lost_error();
           }
         }
         if (failure == db_failure::failed || failure == db_failure::unavailable)
-          log::error("database operation failed", {{"operation", task.operation},
-                                                   {"request_id", task.request_id},
-                                                   {"error", mask_secrets(e.what())}});
+          log::error(task.scope, "database operation failed",
+                     {{"operation", task.operation}, {"error", mask_secrets(e.what())}});
         return make_error(failure);
       }
     },

@@ -63,6 +63,8 @@ struct finisher {
   std::optional<long> rate_remaining{};  // set once the limiter answered (API routes)
   http::responder respond;
 
+  log::request_scope scope() const { return {request_id, trace.trace_id, trace.span_id, subject}; }
+
   void operator()(http::response resp) const {
     resp.set_header("X-Request-ID", request_id);
     if (rate_remaining) {
@@ -79,13 +81,11 @@ struct finisher {
         ctx->metrics->app_error(resp.error_code);
     }
     if (log::enabled(log::level::info)) {
-      std::array<std::optional<log::field>, 3> optional;
+      std::array<std::optional<log::field>, 2> optional;
       if (peer != client)
         optional[0] = log::field{"peer", peer};
-      if (!subject.empty())
-        optional[1] = log::field{"sub", subject};
       if (!auth_failure.empty())
-        optional[2] = log::field{"auth", auth_failure};
+        optional[1] = log::field{"auth", auth_failure};
       access_line_with(resp, seconds, optional);
     }
     respond(std::move(resp));
@@ -95,9 +95,9 @@ struct finisher {
   // initializer list: each combination is its own call, unrolled here).
   template <std::size_t I = 0, class... Extra>
   void access_line_with(const http::response& resp, double seconds,
-                        const std::array<std::optional<log::field>, 3>& optional,
+                        const std::array<std::optional<log::field>, 2>& optional,
                         const Extra&... extra) const {
-    if constexpr (I == 3)
+    if constexpr (I == 2)
       access_line(resp, seconds, extra...);
     else if (optional[I])
       access_line_with<I + 1>(resp, seconds, optional, extra..., *optional[I]);
@@ -107,18 +107,16 @@ struct finisher {
 
   template <class... Extra>
   void access_line(const http::response& resp, double seconds, const Extra&... extra) const {
-    log::info("request", {{"request_id", request_id},
-                          {"trace_id", trace.trace_id},
-                          {"span_id", trace.span_id},
-                          {"client", client},
-                          {"method", method},
-                          {"route", route},
-                          {"path", path},
-                          {"status", std::int64_t{resp.status}},
-                          {"bytes", static_cast<std::int64_t>(resp.body.size())},
-                          {"duration_ms", seconds * 1000.0},
-                          {"user_agent", user_agent},
-                          extra...});
+    log::info(scope(), "request",
+              {{"client", client},
+               {"method", method},
+               {"route", route},
+               {"path", path},
+               {"status", std::int64_t{resp.status}},
+               {"bytes", static_cast<std::int64_t>(resp.body.size())},
+               {"duration_ms", seconds * 1000.0},
+               {"user_agent", user_agent},
+               extra...});
   }
 };
 
@@ -132,14 +130,10 @@ void shielded(const finisher& finish, Fn&& fn) noexcept {
     fn();
     return;
   } catch (const std::exception& e) {
-    log::error("unhandled exception in the front", {{"request_id", finish.request_id},
-                                                    {"trace_id", finish.trace.trace_id},
-                                                    {"span_id", finish.trace.span_id},
-                                                    {"error", mask_secrets(e.what())}});
+    log::error(finish.scope(), "unhandled exception in the front",
+               {{"error", mask_secrets(e.what())}});
   } catch (...) {
-    log::error("unhandled exception in the front", {{"request_id", finish.request_id},
-                                                    {"trace_id", finish.trace.trace_id},
-                                                    {"span_id", finish.trace.span_id}});
+    log::error(finish.scope(), "unhandled exception in the front");
   }
   try {
     finish(internal_error_response(finish.request_id));
@@ -225,7 +219,7 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
   auto ping = [self, report, after_ping] {
     run_db_query(
       self, report->ctx->pool,
-      db_query{db_statement{{}, "SELECT 1", {}}, "health.ping", report->finish.request_id},
+      db_query{db_statement{{}, "SELECT 1", {}}, "health.ping", report->finish.scope()},
       [after_ping](const pg_rows&) { after_ping(true); },
       [after_ping](const caf::error&) { after_ping(false); });
   };
@@ -273,6 +267,7 @@ void answer_routed(front_actor::pointer self, const std::shared_ptr<front_contex
   req.path_params = std::move(match.params);
   const auto& routed = ctx->routes.at(match.target);
   req.operation = routed.operation;
+  req.subject = finish.subject;
   auto rid = req.request_id;
   self->request(routed.actor, caf::infinite, handle_atom::value, std::move(req))
     .then([finish](http::response& resp) { shielded(finish, [&] { finish(std::move(resp)); }); },

@@ -42,19 +42,15 @@ user_answer interpret(const outbound_result& r, const create_request<order_draft
   // breaker actor logged the episode once as a warning, the metrics count it, and
   // a warning per order would flood the log for as long as it lasts.
   const bool expected = r.result == outcome::rejected || r.result == outcome::shed;
-  log::write(expected ? log::level::info : log::level::warn,
-             "user not validated; order taken anyway (graceful degradation)",
-             {{"request_id", c.request_id},
-              {"trace_id", c.trace.trace_id},
-              {"span_id", c.trace.span_id},
-              {"reason", reason}});
+  log::write(expected ? log::level::info : log::level::warn, c.scope,
+             "user not validated; order taken anyway (graceful degradation)", {{"reason", reason}});
   return user_answer::unknown;
 }
 
 // The order once user-service answered (or did not in time).
 void after_check(const create_order& c, user_answer answer, const insert_step& next) {
   if (answer == user_answer::missing) {
-    next(validation_failed({{"user_id", "user does not exist"}}, c->request_id));
+    next(validation_failed({{"user_id", "user does not exist"}}, c->scope.request_id));
     return;
   }
   next(checked_order{
@@ -69,7 +65,7 @@ void check_user(resource_actor::pointer self, const breaker_actor& users,
                 std::chrono::milliseconds timeout, const create_order& c, const insert_step& next) {
   outbound_call call{"GET",
                      "/api/v1/users/" + std::to_string(c->draft.user_id),
-                     {{"X-Request-ID", c->request_id},
+                     {{"X-Request-ID", c->scope.request_id},
                       {"Accept", "application/json"},
                       {"traceparent", c->trace.child_traceparent()}}};
   if (!c->trace.tracestate.empty())
@@ -78,11 +74,8 @@ void check_user(resource_actor::pointer self, const breaker_actor& users,
     .then([=](outbound_result& r) { after_check(c, interpret(r, *c), next); },
           [=](caf::error& err) {
             log::info(
-              "user not validated in time; order taken anyway (graceful degradation)",
-              {{"request_id", c->request_id},
-               {"trace_id", c->trace.trace_id},
-               {"span_id", c->trace.span_id},
-               {"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
+              c->scope, "user not validated in time; order taken anyway (graceful degradation)",
+              {{"reason", err == caf::sec::request_timeout ? "USER_VALIDATION_TIMEOUT passed"
                                                            : caf::to_string(err)}});
             after_check(c, user_answer::unknown, next);
           });
@@ -160,7 +153,7 @@ struct order_rules {
         pqxx::work tx{conn};
         auto earlier = idempotent_answer(
           begin_idempotent(tx, c->idempotency_scope(), *c->idempotency_key, c->fingerprint),
-          c->request_id);
+          c->scope.request_id);
         tx.commit();
         return earlier;
       },
@@ -171,8 +164,10 @@ struct order_rules {
         else
           check_user(self, users, timeout, c, next);
       },
-      [c, next](const caf::error& err) { next(database_error_response(err, c->request_id, "")); },
-      c->request_id);
+      [c, next](const caf::error& err) {
+        next(database_error_response(err, c->scope.request_id, ""));
+      },
+      c->scope);
   }
 };
 

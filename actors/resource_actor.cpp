@@ -28,15 +28,14 @@ http::response run_in_transaction(
 
 http::response response_from_rows(const pg_rows& rows,
                                   const std::function<http::response(const pg_rows&)>& respond,
-                                  std::string_view operation, std::string_view request_id) {
+                                  std::string_view operation, const log::request_scope& scope) {
   try {
     return respond(rows);
   } catch (const std::exception& e) {
-    log::error(
-      "unexpected rows from the database",
-      {{"request_id", request_id}, {"operation", operation}, {"error", mask_secrets(e.what())}});
+    log::error(scope, "unexpected rows from the database",
+               {{"operation", operation}, {"error", mask_secrets(e.what())}});
   }
-  return internal_error_response(request_id);
+  return internal_error_response(scope.request_id);
 }
 
 std::optional<http::response> reject_non_json(const api_request& req) {

@@ -52,6 +52,12 @@ struct api_request {
   std::optional<std::string> if_none_match;
   http::trace_context trace;
   collection_operation operation = collection_operation::get;
+  std::string subject{};  // with auth on: the token's `sub`, for the log lines
+
+  // What every log line written for this request carries.
+  log::request_scope log_scope() const {
+    return {request_id, trace.trace_id, trace.span_id, subject};
+  }
 
   const std::string* path_param(std::string_view name) const {
     return query_value(path_params, name);
@@ -72,16 +78,10 @@ caf::result<http::response> guarded(const api_request& req, Handler&& handler) n
   try {
     return handler();
   } catch (const std::exception& e) {
-    log::error("unhandled exception in a request handler", {{"request_id", req.request_id},
-                                                            {"trace_id", req.trace.trace_id},
-                                                            {"span_id", req.trace.span_id},
-                                                            {"route", req.route},
-                                                            {"error", mask_secrets(e.what())}});
+    log::error(req.log_scope(), "unhandled exception in a request handler",
+               {{"route", req.route}, {"error", mask_secrets(e.what())}});
   } catch (...) {
-    log::error("unhandled exception in a request handler", {{"request_id", req.request_id},
-                                                            {"trace_id", req.trace.trace_id},
-                                                            {"span_id", req.trace.span_id},
-                                                            {"route", req.route}});
+    log::error(req.log_scope(), "unhandled exception in a request handler", {{"route", req.route}});
   }
   return internal_error_response(req.request_id);
 }
@@ -144,8 +144,9 @@ http::response run_in_transaction(pqxx::connection_base& conn,
 // through deliver_from_query instead.
 template <class Self, class Fn>
 void deliver_from_database(Self* self, const db_pool_actor& pool, const char* operation,
-                           std::string request_id, std::string_view conflict_message, Fn fn,
+                           log::request_scope scope, std::string_view conflict_message, Fn fn,
                            caf::typed_response_promise<http::response> promise) {
+  auto request_id = scope.request_id;
   run_db_task(
     self, pool, operation,
     [fn = std::move(fn)](pqxx::connection_base& conn) mutable {
@@ -155,27 +156,28 @@ void deliver_from_database(Self* self, const db_pool_actor& pool, const char* op
     [promise, request_id, conflict_message](const caf::error& err) mutable {
       promise.deliver(database_error_response(err, request_id, conflict_message));
     },
-    request_id);
+    std::move(scope));
 }
 
 // A response built from a statement's rows by `respond`; a reader that throws
 // (rows not as the repository expects) is a logged 500.
 http::response response_from_rows(const pg_rows& rows,
                                   const std::function<http::response(const pg_rows&)>& respond,
-                                  std::string_view operation, std::string_view request_id);
+                                  std::string_view operation, const log::request_scope& scope);
 
 // Runs one statement on the pool's pipelined connections (db_query: no thread
 // waits for it) and delivers `respond(const pg_rows&) -> http::response`, built
 // in this actor, or the database error's response, to `promise`.
 template <class Self, class Respond>
 void deliver_from_query(Self* self, const db_pool_actor& pool, const char* operation,
-                        db_statement statement, std::string request_id,
+                        db_statement statement, log::request_scope scope,
                         std::string_view conflict_message, Respond respond,
                         caf::typed_response_promise<http::response> promise) {
+  auto request_id = scope.request_id;
   run_db_query(
-    self, pool, db_query{std::move(statement), operation, request_id},
-    [promise, respond = std::move(respond), operation, request_id](pg_rows rows) mutable {
-      promise.deliver(response_from_rows(rows, std::ref(respond), operation, request_id));
+    self, pool, db_query{std::move(statement), operation, scope},
+    [promise, respond = std::move(respond), operation, scope](pg_rows rows) mutable {
+      promise.deliver(response_from_rows(rows, std::ref(respond), operation, scope));
     },
     [promise, request_id, conflict_message](const caf::error& err) mutable {
       promise.deliver(database_error_response(err, request_id, conflict_message));
@@ -186,9 +188,9 @@ void deliver_from_query(Self* self, const db_pool_actor& pool, const char* opera
 template <class Self, class Respond>
 caf::typed_response_promise<http::response> respond_from_query(
   Self* self, const db_pool_actor& pool, const char* operation, db_statement statement,
-  std::string request_id, std::string_view conflict_message, Respond respond) {
+  log::request_scope scope, std::string_view conflict_message, Respond respond) {
   auto promise = self->template make_response_promise<http::response>();
-  deliver_from_query(self, pool, operation, std::move(statement), std::move(request_id),
+  deliver_from_query(self, pool, operation, std::move(statement), std::move(scope),
                      conflict_message, std::move(respond), promise);
   return promise;
 }

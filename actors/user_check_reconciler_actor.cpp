@@ -124,24 +124,25 @@ void ask_next(reconciler_pointer self, const pass_pointer& p) {
     return;
   }
   auto user_id = p->users[p->next_user++];
-  auto request_id = http::request_id_from(nullptr);
+  const auto trace = http::new_trace();
+  log::request_scope scope{http::request_id_from(nullptr), trace.trace_id, trace.span_id, {}};
   outbound_call call{"GET",
                      "/api/v1/users/" + std::to_string(user_id),
-                     {{"X-Request-ID", request_id},
+                     {{"X-Request-ID", scope.request_id},
                       {"Accept", "application/json"},
-                      {"traceparent", http::new_trace().child_traceparent()}}};
+                      {"traceparent", trace.child_traceparent()}}};
   // No timeout of our own: the breaker actor always answers (its HTTP client
   // bounds every call), and an open circuit answers at once.
   self->request(self->state.config.users_breaker, caf::infinite, call_atom::value, std::move(call))
     .then(
-      [self, p, user_id, request_id](outbound_result& r) {
+      [self, p, user_id, scope](outbound_result& r) {
         if (auto outcome = outcome_of(r))
           p->outcome_of.emplace(user_id, *outcome);
         else if (r.result != outbound_result::outcome::answered)
           p->user_service_quiet = true;
         else
-          log::warn("user check of an unvalidated order got an unexpected answer",
-                    {{"request_id", request_id}, {"status", std::int64_t{r.status}}});
+          log::warn(scope, "user check of an unvalidated order got an unexpected answer",
+                    {{"status", std::int64_t{r.status}}});
         ask_next(self, p);
       },
       [self, p](caf::error&) {

@@ -92,29 +92,51 @@ bool enabled(level lvl) {
 
 std::string render(format fmt, std::string_view time, level lvl, std::string_view service,
                    std::string_view message, fields extra) {
+  return render(fmt, time, lvl, service, request_scope{}, message, extra);
+}
+
+std::string render(format fmt, std::string_view time, level lvl, std::string_view service,
+                   const request_scope& scope, std::string_view message, fields extra) {
   auto lvl_name = level_names[static_cast<int>(lvl)];
+  const std::pair<std::string_view, const std::string*> scoped[] = {
+    {"request_id", &scope.request_id},
+    {"trace_id", &scope.trace_id},
+    {"span_id", &scope.span_id},
+    {"sub", &scope.subject}};
   if (fmt == format::json) {
     nlohmann::ordered_json line{
       {"time", time}, {"level", lvl_name}, {"service", service}, {"msg", message}};
+    for (const auto& [key, v] : scoped)
+      if (!v->empty())
+        line[std::string{key}] = *v;
     for (const auto& [key, v] : extra)
       line[std::string{key}] = to_json(v);
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   std::string line = std::string{time} + " " + std::string{lvl_name} + " " + std::string{message};
-  for (const auto& [key, v] : extra) {
+  auto append = [&line](std::string_view key, const nlohmann::json& v) {
     line += ' ';
     line += key;
     line += '=';
-    line += to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
+    line += v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  for (const auto& [key, v] : scoped)
+    if (!v->empty())
+      append(key, *v);
+  for (const auto& [key, v] : extra)
+    append(key, to_json(v));
   return line;
 }
 
 void write(level lvl, std::string_view message, fields extra) {
+  write(lvl, request_scope{}, message, extra);
+}
+
+void write(level lvl, const request_scope& scope, std::string_view message, fields extra) {
   if (!enabled(lvl))
     return;
   auto& s = setup();
-  auto line = render(s.fmt, now_rfc3339(), lvl, s.service, message, extra);
+  auto line = render(s.fmt, now_rfc3339(), lvl, s.service, scope, message, extra);
   if (s.logger)
     s.logger->log(to_spdlog(lvl), "{}", line);
   else

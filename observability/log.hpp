@@ -19,6 +19,17 @@ using value = std::variant<std::string, std::string_view, const char*, std::int6
 using field = std::pair<std::string_view, value>;
 using fields = std::initializer_list<field>;
 
+// Whom a line is written for: the request's ids and, with auth on, the caller's
+// subject (the token's `sub`, never the token). Every line written on a request's
+// behalf, wherever it is written (front, resource, DB pool, worker), carries them,
+// so that one trace_id or request_id finds all of them.
+struct request_scope {
+  std::string request_id{};
+  std::string trace_id{};
+  std::string span_id{};
+  std::string subject{};  // empty with auth off
+};
+
 // Parses "trace".."error"; nullopt-like false on an unknown name.
 bool parse_level(std::string_view name, level& out);
 
@@ -27,6 +38,8 @@ void init(std::string service, level min_level, format fmt);
 
 bool enabled(level lvl);
 void write(level lvl, std::string_view message, fields extra = {});
+// The line with the scope's fields (those that are set) before `extra`.
+void write(level lvl, const request_scope& scope, std::string_view message, fields extra = {});
 
 inline void trace(std::string_view m, fields f = {}) {
   write(level::trace, m, f);
@@ -44,8 +57,20 @@ inline void error(std::string_view m, fields f = {}) {
   write(level::error, m, f);
 }
 
+inline void info(const request_scope& s, std::string_view m, fields f = {}) {
+  write(level::info, s, m, f);
+}
+inline void warn(const request_scope& s, std::string_view m, fields f = {}) {
+  write(level::warn, s, m, f);
+}
+inline void error(const request_scope& s, std::string_view m, fields f = {}) {
+  write(level::error, s, m, f);
+}
+
 // The JSON or text line for one event, without the trailing newline (for tests).
 std::string render(format fmt, std::string_view time, level lvl, std::string_view service,
                    std::string_view message, fields extra);
+std::string render(format fmt, std::string_view time, level lvl, std::string_view service,
+                   const request_scope& scope, std::string_view message, fields extra);
 
 }  // namespace svc::log

@@ -192,17 +192,25 @@ TEST_F(DbPoolQuery, AnIdlePoolServesTheFirstQueryAfterARestart) {
   EXPECT_EQ(query(pool, named("query_test_echo", std::int64_t{6})), answer{6L});
 }
 
+// Its line carries everything that finds the request's other lines: the request
+// id, the trace and span, and the caller's subject.
 TEST_F(DbPoolQuery, AFailedQueryIsLoggedWithTheRequestItServed) {
   auto pool = spawn();
   caf::scoped_actor self{sys_};
   testing::internal::CaptureStdout();  // where the log goes (observability/log.cpp)
   std::optional<db_failure> failure;
+  const log::request_scope scope{"req-7f3a9c", "4bf92f3577b34da6a3ce929d0e0e4736",
+                                 "00f067aa0ba902b7", "client-42"};
   self
     ->request(pool, 30s, query_atom::value,
-              db_query{{{}, "SELECT 1 / 0", {}}, "test.divide", "req-7f3a9c"})
+              db_query{{{}, "SELECT 1 / 0", {}}, "test.divide", scope})
     .receive([&](pg_rows&) {}, [&](caf::error& e) { failure = db_failure_of(e); });
   const auto log = testing::internal::GetCapturedStdout();
   EXPECT_EQ(failure, db_failure::failed);
   EXPECT_NE(log.find("\"request_id\":\"req-7f3a9c\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""), std::string::npos)
+    << log;
+  EXPECT_NE(log.find("\"span_id\":\"00f067aa0ba902b7\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"sub\":\"client-42\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"operation\":\"test.divide\""), std::string::npos) << log;
 }

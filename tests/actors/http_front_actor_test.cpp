@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <unistd.h>
 
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -16,6 +19,8 @@
 
 #include "actor_test_support.hpp"
 #include "actors/http_front_actor.hpp"
+#include "security/jwt_verifier.hpp"
+#include "token_factory.hpp"
 
 using namespace svc;
 using namespace std::chrono_literals;
@@ -29,11 +34,16 @@ resource_actor::behavior_type echo_resource(resource_actor::pointer, std::string
   return {
     [name](handle_atom, api_request& req) -> caf::result<http::response> {
       http::response resp;
-      resp.body = nlohmann::json{
-        {"id", *req.path_param("id")},
-        {"request_id", req.request_id},
-        {"resource",
-         name}}.dump();
+      const auto scope = req.log_scope();
+      resp.body = nlohmann::json{{"id", *req.path_param("id")},
+                                 {"request_id", req.request_id},
+                                 {"resource", name},
+                                 {"scope",
+                                  {{"request_id", scope.request_id},
+                                   {"trace_id", scope.trace_id},
+                                   {"span_id", scope.span_id},
+                                   {"sub", scope.subject}}}}
+                    .dump();
       return resp;
     },
   };
@@ -191,6 +201,40 @@ TEST_F(FrontActors, forwarded_clients_of_a_trusted_proxy_have_their_own_buckets)
   // Not trusted: the peer is the client, whatever it forwards.
   EXPECT_EQ(status_of(forwarded("c1", "192.0.2.1", "203.0.113.3")), 200u);
   EXPECT_EQ(status_of(forwarded("c2", "192.0.2.1", "203.0.113.4")), 429u);
+}
+
+// With auth on, a resource learns who called: the token's subject reaches it
+// with the request's ids and trace, so that every line it and the DB pool log
+// for the request (log::request_scope) names the subject as the access line does.
+TEST_F(FrontActors, with_auth_on_the_resource_gets_the_callers_subject_and_trace) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("front-auth-" + std::to_string(::getpid()));
+  const std::string secret = "a-front-test-secret-of-32-bytes-at-least";
+  std::filesystem::create_directories(dir);
+  svc::testing::write_file(dir / "secret", secret);
+  security::verifier_options options;
+  options.hs256_secret_file = dir / "secret";
+  ctx_->auth = std::make_shared<security::jwt_verifier>(options);
+  const auto token = svc::testing::sign_token(
+    "HS256", secret, "",
+    {{"sub", "alice"}, {"scope", "things:read"}, {"exp", svc::testing::epoch_seconds(600s)}});
+  auto req = get("/api/v1/things/7", "rid-auth");
+  req.headers.push_back({"Authorization", "Bearer " + token});
+  req.headers.push_back({"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
+  answers got;
+  handler_(std::move(req), got.responder_for("auth"));
+  auto received = got.wait_for(1);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(received.size(), 1u);
+  ASSERT_EQ(received[0].second.status, 200u) << received[0].second.body;
+  const auto scope = nlohmann::json::parse(received[0].second.body)["scope"];
+  EXPECT_EQ(scope["sub"], "alice");
+  EXPECT_EQ(scope["request_id"], "rid-auth");
+  EXPECT_EQ(scope["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
+    << "the caller's trace, continued";
+  EXPECT_EQ(scope["span_id"].get<std::string>().size(), 16u);
+  EXPECT_NE(scope["span_id"], "00f067aa0ba902b7") << "a span of its own, child of the caller's";
 }
 
 // MANAGEMENT_PORT: the management listener serves the probes and /metrics only,

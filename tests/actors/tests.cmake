@@ -11,5 +11,8 @@ svc_test(actor_tests
     ${CMAKE_CURRENT_LIST_DIR}/idempotency_janitor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/http_front_actor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/io_scheduler_test.cpp
-  LIBS svc_actors svc_runtime svc_test_support
+  LIBS svc_actors svc_runtime svc_test_support security_test_support
   DATABASE)
+# RUN_SERIAL: the pool tests stop and start the shared test cluster (pg_ctl),
+# which would fail whatever else ran beside them under ctest -j.
+set_tests_properties(actor_tests PROPERTIES RUN_SERIAL TRUE)
