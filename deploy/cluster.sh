@@ -47,7 +47,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN_DIR=${BIN_DIR:-$ROOT/build/bin}
 REPLICAS=(user-1 user-2 order-1 order-2)
-STOP_GRACE=${STOP_GRACE:-$(( ${SHUTDOWN_TIMEOUT:-30} + 5 ))}  # seconds before SIGKILL
+# shellcheck source=SCRIPTDIR/lib/processes.sh
+source "$ROOT/deploy/lib/processes.sh"   # alive, stop_process; STOP_GRACE
 
 log() { echo "cluster: $*" >&2; }
 die() { echo "cluster: error: $*" >&2; exit 1; }
@@ -72,14 +73,6 @@ free_port() {
 # preferred_port PORT: PORT when free, else a free one.
 preferred_port() {
   if ! port_in_use "$1"; then taken_ports+="$1 "; echo "$1"; else free_port; fi
-}
-
-# True while PID runs (a zombie counts as gone).
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
 }
 
 env_value() { sed -n "s/^$2=//p" "$1/env" | tail -n 1; }
@@ -154,20 +147,9 @@ wait_in_rotation() {
 }
 
 stop_replica() {
-  local dir=$1 replica=$2 signal=${3:-TERM} pid i
+  local dir=$1 replica=$2 signal=${3:-TERM}
   [[ -f $dir/$replica.pid ]] || return 0
-  pid=$(cat "$dir/$replica.pid")
-  if alive "$pid"; then
-    kill "-$signal" "$pid" 2>/dev/null || true
-    for (( i = 0; i < STOP_GRACE * 10; i++ )); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-    if alive "$pid"; then
-      log "$replica did not stop within ${STOP_GRACE}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  stop_process "$(cat "$dir/$replica.pid")" "$replica" "$signal"
   rm -f "$dir/$replica.pid"
 }
 

@@ -31,7 +31,8 @@ PG_DIR=${PG_DIR:-$ROOT/.local/pg}
 PG_SCRIPT=$ROOT/deploy/local-postgres.sh
 USER_PORT=${USER_SERVICE_PORT:-8081}
 ORDER_PORT=${ORDER_SERVICE_PORT:-8082}
-STOP_GRACE=${STOP_GRACE:-$(( ${SHUTDOWN_TIMEOUT:-30} + 5 ))}   # seconds before SIGKILL
+# shellcheck source=SCRIPTDIR/lib/processes.sh
+source "$ROOT/deploy/lib/processes.sh"   # alive, await_exit; STOP_GRACE
 
 log() { echo "run-local: $*" >&2; }
 die() { echo "run-local: error: $*" >&2; exit 1; }
@@ -58,14 +59,6 @@ ensure_database() {
 
 port_in_use() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
 
-# True while PID runs (an exited, not yet reaped child is a zombie: kill -0 still succeeds).
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
-}
-
 started_pg=0
 declare -A pids=()      # name -> pid
 declare -A restart=()   # name -> the command line that starts it again
@@ -74,7 +67,7 @@ declare -A restart=()   # name -> the command line that starts it again
 cleanup() {
   local status=$?
   trap '' INT TERM
-  local name pid waited
+  local name pid
   for name in "${!pids[@]}"; do
     pid=${pids[$name]}
     if alive "$pid"; then
@@ -84,14 +77,7 @@ cleanup() {
   done
   for name in "${!pids[@]}"; do
     pid=${pids[$name]}
-    for (( waited = 0; waited < STOP_GRACE * 10; waited++ )); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-    if alive "$pid"; then
-      log "$name did not stop within ${STOP_GRACE}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
+    await_exit "$pid" "$name"
     wait "$pid" 2>/dev/null || true
   done
   if (( started_pg )); then

@@ -1,19 +1,35 @@
-# check_k8s.cmake: the Kubernetes manifests agree with the shipped configuration.
+# check_k8s.cmake: the Kubernetes manifests agree with the shipped configuration
+# and with the production layout of deploy/cluster.sh.
 #
 #   cmake -DSOURCE_DIR=<repository root> -P check_k8s.cmake
 #
-# No YAML parser is assumed (CMake only); the checks are textual, on the layout of
-# deploy/k8s/<service>.yaml:
+# No YAML parser is assumed (CMake only): the checks read the text, on the layout
+# of deploy/k8s (k8s_manifests.cmake). Per service file:
 #  - the ConfigMap's `caf-application.ini: |` block is, de-indented, exactly
-#    config/<service>.ini (so the cluster runs what the repository ships: copy the
-#    file again after changing it);
-#  - every line of that block keeps the block's 4-space indentation (a line with
-#    less would end the block early in YAML);
+#    config/<service>.ini, every line of it indented 4 spaces (less would end the
+#    block early in YAML);
+#  - with MANAGEMENT_PORT in the ConfigMap, the probes and the prometheus.io/port
+#    annotation use that port (a container port named `management`); the HPA.
+# Per service Deployment, with each setting as the process sees it (the container
+# environment, a ConfigMap key resolved, else the ini):
+#  - startup (if any) and liveness probes on /health/live, readiness on /health/ready;
 #  - terminationGracePeriodSeconds > preStop sleep + SHUTDOWN_TIMEOUT, so the
 #    kubelet's SIGKILL never cuts a drain short;
-#  - the probes hit /health/live and /health/ready, the HPA is autoscaling/v2;
-#  - with MANAGEMENT_PORT in the ConfigMap, the probes and the prometheus.io/port
-#    annotation use that port (a container port named `management`).
+#  - DB_PREPARED_STATEMENTS and RATE_LIMIT_BACKEND are what deploy/cluster.sh gives
+#    its replicas; TRUSTED_PROXIES trusts no whole address space;
+#  - order-service's USER_SERVICE_URL names the user-service Service and its port.
+# Across the manifests:
+#  - behind PgBouncer (a Deployment running it, and its Service) every Deployment
+#    with DATABASE_URL(_FILE) runs with DB_PREPARED_STATEMENTS=false, and the
+#    DATABASE_URL examples of deploy/k8s/README.md name that Service;
+#  - PgBouncer's own configuration says pool_mode = transaction and listens on its
+#    container port;
+#  - RATE_LIMIT_BACKEND=redis comes with a REDIS_URL naming a Service (and port) of
+#    the manifests;
+#  - every Service selects a Deployment and targets a named port it has; every image
+#    has a tag, not `latest`; every *.yaml here is in kustomization.yaml;
+#  - `kubectl kustomize deploy/k8s` succeeds and renders every resource, when
+#    kubectl is on PATH (otherwise said so, not failed).
 
 cmake_minimum_required(VERSION 3.25)  # policies of a script run with -P
 
@@ -21,12 +37,15 @@ if(NOT SOURCE_DIR)
   message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=dir -P check_k8s.cmake")
 endif()
 
-set(errors "")
+include("${CMAKE_CURRENT_LIST_DIR}/k8s_manifests.cmake")
+set(k8s_dir "${SOURCE_DIR}/deploy/k8s")
+set(services user-service order-service)
+
 macro(fail text)
-  string(APPEND errors "  - ${text}\n")
+  k8s_fail("${text}")
 endmacro()
 
-foreach(svc user-service order-service)
+foreach(svc IN LISTS services)
   set(manifest "${SOURCE_DIR}/deploy/k8s/${svc}.yaml")
   set(ini_file "${SOURCE_DIR}/config/${svc}.ini")
   file(READ "${manifest}" yaml)
@@ -37,6 +56,7 @@ foreach(svc user-service order-service)
   string(FIND "${yaml}" "${key}" start)
   if(start EQUAL -1)
     fail("${svc}.yaml: no `  caf-application.ini: |` key in the ConfigMap")
+    set(ini_${svc} "${ini}")
   else()
     string(LENGTH "${key}" key_len)
     math(EXPR start "${start} + ${key_len}")
@@ -53,24 +73,9 @@ foreach(svc user-service order-service)
     string(REGEX REPLACE "^\n" "" block "${block}")
     string(REGEX REPLACE "\n+$" "" block "${block}")
     string(REGEX REPLACE "\n+$" "" ini_trimmed "${ini}")
+    set(ini_${svc} "${block}")
     if(NOT block STREQUAL ini_trimmed)
       fail("${svc}.yaml: the ConfigMap's caf-application.ini differs from config/${svc}.ini; re-embed it: sed -e 's/^/    /' -e 's/^ *$//' config/${svc}.ini")
-    endif()
-  endif()
-
-  # --- shutdown timing ------------------------------------------------------------
-  string(REGEX MATCH "terminationGracePeriodSeconds: *([0-9]+)" _ "${yaml}")
-  set(grace "${CMAKE_MATCH_1}")
-  string(REGEX MATCH "SHUTDOWN_TIMEOUT: *\"?([0-9]+)" _ "${yaml}")
-  set(drain "${CMAKE_MATCH_1}")
-  string(REGEX MATCH "command: *\\[ *\"sleep\", *\"([0-9]+)\" *\\]" _ "${yaml}")
-  set(pre_stop "${CMAKE_MATCH_1}")
-  if(grace STREQUAL "" OR drain STREQUAL "" OR pre_stop STREQUAL "")
-    fail("${svc}.yaml: terminationGracePeriodSeconds ('${grace}'), SHUTDOWN_TIMEOUT ('${drain}') or the preStop sleep ('${pre_stop}') not found")
-  else()
-    math(EXPR needed "${pre_stop} + ${drain}")
-    if(NOT grace GREATER needed)
-      fail("${svc}.yaml: terminationGracePeriodSeconds ${grace} <= preStop ${pre_stop} + SHUTDOWN_TIMEOUT ${drain}")
     endif()
   endif()
 
@@ -107,10 +112,8 @@ foreach(svc user-service order-service)
     endforeach()
   endif()
 
-  # --- probes, HPA, secret --------------------------------------------------------
+  # --- HPA, secret ----------------------------------------------------------------
   foreach(pattern
-      "livenessProbe:[ \n]+httpGet: *{ *path: */health/live"
-      "readinessProbe:[ \n]+httpGet: *{ *path: */health/ready"
       "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler"
       "averageUtilization: *70"
       "name: DATABASE_URL_FILE[ \n]+value: /run/secrets/${svc}-db/DATABASE_URL"
@@ -124,7 +127,10 @@ foreach(svc user-service order-service)
   endforeach()
 endforeach()
 
-if(NOT errors STREQUAL "")
+include("${CMAKE_CURRENT_LIST_DIR}/k8s_layout_checks.cmake")
+
+get_property(errors GLOBAL PROPERTY k8s_findings)
+if(NOT "${errors}" STREQUAL "")
   message(FATAL_ERROR "deploy/k8s:\n${errors}")
 endif()
-message(STATUS "deploy/k8s: ConfigMap ini files match config/*.ini; grace period, probes, HPA, secret ok")
+message(STATUS "deploy/k8s: ConfigMap ini files match config/*.ini; probes, grace periods, PgBouncer, Redis, Services, images ok")

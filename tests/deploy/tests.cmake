@@ -15,14 +15,18 @@
 #                                 (check_runbooks.cmake)
 #   deploy_dockerfile             Dockerfile copies every source dir CMake needs, ...
 #                                 (check_dockerfile.cmake)
-#   deploy_k8s                    ConfigMap ini == config/*.ini, grace period > preStop +
-#                                 SHUTDOWN_TIMEOUT, probes (check_k8s.cmake)
+#   deploy_k8s                    ConfigMap ini == config/*.ini, probes, grace period >
+#                                 preStop + SHUTDOWN_TIMEOUT, PgBouncer in transaction mode
+#                                 with DB_PREPARED_STATEMENTS=false, the Redis limiter, the
+#                                 same settings as deploy/cluster.sh; `kubectl kustomize`
+#                                 when kubectl is on PATH (check_k8s.cmake)
 #
 # promtool is looked up when a test runs (not at configure time), and a missing
 # promtool fails the test with a message saying what to install: these checks are
-# required. Not checked here (no daemon, no cluster, no YAML parser assumed): that
-# the images build, that docker-compose.yml and deploy/k8s/*.yaml parse as YAML and
-# are accepted by Docker / the API server.
+# required. kubectl is optional: without it deploy_k8s says it skipped the rendering.
+# Not checked here (no daemon, no cluster, no YAML parser assumed): that the images
+# build, that docker-compose.yml parses, and that the API server accepts
+# deploy/k8s (kustomize parses it as YAML, no more).
 
 set(SVC_DEPLOY_DIR "${PROJECT_SOURCE_DIR}/deploy")
 set(SVC_DEPLOY_CHECKS "${CMAKE_CURRENT_LIST_DIR}")
