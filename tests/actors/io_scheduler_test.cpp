@@ -6,6 +6,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -144,6 +145,34 @@ TEST(IoScheduler, AnActorSendingToItselfKeepsGoingWithoutStarvingOthers) {
   EXPECT_EQ(finished->get_future().get(), 5000);
   caf::anon_send_exit(looper, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+}
+
+// Runnable actors are drained in bounded batches: an actor that never stops
+// sending to itself still leaves its thread to the other asio handlers (the
+// sockets of the connections it shares the thread with).
+TEST(IoScheduler, ABusyActorLeavesItsThreadToTheSockets) {
+  io_system s{1, 10};
+  constexpr int last = 200000;
+  auto count = std::make_shared<std::atomic<int>>(0);
+  auto finished = std::make_shared<std::promise<void>>();
+  auto looper = spawn_fn(*s, [=](caf::event_based_actor* self) -> caf::behavior {
+    return {[=](int n) {
+      count->store(n);
+      if (n == last)
+        finished->set_value();
+      else
+        self->send(self, n + 1);
+    }};
+  });
+  caf::anon_send(looper, 0);
+  while (count->load() == 0)
+    std::this_thread::yield();
+  std::promise<int> seen;
+  boost::asio::post(s.io->context(0), [&] { seen.set_value(count->load()); });
+  const int when = seen.get_future().get();
+  EXPECT_LT(when, last / 10) << "the handler waited for the actor to finish";
+  finished->get_future().get();
+  caf::anon_send_exit(looper, caf::exit_reason::user_shutdown);
 }
 
 // With one thread, a flooded actor yields after max-throughput messages: an
