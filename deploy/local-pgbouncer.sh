@@ -21,16 +21,9 @@ set -euo pipefail
 readonly SERVER_USER=postgres   # only used when running as root
 readonly DEFAULT_BASE_PORT=6432
 
-# The caller's descriptors (a test binary's sockets) must not live on in the daemon.
-_self=$(readlink -f "${BASH_SOURCE[0]}")
-for _fd in "/proc/$$/fd"/*; do
-  _n=${_fd##*/}
-  [[ $_n =~ ^[0-9]+$ ]] || continue
-  (( _n > 2 )) || continue
-  [[ $(readlink "$_fd" 2>/dev/null) == "$_self" ]] && continue   # bash reads this script from it
-  eval "exec $_n>&-" 2>/dev/null || true
-done
-unset _fd _n _self
+# shellcheck source=SCRIPTDIR/lib/inherited_fds.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/inherited_fds.sh"
+close_inherited_fds   # the caller's sockets must not live on in the daemon
 
 log() { echo "local-pgbouncer: $*" >&2; }
 die() { echo "local-pgbouncer: error: $*" >&2; exit 1; }

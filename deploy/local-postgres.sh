@@ -29,17 +29,9 @@ readonly SCRIPT_PATH
 readonly SERVER_USER=postgres      # only used when running as root
 readonly DEFAULT_BASE_PORT=5432
 
-# Close descriptors inherited from the caller (e.g. a test binary's sockets), so the
-# postmaster started below does not keep them open for its whole life.
-_self=$(readlink -f "${BASH_SOURCE[0]}")
-for _fd in "/proc/$$/fd"/*; do
-  _n=${_fd##*/}
-  [[ $_n =~ ^[0-9]+$ ]] || continue
-  (( _n > 2 )) || continue
-  [[ $(readlink "$_fd" 2>/dev/null) == "$_self" ]] && continue   # bash reads this script from it
-  eval "exec $_n>&-" 2>/dev/null || true
-done
-unset _fd _n _self
+# shellcheck source=SCRIPTDIR/lib/inherited_fds.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/inherited_fds.sh"
+close_inherited_fds   # the caller's sockets must not live on in the daemon
 
 log() { echo "local-postgres: $*" >&2; }
 die() { echo "local-postgres: error: $*" >&2; exit 1; }
