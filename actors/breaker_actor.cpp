@@ -14,8 +14,6 @@
 namespace svc {
 namespace {
 
-using clock = std::chrono::steady_clock;
-
 struct pending_call {
   circuit_breaker::ticket ticket;
   caf::typed_response_promise<outbound_result> promise;
@@ -25,7 +23,8 @@ struct breaker_actor_state {
   static inline const char* name = "breaker";
   breaker_config config;
   std::unique_ptr<circuit_breaker> breaker;
-  std::unique_ptr<http::client> client;  // destroyed with the state: pending calls end
+  // Destroyed with the state: pending calls end. Null with a transport of the config's.
+  std::unique_ptr<http::client> client;
   std::unordered_map<std::uint64_t, pending_call> pending;
   std::uint64_t next_call = 0;
   bool shedding = false;  // logged once per episode, not once per call
@@ -66,7 +65,8 @@ outbound_result to_outbound(http::client_result&& r) {
 breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config) {
   auto& st = self->state;
   st.breaker = std::make_unique<circuit_breaker>(config.settings);
-  st.client = std::make_unique<http::client>(config.client);
+  if (!config.transport)
+    st.client = std::make_unique<http::client>(config.client);
   st.config = std::move(config);
   if (st.config.metrics)
     st.config.metrics->breaker_state(st.config.target_name,
@@ -86,7 +86,8 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
           st.config.metrics->outbound_call_shed(st.config.target_name);
         return outbound_result{outbound_result::outcome::shed, 0, {}, "too many calls in flight"};
       }
-      auto ticket = st.breaker->try_acquire(clock::now());
+      // The actor's clock (steady_clock in the services; a test's scheduler moves its own).
+      auto ticket = st.breaker->try_acquire(self->clock().now());
       report_transition(self);
       if (!ticket) {
         if (st.config.metrics)
@@ -104,12 +105,17 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
       report_in_flight(self);
       // The client answers on its own I/O thread; only a message crosses back.
       auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
-      st.client->request(call.method, st.config.base, call.target, call.headers, {},
-                         [weak, id](http::client_result r) {
-                           if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
-                             caf::anon_send(caf::actor_cast<breaker_actor>(strong),
-                                            call_done_atom::value, id, std::move(r));
-                         });
+      auto done = [weak, id](http::client_result r) {
+        if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
+          caf::anon_send(caf::actor_cast<breaker_actor>(strong), call_done_atom::value, id,
+                         std::move(r));
+      };
+      if (st.config.transport)
+        st.config.transport(call.method, st.config.base, call.target, call.headers,
+                            std::move(done));
+      else
+        st.client->request(call.method, st.config.base, call.target, call.headers, {},
+                           std::move(done));
       return promise;
     },
     [=](call_done_atom, std::uint64_t id, http::client_result& r) {
@@ -129,7 +135,7 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
       if (out.result == outbound_result::outcome::answered)
         st.breaker->on_success(call.ticket);
       else
-        st.breaker->on_failure(call.ticket, clock::now());
+        st.breaker->on_failure(call.ticket, self->clock().now());
       report_transition(self);
       call.promise.deliver(std::move(out));
     },

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,13 @@ using breaker_actor =
                    // The HTTP client's completion, sent by the client's I/O thread to the actor.
                    caf::reacts_to<call_done_atom, std::uint64_t, http::client_result>>;
 
+// How a call goes out: `done` runs exactly once, on any thread. The services
+// leave it empty: calls go over an http::client with breaker_config::client.
+// A test puts a stand-in here (tests/actors/breaker_timing_test.cpp).
+using outbound_transport = std::function<void(
+  const std::string& method, const http::base_url& base, const std::string& target,
+  const std::vector<http::header>& headers, http::client_callback done)>;
+
 struct breaker_config {
   std::string target_name;  // "user-service", for logs and metrics
   http::base_url base;      // http://localhost:8081, parsed once (http/client.hpp)
@@ -69,6 +77,7 @@ struct breaker_config {
   // "Authorization: Bearer ..." on every call; null: no Authorization header.
   // Every call of this actor is the service's own, never a client's token passed on.
   std::shared_ptr<security::token_file> bearer_token;
+  outbound_transport transport;  // empty: the HTTP client
 };
 
 breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config);

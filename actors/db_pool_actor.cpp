@@ -8,6 +8,7 @@
 #include "config/secret_mask.hpp"
 #include "http/io_threads.hpp"
 #include "observability/log.hpp"
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -19,7 +20,9 @@
 namespace svc {
 namespace {
 
-using clock = std::chrono::steady_clock;
+// Every time the pool reads is its actor clock's (self->clock().now()):
+// steady_clock in the services, a test scheduler's own clock in tests.
+using clock = caf::actor_clock;
 
 constexpr auto tick_interval = std::chrono::milliseconds{250};
 constexpr auto probe_interval = std::chrono::milliseconds{500};
@@ -29,7 +32,7 @@ constexpr auto surplus_idle_limit = std::chrono::seconds{30};
 struct worker_slot {
   db_worker_actor handle;
   bool busy = false;
-  clock::time_point idle_since = clock::now();
+  clock::time_point idle_since{};
   // The task running on it, answered by the worker's reply or, when the worker
   // is stuck in libpq past the statement timeout, by the tick (on_tick).
   std::optional<caf::typed_response_promise<db_done>> running;
@@ -78,11 +81,13 @@ void report_connections(pool_pointer self) {
 
 std::uint64_t add_worker(pool_pointer self) {
   auto& st = self->state;
-  auto handle = self->spawn<caf::detached + caf::linked>(db_worker, st.config.connection,
-                                                         st.catalog);
+  auto handle = st.config.stand_in_worker ? st.config.stand_in_worker(*self)
+                                          : self->spawn<caf::detached + caf::linked>(
+                                              db_worker, st.config.connection, st.catalog);
   auto id = st.next_worker_id++;
   worker_slot slot;
   slot.handle = std::move(handle);
+  slot.idle_since = self->clock().now();
   st.workers.emplace(id, std::move(slot));
   return id;
 }
@@ -135,7 +140,7 @@ void release(pool_pointer self, std::uint64_t id) {
     return;
   }
   it->second.busy = false;
-  it->second.idle_since = clock::now();
+  it->second.idle_since = self->clock().now();
   st.idle.push_back(id);
   report_connections(self);
 }
@@ -153,7 +158,7 @@ void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
               caf::typed_response_promise<db_done> promise, clock::time_point enqueued) {
   auto& slot = self->state.workers.at(worker_id);
   slot.busy = true;
-  auto started = clock::now();
+  auto started = self->clock().now();
   auto& metrics = self->state.config.metrics;
   if (metrics) {
     metrics->pool_wait(std::chrono::duration<double>(started - enqueued).count());
@@ -162,7 +167,8 @@ void dispatch(pool_pointer self, std::uint64_t worker_id, db_task task,
   auto operation = task.operation;
   auto record_duration = [self, operation, started] {
     if (auto& m = self->state.config.metrics)
-      m->query_duration(operation, std::chrono::duration<double>(clock::now() - started).count());
+      m->query_duration(operation,
+                        std::chrono::duration<double>(self->clock().now() - started).count());
   };
   slot.running = promise;
   slot.running_since = started;
@@ -225,7 +231,7 @@ void probe(pool_pointer self) {
           log::info("database reachable again");
           st.database_up = true;
         }
-        if (connected)
+        if (connected && st.pipes)
           st.pipes->connect_all();
         release(self, id);
         if (!connected)
@@ -239,7 +245,7 @@ void probe(pool_pointer self) {
 
 void on_tick(pool_pointer self) {
   auto& st = self->state;
-  auto now = clock::now();
+  auto now = self->clock().now();
   while (!st.waiting.empty() && now - st.waiting.front().enqueued >= st.config.acquire_timeout) {
     // A wait that timed out is a wait too: db_pool_wait_seconds shows it.
     if (st.config.metrics)
@@ -262,10 +268,12 @@ void on_tick(pool_pointer self) {
     remove_worker(self, id);
   }
   report_connections(self);
-  if (st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after)))
-    mark_database_down(self);
-  else if (st.database_up)
-    st.pipes->connect_all();  // those that failed while nobody waited for them
+  if (st.pipes) {  // none beside a test's stand-in workers (db_pool_config::stand_in_worker)
+    if (st.pipes->tick(std::chrono::duration_cast<std::chrono::milliseconds>(stuck_after)))
+      mark_database_down(self);
+    else if (st.database_up)
+      st.pipes->connect_all();  // those that failed while nobody waited for them
+  }
   // Shrink back towards min_idle, oldest-idle first.
   while (st.workers.size() > st.config.min_idle && !st.idle.empty()) {
     auto id = st.idle.front();
@@ -283,7 +291,7 @@ void finish_query(pool_pointer self, caf::typed_response_promise<pg_rows>& promi
   auto& st = self->state;
   if (st.config.metrics)
     st.config.metrics->query_duration(
-      operation, std::chrono::duration<double>(clock::now() - started).count());
+      operation, std::chrono::duration<double>(self->clock().now() - started).count());
   if (outcome.ok) {
     promise.deliver(std::move(outcome.rows));
     return;
@@ -342,11 +350,11 @@ void start_pipes(pool_pointer self) {
 
 caf::result<pg_rows> query(pool_pointer self, db_query& q) {
   auto& st = self->state;
-  if (!st.database_up)
+  if (!st.database_up || !st.pipes)
     return make_error(db_failure::unavailable);
   auto promise = self->make_response_promise<pg_rows>();
   auto done = [self, promise, operation = std::move(q.operation), scope = std::move(q.scope),
-               started = clock::now()](pg_outcome outcome) mutable {
+               started = self->clock().now()](pg_outcome outcome) mutable {
     finish_query(self, promise, operation, scope, started, std::move(outcome));
   };
   if (!st.pipes->submit(q.statement, done)) {
@@ -369,6 +377,8 @@ caf::result<pg_rows> query(pool_pointer self, db_query& q) {
 
 void on_pipe_ready(pool_pointer self, std::size_t index, std::uint64_t generation, bool writable) {
   auto& st = self->state;
+  if (!st.pipes)
+    return;
   const auto event = st.pipes->on_socket_ready(index, generation, writable);
   if (event != db_pool_pipelines::event::nothing)
     report_connections(self);
@@ -400,7 +410,8 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
     self->request(self->state.workers.at(id).handle, caf::infinite, connect_atom::value)
       .then([](bool) {}, [](caf::error&) {});
   }
-  start_pipes(self);
+  if (!self->state.config.stand_in_worker)
+    start_pipes(self);
   self->delayed_send(self, tick_interval, pool_tick_atom::value);
   return {
     [=](execute_atom, db_task& task) -> caf::result<db_done> {
@@ -411,11 +422,11 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
       if (!st.idle.empty()) {
         auto id = st.idle.back();
         st.idle.pop_back();
-        dispatch(self, id, std::move(task), promise, clock::now());
+        dispatch(self, id, std::move(task), promise, self->clock().now());
       } else if (st.workers.size() < st.config.max_size) {
-        dispatch(self, add_worker(self), std::move(task), promise, clock::now());
+        dispatch(self, add_worker(self), std::move(task), promise, self->clock().now());
       } else {
-        st.waiting.push_back({std::move(task), promise, clock::now()});
+        st.waiting.push_back({std::move(task), promise, self->clock().now()});
       }
       return promise;
     },
@@ -433,7 +444,8 @@ db_pool_actor::behavior_type db_pool(pool_pointer self, db_pool_config config) {
     },
     [=](pipe_flush_atom) {
       self->state.flush_scheduled = false;
-      self->state.pipes->flush();
+      if (self->state.pipes)
+        self->state.pipes->flush();
     },
   };
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -15,6 +16,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/db_messages.hpp"
+#include "actors/db_worker_actor.hpp"
 #include "observability/metrics.hpp"
 #include "persistence/pg_rows.hpp"
 
@@ -64,6 +66,13 @@ struct db_pool_config {
   std::shared_ptr<http::io_threads> io;
   // Pipelined connections (db_query); 0: one per I/O thread.
   std::size_t pipelined_connections = 0;
+  // Tests only (tests/actors/db_pool_timing_test.cpp), for CAF's deterministic
+  // scheduler, which can take no message from another thread: spawns a
+  // stand-in for each worker, linked to the pool, where the pool spawns
+  // db_worker detached on a connection of its own; and the pool then opens no
+  // pipelined connections (their sockets are watched by I/O threads), so a
+  // db_query is answered db_failure::unavailable. Empty in the services.
+  std::function<db_worker_actor(caf::local_actor& pool)> stand_in_worker;
 };
 
 using db_pool_actor = caf::typed_actor<

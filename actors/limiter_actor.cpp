@@ -18,6 +18,9 @@
 namespace svc {
 namespace {
 
+// The shared backend's deadlines are steady_clock's (shared_bucket_store); the
+// local buckets read the actor's clock (self->clock(): steady_clock in the
+// services, a test scheduler's own clock in tests/actors/limiter_timing_test.cpp).
 using clock = std::chrono::steady_clock;
 
 constexpr auto sweep_interval = std::chrono::seconds{10};
@@ -70,7 +73,7 @@ void make_room(limiter_pointer self, clock::time_point now) {
 // The decision of this process's own bucket for `client`.
 rate_decision local_decision(limiter_pointer self, const std::string& client) {
   auto& st = self->state;
-  auto now = clock::now();
+  auto now = self->clock().now();
   auto it = st.buckets.find(client);
   if (it == st.buckets.end()) {
     if (st.buckets.size() >= st.config.max_clients)
@@ -169,7 +172,7 @@ limiter_actor::behavior_type limiter(limiter_pointer self, limiter_config config
     [=](rate_clients_atom) { return self->state.buckets.size(); },
     [=](rate_shared_atom) { return self->state.shared && self->state.shared->up(); },
     [=](rate_sweep_atom) {
-      forget_full_buckets(self, clock::now());
+      forget_full_buckets(self, self->clock().now());
       self->delayed_send(self, sweep_interval, rate_sweep_atom::value);
     },
     [=](rate_socket_atom, std::uint64_t generation, bool writable) {

@@ -111,18 +111,6 @@ TEST_F(BreakerActor, RefusedConnectionsOpenItAndAHalfOpenProbeClosesIt) {
   EXPECT_NE(text.find("from=\"half_open\""), std::string::npos);
 }
 
-TEST_F(BreakerActor, AFailedProbeReopens) {
-  svc_test::fake_user_service users;
-  users.behaviour = svc_test::fake_user_service::mode::fail;
-  spawn(users.url(), 1, 200ms);
-  EXPECT_EQ(call(1).result, outcome::failed);
-  EXPECT_EQ(state(), breaker_state::open);
-  ASSERT_TRUE(svc_test::poll_until([&] { return call(1).result == outcome::failed; }, 2500ms,
-                                   50ms));  // the probe
-  EXPECT_EQ(state(), breaker_state::open);
-  EXPECT_EQ(call(1).result, outcome::rejected);
-}
-
 TEST_F(BreakerActor, ShedsCallsBeyondItsLimitInFlightAtOnceWithoutCallingOrCountingAFailure) {
   svc_test::fake_user_service users;
   users.behaviour = svc_test::fake_user_service::mode::hang;

@@ -126,52 +126,6 @@ TEST_F(DbPoolActor, StatementTimeoutIsATimeout) {
   EXPECT_EQ(out.failure, db_failure::timeout);
 }
 
-TEST_F(DbPoolActor, StuckConnectionIsAnsweredAndReplaced) {
-  auto cfg = svc_test::pool_config(url_, {}, 1, 1);
-  cfg.connection.query_timeout = 1s;
-  cfg.stuck_grace = 0ms;
-  auto pool = spawn(cfg);
-  // Blocks its worker outside PostgreSQL, where no statement timeout reaches it.
-  auto stuck = run(pool, [](pqxx::connection_base&) -> long {
-    std::this_thread::sleep_for(2s);
-    return 1;
-  });
-  EXPECT_EQ(stuck.error, caf::sec::request_timeout);
-  EXPECT_FALSE(stuck.value);
-  // The only connection was replaced: the pool serves again at once.
-  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value,
-            2);
-}
-
-TEST_F(DbPoolActor, BoundedWaitWhenEveryConnectionIsBusy) {
-  auto cfg = svc_test::pool_config(url_, {}, 1, 1);
-  cfg.metrics = std::make_shared<service_metrics>("pool-test");
-  auto metrics = cfg.metrics;
-  auto pool = spawn(cfg);
-  std::thread slow([&] {
-    run(pool,
-        [](pqxx::connection_base& c) { return select_value(c, "SELECT 1 FROM pg_sleep(2)"); });
-  });
-  ASSERT_TRUE(svc_test::poll_until([&] { return status(pool).in_use == 1; }, 10s, 100ms));
-  auto waited = run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 1"); });
-  slow.join();
-  EXPECT_EQ(waited.failure, db_failure::timeout);
-  // The timed-out wait is in db_pool_wait_seconds, beyond its 0.25 s bucket.
-  const auto text = metrics->render();
-  const std::string below = "db_pool_wait_seconds_bucket{service=\"pool-test\",le=\"0.25\"} ";
-  const std::string all = "db_pool_wait_seconds_count{service=\"pool-test\"} ";
-  ASSERT_NE(text.find(below), std::string::npos) << text;
-  ASSERT_NE(text.find(all), std::string::npos) << text;
-  EXPECT_GT(std::stod(text.substr(text.find(all) + all.size())),
-            std::stod(text.substr(text.find(below) + below.size())))
-    << text;
-  const std::string timeouts = "db_pool_acquire_timeouts_total{service=\"pool-test\"} ";
-  ASSERT_NE(text.find(timeouts), std::string::npos) << text;
-  EXPECT_EQ(std::stod(text.substr(text.find(timeouts) + timeouts.size())), 1) << text;
-  EXPECT_EQ(run(pool, [](pqxx::connection_base& c) { return select_value(c, "SELECT 2"); }).value,
-            2);
-}
-
 TEST_F(DbPoolActor, GrowsUpToMaxUnderConcurrentLoad) {
   auto pool = spawn(svc_test::pool_config(url_, {}, 1, 4));
   std::vector<std::thread> clients;

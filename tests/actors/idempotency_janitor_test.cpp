@@ -1,6 +1,6 @@
-// The idempotency janitor against a real PostgreSQL: expired keys are deleted in
-// batches, fresh ones kept, the timer does it unasked, and a key once forgotten
-// lets a retry create anew.
+// The idempotency janitor against a real PostgreSQL, on real threads: expired
+// keys are deleted in batches, fresh ones kept, and a key once forgotten lets a
+// retry create anew. Its timer: idempotency_janitor_timing_test.cpp.
 #include <gtest/gtest.h>
 
 #include <caf/scoped_actor.hpp>
@@ -78,15 +78,6 @@ TEST_F(IdempotencyJanitor, DeletesExpiredKeysInBatchesAndKeepsTheRest) {
   EXPECT_EQ(stored_keys(), "almost,new");
   EXPECT_EQ(purge_now(), 0);
   EXPECT_EQ(stored_keys(), "almost,new");
-}
-
-TEST_F(IdempotencyJanitor, TheTimerPurgesWithoutBeingAsked) {
-  store_key("old", "2 hours");
-  store_key("new", "0 seconds");
-  janitor_ = spawn_idempotency_janitor(sys_, {pool_, 1h, 100ms, 1000});
-  EXPECT_TRUE(svc_test::poll_until([&] { return stored_keys() == "new"; }, 10s, 100ms));
-  store_key("old-again", "3 hours");  // later ticks keep going
-  EXPECT_TRUE(svc_test::poll_until([&] { return stored_keys() == "new"; }, 10s, 100ms));
 }
 
 TEST_F(IdempotencyJanitor, AForgottenKeyCreatesAnew) {

@@ -11,6 +11,11 @@ svc_test(actor_tests
     ${CMAKE_CURRENT_LIST_DIR}/idempotency_janitor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/http_front_actor_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/io_scheduler_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/breaker_timing_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/limiter_timing_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/idempotency_janitor_timing_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/user_check_reconciler_timing_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/db_pool_timing_test.cpp
   LIBS svc_actors svc_runtime svc_test_support security_test_support
   DATABASE)
 # RUN_SERIAL: the pool tests stop and start the shared test cluster (pg_ctl),

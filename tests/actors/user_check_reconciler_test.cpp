@@ -29,7 +29,9 @@ protected:
     breaker_config bc;
     bc.target_name = "user-service";
     bc.base = http::base_url::parse(users_.url()).value();
-    bc.settings = {2, 200ms, 1};  // two failures open it; a probe after 200 ms
+    // Two failures open it; a probe after 50 ms (the timing of the breaker and of
+    // the reconciler's ticks: *_timing_test.cpp, without waiting).
+    bc.settings = {2, 50ms, 1};
     bc.client.total_timeout = 2000ms;
     breaker_ = spawn_breaker(sys_, bc);
     orders_ = spawn_orders_actor(sys_, {pool_, breaker_, 300ms});
@@ -141,7 +143,7 @@ TEST_F(UserCheckReconciler, SettlesPendingOrdersOnceUserServiceAnswers) {
     EXPECT_EQ(get(o["id"])["user_check"], "pending");
 
   users_.start();
-  std::this_thread::sleep_for(300ms);  // past the breaker's open timeout: a probe may go
+  std::this_thread::sleep_for(100ms);  // past the breaker's open timeout: a probe may go
   // Two orders a pass at most (batch 2).
   std::int64_t validated = 0, missing = 0;
   for (int pass = 0; pass < 6 && validated + missing < 4; ++pass) {
@@ -185,7 +187,7 @@ TEST_F(UserCheckReconciler, AFreshReconcilerResumesFromTheDatabase) {
   caf::anon_send_exit(reconciler_, caf::exit_reason::user_shutdown);
 
   users_.start();
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(100ms);  // past the breaker's open timeout
   auto restarted = spawn_reconciler();
   reconcile_report report;
   for (int pass = 0; pass < 3 && report.validated == 0; ++pass)
