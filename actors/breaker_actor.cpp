@@ -1,6 +1,7 @@
 #include "actors/breaker_actor.hpp"
 
 #include <memory>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -23,8 +24,6 @@ struct breaker_actor_state {
   static inline const char* name = "breaker";
   breaker_config config;
   std::unique_ptr<circuit_breaker> breaker;
-  // Destroyed with the state: pending calls end. Null with a transport of the config's.
-  std::unique_ptr<http::client> client;
   std::unordered_map<std::uint64_t, pending_call> pending;
   std::uint64_t next_call = 0;
   bool shedding = false;  // logged once per episode, not once per call
@@ -65,8 +64,6 @@ outbound_result to_outbound(http::client_result&& r) {
 breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config) {
   auto& st = self->state;
   st.breaker = std::make_unique<circuit_breaker>(config.settings);
-  if (!config.transport)
-    st.client = std::make_unique<http::client>(config.client);
   st.config = std::move(config);
   if (st.config.metrics)
     st.config.metrics->breaker_state(st.config.target_name,
@@ -110,12 +107,7 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
           caf::anon_send(caf::actor_cast<breaker_actor>(strong), call_done_atom::value, id,
                          std::move(r));
       };
-      if (st.config.transport)
-        st.config.transport(call.method, st.config.base, call.target, call.headers,
-                            std::move(done));
-      else
-        st.client->request(call.method, st.config.base, call.target, call.headers, {},
-                           std::move(done));
+      st.config.transport(call.method, st.config.base, call.target, call.headers, std::move(done));
       return promise;
     },
     [=](call_done_atom, std::uint64_t id, http::client_result& r) {
@@ -145,7 +137,19 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
 
 }  // namespace
 
+outbound_transport http_transport(const http::client_options& options) {
+  // Shared by the copies of the transport; destroyed (its thread joined) with
+  // the last, so with the breaker actor's state: its pending calls end then.
+  auto client = std::make_shared<http::client>(options);
+  return [client](const std::string& method, const http::base_url& base, const std::string& target,
+                  const std::vector<http::header>& headers, http::client_callback done) {
+    client->request(method, base, target, headers, {}, std::move(done));
+  };
+}
+
 breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config) {
+  if (!config.transport)
+    throw std::invalid_argument("spawn_breaker: no transport for " + config.target_name);
   return sys.spawn(breaker, std::move(config));
 }
 

@@ -1,7 +1,8 @@
-// Guards calls to a neighbour service (order-service -> user-service) with a
-// circuit breaker. Calls go out over the asynchronous HTTP client; while the
-// circuit is open they are rejected at once instead of waiting on timeouts, and
-// beyond max_in_flight calls already running they are shed at once.
+// Guards the calls to one neighbour service (order-service -> user-service): a
+// circuit breaker (while open, calls are rejected at once instead of waiting on
+// timeouts) and a bulkhead (beyond max_in_flight calls running, they are shed at
+// once), in front of a transport it is given: the HTTP client (http_transport,
+// made by the composition root) in the services, a stand-in in tests.
 #pragma once
 
 #include <cstdint>
@@ -56,12 +57,14 @@ using breaker_actor =
                    // The HTTP client's completion, sent by the client's I/O thread to the actor.
                    caf::reacts_to<call_done_atom, std::uint64_t, http::client_result>>;
 
-// How a call goes out: `done` runs exactly once, on any thread. The services
-// leave it empty: calls go over an http::client with breaker_config::client.
-// A test puts a stand-in here (tests/actors/breaker_timing_test.cpp).
+// How a call goes out: `done` runs exactly once, on any thread.
 using outbound_transport = std::function<void(
   const std::string& method, const http::base_url& base, const std::string& target,
   const std::vector<http::header>& headers, http::client_callback done)>;
+
+// Calls over an asynchronous HTTP client of its own, which lives as long as the
+// transport (every copy of it) does: its thread ends with the breaker actor.
+outbound_transport http_transport(const http::client_options& options);
 
 struct breaker_config {
   std::string target_name;  // "user-service", for logs and metrics
@@ -71,13 +74,12 @@ struct breaker_config {
   // never answers would otherwise tie up a connection (and a caller) per request
   // until the timeout, for every request arriving before the breaker opens.
   std::size_t max_in_flight = 64;
-  http::client_options client;
   std::shared_ptr<service_metrics> metrics;  // may be null (tests)
   // The caller's own token for the neighbour (USER_SERVICE_TOKEN_FILE), sent as
   // "Authorization: Bearer ..." on every call; null: no Authorization header.
   // Every call of this actor is the service's own, never a client's token passed on.
   std::shared_ptr<security::token_file> bearer_token;
-  outbound_transport transport;  // empty: the HTTP client
+  outbound_transport transport;  // required: http_transport(...), or a test's stand-in
 };
 
 breaker_actor spawn_breaker(caf::actor_system& sys, breaker_config config);

@@ -346,11 +346,12 @@ breaker_actor service_wiring::breaker(std::string target_name, const std::string
     std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.breaker_open_timeout),
     cfg_.breaker_half_open_max};
   config.max_in_flight = static_cast<std::size_t>(cfg_.user_service_max_in_flight);
-  config.client.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+  http::client_options client;
+  client.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg_.http_client_timeout);
-  config.client.connect_timeout = std::min(config.client.total_timeout,
-                                           std::chrono::milliseconds{2000});
-  config.client.ca_file = cfg_.user_service_ca_file;
+  client.connect_timeout = std::min(client.total_timeout, std::chrono::milliseconds{2000});
+  client.ca_file = cfg_.user_service_ca_file;
+  config.transport = http_transport(client);
   config.metrics = front_.metrics;
   config.bearer_token = neighbour_token_;
   auto handle = spawn_breaker(sys_, std::move(config));

@@ -26,8 +26,10 @@ protected:
     cfg.target_name = "user-service";
     cfg.base = http::base_url::parse(url).value();
     cfg.settings = {threshold, open_timeout, 1};
-    cfg.client.total_timeout = 1000ms;
-    cfg.client.connect_timeout = 500ms;
+    http::client_options client;
+    client.total_timeout = 1000ms;
+    client.connect_timeout = 500ms;
+    cfg.transport = http_transport(client);
     cfg.metrics = metrics_;
     breaker_ = spawn_breaker(sys_, cfg);
     return breaker_;

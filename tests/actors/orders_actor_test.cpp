@@ -25,7 +25,9 @@ protected:
     bc.target_name = "user-service";
     bc.base = http::base_url::parse(users_.url()).value();
     bc.settings = {2, 60s, 1};
-    bc.client.total_timeout = 1000ms;
+    http::client_options client;
+    client.total_timeout = 1000ms;
+    bc.transport = http_transport(client);
     breaker_ = spawn_breaker(sys_, bc);
     orders_ = spawn_orders_actor(sys_, {pool_, breaker_});
   }

@@ -32,7 +32,9 @@ protected:
     // Two failures open it; a probe after 50 ms (the timing of the breaker and of
     // the reconciler's ticks: *_timing_test.cpp, without waiting).
     bc.settings = {2, 50ms, 1};
-    bc.client.total_timeout = 2000ms;
+    http::client_options client;
+    client.total_timeout = 2000ms;
+    bc.transport = http_transport(client);
     breaker_ = spawn_breaker(sys_, bc);
     orders_ = spawn_orders_actor(sys_, {pool_, breaker_, 300ms});
     reconciler_ = spawn_reconciler();
