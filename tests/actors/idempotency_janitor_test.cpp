@@ -11,6 +11,7 @@
 #include "actor_test_support.hpp"
 #include "actors/idempotency_janitor_actor.hpp"
 #include "actors/users_actor.hpp"
+#include "idempotency_key_rows.hpp"
 #include "persistence/users_repository.hpp"
 
 using namespace svc;
@@ -32,24 +33,10 @@ protected:
     caf::anon_send_exit(pool_, caf::exit_reason::user_shutdown);
   }
 
-  // Stores key `name` as if answered `age` ago.
   void store_key(const std::string& name, const std::string& age) {
-    pqxx::connection conn{url_};
-    pqxx::work tx{conn};
-    tx.exec_params(
-      "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)"
-      " VALUES ('users.create', $1, md5('{}'), 201, '{}', now() - $2::interval)",
-      name, age);
-    tx.commit();
+    svc_test::store_idempotency_key(url_, name, age);
   }
-
-  std::string stored_keys() {
-    pqxx::connection conn{url_};
-    pqxx::nontransaction tx{conn};
-    return tx
-      .exec("SELECT coalesce(string_agg(key, ',' ORDER BY key), '') FROM idempotency_keys")[0][0]
-      .as<std::string>();
-  }
+  std::string stored_keys() { return svc_test::stored_idempotency_keys(url_); }
 
   std::int64_t purge_now() {
     caf::scoped_actor self{sys_};

@@ -8,6 +8,7 @@
 
 #include "actor_test_support.hpp"  // migrate, fresh_database
 #include "actors/idempotency_janitor_actor.hpp"
+#include "idempotency_key_rows.hpp"
 #include "manual_time.hpp"
 #include "persistence/users_repository.hpp"
 #include "pool_stand_in.hpp"
@@ -37,25 +38,10 @@ protected:
       spawn_idempotency_janitor(sys_, {caf::actor_cast<db_pool_actor>(pool_), 1h, interval, 1000}));
   }
 
-  // Stores key `name` as if answered `age` ago (by the database's clock, which
-  // the retention is measured with).
   void store_key(const std::string& name, const std::string& age) {
-    pqxx::connection conn{url_};
-    pqxx::work tx{conn};
-    tx.exec_params(
-      "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)"
-      " VALUES ('users.create', $1, md5('{}'), 201, '{}', now() - $2::interval)",
-      name, age);
-    tx.commit();
+    svc_test::store_idempotency_key(url_, name, age);
   }
-
-  std::string stored_keys() {
-    pqxx::connection conn{url_};
-    pqxx::nontransaction tx{conn};
-    return tx
-      .exec("SELECT coalesce(string_agg(key, ',' ORDER BY key), '') FROM idempotency_keys")[0][0]
-      .as<std::string>();
-  }
+  std::string stored_keys() { return svc_test::stored_idempotency_keys(url_); }
 
   std::size_t purges() const { return script_->tasks.size(); }
 
