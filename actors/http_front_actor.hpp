@@ -18,7 +18,7 @@
 //                   scope (403), in the front actor (cached tokens cost a hash), after
 //                   the limiter (an uncached RS256 check costs ~1 ms: floods of forged
 //                   tokens are limited; 401/403 carry X-RateLimit-*); the subject
-//                   goes on the access line (http/bearer_auth)
+//                   goes on every log line of the request (log::request_scope)
 //   9. routing      404, 405 with Allow
 //  10. resource     the users or orders actor
 #pragma once
