@@ -29,7 +29,8 @@
 #   (TRUSTED_PROXIES): the rate limit and the access log see the client.
 #
 # Settings (environment):
-#   BIN_DIR            the executables (default: build/bin)
+#   BIN_DIR            the executables (default: build/bin). `start` records it in
+#                      DIR/env; restart and up take it from there unless set
 #   USERS_PORT         HAProxy's user-service port  (run: 8081 if free; else a free one)
 #   ORDERS_PORT        HAProxy's order-service port (run: 8082 if free; else a free one)
 #   CLUSTER_PG_PORT    use the PostgreSQL already listening on 127.0.0.1:PORT (user
@@ -40,12 +41,15 @@
 #
 # DIR/env (KEY=VALUE): USERS_URL, ORDERS_URL, USERS_PORT, ORDERS_PORT, STATS_URL
 # (HAProxy's CSV statistics), PGBOUNCER_PORT, PG_PORT, REDIS_PORT, the replicas'
-# ports (USER_1_PORT, ...) and DATABASE_BASE_URL (PostgreSQL itself, not PgBouncer).
+# ports (USER_1_PORT, ...), DATABASE_BASE_URL (PostgreSQL itself, not PgBouncer)
+# and BIN_DIR (the executables the replicas were started from).
 # Logs: DIR/<replica>.log, DIR/haproxy.log, DIR/redis.log, DIR/pgbouncer/, DIR/pg/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN_DIR_SET=${BIN_DIR:+yes}
 BIN_DIR=${BIN_DIR:-$ROOT/build/bin}
+[[ $BIN_DIR == /* ]] || BIN_DIR=$PWD/$BIN_DIR
 REPLICAS=(user-1 user-2 order-1 order-2)
 # shellcheck source=SCRIPTDIR/lib/processes.sh
 source "$ROOT/deploy/lib/processes.sh"   # alive, stop_process; STOP_GRACE
@@ -242,6 +246,7 @@ cmd_start() {
     echo "USERS_URL=http://127.0.0.1:$users_port"
     echo "ORDERS_URL=http://127.0.0.1:$orders_port"
     echo "STATS_URL=http://127.0.0.1:$stats_port/stats;csv"
+    echo "BIN_DIR=$BIN_DIR"
   } >>"$dir/env"
 
   for replica in "${REPLICAS[@]}"; do
@@ -336,6 +341,18 @@ cmd_run() {
   done
 }
 
+# restart, up: a replica comes back from the executables the cluster was started
+# from, not from build/bin: a cluster started on another build (the sanitizer ones:
+# the cluster tests pass BIN_DIR to start only) must not get a replica of build/
+# in the middle of a test, or fail when build/ was never built.
+bin_dir_of_cluster() {
+  local recorded
+  [[ -n $BIN_DIR_SET ]] && return 0
+  recorded=$(env_value "$1" BIN_DIR)
+  [[ -n $recorded ]] && BIN_DIR=$recorded
+  return 0
+}
+
 case ${1:-} in
   run)     shift; (( $# <= 1 )) || usage; cmd_run "$@" ;;
   start)   shift; (( $# == 1 )) || usage
@@ -343,11 +360,11 @@ case ${1:-} in
            trap 's=$?; (( s == 0 )) || cmd_stop "$1"' EXIT
            cmd_start "$1" ;;
   stop)    shift; (( $# == 1 )) || usage; cmd_stop "$1" ;;
-  restart) shift; (( $# == 2 )) || usage
+  restart) shift; (( $# == 2 )) || usage; bin_dir_of_cluster "$1"
            stop_replica "$1" "$2" TERM; start_replica "$1" "$2"
            wait_ready "$1" "$2"; wait_in_rotation "$1" "$2" ;;
   kill)    shift; (( $# == 2 )) || usage; stop_replica "$1" "$2" KILL ;;
-  up)      shift; (( $# == 2 )) || usage
+  up)      shift; (( $# == 2 )) || usage; bin_dir_of_cluster "$1"
            start_replica "$1" "$2"; wait_ready "$1" "$2"; wait_in_rotation "$1" "$2" ;;
   *) usage ;;
 esac

@@ -15,6 +15,8 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -140,6 +142,70 @@ struct connection {
 
 thread_local const client::impl* running_client = nullptr;  // set on the client's I/O threads
 
+// The I/O threads of clients stopped from one of those threads (see stop()),
+// which nobody else can join. They used to be detached, and a detached thread
+// could still be tearing its client down (the io_context, SSL_CTX_free) when
+// main returned: the exit handlers, OpenSSL's OPENSSL_cleanup among them, then
+// freed the OpenSSL state that thread was using (ThreadSanitizer, at the exit of
+// http_client_tests after destroyed_from_its_own_callback: a lock destroyed by
+// OPENSSL_cleanup while the client's thread held it in SSL_CTX_free). Here they
+// are joined instead: those already finished whenever another client is stopped
+// this way, the rest at exit, by this object's destructor. That runs before
+// OPENSSL_cleanup: exit handlers run in the reverse order of their registration,
+// and this object is made (client::client) after the client's SSL context, that
+// is after OpenSSL registered its cleanup.
+class orphaned_threads {
+public:
+  static orphaned_threads& get() {
+    static orphaned_threads instance;
+    return instance;
+  }
+
+  // From stop() on one of the client's threads, before the threads can end.
+  void adopt(std::vector<std::thread> threads) {
+    std::vector<std::thread> ended;
+    {
+      std::lock_guard lock{mutex_};
+      for (auto& t : threads)
+        threads_.push_back(std::move(t));
+      for (auto it = threads_.begin(); it != threads_.end();) {
+        auto done = std::find(finished_.begin(), finished_.end(), it->get_id());
+        if (done == finished_.end()) {
+          ++it;
+          continue;
+        }
+        finished_.erase(done);
+        ended.push_back(std::move(*it));
+        it = threads_.erase(it);
+      }
+    }
+    for (auto& t : ended)
+      t.join();  // past finished(): they only return
+  }
+
+  // The last thing an adopted thread does, after its reference to the impl is gone.
+  void finished() {
+    std::lock_guard lock{mutex_};
+    finished_.push_back(std::this_thread::get_id());
+  }
+
+  ~orphaned_threads() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock{mutex_};
+      threads.swap(threads_);
+    }
+    for (auto& t : threads)
+      t.get_id() == std::this_thread::get_id() ? t.detach() : t.join();  // exit() from a callback
+  }
+
+private:
+  orphaned_threads() = default;
+  std::mutex mutex_;
+  std::vector<std::thread> threads_;
+  std::vector<std::thread::id> finished_;  // of threads_, ended
+};
+
 client_result failure(outcome o, std::string error) {
   return {o, 0, {}, {}, std::move(error)};
 }
@@ -163,6 +229,7 @@ struct client::impl {
     idle;  // by lower-case host:port
   std::size_t idle_count = 0;
   std::unordered_map<const exchange*, std::shared_ptr<exchange>> in_flight;
+  bool orphaned = false;  // stopped from one of its threads: they go to orphaned_threads
 };
 
 struct client::impl::exchange : std::enable_shared_from_this<exchange> {
@@ -398,12 +465,22 @@ std::optional<base_url> base_url::parse(std::string_view text, std::string* why)
 }
 
 client::client(const client_options& opts) : impl_{std::make_shared<impl>(opts)} {
+  orphaned_threads::get();  // made after the impl's SSL context: see orphaned_threads
   for (unsigned i = 0; i < std::max(1u, opts.threads); ++i)
     // Each thread co-owns the impl: when the client is destroyed from one of
     // them (see stop()), the impl outlives the threads that still drain.
-    impl_->threads.emplace_back([self = impl_] {
+    impl_->threads.emplace_back([self = impl_]() mutable {
       running_client = self.get();
       self->ioc.run();
+      running_client = nullptr;
+      bool orphaned = false;
+      {
+        std::lock_guard lock{self->mutex};
+        orphaned = self->orphaned;
+      }
+      self.reset();  // when orphaned, possibly the last reference: the impl ends here
+      if (orphaned)
+        orphaned_threads::get().finished();
     });
 }
 
@@ -455,10 +532,12 @@ void client::request(const std::string& method, const base_url& base, const std:
 // - one of the client's own I/O threads (a callback destroyed the client, as
 //   when the breaker actor's last reference dies in one): joining would wait
 //   for the very handler we are in. So the pending calls complete right here,
-//   on this I/O thread, and the threads are detached; they co-own the impl and
-//   end once the aborted operations have drained.
+//   on this I/O thread, and the threads go to orphaned_threads (joined there,
+//   at the latest at exit); they co-own the impl and end once the aborted
+//   operations have drained.
 void client::stop() {
   auto& m = *impl_;
+  const bool inside = running_client == impl_.get();
   std::vector<std::shared_ptr<impl::exchange>> pending;
   std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> parked;
   std::vector<std::thread> threads;
@@ -470,18 +549,21 @@ void client::stop() {
     parked.swap(m.idle);
     m.idle_count = 0;
     threads.swap(m.threads);  // only the first stop() joins
+    m.orphaned = m.orphaned || (inside && !threads.empty());
   }
   parked.clear();  // idle connections have nothing pending: close them here
-  bool inside = running_client == impl_.get();
   for (auto& x : pending) {
     if (inside)
       x->finish(failure(outcome::io_error, "client stopped"));
     net::post(x->ex, [x] { x->fail(outcome::io_error, "client stopped"); });
   }
-  if (!threads.empty())
+  const bool had_threads = !threads.empty();
+  if (inside && had_threads)
+    orphaned_threads::get().adopt(std::exchange(threads, {}));  // before work.reset(): none ended
+  if (had_threads)
     m.work.reset();  // after the posts: run() returns once the aborted work has drained
   for (auto& t : threads)
-    inside ? t.detach() : t.join();
+    t.join();  // none left when adopted
 }
 
 std::size_t client::idle_connections() const {

@@ -113,6 +113,16 @@ std::string local_cluster::log_tail(const std::string& replica) const {
   return e2e::file_tail(dir_ + "/" + replica + ".log", 20);
 }
 
+std::string local_cluster::executable(const std::string& replica) const {
+  std::ifstream in{dir_ + "/" + replica + ".pid"};
+  std::string pid;
+  if (!(in >> pid))
+    return "";
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/" + pid + "/exe", ec);
+  return ec ? "" : exe.string();
+}
+
 void load::record_failure(std::string what) {
   std::lock_guard lock{mutex_};
   failures_.push_back({std::move(what)});

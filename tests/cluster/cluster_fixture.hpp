@@ -35,6 +35,8 @@ public:
   std::string query(const std::string& database, const std::string& sql) const;
   // The last lines of a replica's log, for failure messages.
   std::string log_tail(const std::string& replica) const;
+  // The executable a replica runs now (/proc/PID/exe), or "" when it is not running.
+  std::string executable(const std::string& replica) const;
 
 private:
   std::string run(const std::string& command) const;

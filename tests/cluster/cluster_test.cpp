@@ -49,6 +49,11 @@ long long create_user(std::uint16_t port, const std::string& email) {
   return ::testing::AssertionSuccess();
 }
 
+// "user-1" -> "user-service"
+std::string service_of(const std::string& replica) {
+  return replica.substr(0, replica.find('-')) + "-service";
+}
+
 // HAProxy's view of a replica: UP, DOWN, ...
 std::string haproxy_state(const local_cluster& cluster, const std::string& replica) {
   const auto url = cluster.value("STATS_URL");  // http://127.0.0.1:PORT/stats;csv
@@ -81,6 +86,9 @@ TEST(Cluster, ARollingRestartUnderLoadFailsNoRequestAndLosesNoWrite) {
   for (const auto* replica : {"user-1", "user-2", "order-1", "order-2"}) {
     ASSERT_EQ(cluster.replica("restart", replica), 0) << replica << ":\n"
                                                       << cluster.log_tail(replica);
+    // From the build the cluster was started from (BIN_DIR), not build/bin: a
+    // sanitizer run must not go on with a replica of another build.
+    EXPECT_EQ(cluster.executable(replica), std::string{BIN_DIR} + "/" + service_of(replica));
     std::this_thread::sleep_for(500ms);
   }
   std::this_thread::sleep_for(1s);
@@ -134,6 +142,7 @@ TEST(Cluster, AKilledReplicaFailsAtMostItsRequestsInFlightAndRetriedWritesLandOn
             std::to_string(writes.size()));
 
   ASSERT_EQ(cluster.replica("up", "order-1"), 0) << cluster.log_tail("order-1");
+  EXPECT_EQ(cluster.executable("order-1"), std::string{BIN_DIR} + "/order-service");
   EXPECT_EQ(haproxy_state(cluster, "order-1"), "UP");
 }
 

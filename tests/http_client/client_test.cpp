@@ -349,3 +349,25 @@ TEST_F(client_test, destroyed_from_its_own_callback) {
   EXPECT_EQ(f.get(), 1u);
   EXPECT_EQ(got.results[0].result, outcome::io_error);
 }
+
+// The threads of a client destroyed from its own callback cannot be joined there;
+// they are joined later (the finished ones whenever the next such client stops,
+// the rest at exit, before OpenSSL's exit-time cleanup), never left running while
+// the process exits. Several in a row, each with two threads, so that the later
+// ones join the earlier ones' threads; under ThreadSanitizer a thread still
+// tearing its client down at exit shows as a race with OPENSSL_cleanup.
+TEST_F(client_test, clients_destroyed_from_their_own_callbacks_one_after_another) {
+  client_options two_threads;
+  two_threads.threads = 2;
+  for (int i = 0; i < 4; ++i) {
+    auto c = std::make_unique<client>(two_threads);
+    std::promise<client_result> done;
+    c->request("GET", base, "/api/v1/users/7", {}, {}, [&](client_result r) {
+      c.reset();
+      done.set_value(std::move(r));
+    });
+    auto f = done.get_future();
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready) << "client " << i;
+    EXPECT_EQ(f.get().status, 200u);
+  }
+}
