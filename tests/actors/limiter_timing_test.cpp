@@ -95,14 +95,17 @@ TEST_F(LimiterTiming, AFloodOfAddressesStaysBounded) {
   // A bucket per address for 20 000 addresses, but room for only 1 000 of them.
   auto l = spawn(1, 5, 1000);
   auto allowed = std::make_shared<int>(0);
-  sys_.spawn([l, allowed](caf::event_based_actor* self) {
-    for (int i = 0; i < 20000; ++i)
-      self
-        ->request(l, caf::infinite, rate_check_atom::value,
-                  "198.51." + std::to_string(i / 256) + "." + std::to_string(i % 256))
-        .then([allowed](rate_decision& r) { *allowed += r.allowed ? 1 : 0; },
-              [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
-  });
+  // With an argument: CAF 0.17's argument-less spawn trips UBSan (manual_time.hpp).
+  sys_.spawn(
+    [l, allowed](caf::event_based_actor* self, int) {
+      for (int i = 0; i < 20000; ++i)
+        self
+          ->request(l, caf::infinite, rate_check_atom::value,
+                    "198.51." + std::to_string(i / 256) + "." + std::to_string(i % 256))
+          .then([allowed](rate_decision& r) { *allowed += r.allowed ? 1 : 0; },
+                [](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+    },
+    0);
   run();
   EXPECT_EQ(*allowed, 20000);  // every new address starts with a full bucket
   EXPECT_LE(clients(l), 1000u);

@@ -96,11 +96,15 @@ protected:
   template <class T, class Handle, class... Ts>
   std::shared_ptr<answer<T>> ask(const Handle& dest, Ts... xs) {
     auto out = std::make_shared<answer<T>>();
-    sys_.spawn([dest, out, xs...](caf::event_based_actor* self) {
-      self->request(dest, caf::infinite, xs...)
-        .then([out](T& value) { out->value = std::move(value); },
-              [out](caf::error& err) { out->error = std::move(err); });
-    });
+    // Spawned with an argument: CAF 0.17 applies an argument-less spawn's
+    // arguments through a null pointer (UBSan: reference binding to null).
+    sys_.spawn(
+      [dest, out, xs...](caf::event_based_actor* self, int) {
+        self->request(dest, caf::infinite, xs...)
+          .then([out](T& value) { out->value = std::move(value); },
+                [out](caf::error& err) { out->error = std::move(err); });
+      },
+      0);
     return out;
   }
 
