@@ -279,6 +279,35 @@ run_main() {
   store get_user_auth svc
   judge get_user_auth
   stop_pid "${SVC_PID[user-service]}" 15
+
+  # 7. What HTTPS costs: the same GET over TLS 1.3 (a self-signed P-256 certificate,
+  # keep-alive connections, so the handshakes are few and the cost measured is the
+  # record layer's) against the plain GET of the row above, on a user-service
+  # started with TLS_CERT_FILE; its probes answer on a plain management port.
+  scenario get_user_tls "GET /api/v1/users/{id} over HTTPS" "the same GET over plain HTTP (row above)" 0.80
+  S_REFR[get_user_tls]=${S_REFR[get_user_auth]}
+  local m_port
+  free_port m_port 18091
+  make_tls_pair "$WORK/tls"
+  SVC_PROBE_PORT[user-service]=$m_port
+  start_service user-service "TLS_CERT_FILE=$WORK/tls/cert.pem" "TLS_KEY_FILE=$WORK/tls/key.pem" "MANAGEMENT_PORT=$m_port"
+  unset 'SVC_PROBE_PORT[user-service]'
+  CPU_PIDS=("${SVC_PID[user-service]}")
+  run_wrk get_user_tls-https "https://127.0.0.1:$u_port" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  store get_user_tls svc
+  judge get_user_tls
+  stop_pid "${SVC_PID[user-service]}" 15
+}
+
+# make_tls_pair DIR: a self-signed P-256 certificate for 127.0.0.1 (DIR/cert.pem,
+# DIR/key.pem), for the HTTPS run.
+make_tls_pair() {
+  mkdir -p "$1"
+  record_cmd openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "${1#"$ROOT"/}/key.pem" -out "${1#"$ROOT"/}/cert.pem"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$1/key.pem" -out "$1/cert.pem" >"$1/openssl.log" 2>&1 \
+    || { cat "$1/openssl.log" >&2; die "openssl could not make the bench certificate"; }
 }
 
 # hs256_token SECRET PAYLOAD: a JWT signed with HS256 (openssl), for the auth run.

@@ -16,7 +16,7 @@ find_pg_bin() {
 
 check_tools() {
   local missing=() t
-  for t in cmake wrk curl awk sort; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  for t in cmake wrk curl awk sort openssl; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
   [[ $MODE == main ]] && { command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx); }
   (( ${#missing[@]} == 0 )) || die "missing: ${missing[*]} (make bench installs wrk and nginx-light; make deps the rest)"
   find_pg_bin
@@ -62,6 +62,9 @@ start_postgres() {
 # --- services --------------------------------------------------------------------
 
 declare -A SVC_PID=() SVC_PORT=() SVC_COLD_MS=() SVC_WARM_MS=() SVC_IDLE_KB=()
+# SVC_PROBE_PORT[NAME]: where start_service polls /health/ready when it is not the
+# API port (a service serving HTTPS there answers its probes on MANAGEMENT_PORT).
+declare -A SVC_PROBE_PORT=()
 declare -a SERVICE_ENV=(RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 LOG_LEVEL=warn SHUTDOWN_TIMEOUT=5)
 # The DB pool sized for the database's cores when the caller set DB_POOL (bench/run.sh
 # does; the soak keeps the services' defaults). Before BENCH_SERVICE_ENV, which wins.
@@ -99,7 +102,7 @@ start_service() {
   BG_PIDS+=("$pid")
   deadline=$(( t0 + 60000000 ))
   while :; do
-    if http_code "${SVC_PORT[$name]}" /health/ready && [[ $HTTP_CODE == 200 ]]; then break; fi
+    if http_code "${SVC_PROBE_PORT[$name]:-${SVC_PORT[$name]}}" /health/ready && [[ $HTTP_CODE == 200 ]]; then break; fi
     alive "$pid" || { tail -n 20 "$dir/service.log" >&2; die "$name exited during start-up (log: $dir/service.log)"; }
     (( $(now_us) < deadline )) || die "$name not ready after 60 s (log: $dir/service.log)"
     nap 0.002
