@@ -1,6 +1,6 @@
 #include "actors/http_front_actor.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -250,8 +250,11 @@ void check_health(const front_actor& front, const std::shared_ptr<front_context>
 }
 
 // Answers a routed API request: routing errors at once, the rest by the resource actor.
-void answer_routed(front_actor::pointer self, const std::shared_ptr<front_context>& ctx,
-                   http::route_match match, api_request req, const finisher& finish) {
+// The call is shared by the two continuations rather than its finisher copied
+// into each: a finisher is a dozen strings and a responder.
+void answer_routed(front_actor::pointer self, const std::shared_ptr<api_call>& call) {
+  auto& match = call->match;
+  const auto& finish = call->finish;
   if (match.outcome == http::route_outcome::not_found) {
     finish(http::error_response(http::error_code::not_found, "no such route", finish.request_id));
     return;
@@ -263,20 +266,24 @@ void answer_routed(front_actor::pointer self, const std::shared_ptr<front_contex
     finish(std::move(resp));
     return;
   }
+  auto& req = call->req;
   req.route = match.route;
   req.path_params = std::move(match.params);
-  const auto& routed = ctx->routes.at(match.target);
+  const auto& routed = call->ctx->routes.at(match.target);
   req.operation = routed.operation;
   req.subject = finish.subject;
-  auto rid = req.request_id;
   self->request(routed.actor, caf::infinite, handle_atom::value, std::move(req))
-    .then([finish](http::response& resp) { shielded(finish, [&] { finish(std::move(resp)); }); },
-          [finish, rid](caf::error&) {
-            shielded(finish, [&] {
-              finish(http::error_response(http::error_code::service_unavailable,
-                                          "service temporarily unavailable", rid));
-            });
-          });
+    .then(
+      [call](http::response& resp) {
+        shielded(call->finish, [&] { call->finish(std::move(resp)); });
+      },
+      [call](caf::error&) {
+        shielded(call->finish, [&] {
+          call->finish(http::error_response(http::error_code::service_unavailable,
+                                            "service temporarily unavailable",
+                                            call->finish.request_id));
+        });
+      });
 }
 
 // With auth on, checks the call's bearer token for its route; answers the 401 or
@@ -301,7 +308,7 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
   auto& ctx = call->ctx;
   if (!ctx->limiter) {
     if (!refused_by_auth(*call))
-      answer_routed(self, ctx, std::move(call->match), std::move(call->req), call->finish);
+      answer_routed(self, call);
     return;
   }
   self->request(ctx->limiter, caf::infinite, rate_check_atom::value, call->client)
@@ -313,7 +320,7 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
           if (d.allowed) {
             if (refused_by_auth(*call))
               return;
-            answer_routed(self, call->ctx, std::move(call->match), std::move(call->req), finish);
+            answer_routed(self, call);
             return;
           }
           auto resp = http::error_response(http::error_code::rate_limit_exceeded,
@@ -326,8 +333,7 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
       [self, call](caf::error&) {
         shielded(call->finish, [&] {
           if (!refused_by_auth(*call))
-            answer_routed(self, call->ctx, std::move(call->match), std::move(call->req),
-                          call->finish);
+            answer_routed(self, call);
         });
       });
 }
@@ -474,7 +480,7 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
   if (ctx->auth) {
     credentials.method = req.method;
     for (auto& h : req.headers)
-      if (boost::algorithm::iequals(h.name, "Authorization"))
+      if (boost::beast::iequals(h.name, "Authorization"))
         credentials.headers.push_back(std::move(h));
   }
   // A resource answers HEAD as GET; the server sends the headers without the body.

@@ -2,7 +2,7 @@
 
 #include <pqxx/transaction>
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include "http/envelope.hpp"
 #include "http/page_links.hpp"
@@ -47,8 +47,8 @@ std::optional<http::response> reject_non_json(const api_request& req) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ')
     type.remove_suffix(1);
-  if (boost::algorithm::iequals(type, "application/json") ||
-      boost::algorithm::iends_with(type, "+json"))
+  if (boost::beast::iequals(type, "application/json") ||
+      (type.size() > 5 && boost::beast::iequals(type.substr(type.size() - 5), "+json")))
     return std::nullopt;
   return http::error_response(http::error_code::bad_request,
                               "Content-Type must be application/json", req.request_id);

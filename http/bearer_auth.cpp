@@ -2,31 +2,20 @@
 
 #include <algorithm>
 
+#include <boost/beast/core/string.hpp>
+
 #include "http/envelope.hpp"
 #include "security/bearer_token.hpp"
 #include "security/jwt_verifier.hpp"
 #include "security/scopes.hpp"
 
 namespace svc::http {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) {
-             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
-}
-
-}  // namespace
-
 bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req,
                             std::string_view route) {
   using kind = bearer_verdict::kind;
   const std::string* header = nullptr;
   for (const auto& h : req.headers)
-    if (iequals(h.name, "Authorization")) {
+    if (boost::beast::iequals(h.name, "Authorization")) {
       if (header)  // which one would count? Neither.
         return {kind::invalid, {}, "several Authorization headers", {}};
       header = &h.value;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <boost/algorithm/string/predicate.hpp>
+#include <boost/beast/core/string.hpp>
 
 namespace svc::http {
 namespace {
@@ -17,7 +17,7 @@ bool origin_allowed(const std::vector<std::string>& allowed, const std::string& 
   if (allows_all(allowed))
     return true;
   return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return boost::algorithm::iequals(a, origin); });
+                     [&](const std::string& a) { return boost::beast::iequals(a, origin); });
 }
 
 std::vector<header> cors_headers(const std::vector<std::string>& allowed,

@@ -1,8 +1,6 @@
 // One HTTP/1.1 connection of http::server (see server_impl.ipp).
 #include "http/server_impl.ipp"
 
-#include <boost/algorithm/string/predicate.hpp>
-
 #include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 

@@ -1,23 +1,13 @@
 #include "security/bearer_token.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 namespace svc::security {
 namespace {
 
 bool is_token68_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y)
-      return false;
-  }
-  return true;
 }
 
 std::string_view trim_ows(std::string_view s) {
@@ -48,7 +38,7 @@ bearer_credentials parse_bearer(const std::string_view* header) {
   auto value = trim_ows(*header);
   auto space = value.find(' ');
   auto scheme = value.substr(0, space);
-  if (!iequals(scheme, "Bearer"))
+  if (!boost::beast::iequals(scheme, "Bearer"))
     return {};  // another scheme carries no bearer token: as if none were sent
   if (space == std::string_view::npos)
     return {status::malformed, {}};
