@@ -56,20 +56,21 @@ bool status_change_allowed(std::string_view from, std::string_view to) {
   return std::find(all.begin(), all.end(), std::pair{from, to}) != all.end();
 }
 
+// Built field by field, as to_json(user) is (domain/user.cpp says why).
 nlohmann::json to_json(const order& o) {
-  return {
-    {"id", o.id},
-    {"user_id", o.user_id},
-    {"product_name", o.product_name},
-    {"quantity", o.quantity},
-    {"price", cents_to_json_number(o.price_cents)},
-    {"total_amount", cents_to_json_number(o.total_cents)},
-    {"status", o.status},
-    {"user_validated", o.user_check == user_checks::validated},
-    {"user_check", o.user_check},
-    {"created_at", o.created_at},
-    {"updated_at", o.updated_at},
-  };
+  nlohmann::json j(nlohmann::json::value_t::object);
+  j["id"] = o.id;
+  j["user_id"] = o.user_id;
+  j["product_name"] = o.product_name;
+  j["quantity"] = o.quantity;
+  j["price"] = cents_to_json_number(o.price_cents);
+  j["total_amount"] = cents_to_json_number(o.total_cents);
+  j["status"] = o.status;
+  j["user_validated"] = o.user_check == user_checks::validated;
+  j["user_check"] = o.user_check;
+  j["created_at"] = o.created_at;
+  j["updated_at"] = o.updated_at;
+  return j;
 }
 
 validated<order_draft> validate_order_create(const nlohmann::json& body,

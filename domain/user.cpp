@@ -84,16 +84,18 @@ bool is_valid_email(std::string_view email) {
   return is_valid_local_part(email.substr(0, at)) && is_valid_domain(email.substr(at + 1));
 }
 
+// Built field by field: nlohmann's initializer-list form makes a two-element
+// array per field first, about three allocations more per field on every read.
 nlohmann::json to_json(const user& u) {
-  return {
-    {"id", u.id},
-    {"name", u.name},
-    {"email", u.email},
-    {"age", u.age ? nlohmann::json(*u.age) : nlohmann::json(nullptr)},
-    {"status", u.status},
-    {"created_at", u.created_at},
-    {"updated_at", u.updated_at},
-  };
+  nlohmann::json j(nlohmann::json::value_t::object);
+  j["id"] = u.id;
+  j["name"] = u.name;
+  j["email"] = u.email;
+  j["age"] = u.age ? nlohmann::json(*u.age) : nlohmann::json(nullptr);
+  j["status"] = u.status;
+  j["created_at"] = u.created_at;
+  j["updated_at"] = u.updated_at;
+  return j;
 }
 
 validated<user_draft> validate_user_create(const nlohmann::json& body) {
