@@ -167,7 +167,7 @@ private:
         const auto key_scope = c->idempotency_scope();
         if (auto earlier = idempotent_answer(
               begin_idempotent(tx, key_scope, *c->idempotency_key, c->fingerprint),
-              c->scope.request_id))
+              c->scope.request_id()))
           return with_location(std::move(*earlier), c->collection);
         auto created = with_location(item_response(*rules, rules->insert_in(tx, row), 201),
                                      c->collection);
@@ -199,7 +199,7 @@ private:
 
   caf::result<http::response> find(std::int64_t id, log::request_scope scope,
                                    const std::optional<std::string>& if_none_match) const {
-    auto rid = scope.request_id;
+    auto rid = scope.request_id();
     return respond_from_query(
       self_, rules_->pool, Rules::operations.get, rules_->find_statement(id), std::move(scope), "",
       [rules = rules_, rid = std::move(rid), if_none_match](const pg_rows& rows) {

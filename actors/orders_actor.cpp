@@ -50,7 +50,7 @@ user_answer interpret(const outbound_result& r, const create_request<order_draft
 // The order once user-service answered (or did not in time).
 void after_check(const create_order& c, user_answer answer, const insert_step& next) {
   if (answer == user_answer::missing) {
-    next(validation_failed({{"user_id", "user does not exist"}}, c->scope.request_id));
+    next(validation_failed({{"user_id", "user does not exist"}}, c->scope.request_id()));
     return;
   }
   next(checked_order{
@@ -65,7 +65,7 @@ void check_user(resource_actor::pointer self, const breaker_actor& users,
                 std::chrono::milliseconds timeout, const create_order& c, const insert_step& next) {
   outbound_call call{"GET",
                      "/api/v1/users/" + std::to_string(c->draft.user_id),
-                     {{"X-Request-ID", c->scope.request_id},
+                     {{"X-Request-ID", c->scope.request_id()},
                       {"Accept", "application/json"},
                       {"traceparent", c->trace.child_traceparent()}}};
   if (!c->trace.tracestate.empty())
@@ -153,7 +153,7 @@ struct order_rules {
         pqxx::work tx{conn};
         auto earlier = idempotent_answer(
           begin_idempotent(tx, c->idempotency_scope(), *c->idempotency_key, c->fingerprint),
-          c->scope.request_id);
+          c->scope.request_id());
         tx.commit();
         return earlier;
       },
@@ -165,7 +165,7 @@ struct order_rules {
           check_user(self, users, timeout, c, next);
       },
       [c, next](const caf::error& err) {
-        next(database_error_response(err, c->scope.request_id, ""));
+        next(database_error_response(err, c->scope.request_id(), ""));
       },
       c->scope);
   }

@@ -35,7 +35,7 @@ http::response response_from_rows(const pg_rows& rows,
     log::error(scope, "unexpected rows from the database",
                {{"operation", operation}, {"error", mask_secrets(e.what())}});
   }
-  return internal_error_response(scope.request_id);
+  return internal_error_response(scope.request_id());
 }
 
 std::optional<http::response> reject_non_json(const api_request& req) {

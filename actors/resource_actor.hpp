@@ -146,7 +146,7 @@ template <class Self, class Fn>
 void deliver_from_database(Self* self, const db_pool_actor& pool, const char* operation,
                            log::request_scope scope, std::string_view conflict_message, Fn fn,
                            caf::typed_response_promise<http::response> promise) {
-  auto request_id = scope.request_id;
+  auto request_id = scope.request_id();
   run_db_task(
     self, pool, operation,
     [fn = std::move(fn)](pqxx::connection_base& conn) mutable {
@@ -173,7 +173,7 @@ void deliver_from_query(Self* self, const db_pool_actor& pool, const char* opera
                         db_statement statement, log::request_scope scope,
                         std::string_view conflict_message, Respond respond,
                         caf::typed_response_promise<http::response> promise) {
-  auto request_id = scope.request_id;
+  auto request_id = scope.request_id();
   run_db_query(
     self, pool, db_query{std::move(statement), operation, scope},
     [promise, respond = std::move(respond), operation, scope](pg_rows rows) mutable {

@@ -128,7 +128,7 @@ void ask_next(reconciler_pointer self, const pass_pointer& p) {
   log::request_scope scope{http::request_id_from(nullptr), trace.trace_id, trace.span_id, {}};
   outbound_call call{"GET",
                      "/api/v1/users/" + std::to_string(user_id),
-                     {{"X-Request-ID", scope.request_id},
+                     {{"X-Request-ID", scope.request_id()},
                       {"Accept", "application/json"},
                       {"traceparent", trace.child_traceparent()}}};
   // No timeout of our own: the breaker actor always answers (its HTTP client

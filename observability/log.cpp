@@ -99,10 +99,10 @@ std::string render(format fmt, std::string_view time, level lvl, std::string_vie
                    const request_scope& scope, std::string_view message, fields extra) {
   auto lvl_name = level_names[static_cast<int>(lvl)];
   const std::pair<std::string_view, const std::string*> scoped[] = {
-    {"request_id", &scope.request_id},
-    {"trace_id", &scope.trace_id},
-    {"span_id", &scope.span_id},
-    {"sub", &scope.subject}};
+    {"request_id", &scope.request_id()},
+    {"trace_id", &scope.trace_id()},
+    {"span_id", &scope.span_id()},
+    {"sub", &scope.subject()}};
   if (fmt == format::json) {
     nlohmann::ordered_json line{
       {"time", time}, {"level", lvl_name}, {"service", service}, {"msg", message}};

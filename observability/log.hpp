@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,11 +24,34 @@ using fields = std::initializer_list<field>;
 // subject (the token's `sub`, never the token). Every line written on a request's
 // behalf, wherever it is written (front, resource, DB pool, worker), carries them,
 // so that one trace_id or request_id finds all of them.
-struct request_scope {
-  std::string request_id{};
-  std::string trace_id{};
-  std::string span_id{};
-  std::string subject{};  // empty with auth off
+//
+// Copies share one immutable block: a scope travels with every message of the
+// request (resource, pool, completions), and copying four ids at each hop cost a
+// dozen allocations per request.
+class request_scope {
+public:
+  request_scope() = default;
+  request_scope(std::string request_id, std::string trace_id = {}, std::string span_id = {},
+                std::string subject = {})
+      : ids_(std::make_shared<const ids>(ids{std::move(request_id), std::move(trace_id),
+                                             std::move(span_id), std::move(subject)})) {}
+  request_scope(const char* request_id) : request_scope(std::string{request_id}) {}
+
+  const std::string& request_id() const noexcept { return ids_ ? ids_->request_id : none(); }
+  const std::string& trace_id() const noexcept { return ids_ ? ids_->trace_id : none(); }
+  const std::string& span_id() const noexcept { return ids_ ? ids_->span_id : none(); }
+  // Empty with auth off.
+  const std::string& subject() const noexcept { return ids_ ? ids_->subject : none(); }
+
+private:
+  struct ids {
+    std::string request_id, trace_id, span_id, subject;
+  };
+  static const std::string& none() noexcept {
+    static const std::string empty;
+    return empty;
+  }
+  std::shared_ptr<const ids> ids_;
 };
 
 // Parses "trace".."error"; nullopt-like false on an unknown name.

@@ -39,10 +39,10 @@ resource_actor::behavior_type echo_resource(resource_actor::pointer, std::string
                                  {"request_id", req.request_id},
                                  {"resource", name},
                                  {"scope",
-                                  {{"request_id", scope.request_id},
-                                   {"trace_id", scope.trace_id},
-                                   {"span_id", scope.span_id},
-                                   {"sub", scope.subject}}}}
+                                  {{"request_id", scope.request_id()},
+                                   {"trace_id", scope.trace_id()},
+                                   {"span_id", scope.span_id()},
+                                   {"sub", scope.subject()}}}}
                     .dump();
       return resp;
     },
