@@ -21,12 +21,11 @@ std::string random_hex(std::size_t digits) {
   // Ids only need to be unique, not secret: a per-thread generator seeded once.
   thread_local std::mt19937_64 generator{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digits);
-  while (out.size() < digits) {
+  std::string out(digits, '0');
+  for (std::size_t i = 0; i < digits; i += 16) {
     auto bits = generator();
-    for (int i = 0; i < 16 && out.size() < digits; ++i, bits >>= 4)
-      out += hex[bits & 0xF];
+    for (std::size_t j = i; j < i + 16 && j < digits; ++j, bits >>= 4)
+      out[j] = hex[bits & 0xF];
   }
   return out;
 }
