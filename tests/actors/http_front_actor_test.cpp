@@ -265,6 +265,20 @@ TEST_F(FrontActors, each_listener_role_serves_its_own_paths) {
   EXPECT_EQ(status_of(handler_, "/api/v1/things/1"), 200u);
 }
 
+// The liveness body is written as text (the probe is the most frequent request):
+// it is still the JSON object the contract names, the service name escaped.
+TEST_F(FrontActors, liveness_answers_the_contracts_object) {
+  start({1e9, 1e9}, svc_test::database_url("postgres"));
+  ctx_->service_name = "quote\"and\\slash-service";
+  answers got;
+  handler_(get("/health/live", "rid"), got.responder_for("live"));
+  auto received = got.wait_for(1);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].second.status, 200u);
+  EXPECT_EQ(nlohmann::json::parse(received[0].second.body),
+            (nlohmann::json{{"status", "ok"}, {"service", "quote\"and\\slash-service"}}));
+}
+
 TEST_F(FrontActors, the_probes_and_metrics_are_routes_with_their_methods) {
   start({1e9, 1e9}, svc_test::database_url("postgres"));
   ctx_->metrics = std::make_shared<service_metrics>("front-test");
