@@ -30,17 +30,23 @@ if (( ${#compose[@]} == 0 )); then
 fi
 
 # The secret files docker-compose.yml mounts: written once, with random
-# passwords, unless they exist (then they are left as they are).
+# passwords, unless they exist (then their contents are left as they are).
+# Compose without swarm bind-mounts a file secret with the host file's owner and
+# mode, and the services run as uid 10001 (the PostgreSQL image reads its password
+# file as user postgres): a 0600 file is unreadable in the container (seen with
+# podman-compose, 2026-12-06: "cannot read /run/secrets/...: Permission denied").
+# So the files are 0644, and the directory (0700) is what keeps other host users out.
 write_secrets() {
   local dir=$here/.secrets db password
   mkdir -p "$dir"
   chmod 700 "$dir"
   for db in users orders; do
-    [[ -s $dir/$db-db-password ]] || (umask 077; openssl rand -hex 16 | tr -d '\n' >"$dir/$db-db-password")
+    [[ -s $dir/$db-db-password ]] || openssl rand -hex 16 | tr -d '\n' >"$dir/$db-db-password"
     if [[ ! -s $dir/$db-database-url ]]; then
       password=$(<"$dir/$db-db-password")
-      (umask 077; printf 'postgresql://%s:%s@%s-db:5432/%s' "$db" "$password" "$db" "$db" >"$dir/$db-database-url")
+      printf 'postgresql://%s:%s@%s-db:5432/%s' "$db" "$password" "$db" "$db" >"$dir/$db-database-url"
     fi
+    chmod 644 "$dir/$db-db-password" "$dir/$db-database-url"
   done
 }
 
