@@ -30,6 +30,7 @@
 #   make clean      stop the test databases and remove the build directories
 #   make distclean  clean, and also stop and remove the local database in .local/
 #   make bench      the performance harness (bench/run.sh; not in `make test`)
+#   make bench-instructions  instructions per request under callgrind (bench/instructions.sh)
 #   make lint-shell shellcheck on every shell script in the repository
 #   make tidy       clang-tidy (.clang-tidy) on the project's non-test sources, with the
 #                   compile commands of build-tidy/ (configured, not built); fails on a finding
@@ -269,22 +270,36 @@ distclean: clean
 # and nginx-light when missing, like `make deps` (on a systemd host Debian also
 # starts the packaged nginx service on :80; the bench runs its own nginx and does
 # not need it). Settings: see the header of bench/run.sh.
-.PHONY: bench
-bench: deps
+# install_missing TAG PACKAGES: apt-get install those of PACKAGES not installed.
+define install_missing
 	@missing=""; \
-	for p in wrk nginx-light; do \
+	for p in $(2); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' \
 	    || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "bench: installing$$missing"; \
+	  echo "$(1): installing$$missing"; \
 	  if [ "$$(id -u)" -ne 0 ] && [ -z "$(SUDO)" ]; then \
-	    echo "bench: not root and no sudo: install as root:$$missing" >&2; exit 1; \
+	    echo "$(1): not root and no sudo: install as root:$$missing" >&2; exit 1; \
 	  fi; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
+endef
+
+.PHONY: bench bench-instructions
+bench: deps
+	$(call install_missing,bench,wrk nginx-light)
 	@JOBS=$(JOBS) bash bench/run.sh $(BENCH_ARGS)
+
+# make bench-instructions: bench/instructions.sh (not part of `make test`):
+# user-space instructions per GET by id and per /health/live, counted by callgrind
+# on the Release build: a measure of the request path's cost that the machine's
+# load does not move (req/s and system calls are make bench's). Installs wrk and
+# valgrind when missing.
+bench-instructions: deps
+	$(call install_missing,bench-instructions,wrk valgrind)
+	@JOBS=$(JOBS) bash bench/instructions.sh
 
 # make soak: bench/soak.sh (not part of `make test`): the bench's Release build in
 # build-bench/, a throwaway PostgreSQL, both services and seeded users, then mixed
@@ -294,12 +309,5 @@ bench: deps
 # of bench/soak.sh (environment or command line, e.g. make soak SOAK_SECONDS=60).
 .PHONY: soak
 soak: deps
-	@if ! dpkg-query -W -f='$${Status}' wrk 2>/dev/null | grep -q 'install ok installed'; then \
-	  echo "soak: installing wrk"; \
-	  if [ "$$(id -u)" -ne 0 ] && [ -z "$(SUDO)" ]; then \
-	    echo "soak: not root and no sudo: install wrk as root" >&2; exit 1; \
-	  fi; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
-	fi
+	$(call install_missing,soak,wrk)
 	@JOBS=$(JOBS) bash bench/soak.sh
