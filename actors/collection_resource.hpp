@@ -156,7 +156,8 @@ private:
         self, rules->pool, ops.create, rules->insert_statement(row), c->scope,
         rules->conflict_message(),
         [rules, c](const pg_rows& rows) {
-          return with_location(item_response(*rules, rules->inserted(rows), 201), c->collection);
+          const auto created = rules->inserted(rows);
+          return with_location(item_response(*rules, created, 201), c->collection, created.id);
         },
         std::move(promise));
       return;
@@ -169,8 +170,9 @@ private:
               begin_idempotent(tx, key_scope, *c->idempotency_key, c->fingerprint),
               c->scope.request_id()))
           return with_location(std::move(*earlier), c->collection);
-        auto created = with_location(item_response(*rules, rules->insert_in(tx, row), 201),
-                                     c->collection);
+        const auto inserted = rules->insert_in(tx, row);
+        auto created = with_location(item_response(*rules, inserted, 201), c->collection,
+                                     inserted.id);
         record_idempotent(tx, key_scope, *c->idempotency_key, c->fingerprint, to_stored(created));
         return created;
       },

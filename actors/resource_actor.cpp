@@ -90,8 +90,13 @@ http::response with_location(http::response resp, std::string_view collection) {
     return resp;
   auto body = nlohmann::json::parse(resp.body, nullptr, false);
   if (auto* data = body.is_object() ? &body["data"] : nullptr; data && data->contains("id"))
-    resp.set_header("Location", std::string{collection} + "/" +
-                                  std::to_string((*data)["id"].get<std::int64_t>()));
+    return with_location(std::move(resp), collection, (*data)["id"].get<std::int64_t>());
+  return resp;
+}
+
+http::response with_location(http::response resp, std::string_view collection, std::int64_t id) {
+  if (resp.status == 201)
+    resp.set_header("Location", std::string{collection} + "/" + std::to_string(id));
   return resp;
 }
 

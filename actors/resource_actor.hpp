@@ -101,9 +101,11 @@ http::response validation_failed(const field_errors& errors, std::string_view re
 // A single-resource response carries its version as a strong ETag.
 http::response with_etag(http::response resp, std::int64_t version);
 
-// A 201 carries Location: `collection`/{id}, the id read from its body (so that
-// an Idempotency-Key replay of the 201 gets it too).
+// A 201 carries Location: `collection`/{id}. This form reads the id from the
+// body, for an Idempotency-Key replay of a stored 201; a fresh create, which
+// has its item at hand, passes the id and spares the body a second parse.
 http::response with_location(http::response resp, std::string_view collection);
+http::response with_location(http::response resp, std::string_view collection, std::int64_t id);
 
 // The answer to a GET of one resource: 304 Not Modified (ETag, no body) when
 // If-None-Match names its current ETag, else `resp` itself.
