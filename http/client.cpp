@@ -31,6 +31,7 @@
 #include <boost/url.hpp>
 #include <openssl/ssl.h>
 
+#include "http/header_bytes.hpp"
 #include "http/tls.hpp"
 
 namespace svc::http {
@@ -249,6 +250,7 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
   base_url url;
   std::string key;  // pool key
   wire_request req;
+  std::string head;  // req's header bytes (header_bytes), alive until written
   client_callback callback;
   std::atomic<bool> finished{false};
   net::steady_timer deadline{ex};
@@ -363,16 +365,19 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     parser.emplace();
     parser->body_limit(owner.opts.max_response_bytes);
     parser->skip(req.method() == bhttp::verb::head);  // a HEAD answer has no body, whatever it says
+    if (!header_bytes(req, head))
+      return on_io_error(beast::error_code{bhttp::error::bad_field}, "write");
     conn->with_stream([this](auto& stream) {
-      bhttp::async_write(
-        stream, req, [self = shared_from_this(), &stream](beast::error_code ec, std::size_t) {
-          if (self->finished)
-            return;
-          if (ec)
-            return self->on_io_error(ec, "write");
-          bhttp::async_read(stream, self->conn->buffer, *self->parser,
-                            [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
-        });
+      net::async_write(stream, header_and_body(head, req.body()),
+                       [self = shared_from_this(), &stream](beast::error_code ec, std::size_t) {
+                         if (self->finished)
+                           return;
+                         if (ec)
+                           return self->on_io_error(ec, "write");
+                         bhttp::async_read(
+                           stream, self->conn->buffer, *self->parser,
+                           [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                       });
     });
   }
 

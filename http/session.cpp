@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection of http::server (see server_impl.ipp).
 #include "http/server_impl.ipp"
 
+#include "http/header_bytes.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 
@@ -380,26 +381,11 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   phase_ = phase::writing;
   // A client that does not read its response is as idle as one that does not write.
   tcp_layer().expires_after(srv_.opts.idle_timeout);
-  // Beast serialises the header into head_ once; the socket then takes two plain
-  // buffers. bhttp::async_write walks its view of a dozen buffers again on every
-  // step of the write: a fifth of a GET's instructions went there.
-  head_.clear();
-  bhttp::serializer<false, bhttp::string_body> serializer{res_};
-  serializer.split(true);
-  beast::error_code ec;
-  while (!ec && !serializer.is_header_done())
-    serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
-      const auto n = beast::buffer_bytes(buffers);
-      const auto at = head_.size();
-      head_.resize(at + n);
-      net::buffer_copy(net::buffer(head_.data() + at, n), buffers);
-      serializer.consume(n);
-    });
-  if (ec) {
+  if (!header_bytes(res_, head_)) {
     close();
     return;
   }
-  const std::array<net::const_buffer, 2> out{net::buffer(head_), net::buffer(res_.body())};
+  const auto out = header_and_body(head_, res_.body());
   with_stream([this, keep, &out](auto& stream) {
     net::async_write(stream, out,
                      beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
