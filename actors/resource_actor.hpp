@@ -175,14 +175,13 @@ void deliver_from_query(Self* self, const db_pool_actor& pool, const char* opera
                         db_statement statement, log::request_scope scope,
                         std::string_view conflict_message, Respond respond,
                         caf::typed_response_promise<http::response> promise) {
-  auto request_id = scope.request_id();
   run_db_query(
     self, pool, db_query{std::move(statement), operation, scope},
     [promise, respond = std::move(respond), operation, scope](pg_rows rows) mutable {
       promise.deliver(response_from_rows(rows, std::ref(respond), operation, scope));
     },
-    [promise, request_id, conflict_message](const caf::error& err) mutable {
-      promise.deliver(database_error_response(err, request_id, conflict_message));
+    [promise, scope, conflict_message](const caf::error& err) mutable {
+      promise.deliver(database_error_response(err, scope.request_id(), conflict_message));
     });
 }
 
