@@ -1,6 +1,7 @@
 #include "actors/http_front_actor.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include "domain/ascii_text.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -487,7 +488,7 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
   if (ctx->auth) {
     credentials.method = req.method;
     for (auto& h : req.headers)
-      if (boost::beast::iequals(h.name, "Authorization"))
+      if (ascii_iequals(h.name, "Authorization"))
         credentials.headers.push_back(std::move(h));
   }
   // A resource answers HEAD as GET; the server sends the headers without the body.

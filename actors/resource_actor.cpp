@@ -1,8 +1,8 @@
 #include "actors/resource_actor.hpp"
 
-#include <pqxx/transaction>
+#include "domain/ascii_text.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include <pqxx/transaction>
 
 #include "http/envelope.hpp"
 #include "http/page_links.hpp"
@@ -47,8 +47,8 @@ std::optional<http::response> reject_non_json(const api_request& req) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ')
     type.remove_suffix(1);
-  if (boost::beast::iequals(type, "application/json") ||
-      (type.size() > 5 && boost::beast::iequals(type.substr(type.size() - 5), "+json")))
+  if (ascii_iequals(type, "application/json") ||
+      (type.size() > 5 && ascii_iequals(type.substr(type.size() - 5), "+json")))
     return std::nullopt;
   return http::error_response(http::error_code::bad_request,
                               "Content-Type must be application/json", req.request_id);

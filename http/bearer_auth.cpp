@@ -1,8 +1,8 @@
 #include "http/bearer_auth.hpp"
 
-#include <algorithm>
+#include "domain/ascii_text.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include <algorithm>
 
 #include "http/envelope.hpp"
 #include "security/bearer_token.hpp"
@@ -15,7 +15,7 @@ bearer_verdict check_bearer(security::jwt_verifier& verifier, const request& req
   using kind = bearer_verdict::kind;
   const std::string* header = nullptr;
   for (const auto& h : req.headers)
-    if (boost::beast::iequals(h.name, "Authorization")) {
+    if (ascii_iequals(h.name, "Authorization")) {
       if (header)  // which one would count? Neither.
         return {kind::invalid, {}, "several Authorization headers", {}};
       header = &h.value;

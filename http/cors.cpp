@@ -1,8 +1,8 @@
 #include "http/cors.hpp"
 
-#include <algorithm>
+#include "domain/ascii_text.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include <algorithm>
 
 namespace svc::http {
 namespace {
@@ -17,7 +17,7 @@ bool origin_allowed(const std::vector<std::string>& allowed, const std::string& 
   if (allows_all(allowed))
     return true;
   return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return boost::beast::iequals(a, origin); });
+                     [&](const std::string& a) { return ascii_iequals(a, origin); });
 }
 
 std::vector<header> cors_headers(const std::vector<std::string>& allowed,

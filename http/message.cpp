@@ -1,8 +1,6 @@
 #include "http/message.hpp"
 
-// Header names compare as ASCII, without a locale: boost::algorithm::iequals
-// consulted std::locale per character, a tenth of a GET's instructions.
-#include <boost/beast/core/string.hpp>
+#include "domain/ascii_text.hpp"
 
 namespace svc::http {
 namespace {
@@ -10,7 +8,7 @@ namespace {
 template <class Headers>
 auto find_in(Headers& headers, std::string_view name) -> decltype(&headers.front().value) {
   for (auto& h : headers)
-    if (boost::beast::iequals(h.name, name))
+    if (ascii_iequals(h.name, name))
       return &h.value;
   return nullptr;
 }
@@ -24,7 +22,7 @@ const std::string* request::find_header(std::string_view name) const {
 std::optional<std::string> request::list_header(std::string_view name) const {
   std::optional<std::string> combined;
   for (const auto& h : headers) {
-    if (!boost::beast::iequals(h.name, name))
+    if (!ascii_iequals(h.name, name))
       continue;
     if (combined)
       *combined += ", ";

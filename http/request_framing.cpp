@@ -1,6 +1,7 @@
 #include "http/request_framing.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include "domain/ascii_text.hpp"
+
 #include <boost/beast/http/rfc7230.hpp>
 
 namespace svc::http {
@@ -21,7 +22,7 @@ bool codings_are_just_chunked(const bhttp::request_header<>& header) {
       return false;
     for (auto coding : list) {
       ++codings;
-      chunked = boost::beast::iequals(coding, "chunked");
+      chunked = ascii_iequals(coding, "chunked");
     }
   }
   return codings == 1 && chunked;

@@ -1,6 +1,8 @@
 // One HTTP/1.1 connection of http::server (see server_impl.ipp).
 #include "http/server_impl.ipp"
 
+#include "domain/ascii_text.hpp"
+
 #include "http/header_bytes.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_id.hpp"
@@ -182,7 +184,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
     return;
   }
   auto expect = msg.find(bhttp::field::expect);
-  if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") && version_ >= 11 &&
+  if (expect != msg.end() && ascii_iequals(expect->value(), "100-continue") && version_ >= 11 &&
       !parser_->is_done()) {
     // The client waits for this before sending the body (curl does for large
     // bodies). An oversized Content-Length never gets here: 413 came first.
@@ -347,12 +349,12 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   for (auto& h : resp.headers) {
     // Framing belongs to the server; a handler's copy could only contradict it.
     // A handler may still ask to end the connection with "Connection: close".
-    if (beast::iequals(h.name, "Connection")) {
-      if (beast::iequals(h.value, "close"))
+    if (ascii_iequals(h.name, "Connection")) {
+      if (ascii_iequals(h.value, "close"))
         keep_alive_allowed = false;
       continue;
     }
-    if (beast::iequals(h.name, "Content-Length") || beast::iequals(h.name, "Transfer-Encoding"))
+    if (ascii_iequals(h.name, "Content-Length") || ascii_iequals(h.name, "Transfer-Encoding"))
       continue;
     if (h.name.empty() || h.name.find_first_of(" :\r\n") != std::string::npos)
       continue;

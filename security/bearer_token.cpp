@@ -1,6 +1,6 @@
 #include "security/bearer_token.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include "domain/ascii_text.hpp"
 
 namespace svc::security {
 namespace {
@@ -38,7 +38,7 @@ bearer_credentials parse_bearer(const std::string_view* header) {
   auto value = trim_ows(*header);
   auto space = value.find(' ');
   auto scheme = value.substr(0, space);
-  if (!boost::beast::iequals(scheme, "Bearer"))
+  if (!ascii_iequals(scheme, "Bearer"))
     return {};  // another scheme carries no bearer token: as if none were sent
   if (space == std::string_view::npos)
     return {status::malformed, {}};

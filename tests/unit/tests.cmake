@@ -1,5 +1,6 @@
 svc_test(unit_tests
   SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/ascii_text_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/user_validation_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/list_query_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/versioning_test.cpp
