@@ -1,7 +1,7 @@
 // The bytes of an HTTP message's start line and fields as Beast serialises them,
 // so that the message goes out as two plain buffers (header, body) through
 // asio::async_write. bhttp::async_write walks Beast's view of a dozen buffers
-// again at each step of a write: about a fifth of a GET's instructions went
+// again at each step of a write: about a sixth of a GET's instructions went
 // there (docs/PERFORMANCE.md, "Instructions per request"). Internal to http/:
 // it includes Beast.
 #pragma once
