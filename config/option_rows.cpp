@@ -462,9 +462,14 @@ std::vector<option_spec> rows() {
      .field = &s::io_threads,
      .kind = integer,
      .hint = "N",
+     .min = 0,
      .max = 1024,
-     .meaning =
-       "asio I/O threads: they serve HTTP, run the actors (policy 'io') and watch the pipelined DB connections"},
+     .meaning = "asio I/O threads: they serve HTTP, run the actors (policy 'io') and watch the "
+                "pipelined DB connections; 0 = half the CPUs the process may use, at least 1",
+     .doc = "asio I/O threads: they serve HTTP, run the actors (policy 'io') and watch the\n"
+            "pipelined DB connections. 0 = half the CPUs the process may use (its affinity,\n"
+            "capped by its cgroup's CPU quota), at least 1: the database and the proxies\n"
+            "beside it usually share those cores. Give the cores it owns when it has them alone"},
     {.group = "scheduler",
      .key = "max-threads",
      .env = "SCHEDULER_MAX_THREADS",

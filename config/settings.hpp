@@ -120,7 +120,9 @@ struct settings {
 
   // [scheduler]
   // The asio I/O threads: HTTP, the actors (policy 'io'), the pipelined DB connections.
-  unsigned io_threads = 2;
+  // 0: half the CPUs the process may use, at least 1 (runtime/cpu_budget.hpp);
+  // run_service() puts the number in its place before anything reads it.
+  unsigned io_threads = 0;
   std::size_t scheduler_max_threads = 0;  // 0: leave CAF's default (max(cores, 4))
 
   // CAF's own options found in the config file or on the command line (e.g.

@@ -21,6 +21,7 @@
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "observability/log.hpp"
+#include "runtime/cpu_budget.hpp"
 #include "runtime/io_scheduler.hpp"
 #include "security/jwt_verifier.hpp"
 #include "security/token_file.hpp"
@@ -392,7 +393,8 @@ int run_service(const service_definition& service, int argc, char** argv) {
     std::cerr << service.name << ": " << loaded.text << '\n';
     return 2;
   }
-  const auto& cfg = loaded.config;
+  auto& cfg = loaded.config;
+  cfg.io_threads = io_threads_for(cfg.io_threads, available_cpus());
   log::init(service.name, cfg.log_level, cfg.log_format);
   log_effective_settings(cfg);
   auth_setup auth;

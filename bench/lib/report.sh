@@ -23,7 +23,7 @@ write_main_doc() {
     echo
     host_info
     echo "- client settings: wrk \`-t$THREADS -c$CONNS -d${DURATION}s --timeout $WRK_TIMEOUT --latency\` (after a ${WARMUP} s warm-up), pgbench \`-c$CONNS -j$THREADS -T$DURATION\`; $USERS seeded users; pgbench scale $PGBENCH_SCALE"
-    echo "- service environment (nothing else; each in an empty working directory): \`${SERVICE_ENV[*]}\`, HTTP_HOST=127.0.0.1, a free port, DATABASE_URL of the cluster above; every other setting at its default (HTTP_THREADS=2, ...)"
+    echo "- service environment (nothing else; each in an empty working directory): \`${SERVICE_ENV[*]}\`, HTTP_HOST=127.0.0.1, a free port, DATABASE_URL of the cluster above; every other setting at its default (HTTP_THREADS=0: half the CPUs, at least 1, ...)"
     [[ $DB_POOL == default ]] \
       || echo "- DB pool sized for the database's cores (\`BENCH_DB_POOL\`, 2 × nproc: PostgreSQL shares this machine): \`DB_POOL_MIN_IDLE=$DB_POOL DB_POOL_MAX=$DB_POOL\` instead of the defaults 10 / 100, with which the $CONNS connections keep $CONNS backends busy on $(nproc) cores (\"What changed\" below)"
     echo "- machine load at the start / end of the run (1-min load average): $LOAD_START / $(loadavg1). The \"load\" column is the 1-min load average and the busy share of all CPUs over the second before each scenario: other work on the machine (e.g. other builds) shows there."

@@ -30,7 +30,8 @@ const bad_value bad_values[] = {
   {"MANAGEMENT_PORT", "65536", "--http.management-port"},
   {"MANAGEMENT_PORT", "metrics", "--http.management-port"},
   {"MANAGEMENT_PORT", "", "--http.management-port"},
-  {"HTTP_THREADS", "0", "--scheduler.io-threads"},
+  {"HTTP_THREADS", "-1", "--scheduler.io-threads"},
+  {"HTTP_THREADS", "1025", "--scheduler.io-threads"},
   {"HTTP_HEADER_TIMEOUT", "0", "--http.header-timeout"},
   {"HTTP_HEADER_TIMEOUT", "1500ms", "--http.header-timeout"},  // finer than the field's seconds
   {"HTTP_IDLE_TIMEOUT", "10x", "--http.idle-timeout"},

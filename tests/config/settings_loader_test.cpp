@@ -42,7 +42,7 @@ TEST_F(loader_test, user_service_defaults_follow_the_contract) {
   EXPECT_EQ(s.log_level, log::level::info);
   EXPECT_EQ(s.log_format, log::format::json);
   // extras
-  EXPECT_EQ(s.io_threads, 2u);
+  EXPECT_EQ(s.io_threads, 0u);  // half the CPUs, decided at start-up (runtime/cpu_budget.hpp)
   EXPECT_EQ(s.scheduler_max_threads, 0u);
   EXPECT_EQ(s.db_acquire_timeout, 2000ms);
   EXPECT_EQ(s.db_query_timeout, 10s);

@@ -18,6 +18,9 @@ std::map<std::string, std::string> instance_env(std::uint16_t port,
     {"HTTP_PORT", std::to_string(port)},
     {"DATABASE_URL", database_url},
     {"LOG_LEVEL", "info"},
+    // Two, whatever the machine: the suites keep the actors' cross-thread paths
+    // covered (under TSan too), where the default would give a 2-core CI one.
+    {"HTTP_THREADS", "2"},
     {"MAX_BODY_BYTES", std::to_string(test_max_body_bytes)},
     {"CORS_ALLOWED_ORIGINS", "*"},
     {"RATE_LIMIT_RPS", "100000"},

@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "e2e/e2e_fixture.hpp"
+#include "runtime/cpu_budget.hpp"
 
 namespace e2e {
 namespace {
@@ -32,6 +33,21 @@ TEST_F(Lifecycle, SigtermExitsWithStatusZero) {
   EXPECT_EQ(*code, 0) << "exit status after SIGTERM";
   EXPECT_THROW(http_client(s.port, 2s).get("/health/live"), std::runtime_error)
     << "nobody listens any more";
+}
+
+// HTTP_THREADS=0, the default: half the CPUs the process may use, at least one,
+// as the effective settings logged at start-up say (runtime/cpu_budget.hpp).
+TEST_F(Lifecycle, HttpThreadsZeroRunsOnHalfItsCpus) {
+  running_service s;
+  ASSERT_NO_THROW(s = start_user_service("e2e_users_lifecycle_threads", {{"HTTP_THREADS", "0"}}));
+  log_path_ = s.process->log_path();
+  EXPECT_EQ(http_client{s.port}.get("/health/live").status, 200u);
+  const auto expected = std::to_string(svc::io_threads_for(0, svc::available_cpus()));
+  const std::regex line{R"re("key":"scheduler\.io-threads","value":"(\d+)")re"};
+  std::smatch found;
+  const auto log = s.process->log_text();
+  ASSERT_TRUE(std::regex_search(log, found, line)) << "no io-threads setting logged";
+  EXPECT_EQ(found[1].str(), expected);
 }
 
 // A bad value stops start-up with exit code 2 and output naming the option.

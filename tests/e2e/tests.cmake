@@ -35,7 +35,7 @@ svc_test(e2e_users_tests
     ${CMAKE_CURRENT_LIST_DIR}/secrets_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pgbouncer_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/outage_test.cpp  # last: it stops and restarts the cluster
-  LIBS e2e_harness
+  LIBS e2e_harness svc_runtime
   DATABASE)
 set_tests_properties(e2e_users_tests PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
 
