@@ -293,7 +293,7 @@ bench: deps
 	@JOBS=$(JOBS) bash bench/run.sh $(BENCH_ARGS)
 
 # make bench-instructions: bench/instructions.sh (not part of `make test`):
-# user-space instructions per GET by id and per /health/live, counted by callgrind
+# user-space instructions per GET by id, /health/live and POST users, counted by callgrind
 # on the Release build: a measure of the request path's cost that the machine's
 # load does not move (req/s and system calls are make bench's). Installs wrk and
 # valgrind when missing.

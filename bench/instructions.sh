@@ -69,6 +69,7 @@ EOF
 cat >"$WORK/health.lua" <<'EOF'
 request = function() return wrk.format("GET", "/health/live") end
 EOF
+cp "$ROOT/bench/lua/post_user.lua" "$WORK/post_user.lua"  # a unique email per request
 
 served() {   # requests of route $1 the service counted
   curl -fsS "http://127.0.0.1:$PORT/metrics" | awk -v r="route=\"$1\"" 'index($0, "http_requests_total{") == 1 && index($0, r) { s += $2 } END { print s + 0 }'
@@ -99,3 +100,4 @@ measure() {
 log "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown); ${DURATION} s per scenario"
 measure get_user '/api/v1/users/{id}' get_user.lua
 measure health_live /health/live health.lua
+measure post_user /api/v1/users post_user.lua

@@ -3,22 +3,15 @@
 #include <algorithm>
 #include <charconv>
 
+#include "domain/ascii_text.hpp"
+
 namespace svc {
 namespace {
 
 constexpr auto npos = std::string_view::npos;
 
 bool iequals_prefix(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size())
-    return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i])
-      return false;
-  }
-  return true;
+  return ascii_iequals(text.substr(0, prefix.size()), prefix);
 }
 
 int hex_value(char c) {

@@ -7,6 +7,8 @@
 
 #include <boost/url.hpp>
 
+#include "domain/ascii_text.hpp"
+
 namespace svc {
 namespace {
 
@@ -16,22 +18,13 @@ constexpr auto npos = std::string_view::npos;
 // "password=" must not read as "no password".
 using span = std::pair<std::size_t, std::size_t>;
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
-
 // The keys whose values libpq reads as secrets. libpq's keys are
 // case-sensitive; any case is hidden, which costs nothing.
 constexpr std::array<std::string_view, 2> secret_keys{"password", "sslpassword"};
 
 bool is_secret_key(std::string_view key) {
   return std::any_of(secret_keys.begin(), secret_keys.end(),
-                     [&](std::string_view k) { return iequals(key, k); });
+                     [&](std::string_view k) { return ascii_iequals(key, k); });
 }
 
 // libpq percent-decodes the keys of a URI's query: "pass%77ord" is "password".
@@ -122,7 +115,7 @@ void hide_key_values(std::string_view text, std::vector<span>& hidden) {
     if (i > 0 && !is_blank(text[i - 1]) && text[i - 1] != '"' && text[i - 1] != '\'')
       continue;
     for (auto key : secret_keys) {
-      if (!iequals(text.substr(i, key.size()), key))
+      if (!ascii_iequals(text.substr(i, key.size()), key))
         continue;
       auto j = i + key.size();
       while (j < text.size() && is_blank(text[j]))

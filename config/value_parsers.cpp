@@ -10,20 +10,13 @@
 // that includes <boost/url/src.hpp>; svc_config links svc_http for them.
 #include <boost/url.hpp>
 
+#include "domain/ascii_text.hpp"
+
 namespace svc::config_detail {
 namespace {
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // Boost.URL takes a port of any digits ("99999", or "" after a bare ':'); a
@@ -46,7 +39,7 @@ std::optional<boost::urls::url_view> parse_uri(std::string_view text) {
 // the shape of a browser's Origin header.
 bool is_origin(std::string_view text) {
   auto u = parse_uri(text);
-  return u && (iequals(u->scheme(), "http") || iequals(u->scheme(), "https")) &&
+  return u && (ascii_iequals(u->scheme(), "http") || ascii_iequals(u->scheme(), "https")) &&
          u->has_authority() && !u->encoded_host().empty() && !u->has_userinfo() && port_ok(*u) &&
          u->encoded_path().empty() && !u->has_query() && !u->has_fragment();
 }
@@ -144,25 +137,25 @@ std::optional<log::level> parse_log_level(std::string_view text) {
     {"error", log::level::error},
   }};
   for (const auto& [name, level] : names)
-    if (iequals(text, name))
+    if (ascii_iequals(text, name))
       return level;
   return std::nullopt;
 }
 
 std::optional<log::format> parse_log_format(std::string_view text) {
-  if (iequals(text, "json"))
+  if (ascii_iequals(text, "json"))
     return log::format::json;
-  if (iequals(text, "text"))
+  if (ascii_iequals(text, "text"))
     return log::format::text;
   return std::nullopt;
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
   for (const char* yes : {"true", "1", "yes", "on"})
-    if (iequals(text, yes))
+    if (ascii_iequals(text, yes))
       return true;
   for (const char* no : {"false", "0", "no", "off"})
-    if (iequals(text, no))
+    if (ascii_iequals(text, no))
       return false;
   return std::nullopt;
 }
@@ -181,7 +174,7 @@ bool is_listen_host(std::string_view text) {
 std::optional<std::string> parse_postgres_url(std::string_view text) {
   auto u = parse_uri(text);
   // An empty host is fine: libpq then uses its default (the Unix socket).
-  if (!u || !(iequals(u->scheme(), "postgresql") || iequals(u->scheme(), "postgres")) ||
+  if (!u || !(ascii_iequals(u->scheme(), "postgresql") || ascii_iequals(u->scheme(), "postgres")) ||
       !u->has_authority() || !port_ok(*u) || u->has_fragment())
     return std::nullopt;
   boost::urls::url normalized{*u};
@@ -191,7 +184,7 @@ std::optional<std::string> parse_postgres_url(std::string_view text) {
 
 std::optional<std::string> parse_http_base_url(std::string_view text) {
   auto u = parse_uri(text);
-  if (!u || !(iequals(u->scheme(), "http") || iequals(u->scheme(), "https")) ||
+  if (!u || !(ascii_iequals(u->scheme(), "http") || ascii_iequals(u->scheme(), "https")) ||
       !u->has_authority() || u->encoded_host().empty() || u->has_userinfo() || !port_ok(*u) ||
       u->has_query() || u->has_fragment())
     return std::nullopt;
