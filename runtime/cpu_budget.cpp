@@ -28,20 +28,54 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-// The cgroup v2 path of this process ("0::/kubepods/..." in /proc/self/cgroup).
-std::string own_cgroup() {
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
+  return text;
+}
+
+// This process's path in the hierarchy whose controller list /proc/self/cgroup
+// names as `controllers` ("" for cgroup v2's "0::/kubepods/...", "cpu" for v1's
+// "4:cpu,cpuacct:/user.slice").
+std::string own_cgroup(std::string_view controller) {
   std::istringstream lines{read_file("/proc/self/cgroup")};
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("0::", 0) == 0)
-      return line.substr(3);
+  for (std::string line; std::getline(lines, line);) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos)
+      continue;
+    std::string_view names{line.data() + first + 1, second - first - 1};
+    bool named = controller.empty() ? names.empty() : false;
+    for (std::size_t at = 0; !controller.empty() && at <= names.size();) {
+      auto comma = std::min(names.find(',', at), names.size());
+      named = named || names.substr(at, comma - at) == controller;
+      at = comma + 1;
+    }
+    if (named)
+      return line.substr(second + 1);
+  }
   return {};
+}
+
+// The CPU quota of this process's cgroup: v2 first, then v1. In a container the
+// process's cgroup is the root of its view; on a host it is a path below it.
+std::optional<double> own_cpu_limit() {
+  const std::string v2 = "/sys/fs/cgroup";
+  for (const auto& dir : {v2 + own_cgroup(""), v2})
+    if (auto limit = cgroup_cpu_limit(read_file(dir + "/cpu.max")))
+      return limit;
+  for (const auto* mount : {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"})
+    for (const auto& dir : {std::string{mount} + own_cgroup("cpu"), std::string{mount}})
+      if (auto limit = cgroup_v1_cpu_limit(read_file(dir + "/cpu.cfs_quota_us"),
+                                           read_file(dir + "/cpu.cfs_period_us")))
+        return limit;
+  return std::nullopt;
 }
 
 }  // namespace
 
 std::optional<double> cgroup_cpu_limit(std::string_view cpu_max) {
-  while (!cpu_max.empty() && (cpu_max.back() == '\n' || cpu_max.back() == ' '))
-    cpu_max.remove_suffix(1);
+  cpu_max = trimmed(cpu_max);
   auto space = cpu_max.find(' ');
   if (space == std::string_view::npos)
     return std::nullopt;
@@ -52,6 +86,14 @@ std::optional<double> cgroup_cpu_limit(std::string_view cpu_max) {
   return static_cast<double>(*quota) / static_cast<double>(*period);
 }
 
+std::optional<double> cgroup_v1_cpu_limit(std::string_view quota_us, std::string_view period_us) {
+  auto quota = whole_number(trimmed(quota_us));
+  auto period = whole_number(trimmed(period_us));
+  if (!quota || !period)
+    return std::nullopt;  // "-1": no limit
+  return static_cast<double>(*quota) / static_cast<double>(*period);
+}
+
 unsigned available_cpus() {
   unsigned cpus = 0;
   cpu_set_t mask;
@@ -59,13 +101,8 @@ unsigned available_cpus() {
     cpus = static_cast<unsigned>(CPU_COUNT(&mask));
   if (cpus == 0)
     cpus = std::max(1u, std::thread::hardware_concurrency());
-  // In a container the process's cgroup is the root of its view; on a host it
-  // is a path below /sys/fs/cgroup.
-  for (const auto& dir : {"/sys/fs/cgroup" + own_cgroup(), std::string{"/sys/fs/cgroup"}})
-    if (auto limit = cgroup_cpu_limit(read_file(dir + "/cpu.max"))) {
-      cpus = std::min(cpus, static_cast<unsigned>(std::max(1.0, std::ceil(*limit))));
-      break;
-    }
+  if (auto limit = own_cpu_limit())
+    cpus = std::min(cpus, static_cast<unsigned>(std::max(1.0, std::ceil(*limit))));
   return std::max(1u, cpus);
 }
 

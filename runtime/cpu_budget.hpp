@@ -19,6 +19,10 @@ namespace svc {
 // -> none, unlimited); nullopt for anything it cannot read.
 std::optional<double> cgroup_cpu_limit(std::string_view cpu_max);
 
+// The same from cgroup v1's `cpu.cfs_quota_us` and `cpu.cfs_period_us` ("-1":
+// unlimited).
+std::optional<double> cgroup_v1_cpu_limit(std::string_view quota_us, std::string_view period_us);
+
 // The CPUs this process may run on (its affinity mask), capped by its cgroup's
 // CPU quota rounded up; at least 1.
 unsigned available_cpus();

@@ -25,6 +25,14 @@ TEST(CgroupCpuLimit, MaxOrUnreadableTextIsNoLimit) {
   EXPECT_FALSE(cgroup_cpu_limit("200000 -1"));
 }
 
+TEST(CgroupV1CpuLimit, QuotaOverPeriodAndMinusOneIsNoLimit) {
+  EXPECT_DOUBLE_EQ(*cgroup_v1_cpu_limit("300000\n", "100000\n"), 3.0);
+  EXPECT_DOUBLE_EQ(*cgroup_v1_cpu_limit("50000", "100000"), 0.5);
+  EXPECT_FALSE(cgroup_v1_cpu_limit("-1\n", "100000\n"));
+  EXPECT_FALSE(cgroup_v1_cpu_limit("", ""));
+  EXPECT_FALSE(cgroup_v1_cpu_limit("100000", "0"));
+}
+
 TEST(IoThreadsFor, ASetNumberIsKept) {
   EXPECT_EQ(io_threads_for(3, 2), 3u);
   EXPECT_EQ(io_threads_for(1, 64), 1u);
