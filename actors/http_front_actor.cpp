@@ -383,8 +383,10 @@ bool is_management_route(const http::route_match& m) {
   return m.outcome != http::route_outcome::not_found && m.route != "/openapi.json";
 }
 
-void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http::request&& req,
-            http::responder respond) {
+// `live_body`: the /health/live answer, made once per handler (the probe is the
+// most frequent request of all).
+void handle(const std::shared_ptr<front_context>& ctx, listener_role role,
+            const std::string& live_body, http::request&& req, http::responder respond) {
   if (ctx->metrics)
     ctx->metrics->request_started();
   const auto traceparent = req.list_header("traceparent");
@@ -440,12 +442,9 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role, http:
     finish.route = own.route;
     switch (static_cast<builtin>(own.target)) {
       case builtin::live: {
-        // The liveness probe is the most frequent request of all: its body is
-        // spliced as text around the one value that needs JSON escaping.
         http::response live;
         live.status = 200;
-        live.body = R"({"service":)" + nlohmann::json(ctx->service_name).dump() +
-                    R"(,"status":"ok"})";
+        live.body = live_body;
         finish(std::move(live));
         return;
       }
@@ -535,8 +534,11 @@ void stop_context_actors(front_context& ctx) {
 
 http::request_handler make_front_handler(const std::shared_ptr<front_context>& context,
                                          listener_role role) {
-  return [context, role](http::request&& req, http::responder respond) {
-    handle(context, role, std::move(req), std::move(respond));
+  // Spliced as text around the one value that needs JSON escaping.
+  auto live_body = std::make_shared<const std::string>(
+    R"({"service":)" + nlohmann::json(context->service_name).dump() + R"(,"status":"ok"})");
+  return [context, role, live_body](http::request&& req, http::responder respond) {
+    handle(context, role, *live_body, std::move(req), std::move(respond));
   };
 }
 

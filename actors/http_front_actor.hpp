@@ -111,6 +111,7 @@ enum class listener_role { all, api, management };
 
 // Builds the handler the Beast server calls for every request. It never blocks:
 // replies arrive through the responder from whichever thread finishes them.
+// The context's service name is read here, once.
 http::request_handler make_front_handler(const std::shared_ptr<front_context>& context,
                                          listener_role role = listener_role::all);
 

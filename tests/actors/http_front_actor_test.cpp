@@ -85,9 +85,10 @@ class FrontActors : public ::testing::Test {
 protected:
   // A front with one echo resource at /api/v1/things/{id}, the given limiter
   // settings and a pool to `database_url`.
-  void start(rate_limit_settings limits, const std::string& database_url, std::size_t fronts = 2) {
+  void start(rate_limit_settings limits, const std::string& database_url, std::size_t fronts = 2,
+             std::string service_name = "front-test") {
     ctx_ = std::make_shared<front_context>();
-    ctx_->service_name = "front-test";
+    ctx_->service_name = std::move(service_name);
     ctx_->cors_allowed_origins = {"*"};
     ctx_->limiter = spawn_limiter(sys_, {limits, 1000, nullptr});
     ctx_->rate_limit = static_cast<long>(limits.burst);
@@ -268,8 +269,7 @@ TEST_F(FrontActors, each_listener_role_serves_its_own_paths) {
 // The liveness body is written as text (the probe is the most frequent request):
 // it is still the JSON object the contract names, the service name escaped.
 TEST_F(FrontActors, liveness_answers_the_contracts_object) {
-  start({1e9, 1e9}, svc_test::database_url("postgres"));
-  ctx_->service_name = "quote\"and\\slash-service";
+  start({1e9, 1e9}, svc_test::database_url("postgres"), 2, "quote\"and\\slash-service");
   answers got;
   handler_(get("/health/live", "rid"), got.responder_for("live"));
   auto received = got.wait_for(1);

@@ -361,6 +361,10 @@ TEST(server_responses, framing_and_content_type_rules) {
                  resp.status = 42;
                  resp.set_header("Content-Length", "999");
                  resp.set_header("X-Evil", "a\r\nInjected: 1");
+                 // Names that are no field names are dropped, not sent.
+                 for (const char* name : {"X-Bad:Name", "X-Bad Name", "", "X-Bad\r\nInjected2"})
+                   resp.set_header(name, "1");
+                 resp.set_header("X-Fine", "1");
                  resp.body = "{}";
                }
                respond(std::move(resp));
@@ -393,6 +397,9 @@ TEST(server_responses, framing_and_content_type_rules) {
   EXPECT_EQ(bogus.result_int(), 500u);
   EXPECT_EQ(bogus[bhttp::field::content_length], "2");
   EXPECT_EQ(bogus.find("Injected"), bogus.end());
+  EXPECT_EQ(bogus.find("X-Bad"), bogus.end());
+  EXPECT_EQ(bogus.find("Injected2"), bogus.end());
+  EXPECT_EQ(bogus["X-Fine"], "1");
   auto closing = c.round_trip(make_request(bhttp::verb::get, "/close"));
   EXPECT_FALSE(closing.keep_alive());
   EXPECT_TRUE(c.wait_closed(3s));
