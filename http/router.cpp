@@ -101,9 +101,8 @@ route_match router::match_parts(std::string_view method,
   // out the body), so it matches GET's routes and is allowed beside GET.
   if (method == "HEAD")
     method = "GET";
-  const route* best = nullptr;            // best template having `method`
-  const route* best_any = nullptr;        // best template at all
-  std::vector<std::string_view> allowed;  // methods of every matching template
+  const route* best = nullptr;      // best template having `method`
+  const route* best_any = nullptr;  // best template at all
 
   // Literal beats parameter at the first position where two templates differ.
   auto more_specific = [](const route& a, const route& b) {
@@ -112,24 +111,23 @@ route_match router::match_parts(std::string_view method,
         return !a.segments[i].is_param;
     return false;
   };
+  auto fits = [&](const route& r) {
+    if (r.segments.size() != parts.size())
+      return false;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const auto& s = r.segments[i];
+      if (s.is_param ? parts[i].empty() : s.text != parts[i])
+        return false;
+    }
+    return true;
+  };
 
   for (const auto& r : routes_) {
-    if (r.segments.size() != parts.size())
-      continue;
-    bool matches = true;
-    for (std::size_t i = 0; i < parts.size() && matches; ++i) {
-      const auto& s = r.segments[i];
-      matches = s.is_param ? !parts[i].empty() : s.text == parts[i];
-    }
-    if (!matches)
+    if (!fits(r))
       continue;
     bool has_method = false;
-    for (const auto& [m, t] : r.methods) {
-      allowed.push_back(m);
-      if (m == "GET")
-        allowed.push_back("HEAD");
+    for (const auto& [m, t] : r.methods)
       has_method = has_method || m == method;
-    }
     if (!best_any || more_specific(r, *best_any))
       best_any = &r;
     if (has_method && (!best || more_specific(r, *best)))
@@ -142,6 +140,17 @@ route_match router::match_parts(std::string_view method,
       return result;  // not_found
     result.outcome = route_outcome::method_not_allowed;
     result.route = best_any->pattern;
+    // The methods of every matching template: gathered only for a 405.
+    std::vector<std::string_view> allowed;
+    for (const auto& r : routes_) {
+      if (!fits(r))
+        continue;
+      for (const auto& [m, t] : r.methods) {
+        allowed.push_back(m);
+        if (m == "GET")
+          allowed.push_back("HEAD");
+      }
+    }
     std::sort(allowed.begin(), allowed.end());
     allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
     for (auto m : allowed) {
