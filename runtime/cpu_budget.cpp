@@ -3,22 +3,28 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "config/value_parsers.hpp"
+
 namespace svc {
 namespace {
 
-std::optional<long long> whole_number(std::string_view text) {
-  long long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0)
+// CPUs allowed by a quota over its period, both in microseconds; none for
+// cgroup v1's "-1" or v2's "max" (no limit) or anything unreadable.
+std::optional<double> quota_over_period(std::string_view quota, std::string_view period) {
+  constexpr auto most = std::numeric_limits<std::int64_t>::max();
+  auto q = config_detail::parse_integer(quota, 1, most);
+  auto p = config_detail::parse_integer(period, 1, most);
+  if (!q || !p)
     return std::nullopt;
-  return value;
+  return static_cast<double>(*q) / static_cast<double>(*p);
 }
 
 std::string read_file(const std::string& path) {
@@ -34,9 +40,8 @@ std::string_view trimmed(std::string_view text) {
   return text;
 }
 
-// This process's path in the hierarchy whose controller list /proc/self/cgroup
-// names as `controllers` ("" for cgroup v2's "0::/kubepods/...", "cpu" for v1's
-// "4:cpu,cpuacct:/user.slice").
+// This process's path in one cgroup hierarchy, from /proc/self/cgroup: v2's
+// line has no controllers ("0::/kubepods/..."), v1's names them ("4:cpu,cpuacct:/x").
 std::string own_cgroup(std::string_view controller) {
   std::istringstream lines{read_file("/proc/self/cgroup")};
   for (std::string line; std::getline(lines, line);) {
@@ -45,10 +50,10 @@ std::string own_cgroup(std::string_view controller) {
     if (first == std::string::npos || second == std::string::npos)
       continue;
     std::string_view names{line.data() + first + 1, second - first - 1};
-    bool named = controller.empty() ? names.empty() : false;
-    for (std::size_t at = 0; !controller.empty() && at <= names.size();) {
+    bool named = names.empty() && controller.empty();
+    for (std::size_t at = 0; !named && !controller.empty() && at <= names.size();) {
       auto comma = std::min(names.find(',', at), names.size());
-      named = named || names.substr(at, comma - at) == controller;
+      named = names.substr(at, comma - at) == controller;
       at = comma + 1;
     }
     if (named)
@@ -79,19 +84,11 @@ std::optional<double> cgroup_cpu_limit(std::string_view cpu_max) {
   auto space = cpu_max.find(' ');
   if (space == std::string_view::npos)
     return std::nullopt;
-  auto quota = whole_number(cpu_max.substr(0, space));
-  auto period = whole_number(cpu_max.substr(space + 1));
-  if (!quota || !period)
-    return std::nullopt;  // "max": no limit, or not a cpu.max line
-  return static_cast<double>(*quota) / static_cast<double>(*period);
+  return quota_over_period(cpu_max.substr(0, space), cpu_max.substr(space + 1));
 }
 
 std::optional<double> cgroup_v1_cpu_limit(std::string_view quota_us, std::string_view period_us) {
-  auto quota = whole_number(trimmed(quota_us));
-  auto period = whole_number(trimmed(period_us));
-  if (!quota || !period)
-    return std::nullopt;  // "-1": no limit
-  return static_cast<double>(*quota) / static_cast<double>(*period);
+  return quota_over_period(trimmed(quota_us), trimmed(period_us));
 }
 
 unsigned available_cpus() {
