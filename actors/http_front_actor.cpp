@@ -1,7 +1,5 @@
 #include "actors/http_front_actor.hpp"
 
-#include "domain/ascii_text.hpp"
-
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -11,6 +9,7 @@
 #include <array>
 
 #include "config/secret_mask.hpp"
+#include "domain/ascii_text.hpp"
 #include "http/bearer_auth.hpp"
 #include "http/cors.hpp"
 #include "http/envelope.hpp"

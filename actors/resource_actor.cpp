@@ -1,9 +1,8 @@
 #include "actors/resource_actor.hpp"
 
-#include "domain/ascii_text.hpp"
-
 #include <pqxx/transaction>
 
+#include "domain/ascii_text.hpp"
 #include "http/envelope.hpp"
 #include "http/page_links.hpp"
 

@@ -1,9 +1,8 @@
 #include "http/bearer_auth.hpp"
 
-#include "domain/ascii_text.hpp"
-
 #include <algorithm>
 
+#include "domain/ascii_text.hpp"
 #include "http/envelope.hpp"
 #include "security/bearer_token.hpp"
 #include "security/jwt_verifier.hpp"

@@ -1,8 +1,8 @@
 #include "http/cors.hpp"
 
-#include "domain/ascii_text.hpp"
-
 #include <algorithm>
+
+#include "domain/ascii_text.hpp"
 
 namespace svc::http {
 namespace {

@@ -1,8 +1,8 @@
 #include "http/request_framing.hpp"
 
-#include "domain/ascii_text.hpp"
-
 #include <boost/beast/http/rfc7230.hpp>
+
+#include "domain/ascii_text.hpp"
 
 namespace svc::http {
 namespace {

@@ -2,7 +2,6 @@
 #include "http/server_impl.ipp"
 
 #include "domain/ascii_text.hpp"
-
 #include "http/header_bytes.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_id.hpp"
