@@ -365,8 +365,7 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     parser.emplace();
     parser->body_limit(owner.opts.max_response_bytes);
     parser->skip(req.method() == bhttp::verb::head);  // a HEAD answer has no body, whatever it says
-    if (!header_bytes(req, head))
-      return on_io_error(beast::error_code{bhttp::error::bad_field}, "write");
+    header_bytes(req, head);
     conn->with_stream([this](auto& stream) {
       net::async_write(stream, header_and_body(head, req.body()),
                        [self = shared_from_this(), &stream](beast::error_code ec, std::size_t) {

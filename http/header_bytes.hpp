@@ -1,9 +1,11 @@
-// The bytes of an HTTP message's start line and fields as Beast serialises them,
+// The bytes of an HTTP message's start line and fields as Beast writes them,
 // so that the message goes out as two plain buffers (header, body) through
 // asio::async_write. bhttp::async_write walks Beast's view of a dozen buffers
 // again at each step of a write: about a sixth of a GET's instructions went
-// there (docs/PERFORMANCE.md, "Instructions per request"). Internal to http/:
-// it includes Beast.
+// there (docs/PERFORMANCE.md, "Instructions per request"). The header comes
+// from the fields' own writer (what Beast's serializer uses for it), copied in
+// one pass: the serializer's splitting and consuming machinery around it cost
+// about as much again. Internal to http/: it includes Beast.
 #pragma once
 
 #include <array>
@@ -11,27 +13,30 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_range.hpp>
-#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/message.hpp>
 
 namespace svc::http {
 
-// Writes `msg`'s header into `out` (replacing what was there); false when Beast
-// refuses to serialise it.
+namespace detail {
+
+template <class Writer>
+void copy_header(const Writer& writer, std::string& out) {
+  const auto buffers = writer.get();
+  out.resize(boost::beast::buffer_bytes(buffers));
+  boost::asio::buffer_copy(boost::asio::buffer(out), buffers);
+}
+
+}  // namespace detail
+
+// Writes `msg`'s header (start line, fields, the empty line) into `out`,
+// replacing what was there.
 template <bool IsRequest, class Body, class Fields>
-bool header_bytes(boost::beast::http::message<IsRequest, Body, Fields>& msg, std::string& out) {
-  out.clear();
-  boost::beast::http::serializer<IsRequest, Body, Fields> serializer{msg};
-  serializer.split(true);
-  boost::beast::error_code ec;
-  while (!ec && !serializer.is_header_done())
-    serializer.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
-      const auto n = boost::beast::buffer_bytes(buffers);
-      const auto at = out.size();
-      out.resize(at + n);
-      boost::asio::buffer_copy(boost::asio::buffer(out.data() + at, n), buffers);
-      serializer.consume(n);
-    });
-  return !ec;
+void header_bytes(const boost::beast::http::message<IsRequest, Body, Fields>& msg,
+                  std::string& out) {
+  if constexpr (IsRequest)
+    detail::copy_header(typename Fields::writer{msg.base(), msg.version(), msg.method()}, out);
+  else
+    detail::copy_header(typename Fields::writer{msg.base(), msg.version(), msg.result_int()}, out);
 }
 
 // The header bytes and the string body of a message, as one buffer sequence.

@@ -393,10 +393,7 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   phase_ = phase::writing;
   // A client that does not read its response is as idle as one that does not write.
   tcp_layer().expires_after(srv_.opts.idle_timeout);
-  if (!header_bytes(res_, head_)) {
-    close();
-    return;
-  }
+  header_bytes(res_, head_);
   const auto out = header_and_body(head_, res_.body());
   with_stream([this, keep, &out](auto& stream) {
     net::async_write(stream, out,
