@@ -3,16 +3,17 @@
 // asio::async_write. bhttp::async_write walks Beast's view of a dozen buffers
 // again at each step of a write: about a sixth of a GET's instructions went
 // there (docs/PERFORMANCE.md, "Instructions per request"). The header comes
-// from the fields' own writer (what Beast's serializer uses for it), copied in
-// one pass: the serializer's splitting and consuming machinery around it cost
-// about as much again. Internal to http/: it includes Beast.
+// from the fields' own writer (`Fields::writer` of Beast's Fields requirements,
+// what its serializer writes the header with), copied in one pass: the
+// serializer's splitting and consuming machinery around it cost about as much
+// again. Internal to http/: it includes Beast.
 #pragma once
 
 #include <array>
 #include <string>
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/http/message.hpp>
 
 namespace svc::http {
