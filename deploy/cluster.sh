@@ -60,8 +60,11 @@ usage() { sed -n '6,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2;
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A free port below the kernel's ephemeral range (where the replicas' own outgoing
-# connections could take it meanwhile), not among those already handed out.
+# free_port VAR: sets VAR to a free port below the kernel's ephemeral range (where
+# the replicas' own outgoing connections could take it meanwhile), not among those
+# already handed out. It sets a variable rather than printing: a command
+# substitution runs in a subshell, which would forget the ports it handed out, and
+# the ports are all picked before anything binds them.
 taken_ports=" "
 free_port() {
   local p
@@ -69,14 +72,14 @@ free_port() {
     [[ $taken_ports == *" $p "* ]] && continue
     port_in_use "$p" && continue
     taken_ports+="$p "
-    echo "$p"
+    printf -v "$1" '%s' "$p"
     return
   done
 }
 
-# preferred_port PORT: PORT when free, else a free one.
+# preferred_port VAR PORT: sets VAR to PORT when free, else to a free port.
 preferred_port() {
-  if ! port_in_use "$1"; then taken_ports+="$1 "; echo "$1"; else free_port; fi
+  if ! port_in_use "$2"; then taken_ports+="$2 "; printf -v "$1" '%s' "$2"; else free_port "$1"; fi
 }
 
 env_value() { sed -n "s/^$2=//p" "$1/env" | tail -n 1; }
@@ -140,14 +143,20 @@ wait_ready() {
   die "$replica not ready on port $port after 30 s (log: $dir/$replica.log)"
 }
 
-# Until HAProxy's checks have put the replica back into the rotation.
+# Until HAProxy's checks have put the replica back into the rotation. The wait
+# is generous (its checks run every 300 ms): a CI machine starting four replicas
+# on two cores is slow, and a start that fails leaves its reasons in the message.
 wait_in_rotation() {
-  local dir=$1 replica=$2 i
-  for (( i = 0; i < 100; i++ )); do
-    [[ $(haproxy_state "$dir" "$replica") == UP ]] && return 0
+  local dir=$1 replica=$2 state="" i
+  for (( i = 0; i < 300; i++ )); do
+    alive "$(cat "$dir/haproxy.pid")" \
+      || { tail -n 5 "$dir/haproxy.log" >&2; die "HAProxy exited (log: $dir/haproxy.log)"; }
+    state=$(haproxy_state "$dir" "$replica")
+    [[ $state == UP ]] && return 0
     sleep 0.1
   done
-  die "HAProxy does not count $replica as UP after 10 s"
+  tail -n 5 "$dir/haproxy.log" "$dir/$replica.log" >&2
+  die "HAProxy does not count $replica as UP after 30 s (its state: '${state}')"
 }
 
 stop_replica() {
@@ -206,7 +215,7 @@ EOF
 }
 
 cmd_start() {
-  local dir=$1 pg_port base_url bouncer_url users_port orders_port stats_port redis_port replica port db
+  local dir=$1 pg_port base_url bouncer_port bouncer_url users_port orders_port stats_port redis_port replica port db
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   [[ ! -f $dir/haproxy.pid ]] || die "$dir holds a running cluster (cluster.sh stop $dir)"
@@ -227,15 +236,19 @@ cmd_start() {
     [[ $(psql "$base_url/postgres" -XAtqc "SELECT 1 FROM pg_database WHERE datname = '$db'") == 1 ]] \
       || psql "$base_url/postgres" -XAtqc "CREATE DATABASE \"$db\"" >/dev/null
   done
-  bouncer_url=$(bash "$ROOT/deploy/local-pgbouncer.sh" start "$dir/pgbouncer" "$pg_port" "$(free_port)" 20)
+  free_port bouncer_port
+  bouncer_url=$(bash "$ROOT/deploy/local-pgbouncer.sh" start "$dir/pgbouncer" "$pg_port" "$bouncer_port" 20)
 
-  redis_port=$(free_port)
+  free_port redis_port
   redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
 
-  users_port=${USERS_PORT:-$(free_port)}
-  orders_port=${ORDERS_PORT:-$(free_port)}
-  stats_port=$(free_port)
+  users_port=${USERS_PORT:-}
+  [[ -n $users_port ]] || free_port users_port
+  orders_port=${ORDERS_PORT:-}
+  [[ -n $orders_port ]] || free_port orders_port
+  taken_ports+="$users_port $orders_port "
+  free_port stats_port
   {
     echo "DATABASE_BASE_URL=$base_url"
     echo "PG_PORT=$pg_port"
@@ -250,7 +263,7 @@ cmd_start() {
   } >>"$dir/env"
 
   for replica in "${REPLICAS[@]}"; do
-    port=$(free_port)
+    free_port port
     echo "$(upper "$replica")_PORT=$port" >>"$dir/env"
     db=${CLUSTER_DB_PREFIX:-}${replica%-*}s
     {
@@ -316,8 +329,8 @@ EOF
 cmd_run() {
   local dir=${1:-$ROOT/.local/cluster}
   [[ -f $dir/haproxy.pid ]] && cmd_stop "$dir"   # left over from a killed run
-  USERS_PORT=${USERS_PORT:-$(preferred_port 8081)}
-  ORDERS_PORT=${ORDERS_PORT:-$(preferred_port 8082)}
+  [[ -n ${USERS_PORT:-} ]] || preferred_port USERS_PORT 8081
+  [[ -n ${ORDERS_PORT:-} ]] || preferred_port ORDERS_PORT 8082
   export USERS_PORT ORDERS_PORT
   trap 'trap "" INT TERM; log "stopping"; cmd_stop "$dir"' EXIT
   trap 'exit 130' INT

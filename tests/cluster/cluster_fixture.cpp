@@ -58,9 +58,20 @@ local_cluster::local_cluster(const std::string& name, std::map<std::string, std:
     command += " " + key + "=" + shell_quote(value);
   try {
     run(command + " bash " + shell_quote(script()) + " start " + shell_quote(dir_));
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // What did start is stopped (no replica or PgBouncer outlives the test), and
+    // the logs go into the message before their directory goes.
+    std::string message = e.what();
+    for (const auto* log : {"haproxy", "user-1", "user-2", "order-1", "order-2"})
+      message += std::string{"\n--- "} + log + ".log:\n" +
+                 e2e::file_tail(dir_ + "/" + log + ".log", 10);
+    try {
+      run("bash " + shell_quote(script()) + " stop " + shell_quote(dir_));
+    } catch (const std::exception& stop_failure) {
+      message += std::string{"\nstopping it: "} + stop_failure.what();
+    }
     std::filesystem::remove_all(dir_);
-    throw;
+    throw std::runtime_error(message);
   }
 }
 
