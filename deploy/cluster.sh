@@ -151,7 +151,7 @@ wait_in_rotation() {
   for (( i = 0; i < 300; i++ )); do
     alive "$(cat "$dir/haproxy.pid")" \
       || { tail -n 5 "$dir/haproxy.log" >&2; die "HAProxy exited (log: $dir/haproxy.log)"; }
-    state=$(haproxy_state "$dir" "$replica")
+    state=$(haproxy_state "$dir" "$replica") || state=""  # not listening yet
     [[ $state == UP ]] && return 0
     sleep 0.1
   done
