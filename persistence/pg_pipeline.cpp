@@ -1,5 +1,6 @@
 #include "persistence/pg_pipeline.hpp"
 
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -15,6 +16,10 @@ struct pg_pipeline::expected {
   pg_completion done;  // empty for the connection's own set-up statements
   pg_outcome outcome;
   clock::time_point submitted{};
+  // A read that shares its sync with others: kept, to be sent again if the
+  // batch aborts before it runs.
+  std::optional<db_statement> read{};
+  bool aborted = false;
 };
 
 namespace {
@@ -24,6 +29,14 @@ std::string error_text(const PGconn* conn) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
     text.pop_back();
   return text;
+}
+
+pg_outcome connection_lost(const std::string& why) {
+  pg_outcome lost;
+  lost.ok = false;
+  lost.connection_lost = true;
+  lost.message = why;
+  return lost;
 }
 
 }  // namespace
@@ -88,7 +101,7 @@ void pg_pipeline::advance() {
     return;
   }
   read_results();
-  if (state_ == state::ready && wants_write())
+  if (state_ == state::ready && (want_write_ || unflushed_))
     flush();
   if (state_ == state::ready && PQstatus(conn_) == CONNECTION_BAD)
     fail(error_text(conn_));
@@ -140,11 +153,7 @@ void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
     return;
   }
   if (state_ != state::ready) {
-    pg_outcome lost;
-    lost.ok = false;
-    lost.connection_lost = true;
-    lost.message = last_error_.empty() ? "not connected" : last_error_;
-    done(std::move(lost));
+    done(connection_lost(last_error_.empty() ? "not connected" : last_error_));
     return;
   }
   send_now(statement, std::move(done), now);
@@ -159,6 +168,13 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
   for (const auto& p : statement.params)
     values.push_back(p ? p->c_str() : nullptr);
   const int count = static_cast<int>(values.size());
+  // Reads waiting for their sync get it before a write: the write must not
+  // join (and be able to abort) their transaction.
+  if (!statement.read_only && !sync_reads()) {
+    pending_statements_ = 0;  // fail() answered everything before it
+    done(connection_lost(last_error_));
+    return;
+  }
   const std::string* sql = &statement.sql;
   int sent = 0;
   if (!statement.name.empty() && catalog_.mode() == statement_mode::prepared) {
@@ -178,26 +194,59 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
     sent = PQsendQueryParams(conn_, sql->c_str(), count, nullptr, values.data(), nullptr, nullptr,
                              0);
   }
-  // A sync after each statement: each runs in a transaction of its own
-  // (autocommit), and one that fails aborts none of the others.
-  if (sent != 1 || PQpipelineSync(conn_) != 1) {
+  if (sent != 1) {
     expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
     fail(error_text(conn_));
     return;
   }
+  if (statement.read_only) {
+    // Its sync comes with the next flush (or the next write), shared with the
+    // reads submitted until then.
+    expected_.push_back({expected::kind::statement, std::move(done), {}, submitted, statement});
+    ++unsynced_reads_;
+    ++unsent_statements_;
+    return;
+  }
+  // A write: a sync right after it, so that it commits on its own (autocommit)
+  // and a failing one aborts none of the others.
   expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
+  if (PQpipelineSync(conn_) != 1) {
+    fail(error_text(conn_));
+    return;
+  }
   expected_.push_back({expected::kind::sync, {}, {}, {}});
+  ++unsent_statements_;
+}
+
+bool pg_pipeline::sync_reads() {
+  if (unsynced_reads_ == 0)
+    return true;
+  unsynced_reads_ = 0;
+  if (PQpipelineSync(conn_) != 1) {
+    fail(error_text(conn_));
+    return false;
+  }
+  expected_.push_back({expected::kind::sync, {}, {}, {}});
+  return true;
 }
 
 void pg_pipeline::flush() {
   if (state_ != state::ready)
     return;
   unflushed_ = false;
+  unsent_statements_ = 0;
+  if (!sync_reads())  // the sync itself flushes what it can; the flush below tells the rest
+    return;
   const int flushed = PQflush(conn_);
   if (flushed < 0)
     fail(error_text(conn_));
   else
     want_write_ = flushed == 1;
+}
+
+void pg_pipeline::flush_unless_answers_awaited() {
+  if (awaiting_answers() == 0)
+    flush();
 }
 
 void pg_pipeline::read_results() {
@@ -219,7 +268,19 @@ void pg_pipeline::read_results() {
     if (result == nullptr) {  // the end of this statement's results
       auto done = std::move(next.done);
       auto outcome = std::move(next.outcome);
+      auto submitted = next.submitted;
+      std::optional<db_statement> again;
+      if (next.aborted && next.read)
+        again = std::move(next.read);
       expected_.pop_front();
+      if (again && done) {
+        // Skipped by the server after another read of its batch failed: it never
+        // ran. Behind the batch's sync, in the next batch (flushed by advance()).
+        --pending_statements_;  // counted again by send_now
+        send_now(*again, std::move(done), submitted);
+        unflushed_ = true;
+        continue;
+      }
       if (done) {
         --pending_statements_;
         done(std::move(outcome));
@@ -249,7 +310,13 @@ void pg_pipeline::read_results() {
         PQclear(result);
         break;
       }
-      default:  // PGRES_PIPELINE_ABORTED cannot happen with a sync per statement
+      case PGRES_PIPELINE_ABORTED:
+        next.aborted = true;
+        next.outcome.ok = false;  // answered as such if it cannot be sent again
+        next.outcome.message = "skipped: an earlier statement of its batch failed";
+        PQclear(result);
+        break;
+      default:
         next.outcome.ok = false;
         next.outcome.message = PQresStatus(PQresultStatus(result));
         PQclear(result);
@@ -287,24 +354,19 @@ void pg_pipeline::close(const std::string& reason) {
   state_ = state::closed;
   want_write_ = false;
   unflushed_ = false;
+  unsent_statements_ = 0;
+  unsynced_reads_ = 0;
   // Completions may run code that looks at this connection: take everything out first.
   auto expected = std::move(expected_);
   auto waiting = std::move(waiting_);
   expected_.clear();
   waiting_.clear();
   pending_statements_ = 0;
-  auto lost = [&reason] {
-    pg_outcome o;
-    o.ok = false;
-    o.connection_lost = true;
-    o.message = reason;
-    return o;
-  };
   for (auto& e : expected)
     if (e.done)
-      e.done(lost());
+      e.done(connection_lost(reason));
   for (auto& w : waiting)
-    w.done(lost());
+    w.done(connection_lost(reason));
 }
 
 }  // namespace svc

@@ -2,6 +2,15 @@
 // from many requests go out back to back without waiting for each other's
 // answers, and their results come back in order, each to its own completion.
 //
+// A statement that writes is followed by a sync of its own, so that it commits
+// alone and a failing one aborts nothing else. Reads (db_statement::read_only)
+// that are submitted together share one sync, which libpq 15 needs to send
+// anything at all (PQpipelineSync flushes; there is no sync without a flush
+// before libpq 17): a batch of reads is one write to the socket, one wake-up of
+// the server's backend, one transaction and one answer. When one read of a batch
+// fails, the server skips the rest of it (PGRES_PIPELINE_ABORTED): those never
+// ran, and are sent again.
+//
 // No thread and no event loop here: the owner (the DB-pool actor) watches
 // socket() for what wants_read()/wants_write() ask and calls advance() when it
 // is ready. Completions run inside advance() and submit(), on the owner's
@@ -57,9 +66,12 @@ public:
   // -1 when there is no connection. May change while connecting.
   int socket() const;
   bool wants_read() const;
-  // Something is to be sent: submitted and not flushed yet, or more than the
-  // socket took.
-  bool wants_write() const noexcept { return want_write_ || unflushed_; }
+  // Something is to be sent now: more than the socket took, or statements
+  // submitted while no answer is awaited (those submitted while answers are
+  // awaited go out when the answers come in: advance()).
+  bool wants_write() const noexcept {
+    return want_write_ || (unflushed_ && awaiting_answers() == 0);
+  }
 
   // Moves the connection on after its socket became ready (or spuriously):
   // connect handshake, sending what is buffered, reading results.
@@ -74,6 +86,17 @@ public:
   // Sends what is buffered, as far as the socket takes it (the rest waits for
   // wants_write() and advance()).
   void flush();
+
+  // flush(), unless the server still owes answers to statements sent earlier:
+  // then what was submitted since waits in libpq's buffer and goes out in one
+  // write when those answers come in (advance()). Under load that is one send,
+  // and one wake-up of the server's backend, per batch of answers instead of
+  // one per statement; the server runs a connection's statements one after
+  // another anyway, so a held statement starts no later than it would have.
+  void flush_unless_answers_awaited();
+
+  // Statements sent (or partly sent) and not answered yet.
+  std::size_t awaiting_answers() const noexcept { return pending_statements_ - unsent_statements_; }
 
   // Statements sent or queued and not answered yet.
   std::size_t in_flight() const noexcept { return pending_statements_; }
@@ -107,6 +130,7 @@ private:
 
   void finish_connect();
   void send_now(const db_statement& statement, pg_completion done, clock::time_point submitted);
+  bool sync_reads();
   bool send_setup();
   void read_results();
   void fail(const std::string& why);
@@ -122,6 +146,8 @@ private:
   std::deque<expected> expected_;  // what the server will answer, in order
   std::deque<queued> waiting_;     // submitted before the connection was ready
   std::size_t pending_statements_ = 0;
+  std::size_t unsent_statements_ = 0;  // of pending_statements_: submitted since the last flush
+  std::size_t unsynced_reads_ = 0;     // reads sent since the last sync
   std::string last_error_;
   std::function<void()> before_close_;
 };

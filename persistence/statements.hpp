@@ -27,6 +27,10 @@ struct db_statement {
   std::string name;  // a named statement of the pool's catalog, or empty:
   std::string sql;   // then this SQL is sent unnamed (a list whose filters vary)
   std::vector<std::optional<std::string>> params;
+  // Reads and changes nothing: a pipelined connection may run it in one
+  // transaction with other reads, and run it again when that transaction
+  // aborted before it ran (persistence/pg_pipeline.hpp).
+  bool read_only = false;
 };
 
 // Parameters as PostgreSQL text.
@@ -53,6 +57,12 @@ std::optional<std::string> sql_param(const std::optional<T>& v) {
 template <class... Args>
 db_statement named(std::string name, Args&&... args) {
   return {std::move(name), {}, {sql_param(std::forward<Args>(args))...}};
+}
+
+// `statement`, marked as one that only reads.
+inline db_statement read_only(db_statement statement) {
+  statement.read_only = true;
+  return statement;
 }
 
 // How a pool sends its named statements. `prepared`: each connection prepares

@@ -2,6 +2,7 @@
 // poll() loop in the test: no actors, no asio.
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -135,6 +136,91 @@ TEST_F(PgPipeline, AFailedStatementFailsOnlyItself) {
   EXPECT_EQ(got.outcomes[2].sqlstate, "26000");  // invalid_sql_statement_name
   ASSERT_TRUE(got.outcomes[3].ok);
   EXPECT_EQ(got.outcomes[3].rows.at(0)[0].as<int>(), 3);
+}
+
+// Reads submitted together go out under one sync: one transaction (the same
+// transaction_timestamp()), and a write after them is not part of it.
+TEST_F(PgPipeline, ReadsSubmittedTogetherShareOneSyncAndAWriteGetsItsOwn) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  collected got;
+  const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
+  for (int i = 0; i < 3; ++i)
+    conn.submit(read_only(started), got.add());
+  conn.submit(started, got.add());  // not marked: a transaction of its own
+  conn.flush();
+  drive(conn, [&] { return got.outcomes.size() == 4; });
+  ASSERT_EQ(got.outcomes.size(), 4u) << conn.last_error();
+  std::vector<std::string> at;
+  for (const auto& o : got.outcomes) {
+    ASSERT_TRUE(o.ok) << o.message;
+    at.push_back(o.rows.at(0)[0].as<std::string>());
+  }
+  EXPECT_EQ(at[0], at[1]);
+  EXPECT_EQ(at[1], at[2]);
+  EXPECT_NE(at[2], at[3]);
+}
+
+// The server skips the rest of a batch after a failing read: those reads never
+// ran, so they are sent again and answered; only the failing one fails. A write
+// behind the batch is not skipped with it.
+TEST_F(PgPipeline, AFailingReadFailsOnlyItselfAndTheReadsSkippedBehindItRunAgain) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  collected got;
+  conn.submit(read_only(named("echo", std::int64_t{1})), got.add());
+  conn.submit(read_only({{}, "SELECT 1 / $1::int", {"0"}}), got.add());
+  conn.submit(read_only(named("echo", std::int64_t{3})), got.add());
+  conn.submit(read_only({{}, "SELECT 4 / $1::int", {"0"}}), got.add());
+  conn.submit(read_only(named("echo", std::int64_t{5})), got.add());
+  conn.submit(named("echo", std::int64_t{6}), got.add());  // a write's sync of its own
+  conn.flush();
+  drive(conn, [&] { return got.outcomes.size() == 6; });
+  ASSERT_EQ(got.outcomes.size(), 6u) << conn.last_error();
+  // Answered in the order they ran: the skipped reads after the first failure's batch.
+  std::vector<int> echoed;
+  int failed = 0;
+  for (const auto& o : got.outcomes) {
+    if (!o.ok) {
+      EXPECT_EQ(o.sqlstate, "22012") << o.message;  // division_by_zero, never "skipped"
+      EXPECT_FALSE(o.connection_lost);
+      ++failed;
+      continue;
+    }
+    echoed.push_back(o.rows.at(0)[0].as<int>());
+  }
+  EXPECT_EQ(failed, 2);
+  std::sort(echoed.begin(), echoed.end());
+  EXPECT_EQ(echoed, (std::vector<int>{1, 3, 5, 6}));
+  EXPECT_EQ(conn.in_flight(), 0u);
+  EXPECT_EQ(conn.current(), pg_pipeline::state::ready);
+}
+
+// While the server owes answers, new statements wait in the buffer (no write is
+// asked for) and go out together once the answers are in.
+TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  collected got;
+  conn.submit(read_only({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
+  conn.flush_unless_answers_awaited();  // nothing owed: sent at once
+  EXPECT_EQ(conn.awaiting_answers(), 1u);
+  EXPECT_FALSE(conn.wants_write());
+  const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
+  conn.submit(read_only(started), got.add());
+  conn.submit(read_only(started), got.add());
+  conn.flush_unless_answers_awaited();
+  EXPECT_EQ(conn.awaiting_answers(), 1u);  // held
+  EXPECT_FALSE(conn.wants_write());        // and no write wanted for them yet
+  drive(conn, [&] { return got.outcomes.size() == 3; });
+  ASSERT_EQ(got.outcomes.size(), 3u) << conn.last_error();
+  for (const auto& o : got.outcomes)
+    ASSERT_TRUE(o.ok) << o.message;
+  EXPECT_EQ(got.outcomes[1].rows.at(0)[0].as<std::string>(),
+            got.outcomes[2].rows.at(0)[0].as<std::string>());  // one batch
 }
 
 TEST_F(PgPipeline, PreparesTheCatalogAndSetsTheStatementTimeoutOnlyWhenPrepared) {
