@@ -219,7 +219,7 @@ void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> 
   auto ping = [self, report, after_ping] {
     run_db_query(
       self, report->ctx->pool,
-      db_query{read_only({{}, "SELECT 1", {}}), "health.ping", report->finish.scope()},
+      db_query{quick_read({{}, "SELECT 1", {}}), "health.ping", report->finish.scope()},
       [after_ping](const pg_rows&) { after_ping(true); },
       [after_ping](const caf::error&) { after_ping(false); });
   };

@@ -60,7 +60,7 @@ statement_list collection_statements(const collection_table& t) {
 }
 
 db_statement find_statement(const collection_table& t, std::int64_t id) {
-  return read_only(named(find_name(t), id));
+  return quick_read(named(find_name(t), id));
 }
 
 db_statement delete_statement(const collection_table& t, std::int64_t id,

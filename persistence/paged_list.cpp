@@ -49,8 +49,8 @@ db_statement page_statement(const list_spec& spec) {
     const auto size = static_cast<std::int64_t>(spec.page.page_size);
     const auto offset = static_cast<std::int64_t>(spec.page.offset());
     if (spec.status)
-      return read_only(named(page_statement_name(spec.table, true), *spec.status, size, offset));
-    return read_only(named(page_statement_name(spec.table, false), size, offset));
+      return named(page_statement_name(spec.table, true), *spec.status, size, offset);
+    return named(page_statement_name(spec.table, false), size, offset);
   }
   std::vector<std::optional<std::string>> params;
   std::string where = "deleted_at IS NULL";
@@ -74,7 +74,7 @@ db_statement page_statement(const list_spec& spec) {
                    " LEFT JOIN LATERAL (SELECT " +
                    columns + " FROM " + table + " WHERE id IN (SELECT id FROM matches" + page +
                    ") ORDER BY id DESC) p ON true";
-  return read_only({{}, sql, std::move(params)});
+  return {{}, sql, std::move(params)};
 }
 
 std::int64_t page_total(const pg_rows& rows) {

@@ -168,9 +168,9 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
   for (const auto& p : statement.params)
     values.push_back(p ? p->c_str() : nullptr);
   const int count = static_cast<int>(values.size());
-  // Reads waiting for their sync get it before a write: the write must not
-  // join (and be able to abort) their transaction.
-  if (!statement.read_only && !sync_reads()) {
+  // Quick reads waiting for their sync get it first: this statement must not
+  // join their transaction (and abort it, or hold back their answers).
+  if (!statement.quick_read && !sync_reads()) {
     pending_statements_ = 0;  // fail() answered everything before it
     done(connection_lost(last_error_));
     return;
@@ -199,7 +199,7 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
     fail(error_text(conn_));
     return;
   }
-  if (statement.read_only) {
+  if (statement.quick_read) {
     // Its sync comes with the next flush (or the next write), shared with the
     // reads submitted until then.
     expected_.push_back({expected::kind::statement, std::move(done), {}, submitted, statement});
@@ -207,8 +207,9 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
     ++unsent_statements_;
     return;
   }
-  // A write: a sync right after it, so that it commits on its own (autocommit)
-  // and a failing one aborts none of the others.
+  // A write, or a read that may be slow: a sync right after it, so that it
+  // commits on its own (autocommit), a failing one aborts none of the others,
+  // and the server answers it as soon as it ends.
   expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
   if (PQpipelineSync(conn_) != 1) {
     fail(error_text(conn_));

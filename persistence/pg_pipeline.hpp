@@ -2,14 +2,16 @@
 // from many requests go out back to back without waiting for each other's
 // answers, and their results come back in order, each to its own completion.
 //
-// A statement that writes is followed by a sync of its own, so that it commits
-// alone and a failing one aborts nothing else. Reads (db_statement::read_only)
-// that are submitted together share one sync, which libpq 15 needs to send
-// anything at all (PQpipelineSync flushes; there is no sync without a flush
-// before libpq 17): a batch of reads is one write to the socket, one wake-up of
-// the server's backend, one transaction and one answer. When one read of a batch
-// fails, the server skips the rest of it (PGRES_PIPELINE_ABORTED): those never
-// ran, and are sent again.
+// Every statement is followed by a sync of its own, so that it commits alone
+// and a failing one aborts nothing else; except quick reads
+// (db_statement::quick_read, by primary key): those submitted together share
+// one sync. libpq 15 sends nothing without a sync (PQpipelineSync flushes;
+// there is no sync without a flush before libpq 17), and the server answers at
+// a sync: a batch of quick reads is one write to the socket, one wake-up of the
+// server's backend, one transaction and one answer. (Only quick ones: a slow
+// read in the batch would hold back the answers of the rest until it ended.)
+// When one read of a batch fails, the server skips the rest of it
+// (PGRES_PIPELINE_ABORTED): those never ran, and are sent again.
 //
 // No thread and no event loop here: the owner (the DB-pool actor) watches
 // socket() for what wants_read()/wants_write() ask and calls advance() when it

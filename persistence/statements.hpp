@@ -27,10 +27,13 @@ struct db_statement {
   std::string name;  // a named statement of the pool's catalog, or empty:
   std::string sql;   // then this SQL is sent unnamed (a list whose filters vary)
   std::vector<std::optional<std::string>> params;
-  // Reads and changes nothing: a pipelined connection may run it in one
-  // transaction with other reads, and run it again when that transaction
-  // aborted before it ran (persistence/pg_pipeline.hpp).
-  bool read_only = false;
+  // A read that changes nothing and is quick at any table size (by primary
+  // key): a pipelined connection sends it under one sync with other quick reads
+  // and sends it again when their batch aborted before it ran
+  // (persistence/pg_pipeline.hpp). Not for a read that may run long (a search,
+  // a deep page): the server answers a batch only at its end, so a slow read
+  // would hold back the answers of the quick ones sent with it.
+  bool quick_read = false;
 };
 
 // Parameters as PostgreSQL text.
@@ -59,9 +62,9 @@ db_statement named(std::string name, Args&&... args) {
   return {std::move(name), {}, {sql_param(std::forward<Args>(args))...}};
 }
 
-// `statement`, marked as one that only reads.
-inline db_statement read_only(db_statement statement) {
-  statement.read_only = true;
+// `statement`, marked as a quick read (db_statement::quick_read).
+inline db_statement quick_read(db_statement statement) {
+  statement.quick_read = true;
   return statement;
 }
 

@@ -147,8 +147,8 @@ TEST_F(PgPipeline, ReadsSubmittedTogetherShareOneSyncAndAWriteGetsItsOwn) {
   collected got;
   const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
   for (int i = 0; i < 3; ++i)
-    conn.submit(read_only(started), got.add());
-  conn.submit(started, got.add());  // not marked: a transaction of its own
+    conn.submit(quick_read(started), got.add());
+  conn.submit(started, got.add());  // not marked quick: a transaction of its own
   conn.flush();
   drive(conn, [&] { return got.outcomes.size() == 4; });
   ASSERT_EQ(got.outcomes.size(), 4u) << conn.last_error();
@@ -170,11 +170,11 @@ TEST_F(PgPipeline, AFailingReadFailsOnlyItselfAndTheReadsSkippedBehindItRunAgain
   conn.connect(test_database());
   drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
   collected got;
-  conn.submit(read_only(named("echo", std::int64_t{1})), got.add());
-  conn.submit(read_only({{}, "SELECT 1 / $1::int", {"0"}}), got.add());
-  conn.submit(read_only(named("echo", std::int64_t{3})), got.add());
-  conn.submit(read_only({{}, "SELECT 4 / $1::int", {"0"}}), got.add());
-  conn.submit(read_only(named("echo", std::int64_t{5})), got.add());
+  conn.submit(quick_read(named("echo", std::int64_t{1})), got.add());
+  conn.submit(quick_read({{}, "SELECT 1 / $1::int", {"0"}}), got.add());
+  conn.submit(quick_read(named("echo", std::int64_t{3})), got.add());
+  conn.submit(quick_read({{}, "SELECT 4 / $1::int", {"0"}}), got.add());
+  conn.submit(quick_read(named("echo", std::int64_t{5})), got.add());
   conn.submit(named("echo", std::int64_t{6}), got.add());  // a write's sync of its own
   conn.flush();
   drive(conn, [&] { return got.outcomes.size() == 6; });
@@ -198,6 +198,28 @@ TEST_F(PgPipeline, AFailingReadFailsOnlyItselfAndTheReadsSkippedBehindItRunAgain
   EXPECT_EQ(conn.current(), pg_pipeline::state::ready);
 }
 
+// A read that is not marked quick (a search, say) gets a sync of its own: the
+// quick reads sent before it are answered before it ends, not with it.
+TEST_F(PgPipeline, QuickReadsAreAnsweredBeforeASlowReadSentAfterThemEnds) {
+  pg_pipeline conn{prepared_, 5000ms};
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  collected got;
+  conn.submit(quick_read(named("echo", std::int64_t{1})), got.add());
+  conn.submit({{}, "SELECT 2 FROM pg_sleep(1)", {}}, got.add());
+  conn.flush();
+  const auto sent = std::chrono::steady_clock::now();
+  drive(conn, [&] { return !got.outcomes.empty(); });
+  const auto first_answer = std::chrono::steady_clock::now() - sent;
+  ASSERT_FALSE(got.outcomes.empty()) << conn.last_error();
+  EXPECT_EQ(got.outcomes.size(), 1u);  // the slow one is still running
+  EXPECT_LT(first_answer, 900ms);
+  drive(conn, [&] { return got.outcomes.size() == 2; });
+  ASSERT_EQ(got.outcomes.size(), 2u) << conn.last_error();
+  EXPECT_EQ(got.outcomes[0].rows.at(0)[0].as<int>(), 1);
+  EXPECT_EQ(got.outcomes[1].rows.at(0)[0].as<int>(), 2);
+}
+
 // While the server owes answers, new statements wait in the buffer (no write is
 // asked for) and go out together once the answers are in.
 TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
@@ -205,13 +227,13 @@ TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
   conn.connect(test_database());
   drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
   collected got;
-  conn.submit(read_only({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
+  conn.submit(quick_read({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
   conn.flush_unless_answers_awaited();  // nothing owed: sent at once
   EXPECT_EQ(conn.awaiting_answers(), 1u);
   EXPECT_FALSE(conn.wants_write());
   const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
-  conn.submit(read_only(started), got.add());
-  conn.submit(read_only(started), got.add());
+  conn.submit(quick_read(started), got.add());
+  conn.submit(quick_read(started), got.add());
   conn.flush_unless_answers_awaited();
   EXPECT_EQ(conn.awaiting_answers(), 1u);  // held
   EXPECT_FALSE(conn.wants_write());        // and no write wanted for them yet
