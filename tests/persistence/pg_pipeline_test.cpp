@@ -42,6 +42,12 @@ void drive(pg_pipeline& conn, Done done) {
   }
 }
 
+// Connects and runs the loop until the connection is ready with nothing left to send.
+void open_and_wait(pg_pipeline& conn) {
+  conn.connect(test_database());
+  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+}
+
 struct collected {
   std::vector<pg_outcome> outcomes;
   pg_completion add() {
@@ -104,8 +110,7 @@ TEST_F(PgPipeline, LargeStatementsWaitForTheSocketToTakeThem) {
 
 TEST_F(PgPipeline, SubmittedStatementsWaitForOneFlush) {
   pg_pipeline conn{prepared_, 5000ms};
-  conn.connect(test_database());
-  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  open_and_wait(conn);
   collected got;
   for (int i = 0; i < 3; ++i)
     conn.submit(named("echo", std::int64_t{i}), got.add());
@@ -142,8 +147,7 @@ TEST_F(PgPipeline, AFailedStatementFailsOnlyItself) {
 // transaction_timestamp()), and a write after them is not part of it.
 TEST_F(PgPipeline, ReadsSubmittedTogetherShareOneSyncAndAWriteGetsItsOwn) {
   pg_pipeline conn{prepared_, 5000ms};
-  conn.connect(test_database());
-  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  open_and_wait(conn);
   collected got;
   const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
   for (int i = 0; i < 3; ++i)
@@ -167,8 +171,7 @@ TEST_F(PgPipeline, ReadsSubmittedTogetherShareOneSyncAndAWriteGetsItsOwn) {
 // behind the batch is not skipped with it.
 TEST_F(PgPipeline, AFailingReadFailsOnlyItselfAndTheReadsSkippedBehindItRunAgain) {
   pg_pipeline conn{prepared_, 5000ms};
-  conn.connect(test_database());
-  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  open_and_wait(conn);
   collected got;
   conn.submit(quick_read(named("echo", std::int64_t{1})), got.add());
   conn.submit(quick_read({{}, "SELECT 1 / $1::int", {"0"}}), got.add());
@@ -202,8 +205,7 @@ TEST_F(PgPipeline, AFailingReadFailsOnlyItselfAndTheReadsSkippedBehindItRunAgain
 // quick reads sent before it are answered before it ends, not with it.
 TEST_F(PgPipeline, QuickReadsAreAnsweredBeforeASlowReadSentAfterThemEnds) {
   pg_pipeline conn{prepared_, 5000ms};
-  conn.connect(test_database());
-  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  open_and_wait(conn);
   collected got;
   conn.submit(quick_read(named("echo", std::int64_t{1})), got.add());
   conn.submit({{}, "SELECT 2 FROM pg_sleep(1)", {}}, got.add());
@@ -224,8 +226,7 @@ TEST_F(PgPipeline, QuickReadsAreAnsweredBeforeASlowReadSentAfterThemEnds) {
 // asked for) and go out together once the answers are in.
 TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
   pg_pipeline conn{prepared_, 5000ms};
-  conn.connect(test_database());
-  drive(conn, [&] { return conn.current() == pg_pipeline::state::ready && !conn.wants_write(); });
+  open_and_wait(conn);
   collected got;
   conn.submit(quick_read({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
   conn.flush_unless_answers_awaited();  // nothing owed: sent at once
