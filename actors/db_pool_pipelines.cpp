@@ -201,7 +201,7 @@ bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done
 void db_pool_pipelines::flush() {
   for (auto index : unflushed_) {
     auto& s = *slots_[index];
-    s.conn.flush_unless_answers_awaited();
+    s.conn.flush();
     if (s.conn.current() == pg_pipeline::state::broken)
       open(index);
     else

@@ -31,6 +31,9 @@ std::string error_text(const PGconn* conn) {
   return text;
 }
 
+// Quick reads in one batch at most (by primary key: a few hundred bytes each).
+constexpr std::size_t max_batch = 16;
+
 pg_outcome connection_lost(const std::string& why) {
   pg_outcome lost;
   lost.ok = false;
@@ -101,7 +104,7 @@ void pg_pipeline::advance() {
     return;
   }
   read_results();
-  if (state_ == state::ready && (want_write_ || unflushed_))
+  if (state_ == state::ready && wants_write())
     flush();
   if (state_ == state::ready && PQstatus(conn_) == CONNECTION_BAD)
     fail(error_text(conn_));
@@ -117,8 +120,11 @@ void pg_pipeline::finish_connect() {
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& w : waiting) {
-    --pending_statements_;  // counted again by send_now
-    send_now(w.statement, std::move(w.done), w.submitted);
+    if (state_ != state::ready) {  // a send failed: the connection is gone
+      w.done(connection_lost(last_error_));
+      continue;
+    }
+    dispatch(std::move(w));
   }
   flush();
 }
@@ -156,25 +162,41 @@ void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
     done(connection_lost(last_error_.empty() ? "not connected" : last_error_));
     return;
   }
-  send_now(statement, std::move(done), now);
-  unflushed_ = true;
+  ++pending_statements_;
+  dispatch({statement, std::move(done), now});
 }
 
-void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
-                           clock::time_point submitted) {
-  ++pending_statements_;
+void pg_pipeline::dispatch(queued q) {
+  unflushed_ = true;
+  if (q.statement.quick_read) {
+    held_.push_back(std::move(q));  // sent by flush(), in a batch
+    // A full batch goes now. Its statements then stay well inside the 8 kB at
+    // which libpq sends part of its buffer by itself, ahead of the sync.
+    // (A failed send has answered them all.)
+    if (held_.size() >= max_batch)
+      send_held();
+    return;
+  }
+  // Quick reads held so far go first, under their own sync: this statement
+  // must not join their transaction (and abort it, or hold back their answers).
+  if (!send_held()) {
+    q.done(connection_lost(last_error_));  // fail() answered all the others
+    return;
+  }
+  // A write, or a read that may be slow: a sync right after it, so that it
+  // commits on its own (autocommit), a failing one aborts none of the others,
+  // and the server answers it as soon as it ends.
+  if (send_statement(std::move(q), false))
+    sync();
+}
+
+bool pg_pipeline::send_statement(queued q, bool in_batch) {
+  const auto& statement = q.statement;
   std::vector<const char*> values;
   values.reserve(statement.params.size());
   for (const auto& p : statement.params)
     values.push_back(p ? p->c_str() : nullptr);
   const int count = static_cast<int>(values.size());
-  // Quick reads waiting for their sync get it first: this statement must not
-  // join their transaction (and abort it, or hold back their answers).
-  if (!statement.quick_read && !sync_reads()) {
-    pending_statements_ = 0;  // fail() answered everything before it
-    done(connection_lost(last_error_));
-    return;
-  }
   const std::string* sql = &statement.sql;
   int sent = 0;
   if (!statement.name.empty() && catalog_.mode() == statement_mode::prepared) {
@@ -188,41 +210,25 @@ void pg_pipeline::send_now(const db_statement& statement, pg_completion done,
       pg_outcome unknown;
       unknown.ok = false;
       unknown.message = "statement \"" + statement.name + "\" is not in the pool's statement list";
-      done(std::move(unknown));
-      return;
+      q.done(std::move(unknown));
+      return true;  // nothing sent; the connection is fine
     }
     sent = PQsendQueryParams(conn_, sql->c_str(), count, nullptr, values.data(), nullptr, nullptr,
                              0);
   }
+  std::optional<db_statement> again;
+  if (in_batch)
+    again = std::move(q.statement);
+  expected_.push_back(
+    {expected::kind::statement, std::move(q.done), {}, q.submitted, std::move(again)});
   if (sent != 1) {
-    expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
     fail(error_text(conn_));
-    return;
+    return false;
   }
-  if (statement.quick_read) {
-    // Its sync comes with the next flush (or the next write), shared with the
-    // reads submitted until then.
-    expected_.push_back({expected::kind::statement, std::move(done), {}, submitted, statement});
-    ++unsynced_reads_;
-    ++unsent_statements_;
-    return;
-  }
-  // A write, or a read that may be slow: a sync right after it, so that it
-  // commits on its own (autocommit), a failing one aborts none of the others,
-  // and the server answers it as soon as it ends.
-  expected_.push_back({expected::kind::statement, std::move(done), {}, submitted});
-  if (PQpipelineSync(conn_) != 1) {
-    fail(error_text(conn_));
-    return;
-  }
-  expected_.push_back({expected::kind::sync, {}, {}, {}});
-  ++unsent_statements_;
+  return true;
 }
 
-bool pg_pipeline::sync_reads() {
-  if (unsynced_reads_ == 0)
-    return true;
-  unsynced_reads_ = 0;
+bool pg_pipeline::sync() {
   if (PQpipelineSync(conn_) != 1) {
     fail(error_text(conn_));
     return false;
@@ -231,23 +237,32 @@ bool pg_pipeline::sync_reads() {
   return true;
 }
 
+bool pg_pipeline::send_held() {
+  if (held_.empty())
+    return true;
+  auto batch = std::move(held_);
+  held_.clear();
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (!send_statement(std::move(batch[i]), true)) {
+      // fail() answered those sent; the rest of the batch never left.
+      for (auto j = i + 1; j < batch.size(); ++j)
+        batch[j].done(connection_lost(last_error_));
+      return false;
+    }
+  return sync();
+}
+
 void pg_pipeline::flush() {
   if (state_ != state::ready)
     return;
   unflushed_ = false;
-  unsent_statements_ = 0;
-  if (!sync_reads())  // the sync itself flushes what it can; the flush below tells the rest
+  if (awaiting_answers() == 0 && !send_held())
     return;
   const int flushed = PQflush(conn_);
   if (flushed < 0)
     fail(error_text(conn_));
   else
     want_write_ = flushed == 1;
-}
-
-void pg_pipeline::flush_unless_answers_awaited() {
-  if (awaiting_answers() == 0)
-    flush();
 }
 
 void pg_pipeline::read_results() {
@@ -276,9 +291,8 @@ void pg_pipeline::read_results() {
       expected_.pop_front();
       if (again && done) {
         // Skipped by the server after another read of its batch failed: it never
-        // ran. Behind the batch's sync, in the next batch (flushed by advance()).
-        --pending_statements_;  // counted again by send_now
-        send_now(*again, std::move(done), submitted);
+        // ran. Held again, for the next batch (sent by advance()'s flush).
+        held_.push_back({std::move(*again), std::move(done), submitted});
         unflushed_ = true;
         continue;
       }
@@ -355,19 +369,21 @@ void pg_pipeline::close(const std::string& reason) {
   state_ = state::closed;
   want_write_ = false;
   unflushed_ = false;
-  unsent_statements_ = 0;
-  unsynced_reads_ = 0;
   // Completions may run code that looks at this connection: take everything out first.
   auto expected = std::move(expected_);
   auto waiting = std::move(waiting_);
+  auto held = std::move(held_);
   expected_.clear();
   waiting_.clear();
+  held_.clear();
   pending_statements_ = 0;
   for (auto& e : expected)
     if (e.done)
       e.done(connection_lost(reason));
   for (auto& w : waiting)
     w.done(connection_lost(reason));
+  for (auto& h : held)
+    h.done(connection_lost(reason));
 }
 
 }  // namespace svc

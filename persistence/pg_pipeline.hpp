@@ -4,14 +4,22 @@
 //
 // Every statement is followed by a sync of its own, so that it commits alone
 // and a failing one aborts nothing else; except quick reads
-// (db_statement::quick_read, by primary key): those submitted together share
-// one sync. libpq 15 sends nothing without a sync (PQpipelineSync flushes;
-// there is no sync without a flush before libpq 17), and the server answers at
-// a sync: a batch of quick reads is one write to the socket, one wake-up of the
-// server's backend, one transaction and one answer. (Only quick ones: a slow
-// read in the batch would hold back the answers of the rest until it ended.)
-// When one read of a batch fails, the server skips the rest of it
-// (PGRES_PIPELINE_ABORTED): those never ran, and are sent again.
+// (db_statement::quick_read, by primary key), which go out in batches under one
+// sync. libpq 15 sends nothing without a sync (PQpipelineSync flushes; there is
+// no sync without a flush before libpq 17), and the server answers at a sync: a
+// batch of quick reads is one write to the socket, one wake-up of the server's
+// backend, one transaction and one answer. (Only quick ones: a slow read in the
+// batch would hold back the answers of the rest until it ended.) When one read
+// of a batch fails, the server skips the rest of it (PGRES_PIPELINE_ABORTED):
+// those never ran, and are sent again.
+//
+// Quick reads are held here, not in libpq's output buffer, while the server
+// still owes answers: the batch goes out when they are in. Nothing without its
+// sync is ever left in libpq's buffer, because libpq sends what is there
+// whenever it reads (PQconsumeInput flushes first): a pooler in transaction
+// mode (PgBouncer) hands the server connection back to its pool at the last
+// sync it has seen answered, and statements that arrived ahead of their sync
+// would be left on a server connection that other clients get next.
 //
 // No thread and no event loop here: the owner (the DB-pool actor) watches
 // socket() for what wants_read()/wants_write() ask and calls advance() when it
@@ -68,37 +76,36 @@ public:
   // -1 when there is no connection. May change while connecting.
   int socket() const;
   bool wants_read() const;
-  // Something is to be sent now: more than the socket took, or statements
-  // submitted while no answer is awaited (those submitted while answers are
-  // awaited go out when the answers come in: advance()).
+  // Something is to be sent now: more than the socket took, statements
+  // submitted and not flushed yet, or held quick reads that no answer holds up
+  // any longer.
   bool wants_write() const noexcept {
-    return want_write_ || (unflushed_ && awaiting_answers() == 0);
+    return want_write_ || unflushed_ || (!held_.empty() && awaiting_answers() == 0);
   }
 
   // Moves the connection on after its socket became ready (or spuriously):
   // connect handshake, sending what is buffered, reading results.
   void advance();
 
-  // Queues `statement` in libpq's output buffer (or until connected) and calls
-  // `done` with its outcome. It goes out with the next flush() or advance(), so
-  // that statements submitted together leave in one write. On a broken
+  // Sends `statement` (a quick read: holds it for the next batch), or queues it
+  // until connected, and calls `done` with its outcome. What libpq could not
+  // send at once goes out with the next flush() or advance(). On a broken
   // connection `done` runs at once (connection_lost).
   void submit(const db_statement& statement, pg_completion done);
 
-  // Sends what is buffered, as far as the socket takes it (the rest waits for
-  // wants_write() and advance()).
+  // Sends the held quick reads as one batch, unless the server still owes
+  // answers to statements sent earlier (then they go when those answers are in:
+  // advance()), and what libpq buffered, as far as the socket takes it (the rest
+  // waits for wants_write() and advance()). Under load that is one send, and one
+  // wake-up of the server's backend, per batch of answers instead of one per
+  // statement; the server runs a connection's statements one after another
+  // anyway, so a held read starts hardly later than it would have.
   void flush();
 
-  // flush(), unless the server still owes answers to statements sent earlier:
-  // then what was submitted since waits in libpq's buffer and goes out in one
-  // write when those answers come in (advance()). Under load that is one send,
-  // and one wake-up of the server's backend, per batch of answers instead of
-  // one per statement; the server runs a connection's statements one after
-  // another anyway, so a held statement starts no later than it would have.
-  void flush_unless_answers_awaited();
-
-  // Statements sent (or partly sent) and not answered yet.
-  std::size_t awaiting_answers() const noexcept { return pending_statements_ - unsent_statements_; }
+  // Statements sent and not answered yet.
+  std::size_t awaiting_answers() const noexcept {
+    return pending_statements_ - held_.size() - waiting_.size();
+  }
 
   // Statements sent or queued and not answered yet.
   std::size_t in_flight() const noexcept { return pending_statements_; }
@@ -131,8 +138,11 @@ private:
   };
 
   void finish_connect();
-  void send_now(const db_statement& statement, pg_completion done, clock::time_point submitted);
-  bool sync_reads();
+  void dispatch(queued q);
+  // Sends one statement (without its sync); false when the connection failed.
+  bool send_statement(queued q, bool in_batch);
+  bool send_held();  // the held quick reads and their sync
+  bool sync();
   bool send_setup();
   void read_results();
   void fail(const std::string& why);
@@ -147,9 +157,8 @@ private:
   clock::time_point state_since_{};
   std::deque<expected> expected_;  // what the server will answer, in order
   std::deque<queued> waiting_;     // submitted before the connection was ready
+  std::deque<queued> held_;        // quick reads for the next batch
   std::size_t pending_statements_ = 0;
-  std::size_t unsent_statements_ = 0;  // of pending_statements_: submitted since the last flush
-  std::size_t unsynced_reads_ = 0;     // reads sent since the last sync
   std::string last_error_;
   std::function<void()> before_close_;
 };

@@ -5,10 +5,6 @@
 // writes and reads all succeed; with named statements (the default) PgBouncer
 // breaks them, and the service says so in one log line naming the setting.
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -17,6 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "e2e/e2e_fixture.hpp"
+#include "support/local_pgbouncer.hpp"
 #include "support/pg_env.hpp"
 
 namespace e2e {
@@ -24,73 +21,6 @@ namespace {
 
 constexpr int server_connections = 3;  // PgBouncer's pool per database
 constexpr int client_connections = 8;  // the service's pool (min idle)
-
-class pgbouncer {
-public:
-  pgbouncer() : dir_(svc_test::pg_dir() + "-pgbouncer") {
-    auto script = svc_test::detail::pg_env_value("PG_SCRIPT");
-    script_ = script.substr(0, script.find_last_of('/') + 1) + "local-pgbouncer.sh";
-    const auto cmd = "bash " + svc_test::detail::shell_quote(script_) + " start " +
-                     svc_test::detail::shell_quote(dir_) + " " +
-                     std::to_string(svc_test::pg_port()) + " " + std::to_string(free_port()) + " " +
-                     std::to_string(server_connections) + " >/dev/null";
-    if (std::system(cmd.c_str()) != 0)
-      throw std::runtime_error("'" + cmd + "' failed (is pgbouncer installed? make deps)\n" +
-                               file_tail(dir_ + "/pgbouncer.log", 20));
-    std::ifstream env{dir_ + "/env"};
-    for (std::string line; std::getline(env, line);)
-      if (line.rfind("PGBOUNCER_BASE_URL=", 0) == 0)
-        base_url_ = line.substr(line.find('=') + 1);
-    if (base_url_.empty())
-      throw std::runtime_error("no PGBOUNCER_BASE_URL in " + dir_ + "/env");
-  }
-  ~pgbouncer() {
-    const auto cmd = "bash " + svc_test::detail::shell_quote(script_) + " stop " +
-                     svc_test::detail::shell_quote(dir_) + " >/dev/null 2>&1";
-    [[maybe_unused]] int status = std::system(cmd.c_str());
-  }
-  pgbouncer(const pgbouncer&) = delete;
-  pgbouncer& operator=(const pgbouncer&) = delete;
-
-  std::string url(const std::string& db) const { return base_url_ + "/" + db; }
-
-  // PgBouncer's own view of the pool of `db`: SHOW POOLS on its admin console,
-  // through psql (libpqxx refuses the console's server version, "1.18.0/bouncer").
-  struct pool_view {
-    int clients = 0, servers = 0;
-  };
-  pool_view pool(const std::string& db) const {
-    const auto cmd = "psql -X -q -A -F ' ' -c 'SHOW POOLS' " +
-                     svc_test::detail::shell_quote(url("pgbouncer"));
-    std::unique_ptr<FILE, int (*)(FILE*)> out{::popen(cmd.c_str(), "r"), ::pclose};
-    if (!out)
-      throw std::runtime_error("cannot run " + cmd);
-    pool_view view;
-    std::vector<std::string> columns;  // from the header line: they vary between versions
-    char buf[1024];
-    while (std::fgets(buf, sizeof buf, out.get())) {
-      std::istringstream line{buf};
-      std::vector<std::string> fields{std::istream_iterator<std::string>{line}, {}};
-      if (columns.empty()) {
-        columns = fields;
-        continue;
-      }
-      if (fields.size() != columns.size() || fields[0] != db)
-        continue;
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (columns[i] == "cl_active" || columns[i] == "cl_waiting")
-          view.clients += std::stoi(fields[i]);
-        else if (columns[i] == "sv_active" || columns[i] == "sv_idle" || columns[i] == "sv_used" ||
-                 columns[i] == "sv_tested" || columns[i] == "sv_login")
-          view.servers += std::stoi(fields[i]);
-      }
-    }
-    return view;
-  }
-
-private:
-  std::string dir_, script_, base_url_;
-};
 
 struct burst_result {
   int requests = 0;
@@ -163,7 +93,9 @@ std::string summary(const burst_result& r) {
 
 class PgBouncerTransactionMode : public ::testing::Test {
 protected:
-  static void SetUpTestSuite() { bouncer_ = std::make_unique<pgbouncer>(); }
+  static void SetUpTestSuite() {
+    bouncer_ = std::make_unique<svc_test::local_pgbouncer>(server_connections, "e2e");
+  }
   static void TearDownTestSuite() { bouncer_.reset(); }
 
   // user-service on a fresh database `db`, reached through PgBouncer.
@@ -183,7 +115,7 @@ protected:
     return s;
   }
 
-  static inline std::unique_ptr<pgbouncer> bouncer_;
+  static inline std::unique_ptr<svc_test::local_pgbouncer> bouncer_;
 };
 
 TEST_F(PgBouncerTransactionMode, UnnamedStatementsServeABurstOfConcurrentWritesAndReads) {

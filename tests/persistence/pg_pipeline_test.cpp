@@ -229,13 +229,13 @@ TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
   open_and_wait(conn);
   collected got;
   conn.submit(quick_read({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
-  conn.flush_unless_answers_awaited();  // nothing owed: sent at once
+  conn.flush();  // nothing owed: sent at once
   EXPECT_EQ(conn.awaiting_answers(), 1u);
   EXPECT_FALSE(conn.wants_write());
   const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
   conn.submit(quick_read(started), got.add());
   conn.submit(quick_read(started), got.add());
-  conn.flush_unless_answers_awaited();
+  conn.flush();
   EXPECT_EQ(conn.awaiting_answers(), 1u);  // held
   EXPECT_FALSE(conn.wants_write());        // and no write wanted for them yet
   drive(conn, [&] { return got.outcomes.size() == 3; });
@@ -244,6 +244,29 @@ TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
     ASSERT_TRUE(o.ok) << o.message;
   EXPECT_EQ(got.outcomes[1].rows.at(0)[0].as<std::string>(),
             got.outcomes[2].rows.at(0)[0].as<std::string>());  // one batch
+}
+
+// Held quick reads go out at 16 without waiting: a batch stays small enough that
+// libpq never sends part of it ahead of its sync.
+TEST_F(PgPipeline, AFullBatchOfQuickReadsGoesOutWhileAnswersAreOwed) {
+  pg_pipeline conn{unnamed_, 5000ms};
+  open_and_wait(conn);
+  collected got;
+  conn.submit({{}, "SELECT pg_sleep(0.2)::text", {}}, got.add());
+  conn.flush();
+  const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
+  for (int i = 0; i < 20; ++i)
+    conn.submit(quick_read(started), got.add());
+  conn.flush();
+  EXPECT_EQ(conn.awaiting_answers(), 17u);  // the slow one and a batch of 16; 4 held
+  drive(conn, [&] { return got.outcomes.size() == 21; });
+  ASSERT_EQ(got.outcomes.size(), 21u) << conn.last_error();
+  for (const auto& o : got.outcomes)
+    ASSERT_TRUE(o.ok) << o.message;
+  auto started_at = [&](int i) { return got.outcomes.at(i).rows.at(0)[0].as<std::string>(); };
+  EXPECT_EQ(started_at(1), started_at(16));  // one transaction: one batch
+  EXPECT_EQ(started_at(17), started_at(20));
+  EXPECT_NE(started_at(16), started_at(17));
 }
 
 TEST_F(PgPipeline, PreparesTheCatalogAndSetsTheStatementTimeoutOnlyWhenPrepared) {
