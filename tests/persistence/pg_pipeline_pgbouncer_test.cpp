@@ -108,8 +108,8 @@ TEST(PgPipelineBehindPgBouncer, ClientsSharingOneServerConnectionEachGetTheirOwn
     SCOPED_TRACE("client " + std::to_string(c->id));
     EXPECT_NE(c->conn.current(), pg_pipeline::state::broken) << c->conn.last_error();
     EXPECT_EQ(c->answered, per_client);
-    EXPECT_TRUE(c->wrong.empty()) << c->wrong.size() << " wrong answers, the first: "
-                                  << c->wrong.front();
+    EXPECT_TRUE(c->wrong.empty()) << c->wrong.size()
+                                  << " wrong answers, the first: " << c->wrong.front();
   }
   // It went through the pooler, all on its one server connection.
   const auto view = bouncer.pool(db);

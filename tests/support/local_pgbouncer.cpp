@@ -39,8 +39,7 @@ local_pgbouncer::~local_pgbouncer() {
 }
 
 local_pgbouncer::pool_view local_pgbouncer::pool(const std::string& db) const {
-  const auto cmd =
-    "psql -X -q -A -F ' ' -c 'SHOW POOLS' " + detail::shell_quote(url("pgbouncer"));
+  const auto cmd = "psql -X -q -A -F ' ' -c 'SHOW POOLS' " + detail::shell_quote(url("pgbouncer"));
   std::unique_ptr<FILE, int (*)(FILE*)> out{::popen(cmd.c_str(), "r"), ::pclose};
   if (!out)
     throw std::runtime_error("cannot run " + cmd);
