@@ -156,8 +156,9 @@ const statement_list& orders_statements() {
 }
 
 db_statement insert_order_statement(const order_draft& draft, std::string_view user_check) {
-  return named(insert_order_sql, draft.user_id, draft.product_name, draft.quantity,
-               format_cents(draft.price_cents), draft.status, std::string{user_check});
+  return committed_together(named(insert_order_sql, draft.user_id, draft.product_name,
+                                  draft.quantity, format_cents(draft.price_cents), draft.status,
+                                  std::string{user_check}));
 }
 
 order inserted_order(const pg_rows& rows) {

@@ -16,10 +16,20 @@ struct pg_pipeline::expected {
   pg_completion done;  // empty for the connection's own set-up statements
   pg_outcome outcome;
   clock::time_point submitted{};
-  // A read that shares its sync with others: kept, to be sent again if the
-  // batch aborts before it runs.
-  std::optional<db_statement> read{};
+  // A statement that shares its sync with others (sent in a batch): kept, to
+  // be sent again when the batch fails before it has run (a quick read) or at
+  // all (a write committed together: none of the batch was committed then).
+  std::optional<db_statement> batched{};
   bool aborted = false;
+};
+
+// A write of a batch whose results are in, waiting for the batch's sync: its
+// outcome counts only once the commit is known.
+struct pg_pipeline::settling {
+  db_statement statement;
+  pg_completion done;
+  clock::time_point submitted;
+  pg_outcome outcome;
 };
 
 namespace {
@@ -81,9 +91,14 @@ bool pg_pipeline::wants_read() const {
 }
 
 pg_pipeline::clock::time_point pg_pipeline::oldest_submitted() const {
+  // Writes waiting for their batch's commit were sent before what is expected.
+  if (!settling_.empty())
+    return settling_.front().submitted;
   for (const auto& e : expected_)
     if (e.done)
       return e.submitted;
+  if (!held_.empty())
+    return held_.front().submitted;
   return waiting_.empty() ? clock::now() : waiting_.front().submitted;
 }
 
@@ -168,7 +183,7 @@ void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
 
 void pg_pipeline::dispatch(queued q) {
   unflushed_ = true;
-  if (q.statement.quick_read) {
+  if (q.statement.batch != db_statement::batching::alone) {
     held_.push_back(std::move(q));  // sent by flush(), in a batch
     // A full batch goes now. Its statements then stay well inside the 8 kB at
     // which libpq sends part of its buffer by itself, ahead of the sync.
@@ -177,8 +192,8 @@ void pg_pipeline::dispatch(queued q) {
       send_held();
     return;
   }
-  // Quick reads held so far go first, under their own sync: this statement
-  // must not join their transaction (and abort it, or hold back their answers).
+  // What is held so far goes first, under its own sync: this statement must not
+  // join that transaction (and abort it, or hold back its answers).
   if (!send_held()) {
     q.done(connection_lost(last_error_));  // fail() answered all the others
     return;
@@ -216,11 +231,11 @@ bool pg_pipeline::send_statement(queued q, bool in_batch) {
     sent = PQsendQueryParams(conn_, sql->c_str(), count, nullptr, values.data(), nullptr, nullptr,
                              0);
   }
-  std::optional<db_statement> again;
+  std::optional<db_statement> batched;
   if (in_batch)
-    again = std::move(q.statement);
+    batched = std::move(q.statement);
   expected_.push_back(
-    {expected::kind::statement, std::move(q.done), {}, q.submitted, std::move(again)});
+    {expected::kind::statement, std::move(q.done), {}, q.submitted, std::move(batched)});
   if (sent != 1) {
     fail(error_text(conn_));
     return false;
@@ -279,20 +294,28 @@ void pg_pipeline::read_results() {
         return;
       }
       expected_.pop_front();
+      if (!settle_batch())
+        return;
       continue;
     }
     if (result == nullptr) {  // the end of this statement's results
       auto done = std::move(next.done);
       auto outcome = std::move(next.outcome);
       auto submitted = next.submitted;
-      std::optional<db_statement> again;
-      if (next.aborted && next.read)
-        again = std::move(next.read);
+      auto batched = std::move(next.batched);
+      const bool aborted = next.aborted;
       expected_.pop_front();
-      if (again && done) {
-        // Skipped by the server after another read of its batch failed: it never
-        // ran. Held again, for the next batch (sent by advance()'s flush).
-        held_.push_back({std::move(*again), std::move(done), submitted});
+      if (batched && !outcome.ok)
+        batch_failed_ = true;
+      if (batched && done && batched->batch == db_statement::batching::committed_together) {
+        settling_.push_back({std::move(*batched), std::move(done), submitted, std::move(outcome)});
+        continue;
+      }
+      if (batched && done && aborted) {
+        // A quick read skipped by the server after another statement of its
+        // batch failed: it never ran. Held again, for the next batch (sent by
+        // advance()'s flush).
+        held_.push_back({std::move(*batched), std::move(done), submitted});
         unflushed_ = true;
         continue;
       }
@@ -340,6 +363,33 @@ void pg_pipeline::read_results() {
   }
 }
 
+bool pg_pipeline::settle_batch() {
+  const bool failed = batch_failed_;
+  batch_failed_ = false;
+  auto settled = std::move(settling_);
+  settling_.clear();
+  for (std::size_t i = 0; i < settled.size(); ++i) {
+    auto& w = settled[i];
+    if (!failed) {  // committed
+      --pending_statements_;
+      w.done(std::move(w.outcome));
+      continue;
+    }
+    // Rolled back with the batch, whatever its own result said: it runs again
+    // alone, so that what it gets is its own outcome (a conflict with another
+    // write of the batch included, which is then committed before it).
+    w.statement.batch = db_statement::batching::alone;
+    if (send_statement({std::move(w.statement), std::move(w.done), w.submitted}, false) && sync())
+      continue;
+    for (auto j = i + 1; j < settled.size(); ++j)  // fail() answered the rest
+      settled[j].done(connection_lost(last_error_));
+    return false;
+  }
+  if (failed)
+    unflushed_ = true;
+  return true;
+}
+
 void pg_pipeline::cancel_running_statement() {
   if (state_ != state::ready)
     return;
@@ -373,9 +423,12 @@ void pg_pipeline::close(const std::string& reason) {
   auto expected = std::move(expected_);
   auto waiting = std::move(waiting_);
   auto held = std::move(held_);
+  auto settling = std::move(settling_);
   expected_.clear();
   waiting_.clear();
   held_.clear();
+  settling_.clear();
+  batch_failed_ = false;
   pending_statements_ = 0;
   for (auto& e : expected)
     if (e.done)
@@ -384,6 +437,9 @@ void pg_pipeline::close(const std::string& reason) {
     w.done(connection_lost(reason));
   for (auto& h : held)
     h.done(connection_lost(reason));
+  // Their batch's commit was not confirmed: whether it happened is unknown.
+  for (auto& w : settling)
+    w.done(connection_lost(reason));
 }
 
 }  // namespace svc

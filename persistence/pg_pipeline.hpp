@@ -3,23 +3,29 @@
 // answers, and their results come back in order, each to its own completion.
 //
 // Every statement is followed by a sync of its own, so that it commits alone
-// and a failing one aborts nothing else; except quick reads
-// (db_statement::quick_read, by primary key), which go out in batches under one
-// sync. libpq 15 sends nothing without a sync (PQpipelineSync flushes; there is
-// no sync without a flush before libpq 17), and the server answers at a sync: a
-// batch of quick reads is one write to the socket, one wake-up of the server's
-// backend, one transaction and one answer. (Only quick ones: a slow read in the
-// batch would hold back the answers of the rest until it ended.) When one read
-// of a batch fails, the server skips the rest of it (PGRES_PIPELINE_ABORTED):
-// those never ran, and are sent again.
+// and a failing one aborts nothing else; except those marked for batching
+// (db_statement::batching), which go out in batches under one sync. libpq 15
+// sends nothing without a sync (PQpipelineSync flushes; there is no sync
+// without a flush before libpq 17), and the server answers at a sync: a batch
+// is one write to the socket, one wake-up of the server's backend, one
+// transaction (one WAL flush for its writes) and one answer.
+//  - Quick reads (by primary key; a slow read would hold back the answers of
+//    the rest until it ended): when one statement of a batch fails, the server
+//    skips the rest of it (PGRES_PIPELINE_ABORTED); the skipped reads never
+//    ran, and are sent again.
+//  - Writes committed together (single-statement inserts): each is answered
+//    only at the batch's sync, once the commit is known. When any statement of
+//    the batch failed, nothing of it was committed: each of its writes runs
+//    again alone and gets its own outcome.
 //
-// Quick reads are held here, not in libpq's output buffer, while the server
-// still owes answers: the batch goes out when they are in. Nothing without its
-// sync is ever left in libpq's buffer, because libpq sends what is there
-// whenever it reads (PQconsumeInput flushes first): a pooler in transaction
-// mode (PgBouncer) hands the server connection back to its pool at the last
-// sync it has seen answered, and statements that arrived ahead of their sync
-// would be left on a server connection that other clients get next.
+// Batched statements are held here, not in libpq's output buffer, while the
+// server still owes answers: the batch goes out when they are in (or when 16
+// are held). Nothing without its sync is ever left in libpq's buffer, because
+// libpq sends what is there whenever it reads (PQconsumeInput flushes first):
+// a pooler in transaction mode (PgBouncer) hands the server connection back to
+// its pool at the last sync it has seen answered, and statements that arrived
+// ahead of their sync would be left on a server connection that other clients
+// get next.
 //
 // No thread and no event loop here: the owner (the DB-pool actor) watches
 // socket() for what wants_read()/wants_write() ask and calls advance() when it
@@ -33,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "persistence/pg_rows.hpp"
 #include "persistence/statements.hpp"
@@ -131,6 +138,7 @@ public:
 
 private:
   struct expected;
+  struct settling;
   struct queued {
     db_statement statement;
     pg_completion done;
@@ -141,7 +149,10 @@ private:
   void dispatch(queued q);
   // Sends one statement (without its sync); false when the connection failed.
   bool send_statement(queued q, bool in_batch);
-  bool send_held();  // the held quick reads and their sync
+  bool send_held();  // the held statements and their sync
+  // At a batch's sync: answers its writes, or sends them again when the batch
+  // failed; false when the connection failed.
+  bool settle_batch();
   bool sync();
   bool send_setup();
   void read_results();
@@ -155,9 +166,11 @@ private:
   bool unflushed_ = false;
   int connect_poll_ = 0;  // PostgresPollingStatusType while connecting
   clock::time_point state_since_{};
-  std::deque<expected> expected_;  // what the server will answer, in order
-  std::deque<queued> waiting_;     // submitted before the connection was ready
-  std::deque<queued> held_;        // quick reads for the next batch
+  std::deque<expected> expected_;   // what the server will answer, in order
+  std::deque<queued> waiting_;      // submitted before the connection was ready
+  std::deque<queued> held_;         // quick reads and writes for the next batch
+  std::vector<settling> settling_;  // writes of the batch being answered
+  bool batch_failed_ = false;       // a statement of the batch being answered failed
   std::size_t pending_statements_ = 0;
   std::string last_error_;
   std::function<void()> before_close_;

@@ -27,13 +27,23 @@ struct db_statement {
   std::string name;  // a named statement of the pool's catalog, or empty:
   std::string sql;   // then this SQL is sent unnamed (a list whose filters vary)
   std::vector<std::optional<std::string>> params;
-  // A read that changes nothing and is quick at any table size (by primary
-  // key): a pipelined connection sends it under one sync with other quick reads
-  // and sends it again when their batch aborted before it ran
-  // (persistence/pg_pipeline.hpp). Not for a read that may run long (a search,
-  // a deep page): the server answers a batch only at its end, so a slow read
-  // would hold back the answers of the quick ones sent with it.
-  bool quick_read = false;
+  // How a pipelined connection may send it (persistence/pg_pipeline.hpp).
+  enum class batching : std::uint8_t {
+    // With a sync of its own: its own transaction, answered as soon as it ends.
+    alone,
+    // A read that changes nothing and is quick at any table size (by primary
+    // key): sent under one sync with other quick reads, and sent again when
+    // their batch aborted before it ran. Not for a read that may run long (a
+    // search, a deep page): the server answers a batch only at its end, so a
+    // slow read would hold back the answers of the quick ones sent with it.
+    quick_read,
+    // A single-statement write (an insert) that may commit in one transaction
+    // with others: one WAL flush for the batch. It is answered once the batch
+    // committed; when any statement of the batch failed, nothing of it was
+    // committed, and it runs again alone.
+    committed_together,
+  };
+  batching batch = batching::alone;
 };
 
 // Parameters as PostgreSQL text.
@@ -62,9 +72,16 @@ db_statement named(std::string name, Args&&... args) {
   return {std::move(name), {}, {sql_param(std::forward<Args>(args))...}};
 }
 
-// `statement`, marked as a quick read (db_statement::quick_read).
+// `statement`, marked as a quick read (db_statement::batching::quick_read).
 inline db_statement quick_read(db_statement statement) {
-  statement.quick_read = true;
+  statement.batch = db_statement::batching::quick_read;
+  return statement;
+}
+
+// `statement`, marked as a write that may commit with others
+// (db_statement::batching::committed_together).
+inline db_statement committed_together(db_statement statement) {
+  statement.batch = db_statement::batching::committed_together;
   return statement;
 }
 

@@ -97,7 +97,8 @@ const statement_list& users_statements() {
 }
 
 db_statement insert_user_statement(const user_draft& draft) {
-  return named(insert_user_sql, draft.name, draft.email, draft.age, draft.status);
+  return committed_together(
+    named(insert_user_sql, draft.name, draft.email, draft.age, draft.status));
 }
 
 user inserted_user(const pg_rows& rows) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "persistence/pg_pipeline.hpp"
 #include "support/local_pgbouncer.hpp"
@@ -25,8 +26,8 @@ namespace {
 
 // One client of PgBouncer keeping `chains` statements in flight: each answer
 // is checked and the next statement of its chain goes out in the next round.
-// Two in three are quick reads (batched under one sync), the third has a sync
-// of its own and runs a little longer, so that syncs overlap.
+// A third are quick reads and a third writes (both batched under one sync); the
+// rest have a sync of their own and run a little longer, so that syncs overlap.
 struct client {
   client(const statement_catalog& catalog, int id) : conn{catalog, 5000ms}, id{id} {}
 
@@ -34,18 +35,22 @@ struct client {
   int id;
   int sent = 0;
   int answered = 0;
+  int written = 0;                 // writes acknowledged
   std::vector<std::string> wrong;  // what came back where another answer was due
   int due = 0;                     // statements to submit in the next round
 
   void submit_due() {
     for (; due > 0; --due) {
       const auto marker = "client " + std::to_string(id) + ", statement " + std::to_string(sent);
-      const bool quick = sent % 3 != 0;
-      db_statement st{{},
-                      quick ? "SELECT $1::text" : "SELECT $1::text FROM pg_sleep(0.0005)",
-                      {sql_param(marker)}};
+      db_statement st{{}, "SELECT $1::text FROM pg_sleep(0.0005)", {sql_param(marker)}};
+      if (sent % 3 == 1)
+        st = quick_read({{}, "SELECT $1::text", {sql_param(marker)}});
+      else if (sent % 3 == 2)
+        st = committed_together(
+          {{}, "INSERT INTO written (marker) VALUES ($1) RETURNING marker", {sql_param(marker)}});
       ++sent;
-      conn.submit(quick ? quick_read(std::move(st)) : st, [this, marker](pg_outcome o) {
+      const bool write = st.batch == db_statement::batching::committed_together;
+      conn.submit(st, [this, marker, write](pg_outcome o) {
         // An answer takes its requester a moment, as the pool's do (a message to
         // an actor): PgBouncer meanwhile goes on with what it has.
         std::this_thread::sleep_for(200us);
@@ -53,7 +58,9 @@ struct client {
         ++due;
         if (!o.ok)
           wrong.push_back(marker + ": failed: " + o.message);
-        else if (o.rows.size() != 1 || o.rows.at(0)[0].as<std::string>() != marker)
+        else if (o.rows.size() == 1 && o.rows.at(0)[0].as<std::string>() == marker)
+          written += write ? 1 : 0;
+        else
           wrong.push_back(marker + ": got " +
                           (o.rows.size() == 1 ? o.rows.at(0)[0].as<std::string>()
                                               : std::to_string(o.rows.size()) + " rows"));
@@ -67,7 +74,10 @@ struct client {
 TEST(PgPipelineBehindPgBouncer, ClientsSharingOneServerConnectionEachGetTheirOwnAnswers) {
   svc_test::local_pgbouncer bouncer{1, "pipeline"};
   const std::string db = "pg_pipeline_pgbouncer_test";
-  svc_test::fresh_database(db);
+  {
+    pqxx::connection direct{svc_test::fresh_database(db)};
+    pqxx::nontransaction{direct}.exec0("CREATE TABLE written (marker text PRIMARY KEY)");
+  }
   const statement_catalog catalog{{}, statement_mode::unnamed};
   constexpr int clients = 3;
   constexpr int chains = 8;
@@ -111,6 +121,14 @@ TEST(PgPipelineBehindPgBouncer, ClientsSharingOneServerConnectionEachGetTheirOwn
     EXPECT_TRUE(c->wrong.empty()) << c->wrong.size()
                                   << " wrong answers, the first: " << c->wrong.front();
   }
+  // Every write acknowledged is there, once.
+  pqxx::connection direct{svc_test::database_url(db)};
+  int written = 0;
+  for (const auto& c : all)
+    written += c->written;
+  EXPECT_EQ(pqxx::read_transaction{direct}.exec1("SELECT count(*) FROM written")[0].as<int>(),
+            written);
+  EXPECT_GT(written, clients * per_client / 4);
   // It went through the pooler, all on its one server connection.
   const auto view = bouncer.pool(db);
   EXPECT_EQ(view.clients, clients);

@@ -246,6 +246,76 @@ TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
             got.outcomes[2].rows.at(0)[0].as<std::string>());  // one batch
 }
 
+// A table of its own for the write tests, empty.
+void fresh_items_table(const std::string& name) {
+  pqxx::connection c{test_database()};
+  pqxx::work tx{c};
+  tx.exec0("DROP TABLE IF EXISTS " + name);
+  tx.exec0("CREATE TABLE " + name + " (tag text PRIMARY KEY)");
+  tx.commit();
+}
+
+int rows_in(const std::string& table) {
+  pqxx::connection c{test_database()};
+  pqxx::read_transaction tx{c};
+  return tx.exec1("SELECT count(*) FROM " + table)[0].as<int>();
+}
+
+db_statement insert_item(const std::string& table, const std::string& tag) {
+  return committed_together(
+    {{}, "INSERT INTO " + table + " VALUES ($1) RETURNING txid_current()", {sql_param(tag)}});
+}
+
+// Writes submitted together commit in one transaction (one WAL flush), each
+// answered once the commit is known.
+TEST_F(PgPipeline, WritesSubmittedTogetherCommitTogether) {
+  fresh_items_table("items_together");
+  pg_pipeline conn{unnamed_, 5000ms};
+  open_and_wait(conn);
+  collected got;
+  for (const auto* tag : {"a", "b", "c"})
+    conn.submit(insert_item("items_together", tag), got.add());
+  conn.flush();
+  drive(conn, [&] { return got.outcomes.size() == 3; });
+  ASSERT_EQ(got.outcomes.size(), 3u) << conn.last_error();
+  std::vector<std::string> transactions;
+  for (const auto& o : got.outcomes) {
+    ASSERT_TRUE(o.ok) << o.message;
+    transactions.push_back(o.rows.at(0)[0].as<std::string>());
+  }
+  EXPECT_EQ(transactions[0], transactions[1]);
+  EXPECT_EQ(transactions[1], transactions[2]);
+  EXPECT_EQ(rows_in("items_together"), 3);
+}
+
+// One write of a batch fails (a duplicate key of another write in the same
+// batch): the server rolled back the whole batch, the writes before it
+// included, although their own results said they had inserted. Each runs again
+// alone: the duplicate fails, every other one is committed.
+TEST_F(PgPipeline, AWriteFailingInABatchFailsAloneAndTheOthersAreCommitted) {
+  fresh_items_table("items_conflict");
+  pg_pipeline conn{unnamed_, 5000ms};
+  open_and_wait(conn);
+  collected got;
+  for (const auto* tag : {"a", "b", "a", "c"})
+    conn.submit(insert_item("items_conflict", tag), got.add());
+  conn.flush();
+  drive(conn, [&] { return got.outcomes.size() == 4; });
+  ASSERT_EQ(got.outcomes.size(), 4u) << conn.last_error();
+  int failed = 0;
+  for (const auto& o : got.outcomes) {
+    if (o.ok)
+      continue;
+    ++failed;
+    EXPECT_EQ(o.sqlstate, "23505") << o.message;  // unique_violation, never "skipped"
+    EXPECT_FALSE(o.connection_lost);
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(rows_in("items_conflict"), 3);
+  EXPECT_EQ(conn.in_flight(), 0u);
+  EXPECT_EQ(conn.current(), pg_pipeline::state::ready);
+}
+
 // Held quick reads go out at 16 without waiting: a batch stays small enough that
 // libpq never sends part of it ahead of its sync.
 TEST_F(PgPipeline, AFullBatchOfQuickReadsGoesOutWhileAnswersAreOwed) {
