@@ -55,6 +55,17 @@ struct collected {
   }
 };
 
+// The first column of each outcome's first row, as text ("" for a failed one,
+// which fails the test).
+std::vector<std::string> first_values(const collected& got) {
+  std::vector<std::string> values;
+  for (const auto& o : got.outcomes) {
+    EXPECT_TRUE(o.ok) << o.message;
+    values.push_back(o.ok ? o.rows.at(0)[0].as<std::string>() : "");
+  }
+  return values;
+}
+
 class PgPipeline : public ::testing::Test {
 protected:
   statement_catalog prepared_{echo_statements, statement_mode::prepared};
@@ -156,11 +167,7 @@ TEST_F(PgPipeline, ReadsSubmittedTogetherShareOneSyncAndAWriteGetsItsOwn) {
   conn.flush();
   drive(conn, [&] { return got.outcomes.size() == 4; });
   ASSERT_EQ(got.outcomes.size(), 4u) << conn.last_error();
-  std::vector<std::string> at;
-  for (const auto& o : got.outcomes) {
-    ASSERT_TRUE(o.ok) << o.message;
-    at.push_back(o.rows.at(0)[0].as<std::string>());
-  }
+  const auto at = first_values(got);
   EXPECT_EQ(at[0], at[1]);
   EXPECT_EQ(at[1], at[2]);
   EXPECT_NE(at[2], at[3]);
@@ -240,10 +247,8 @@ TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
   EXPECT_FALSE(conn.wants_write());        // and no write wanted for them yet
   drive(conn, [&] { return got.outcomes.size() == 3; });
   ASSERT_EQ(got.outcomes.size(), 3u) << conn.last_error();
-  for (const auto& o : got.outcomes)
-    ASSERT_TRUE(o.ok) << o.message;
-  EXPECT_EQ(got.outcomes[1].rows.at(0)[0].as<std::string>(),
-            got.outcomes[2].rows.at(0)[0].as<std::string>());  // one batch
+  const auto started_at = first_values(got);
+  EXPECT_EQ(started_at[1], started_at[2]);  // one batch
 }
 
 // A table of its own for the write tests, empty.
@@ -278,11 +283,7 @@ TEST_F(PgPipeline, WritesSubmittedTogetherCommitTogether) {
   conn.flush();
   drive(conn, [&] { return got.outcomes.size() == 3; });
   ASSERT_EQ(got.outcomes.size(), 3u) << conn.last_error();
-  std::vector<std::string> transactions;
-  for (const auto& o : got.outcomes) {
-    ASSERT_TRUE(o.ok) << o.message;
-    transactions.push_back(o.rows.at(0)[0].as<std::string>());
-  }
+  const auto transactions = first_values(got);
   EXPECT_EQ(transactions[0], transactions[1]);
   EXPECT_EQ(transactions[1], transactions[2]);
   EXPECT_EQ(rows_in("items_together"), 3);
@@ -331,12 +332,10 @@ TEST_F(PgPipeline, AFullBatchOfQuickReadsGoesOutWhileAnswersAreOwed) {
   EXPECT_EQ(conn.awaiting_answers(), 17u);  // the slow one and a batch of 16; 4 held
   drive(conn, [&] { return got.outcomes.size() == 21; });
   ASSERT_EQ(got.outcomes.size(), 21u) << conn.last_error();
-  for (const auto& o : got.outcomes)
-    ASSERT_TRUE(o.ok) << o.message;
-  auto started_at = [&](int i) { return got.outcomes.at(i).rows.at(0)[0].as<std::string>(); };
-  EXPECT_EQ(started_at(1), started_at(16));  // one transaction: one batch
-  EXPECT_EQ(started_at(17), started_at(20));
-  EXPECT_NE(started_at(16), started_at(17));
+  const auto started_at = first_values(got);
+  EXPECT_EQ(started_at[1], started_at[16]);  // one transaction: one batch
+  EXPECT_EQ(started_at[17], started_at[20]);
+  EXPECT_NE(started_at[16], started_at[17]);
 }
 
 TEST_F(PgPipeline, PreparesTheCatalogAndSetsTheStatementTimeoutOnlyWhenPrepared) {
