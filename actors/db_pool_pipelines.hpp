@@ -58,8 +58,8 @@ public:
   // Sends what submit() queued: the pool calls it once per batch of queries
   // (a message to itself, handled after the queries already in its mailbox), so
   // that the statements of many requests leave in one write. A connection still
-  // owed answers keeps its new statements until they come in
-  // (pg_pipeline::flush_unless_answers_awaited).
+  // owed answers keeps its new batched statements until they come in
+  // (pg_pipeline::flush).
   void flush();
 
   event on_socket_ready(std::size_t index, std::uint64_t generation, bool writable);
