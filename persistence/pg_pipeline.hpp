@@ -84,7 +84,7 @@ public:
   int socket() const;
   bool wants_read() const;
   // Something is to be sent now: more than the socket took, statements
-  // submitted and not flushed yet, or held quick reads that no answer holds up
+  // submitted and not flushed yet, or held statements that no answer holds up
   // any longer.
   bool wants_write() const noexcept {
     return want_write_ || unflushed_ || (!held_.empty() && awaiting_answers() == 0);
@@ -94,19 +94,19 @@ public:
   // connect handshake, sending what is buffered, reading results.
   void advance();
 
-  // Sends `statement` (a quick read: holds it for the next batch), or queues it
-  // until connected, and calls `done` with its outcome. What libpq could not
+  // Sends `statement` (one marked for batching: holds it for the next batch), or
+  // queues it until connected, and calls `done` with its outcome. What libpq could not
   // send at once goes out with the next flush() or advance(). On a broken
   // connection `done` runs at once (connection_lost).
   void submit(const db_statement& statement, pg_completion done);
 
-  // Sends the held quick reads as one batch, unless the server still owes
+  // Sends the held statements as one batch, unless the server still owes
   // answers to statements sent earlier (then they go when those answers are in:
   // advance()), and what libpq buffered, as far as the socket takes it (the rest
   // waits for wants_write() and advance()). Under load that is one send, and one
   // wake-up of the server's backend, per batch of answers instead of one per
   // statement; the server runs a connection's statements one after another
-  // anyway, so a held read starts hardly later than it would have.
+  // anyway, so a held statement starts hardly later than it would have.
   void flush();
 
   // Statements sent and not answered yet.
