@@ -333,6 +333,7 @@ void start_pipes(pool_pointer self) {
   pipes.conninfo = st.config.connection.url;
   pipes.connections = st.config.pipelined_connections ? st.config.pipelined_connections
                                                       : io->size();
+  pipes.long_read_connections = pipes.connections;
   pipes.statement_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     st.config.connection.query_timeout);
   pipes.max_lifetime = st.config.connection.max_lifetime;

@@ -64,7 +64,9 @@ struct db_pool_config {
   // The I/O threads whose io_contexts watch the pipelined connections' sockets;
   // null: the pool starts one thread of its own for them (tests).
   std::shared_ptr<http::io_threads> io;
-  // Pipelined connections (db_query); 0: one per I/O thread.
+  // Pipelined connections (db_query); 0: one per I/O thread. As many again are
+  // kept for reads that may run long (db_statement::may_run_long), so that no
+  // quick statement queues behind a search.
   std::size_t pipelined_connections = 0;
   // Tests only (tests/actors/db_pool_timing_test.cpp), for CAF's deterministic
   // scheduler, which can take no message from another thread: spawns a

@@ -29,7 +29,8 @@ struct db_pool_pipelines::slot {
   // The connection's socket in the io_context, never owning it (libpq closes it).
   std::optional<boost::asio::posix::stream_descriptor> socket;
   boost::asio::io_context* context = nullptr;
-  std::size_t io_index = 0;  // which I/O thread watches the socket
+  std::size_t io_index = 0;     // which I/O thread watches the socket
+  bool for_long_reads = false;  // kept for statements that may run long
   // Bumped whenever the socket is let go, so that a late event of an earlier
   // socket is recognised and dropped.
   std::uint64_t generation = 0;
@@ -47,10 +48,11 @@ db_pool_pipelines::db_pool_pipelines(std::shared_ptr<http::io_threads> io, setti
       config_(std::move(config)),
       catalog_(catalog),
       notify_(std::move(notify)) {
-  const auto count = config_.connections == 0 ? 1 : config_.connections;
-  for (std::size_t i = 0; i < count; ++i) {
+  const auto quick = config_.connections == 0 ? 1 : config_.connections;
+  for (std::size_t i = 0; i < quick + config_.long_read_connections; ++i) {
     auto s = std::make_unique<slot>(catalog_, config_.statement_timeout);
     s->io_index = i % io_->size();
+    s->for_long_reads = i >= quick;
     s->context = &io_->context(s->io_index);
     s->conn.before_socket_closes([this, raw = s.get()] { release_socket(*raw); });
     slots_.push_back(std::move(s));
@@ -155,12 +157,15 @@ db_pool_pipelines::event db_pool_pipelines::on_socket_ready(std::size_t index,
 
 bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done) {
   // Results come back in order, so a statement queued behind a slow one waits
-  // for it: a connection whose oldest statement has run for slow_statement is
-  // passed over while another is not so held up. Among the rest, one watched by
-  // the calling I/O thread (the request's: its answer then comes back on the
-  // thread that writes the response, with no wake-up of another thread) unless
-  // it has far more in flight; then the fewest in flight. A connection still
-  // opening is a last resort (its queue waits for the handshake).
+  // for it. So a read that may run long goes to a connection kept for such
+  // reads, every other statement to one of the others; and a connection whose
+  // oldest statement has run for slow_statement (an update waiting for a row
+  // lock, say) is passed over while another of its kind is not so held up.
+  // Among the rest, one watched by the calling I/O thread (the request's: its
+  // answer then comes back on the thread that writes the response, with no
+  // wake-up of another thread) unless it has far more in flight; then the
+  // fewest in flight. A connection still opening is a last resort (its queue
+  // waits for the handshake).
   const auto now = pg_pipeline::clock::now();
   const auto here = io_->current_index();
   auto load_of = [&](const slot& s) -> std::optional<std::size_t> {
@@ -177,10 +182,13 @@ bool db_pool_pipelines::submit(const db_statement& statement, pg_completion done
       default: return std::nullopt;
     }
   };
+  const bool long_read = statement.may_run_long && config_.long_read_connections > 0;
   std::optional<std::size_t> best;
   auto best_load = std::numeric_limits<std::size_t>::max();
   for (std::size_t n = 0; n < slots_.size(); ++n) {
     const auto i = (next_ + n) % slots_.size();
+    if (slots_[i]->for_long_reads != long_read)
+      continue;
     if (auto load = load_of(*slots_[i]); load && *load < best_load) {
       best = i;
       best_load = *load;

@@ -30,6 +30,11 @@ public:
   struct settings {
     std::string conninfo;
     std::size_t connections = 1;
+    // Connections kept for reads that may run long (db_statement::may_run_long),
+    // besides `connections`: PostgreSQL runs one connection's statements one after
+    // another, so a search at a million rows would hold up every quick read queued
+    // behind it. 0: none kept apart (every statement may go anywhere).
+    std::size_t long_read_connections = 1;
     std::chrono::milliseconds statement_timeout{10000};
     std::chrono::seconds max_lifetime{3600};
   };
@@ -51,8 +56,9 @@ public:
   void connect_all();
 
   // Queues `statement` on the connection with the fewest statements in flight
-  // (one still connecting queues it until connected); false when none is open or
-  // opening. It is sent by the next flush().
+  // among those of its kind (kept for long reads, or not; one still connecting
+  // queues it until connected); false when none is open or opening. It is sent by
+  // the next flush().
   bool submit(const db_statement& statement, pg_completion done);
 
   // Sends what submit() queued: the pool calls it once per batch of queries

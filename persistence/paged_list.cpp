@@ -6,6 +6,9 @@ namespace {
 // Counter rows per status: concurrent inserts spread over them instead of
 // queueing on one row lock.
 constexpr int counter_slots = 32;
+// From this many rows skipped on, walking to a page takes long enough at a large
+// table (milliseconds per 10 000) that the page counts as a read that may run long.
+constexpr std::int64_t deep_page_offset = 10'000;
 
 // Writes parameter `number` wherever the condition says `{}`.
 std::string with_parameter(std::string sql, std::size_t number) {
@@ -48,9 +51,11 @@ db_statement page_statement(const list_spec& spec) {
   if (spec.conditions.empty()) {
     const auto size = static_cast<std::int64_t>(spec.page.page_size);
     const auto offset = static_cast<std::int64_t>(spec.page.offset());
-    if (spec.status)
-      return named(page_statement_name(spec.table, true), *spec.status, size, offset);
-    return named(page_statement_name(spec.table, false), size, offset);
+    auto statement = spec.status
+                       ? named(page_statement_name(spec.table, true), *spec.status, size, offset)
+                       : named(page_statement_name(spec.table, false), size, offset);
+    statement.may_run_long = offset >= deep_page_offset;
+    return statement;
   }
   std::vector<std::optional<std::string>> params;
   std::string where = "deleted_at IS NULL";
@@ -74,7 +79,10 @@ db_statement page_statement(const list_spec& spec) {
                    " LEFT JOIN LATERAL (SELECT " +
                    columns + " FROM " + table + " WHERE id IN (SELECT id FROM matches" + page +
                    ") ORDER BY id DESC) p ON true";
-  return {{}, sql, std::move(params)};
+  // A filter (a search above all) may have to look at every row.
+  db_statement statement{{}, sql, std::move(params)};
+  statement.may_run_long = true;
+  return statement;
 }
 
 std::int64_t page_total(const pg_rows& rows) {

@@ -44,6 +44,11 @@ struct db_statement {
     committed_together,
   };
   batching batch = batching::alone;
+  // A read that may run long at a large table (a search, a deep page). PostgreSQL
+  // runs one connection's statements one after another, so it goes to a
+  // connection kept for such reads (actors/db_pool_pipelines.hpp), where no quick
+  // statement waits behind it.
+  bool may_run_long = false;
 };
 
 // Parameters as PostgreSQL text.

@@ -122,6 +122,31 @@ TEST_F(DbPoolQuery, ASlowStatementDoesNotHoldUpTheQueriesAfterIt) {
   slow.join();
 }
 
+TEST_F(DbPoolQuery, QuickReadsDoNotQueueBehindAReadThatMayRunLong) {
+  // One pipelined connection, as a service with one I/O thread has: a search
+  // sent there would hold up every read behind it for as long as it runs. It
+  // goes to the connection kept for such reads instead, from its first moment.
+  auto pool = spawn(1);
+  ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
+  db_statement search{{}, "SELECT 7 FROM pg_sleep(3)", {}};
+  search.may_run_long = true;
+  std::atomic<bool> search_answered{false};
+  std::thread searcher{[&] {
+    EXPECT_EQ(query(pool, search), answer{7L});
+    search_answered = true;
+  }};
+  std::this_thread::sleep_for(50ms);
+  caf::scoped_actor self{sys_};
+  for (int i = 0; i < 20; ++i)
+    self->send(pool, query_atom::value,
+               db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
+  int received = 0;
+  self->receive_for(received, 20)([&](pg_rows&) {},
+                                  [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+  EXPECT_FALSE(search_answered.load());
+  searcher.join();
+}
+
 TEST_F(DbPoolQuery, AStatementPastTheTimeoutIsCancelledWhereNoSessionTimeoutCouldBeSet) {
   // Unnamed statements (behind a transaction-mode pooler) get no session
   // statement_timeout: the pool cancels the statement itself. Without the
@@ -175,8 +200,9 @@ TEST_F(DbPoolQuery, QueriesInFlightWhenTheDatabaseStopsAreAnsweredAndThePoolReco
     100ms));
   EXPECT_TRUE(database_up(pool));
   EXPECT_TRUE(svc_test::poll_until([&] { return metric_value(*metrics, db_up) == 1; }, 10s, 100ms));
-  // Two transaction connections at most (pool_config's max) and two pipelined ones.
-  EXPECT_EQ(metric_value(*metrics, "db_pool_max_connections{service=\"pool-test\"}"), 4);
+  // Two transaction connections at most (pool_config's max), two pipelined ones
+  // and two kept for reads that may run long.
+  EXPECT_EQ(metric_value(*metrics, "db_pool_max_connections{service=\"pool-test\"}"), 6);
 }
 
 TEST_F(DbPoolQuery, AnIdlePoolServesTheFirstQueryAfterARestart) {
