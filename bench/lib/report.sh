@@ -24,8 +24,11 @@ write_main_doc() {
     host_info
     echo "- client settings: wrk \`-t$THREADS -c$CONNS -d${DURATION}s --timeout $WRK_TIMEOUT --latency\` (after a ${WARMUP} s warm-up), pgbench \`-c$CONNS -j$THREADS -T$DURATION\`; $USERS seeded users; pgbench scale $PGBENCH_SCALE"
     echo "- service environment (nothing else; each in an empty working directory): \`${SERVICE_ENV[*]}\`, HTTP_HOST=127.0.0.1, a free port, DATABASE_URL of the cluster above; every other setting at its default (HTTP_THREADS=0: half the CPUs, at least 1, ...)"
-    [[ $DB_POOL == default ]] \
-      || echo "- DB pool sized for the database's cores (\`BENCH_DB_POOL\`, 2 × nproc: PostgreSQL shares this machine): \`DB_POOL_MIN_IDLE=$DB_POOL DB_POOL_MAX=$DB_POOL\` instead of the defaults 10 / 100, with which the $CONNS connections keep $CONNS backends busy on $(nproc) cores (\"What changed\" below)"
+    if [[ $DB_POOL == default ]]; then
+      echo "- DB pool settings at their defaults (\`DB_POOL_MIN_IDLE\` 10, \`DB_POOL_MAX\` 100), as a user who does not tune runs the services"
+    else
+      echo "- DB pool set by \`BENCH_DB_POOL\`: \`DB_POOL_MIN_IDLE=$DB_POOL DB_POOL_MAX=$DB_POOL\` instead of the defaults 10 / 100"
+    fi
     echo "- machine load at the start / end of the run (1-min load average): $LOAD_START / $(loadavg1). The \"load\" column is the 1-min load average and the busy share of all CPUs over the second before each scenario: other work on the machine (e.g. other builds) shows there."
     echo
     echo "| scenario | service req/s | reference | reference req/s | ratio | target | service p50 / p99 ms | reference p50 / p99 ms | errors svc / ref | CPU svc / ref | load | result |"
@@ -52,6 +55,7 @@ write_main_doc() {
     echo "- \`GET /health/live\`: nginx answers the same body (\`$HEALTH_BODY\`) with the same \`Content-Type: $HEALTH_CTYPE\` (checked before the run)."
     echo "- Orders with \`user_validated\` true / all after the user-service-up run (warm-up included): $VALIDATED. user-service used $S_NOTE_USER_CPU cores during the order run (order-service's calls)."
     echo "- Breaker \`circuit_breaker_state{target=\"user-service\"}\` of order-service before / after the dead-user-service run: ${BREAKER_BEFORE:-?} / ${BREAKER_AFTER:-?} (2 = open). An order turned away by the open breaker is logged at info (not shown with LOG_LEVEL=warn); a failed call to user-service is a warning."
+    [[ -z ${SEARCH_NOTE:-} ]] || echo "- \`GET /api/v1/users/{id}, a search running alongside\`: $SEARCH_NOTE."
     echo "- The two pgbench INSERT rows were measured separately, each right before its service run."
     echo
     echo "### Commands (exact, in order)"

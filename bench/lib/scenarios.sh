@@ -141,6 +141,30 @@ measure_post_orders() {
   store "$1" svc
 }
 
+# measure_alongside_search ID URL: the GET by id of user-service (as in get_user)
+# while one wrk connection searches all the time; the searches' own rate and
+# latency go into the scenario's note.
+measure_alongside_search() {
+  local id=$1 url=$2 out=$RESULTS/$1-searches.wrk
+  local -a search=(wrk -t1 -c1 -d"$(( WARMUP + DURATION + 2 ))s" --timeout "$WRK_TIMEOUT" --latency
+                   "$url/api/v1/users?search=e&page_size=10")
+  record_cmd "${search[@]}"
+  "${search[@]}" >"$out" 2>&1 &
+  local search_pid=$!
+  BG_PIDS+=("$search_pid")
+  CPU_PIDS=("${SVC_PID[user-service]}")
+  run_wrk "$id-user-service" "$url" "$BENCH_DIR/lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+  store "$id" svc
+  wait "$search_pid" 2>/dev/null || true
+  untrack "$search_pid"
+  local rps p99 errs
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+  SEARCH_NOTE="the searches alongside (wrk -t1 -c1, \`GET /api/v1/users?search=e&page_size=10\`, every one of the $USERS users matching): ${rps:-?} req/s, p99 ${p99:-?} ms, non-2xx ${errs:-0}"
+  log "searches alongside: ${rps:-?} req/s, p99 ${p99:-?} ms, non-2xx ${errs:-0}"
+}
+
 run_main() {
   local u_port o_port n_port
   free_port u_port 18081; free_port o_port 18082; free_port n_port 18090
@@ -196,6 +220,16 @@ run_main() {
   if [[ ${S_PASS[get_user]} != PASS ]] || awk -v p="$GET_P99" 'BEGIN { exit !(p + 0 > 2) }'; then
     profile_run get_user user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI"
   fi
+
+  # 2b. The same GET while a client searches alongside, one search after another
+  # (name or e-mail containing "e": every user matches, so each one reads the
+  # whole table and counts it). PostgreSQL runs one connection's statements one
+  # after another; a search must not hold up the reads queued behind it (issue
+  # 15), so the GETs should lose only the cores the searches take.
+  scenario get_user_searching "GET /api/v1/users/{id}, a search running alongside" "the same GET alone (row above)" 0.50
+  S_REFR[get_user_searching]=${S_SVC[get_user]}
+  measure_alongside_search get_user_searching "$U"
+  judge get_user_searching 20
 
   # 3. POST /api/v1/users: pgbench INSERT vs user-service. The reference runs the
   # service's own INSERT on the service's own table (database users): the same

@@ -66,8 +66,9 @@ declare -A SVC_PID=() SVC_PORT=() SVC_COLD_MS=() SVC_WARM_MS=() SVC_IDLE_KB=()
 # API port (a service serving HTTPS there answers its probes on MANAGEMENT_PORT).
 declare -A SVC_PROBE_PORT=()
 declare -a SERVICE_ENV=(RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 LOG_LEVEL=warn SHUTDOWN_TIMEOUT=5)
-# The DB pool sized for the database's cores when the caller set DB_POOL (bench/run.sh
-# does; the soak keeps the services' defaults). Before BENCH_SERVICE_ENV, which wins.
+# The DB pool's settings when the caller set DB_POOL to a number (BENCH_DB_POOL;
+# bench/run.sh keeps the services' defaults unless told). Before BENCH_SERVICE_ENV,
+# which wins.
 if [[ -n ${DB_POOL:-} && $DB_POOL != default ]]; then
   SERVICE_ENV+=("DB_POOL_MIN_IDLE=$DB_POOL" "DB_POOL_MAX=$DB_POOL")
 fi
