@@ -141,6 +141,7 @@ private:
   void read_body();
   void on_body(beast::error_code ec, std::size_t n);
   void on_read_error(beast::error_code ec);
+  bool parse_buffered(bool whole_message, beast::error_code& ec);
   void dispatch_request();
   void send_server_error(error_code code, std::string message);
   void on_response_timeout(std::uint64_t seq, const std::optional<std::string>& id_header);
