@@ -216,10 +216,22 @@ client_result failure(outcome o, std::string error) {
 struct client::impl {
   struct exchange;
 
-  explicit impl(client_options o) : opts{std::move(o)}, tls{tls_client_context(opts.ca_file)} {}
+  explicit impl(client_options o) : opts{std::move(o)} {
+    if (opts.expect_https || !opts.ca_file.empty())
+      tls = tls_client_context(opts.ca_file);
+  }
+
+  // For https base URLs; throws when the CA bundle cannot be used.
+  ssl::context& tls_context() {
+    std::lock_guard lock{tls_mutex};
+    if (!tls)
+      tls = tls_client_context(opts.ca_file);
+    return *tls;
+  }
 
   const client_options opts;
-  const std::shared_ptr<ssl::context> tls;  // for https base URLs
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls;  // guarded by tls_mutex
   net::io_context ioc;  // declared before every I/O object's owner: destroyed after them
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   std::vector<std::thread> threads;
@@ -314,7 +326,15 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
       return;
     if (ec)
       return fail(outcome::connect_failed, "resolve " + url.host + ": " + ec.message());
-    conn = std::make_unique<connection>(ex, url.tls ? owner.tls.get() : nullptr);
+    ssl::context* tls = nullptr;
+    if (url.tls) {
+      try {
+        tls = &owner.tls_context();
+      } catch (const std::exception& e) {
+        return fail(outcome::connect_failed, std::string{"TLS set-up: "} + e.what());
+      }
+    }
+    conn = std::make_unique<connection>(ex, tls);
     reused = false;
     conn->tcp_layer().expires_after(
       owner.opts.connect_timeout);  // beast::error::timeout when it fires

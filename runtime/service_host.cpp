@@ -352,6 +352,7 @@ breaker_actor service_wiring::breaker(std::string target_name, const std::string
     cfg_.http_client_timeout);
   client.connect_timeout = std::min(client.total_timeout, std::chrono::milliseconds{2000});
   client.ca_file = cfg_.user_service_ca_file;
+  client.expect_https = config.base.tls;
   config.transport = http_transport(client);
   config.metrics = front_.metrics;
   config.bearer_token = neighbour_token_;

@@ -123,6 +123,14 @@ TEST_F(tls_fixture, AClientRefusesACertificateItsCaBundleDoesNotVouchFor) {
   EXPECT_NE(r.error.find("TLS handshake"), std::string::npos) << r.error;
 }
 
+TEST_F(tls_fixture, AClientWithTheSystemsCasRefusesASelfSignedCertificate) {
+  // No CA file and no https expected at construction: the system's bundle is
+  // read at this first https call, and vouches for no self-signed certificate.
+  auto r = call(base(), "");
+  EXPECT_EQ(r.result, client_result::outcome::connect_failed);
+  EXPECT_NE(r.error.find("TLS handshake"), std::string::npos) << r.error;
+}
+
 TEST_F(tls_fixture, AClientRefusesACertificateForAnotherHost) {
   // The certificate names 127.0.0.1 and localhost; 127.0.0.2 is the same server.
   auto r = call("https://127.0.0.2:" + std::to_string(srv->port()), cert.string());
