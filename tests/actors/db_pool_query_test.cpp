@@ -54,6 +54,28 @@ protected:
     return out;
   }
 
+  // Sends `slow` (which answers 7), then after `head_start` a burst of 20 quick
+  // reads: true when every one of them was answered while `slow` still ran.
+  bool answered_while_slow_runs(const db_pool_actor& pool, db_statement slow,
+                                std::chrono::milliseconds head_start) {
+    std::atomic<bool> slow_answered{false};
+    std::thread runner{[&] {
+      EXPECT_EQ(query(pool, std::move(slow)), answer{7L});
+      slow_answered = true;
+    }};
+    std::this_thread::sleep_for(head_start);
+    caf::scoped_actor self{sys_};
+    for (int i = 0; i < 20; ++i)
+      self->send(pool, query_atom::value,
+                 db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
+    int received = 0;
+    self->receive_for(received, 20)([&](pg_rows&) {},
+                                    [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+    const bool before = !slow_answered.load();
+    runner.join();
+    return before;
+  }
+
   bool database_up(const db_pool_actor& pool) {
     caf::scoped_actor self{sys_};
     bool up = false;
@@ -102,24 +124,10 @@ TEST_F(DbPoolQuery, ManyQueriesInFlightAreEachAnsweredWithTheirOwnRows) {
 TEST_F(DbPoolQuery, ASlowStatementDoesNotHoldUpTheQueriesAfterIt) {
   auto pool = spawn(2);
   ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
-  std::atomic<bool> slow_answered{false};
-  std::thread slow{[&] {
-    query(pool, {{}, "SELECT 7 FROM pg_sleep(3)", {}});
-    slow_answered = true;
-  }};
   // Once it has run a while, its connection counts as held up: a burst of
   // queries goes to the other connection instead of queueing behind it (by load
   // alone, every other one would have gone behind it).
-  std::this_thread::sleep_for(200ms);
-  caf::scoped_actor self{sys_};
-  for (int i = 0; i < 20; ++i)
-    self->send(pool, query_atom::value,
-               db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
-  int received = 0;
-  self->receive_for(received, 20)([&](pg_rows&) {},
-                                  [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
-  EXPECT_FALSE(slow_answered.load());
-  slow.join();
+  EXPECT_TRUE(answered_while_slow_runs(pool, {{}, "SELECT 7 FROM pg_sleep(3)", {}}, 200ms));
 }
 
 TEST_F(DbPoolQuery, QuickReadsDoNotQueueBehindAReadThatMayRunLong) {
@@ -130,21 +138,7 @@ TEST_F(DbPoolQuery, QuickReadsDoNotQueueBehindAReadThatMayRunLong) {
   ASSERT_EQ(query(pool, named("query_test_echo", std::int64_t{1})), answer{1L});
   db_statement search{{}, "SELECT 7 FROM pg_sleep(3)", {}};
   search.may_run_long = true;
-  std::atomic<bool> search_answered{false};
-  std::thread searcher{[&] {
-    EXPECT_EQ(query(pool, search), answer{7L});
-    search_answered = true;
-  }};
-  std::this_thread::sleep_for(50ms);
-  caf::scoped_actor self{sys_};
-  for (int i = 0; i < 20; ++i)
-    self->send(pool, query_atom::value,
-               db_query{named("query_test_echo", std::int64_t{i}), "test", "req-test"});
-  int received = 0;
-  self->receive_for(received, 20)([&](pg_rows&) {},
-                                  [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
-  EXPECT_FALSE(search_answered.load());
-  searcher.join();
+  EXPECT_TRUE(answered_while_slow_runs(pool, search, 50ms));
 }
 
 TEST_F(DbPoolQuery, AStatementPastTheTimeoutIsCancelledWhereNoSessionTimeoutCouldBeSet) {
