@@ -19,6 +19,19 @@ wrk_cmd() {
   (( $# == 0 )) || WRK_CMD+=(-- "$@")
 }
 
+# wrk_figures FILE: reads a wrk --latency output into R_RPS R_REQS R_P50 R_P99 and
+# R_ERRS (non-2xx/3xx + socket errors); a figure wrk did not print is left empty.
+wrk_figures() {
+  R_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$1")
+  R_REQS=$(awk '/ requests in / { print $1 }' "$1")
+  R_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$1")")
+  R_P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$1")")
+  local non2xx sock
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$1")
+  sock=$(awk -F'[ ,]+' '/Socket errors:/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$1")
+  R_ERRS=$(( ${non2xx:-0} + ${sock:-0} ))
+}
+
 # run_wrk LABEL URL SCRIPT WARM_ARGS -- RUN_ARGS: warm-up, then the measured run;
 # sets R_RPS R_P50 R_P99 R_REQS R_ERRS (non-2xx/3xx + socket errors), R_CPU (cores
 # used by the processes in CPU_PIDS during the run, if any).
@@ -53,14 +66,7 @@ run_wrk() {
     R_CPU=$(calc "($c1 - $c0) / $CLK_TCK / (($t1 - $t0) / 1000000)")
     R_CPU=$(fmt '%.2f' "$R_CPU")
   fi
-  R_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-  R_REQS=$(awk '/ requests in / { print $1 }' "$out")
-  R_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-  R_P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-  local non2xx sock
-  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-  sock=$(awk -F'[ ,]+' '/Socket errors:/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$out")
-  R_ERRS=$(( ${non2xx:-0} + ${sock:-0} ))
+  wrk_figures "$out"
   [[ -n $R_RPS && -n $R_REQS ]] || { cat "$out" >&2; die "could not parse wrk output ($label)"; }
   log "$(printf '%-28s %10s req/s  p50 %7s ms  p99 %7s ms  errors %s' "$label" "$R_RPS" "$R_P50" "$R_P99" "$R_ERRS")"
 }

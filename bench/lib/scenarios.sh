@@ -157,12 +157,9 @@ measure_alongside_search() {
   store "$id" svc
   wait "$search_pid" 2>/dev/null || true
   untrack "$search_pid"
-  local rps p99 errs
-  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-  errs=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
-  SEARCH_NOTE="the searches alongside (wrk -t1 -c1, \`GET /api/v1/users?search=e&page_size=10\`, every one of the $USERS users matching): ${rps:-?} req/s, p99 ${p99:-?} ms, non-2xx ${errs:-0}"
-  log "searches alongside: ${rps:-?} req/s, p99 ${p99:-?} ms, non-2xx ${errs:-0}"
+  wrk_figures "$out"  # after store: the scenario's own R_* are kept
+  SEARCH_NOTE="the searches alongside (wrk -t1 -c1, \`GET /api/v1/users?search=e&page_size=10\`, every one of the $USERS users matching): ${R_RPS:-?} req/s, p99 ${R_P99:-?} ms, errors $R_ERRS"
+  log "searches alongside: ${R_RPS:-?} req/s, p99 ${R_P99:-?} ms, errors $R_ERRS"
 }
 
 run_main() {
