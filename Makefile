@@ -55,7 +55,7 @@ SHELL := /bin/bash
 PACKAGES := build-essential cmake pkg-config libcaf-dev libboost1.81-dev libpqxx-dev \
             nlohmann-json3-dev libspdlog-dev prometheus-cpp-dev libgtest-dev \
             postgresql postgresql-contrib curl prometheus clang libclang-rt-14-dev \
-            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev \
+            python3-yaml pgbouncer jq wrk libjwt-dev libssl-dev redis-server libhiredis-dev libjemalloc-dev \
             haproxy openssl shellcheck clang-format clang-tidy
 
 JOBS                 ?= $(shell nproc 2>/dev/null || echo 2)

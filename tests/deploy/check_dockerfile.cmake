@@ -10,7 +10,8 @@
 #  - both service targets exist (the Dockerfile builds `--target ${SERVICE}`) and
 #    both shipped ini files exist (COPY config/${SERVICE}.ini);
 #  - the build runs with -DBUILD_TESTING=OFF, the image is non-root, has a
-#    HEALTHCHECK on /health/live and STOPSIGNAL SIGTERM.
+#    HEALTHCHECK on /health/live and STOPSIGNAL SIGTERM;
+#  - with jemalloc as the services' malloc (SVC_ALLOCATOR), both stages install it.
 
 cmake_minimum_required(VERSION 3.25)  # policies of a script run with -P
 
@@ -62,6 +63,11 @@ foreach(svc user-service order-service)
   endif()
 endforeach()
 
+# The services link jemalloc unless configured with SVC_ALLOCATOR=system.
+if(top MATCHES "set\\(SVC_ALLOCATOR \"jemalloc\"")
+  require("libjemalloc-dev" "the build stage lacks libjemalloc-dev (SVC_ALLOCATOR is jemalloc)")
+  require("libjemalloc2" "the runtime stage lacks libjemalloc2 (the services link libjemalloc.so.2)")
+endif()
 require("-DBUILD_TESTING=OFF" "the build does not pass -DBUILD_TESTING=OFF")
 require("\nFROM debian:[^\n]*AS build" "no debian build stage")
 require("\nFROM debian:[^\n]*-slim" "no debian slim runtime stage")

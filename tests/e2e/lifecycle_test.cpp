@@ -1,5 +1,8 @@
 // Start-up and shutdown of the process itself: each test runs its own instance.
+#include <fstream>
+#include <iterator>
 #include <regex>
+#include <string_view>
 
 #include "e2e/e2e_fixture.hpp"
 #include "runtime/cpu_budget.hpp"
@@ -48,6 +51,22 @@ TEST_F(Lifecycle, HttpThreadsZeroRunsOnHalfItsCpus) {
   const auto log = s.process->log_text();
   ASSERT_TRUE(std::regex_search(log, found, line)) << "no io-threads setting logged";
   EXPECT_EQ(found[1].str(), expected);
+}
+
+// The service runs on the malloc the build chose (SVC_ALLOCATOR in CMakeLists.txt):
+// jemalloc's library is mapped into the process, or, with "system" (and in sanitizer
+// builds), it is not. Linked "as needed", jemalloc would be dropped without a word.
+TEST_F(Lifecycle, RunsOnTheMallocTheBuildChose) {
+  running_service s;
+  ASSERT_NO_THROW(s = start_user_service("e2e_users_lifecycle_malloc"));
+  log_path_ = s.process->log_path();
+  EXPECT_EQ(http_client{s.port}.get("/health/live").status, 200u);
+  std::ifstream maps{"/proc/" + std::to_string(s.process->pid()) + "/maps"};
+  ASSERT_TRUE(maps.good());
+  const std::string text{std::istreambuf_iterator<char>{maps}, {}};
+  const bool jemalloc_mapped = text.find("/libjemalloc.so") != std::string::npos;
+  EXPECT_EQ(jemalloc_mapped, std::string_view{SVC_SERVICE_MALLOC} == "jemalloc")
+    << "built with SVC_ALLOCATOR=" << SVC_SERVICE_MALLOC;
 }
 
 // A bad value stops start-up with exit code 2 and output naming the option.

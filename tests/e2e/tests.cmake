@@ -38,6 +38,9 @@ svc_test(e2e_users_tests
   LIBS e2e_harness svc_runtime
   DATABASE)
 set_tests_properties(e2e_users_tests PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
+# The malloc the services were linked with (SVC_ALLOCATOR; "system" in sanitizer
+# builds): Lifecycle.RunsOnTheMallocTheBuildChose looks for it in the process.
+target_compile_definitions(e2e_users_tests PRIVATE SVC_SERVICE_MALLOC="${SVC_ALLOCATOR}")
 
 # order-service with the REAL user-service behind it: each suite starts both
 # executables on fresh databases (order-service pointed at user-service through
