@@ -110,11 +110,22 @@ http_code() {
 
 # kB of a /proc/PID/status field (VmRSS, VmHWM); empty if the process is gone.
 proc_kb() {
+  local kb
+  read_proc_kb kb "$1" "$2"
+  [[ -z $kb ]] || echo "$kb"
+}
+
+# read_proc_kb VAR PID KEY: proc_kb into VAR, without a subshell ("" when absent):
+# the RSS sampler runs through every measured run, and a fork there costs the
+# service a core for a moment.
+read_proc_kb() {
+  local -n _kb=$1
   local key value _unit
-  [[ -r /proc/$1/status ]] || return 0
+  _kb=""
+  [[ -r /proc/$2/status ]] || return 0
   { while read -r key value _unit; do
-      [[ $key == "$2:" ]] && { echo "$value"; return 0; }
-    done <"/proc/$1/status"; } 2>/dev/null
+      [[ $key == "$3:" ]] && { _kb=$value; return 0; }
+    done <"/proc/$2/status"; } 2>/dev/null
   return 0
 }
 
@@ -147,6 +158,13 @@ machine_busy() {
 loadavg1() { local l; read -r l _ </proc/loadavg; echo "$l"; }
 
 # awk arithmetic: calc EXPR
+# machine_counters: "busy_ticks context_switches" of the whole machine so far, from
+# /proc/stat (busy: user nice system irq softirq; idle, iowait and steal left out).
+machine_counters() {
+  awk '$1 == "cpu" { busy = $2 + $3 + $4 + $7 + $8 } $1 == "ctxt" { cs = $2 }
+       END { printf "%d %d\n", busy, cs }' /proc/stat
+}
+
 calc() { awk "BEGIN { printf \"%s\", $1 }"; }
 fmt() { awk -v v="$2" "BEGIN { printf \"$1\", v }"; }
 

@@ -115,14 +115,17 @@ start_service() {
 }
 
 # Peak RSS sampler: VmRSS every 250 ms into $WORK/NAME/rss-peak-kb (the maximum).
+# No fork in the loop: it runs through every measured run, and with a `sleep` and a
+# `$(...)` per sample the two samplers doubled the p99 of GET by id (1.6 -> 3.6 ms)
+# and cost it about a tenth of its req/s (docs/PERFORMANCE.md).
 start_sampler() {
   local name=$1 pid=${SVC_PID[$1]} out=$WORK/$1/rss-peak-kb
   (
-    max=0
+    max=0 v=""
     while alive "$pid"; do
-      v=$(proc_kb "$pid" VmRSS)
+      read_proc_kb v "$pid" VmRSS
       if [[ -n $v ]] && (( v > max )); then max=$v; echo "$max" >"$out"; fi
-      sleep 0.25
+      nap 0.25
     done
   ) &
   BG_PIDS+=("$!")
