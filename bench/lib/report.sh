@@ -12,7 +12,10 @@ write_main_doc() {
   local uc=${SVC_COLD_MS[user-service]} oc=${SVC_COLD_MS[order-service]} uw=${SVC_WARM_MS[user-service]} ow=${SVC_WARM_MS[order-service]}
   local ui=${SVC_IDLE_KB[user-service]} oi=${SVC_IDLE_KB[order-service]}
   local v_get v_post v_warm v_cold v_idle v_peak
+  local v_get_cpu v_get_cs
   verdict v_get "$GET_P99" 2
+  verdict v_get_cpu "$GET_MACHINE_US" 80
+  verdict v_get_cs "$GET_MACHINE_CS" 1.5
   verdict v_post "$POST_P99" 10
   verdict v_warm "$(( uw > ow ? uw : ow ))" 300
   verdict v_cold "$(( uc > oc ? uc : oc ))" 300
@@ -44,6 +47,8 @@ write_main_doc() {
     echo "| measurement | user-service | order-service | target | result |"
     echo "|---|---:|---:|---:|---|"
     echo "| p99 of \`GET /api/v1/users/{id}\` at $CONNS connections | $GET_P99 ms | — | ≤ 2 ms | **$v_get** |"
+    echo "| busy CPU of the whole machine per \`GET /api/v1/users/{id}\` (wrk, service, PostgreSQL; \`/proc/stat\` over the run) | $GET_MACHINE_US µs | — | ≤ 80 µs | **$v_get_cpu** |"
+    echo "| context switches of the whole machine per \`GET /api/v1/users/{id}\` (same run) | $GET_MACHINE_CS | — | ≤ 1.5 | **$v_get_cs** |"
     echo "| p99 of \`POST /api/v1/users\` at $CONNS connections (fsync off) | $POST_P99 ms | — | ≤ 10 ms | **$v_post** |"
     echo "| exec → \`/health/ready\` 200, restart (schema present) | $uw ms | $ow ms | ≤ 300 ms | **$v_warm** |"
     echo "| exec → \`/health/ready\` 200, first start (empty database, migrations) | $uc ms | $oc ms | ≤ 300 ms | **$v_cold** |"
@@ -119,8 +124,10 @@ print_main_table() {
     printf '%-52s %11s %11s %6s %7s %17s %17s %s\n' "${S_NAME[$id]}" "$(field "$svc" 0)" "$(field "$ref" 0)" \
       "${S_RATIO[$id]}" ">=${S_TARGET[$id]}" "$(field "$svc" 1)/$(field "$svc" 2)" "$(field "$ref" 1)/$(field "$ref" 2)" "${S_PASS[$id]}"
   done
-  printf '\nGET user p99: %s ms (<= 2)   POST user p99: %s ms (<= 10)   ready (restart) user/order: %s/%s ms   first start: %s/%s ms (<= 300)\n' \
-    "$GET_P99" "$POST_P99" "${SVC_WARM_MS[user-service]}" "${SVC_WARM_MS[order-service]}" "${SVC_COLD_MS[user-service]}" "${SVC_COLD_MS[order-service]}"
+  printf '\nGET user p99: %s ms (<= 2)   machine per GET: %s us busy CPU (<= 80), %s context switches (<= 1.5)\n' \
+    "$GET_P99" "$GET_MACHINE_US" "$GET_MACHINE_CS"
+  printf 'POST user p99: %s ms (<= 10)   ready (restart) user/order: %s/%s ms   first start: %s/%s ms (<= 300)\n' \
+    "$POST_P99" "${SVC_WARM_MS[user-service]}" "${SVC_WARM_MS[order-service]}" "${SVC_COLD_MS[user-service]}" "${SVC_COLD_MS[order-service]}"
   printf 'RSS idle user/order: %s/%s MB (<= 24)   peak: %s/%s MB (<= 64)\n\n' \
     "$(kb_mb "${SVC_IDLE_KB[user-service]}")" "$(kb_mb "${SVC_IDLE_KB[order-service]}")" "$(kb_mb "$USER_PEAK_KB")" "$(kb_mb "$ORDER_PEAK_KB")"
 }

@@ -34,7 +34,9 @@ wrk_figures() {
 
 # run_wrk LABEL URL SCRIPT WARM_ARGS -- RUN_ARGS: warm-up, then the measured run;
 # sets R_RPS R_P50 R_P99 R_REQS R_ERRS (non-2xx/3xx + socket errors), R_CPU (cores
-# used by the processes in CPU_PIDS during the run, if any).
+# used by the processes in CPU_PIDS during the run, if any), and what each request
+# cost the whole machine (wrk, the service, PostgreSQL, anything else running):
+# R_MACHINE_US busy CPU µs and R_MACHINE_CS context switches per request.
 declare -a CPU_PIDS=() CPU_PIDS2=()
 run_wrk() {
   local label=$1 url=$2 script=$3 dur=${RUN_DURATION:-$DURATION}; shift 3
@@ -52,9 +54,12 @@ run_wrk() {
   local c0=0 c1 d0=0 d1 t0 t1
   (( ${#CPU_PIDS[@]} )) && c0=$(cpu_ticks "${CPU_PIDS[@]}")
   (( ${#CPU_PIDS2[@]} )) && d0=$(cpu_ticks "${CPU_PIDS2[@]}")
+  local m0 m1
+  read -r -a m0 <<<"$(machine_counters)"
   t0=$(now_us)
   "${WRK_CMD[@]}" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($label)"; }
   t1=$(now_us)
+  read -r -a m1 <<<"$(machine_counters)"
   R_CPU2="—"
   if (( ${#CPU_PIDS2[@]} )); then
     d1=$(cpu_ticks "${CPU_PIDS2[@]}")
@@ -68,6 +73,11 @@ run_wrk() {
   fi
   wrk_figures "$out"
   [[ -n $R_RPS && -n $R_REQS ]] || { cat "$out" >&2; die "could not parse wrk output ($label)"; }
+  R_MACHINE_US="?"; R_MACHINE_CS="?"
+  if (( R_REQS > 0 )); then
+    R_MACHINE_US=$(fmt '%.1f' "$(calc "(${m1[0]} - ${m0[0]}) * 1000000 / $CLK_TCK / $R_REQS")")
+    R_MACHINE_CS=$(fmt '%.2f' "$(calc "(${m1[1]} - ${m0[1]}) / $R_REQS")")
+  fi
   log "$(printf '%-28s %10s req/s  p50 %7s ms  p99 %7s ms  errors %s' "$label" "$R_RPS" "$R_P50" "$R_P99" "$R_ERRS")"
 }
 

@@ -212,9 +212,9 @@ run_main() {
   CPU_PIDS=("$upid")
   run_wrk get_user-user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
   store get_user svc
-  GET_P99=$R_P99
+  GET_P99=$R_P99 GET_MACHINE_US=$R_MACHINE_US GET_MACHINE_CS=$R_MACHINE_CS
   judge get_user
-  if [[ ${S_PASS[get_user]} != PASS ]] || awk -v p="$GET_P99" 'BEGIN { exit !(p + 0 > 2) }'; then
+  if [[ ${S_PASS[get_user]} != PASS ]] || ! le "$GET_P99" 2 || ! le "$GET_MACHINE_US" 80 || ! le "$GET_MACHINE_CS" 1.5; then
     profile_run get_user user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI"
   fi
 
