@@ -18,8 +18,13 @@ std::vector<std::string> decoded_segments(std::string_view encoded_path) {
     return out;
   for (;;) {
     auto slash = encoded_path.find('/');
-    // Valid escapes only: the whole target passed Boost.URL's grammar already.
-    out.push_back(boost::urls::pct_string_view{encoded_path.substr(0, slash)}.decode());
+    // Valid escapes only: the whole target passed Boost.URL's grammar already. A
+    // segment without one is its own decoding (most are: "api", "v1", "42").
+    const auto piece = encoded_path.substr(0, slash);
+    if (piece.find('%') == std::string_view::npos)
+      out.emplace_back(piece);
+    else
+      out.push_back(boost::urls::pct_string_view{piece}.decode());
     if (slash == std::string_view::npos)
       break;
     encoded_path.remove_prefix(slash + 1);
@@ -48,8 +53,14 @@ std::string joined_path(const std::vector<std::string>& segments) {
 
 target_result from_view(const boost::urls::url_view& url) {
   parsed_target out;
-  out.segments = decoded_segments(url.encoded_path());
-  out.path = joined_path(out.segments);
+  const std::string_view encoded_path = url.encoded_path();
+  out.segments = decoded_segments(encoded_path);
+  // Without an escape no segment holds a '/' or '%', and joining them gives the
+  // encoded path back.
+  if (encoded_path.find('%') == std::string_view::npos && !encoded_path.empty())
+    out.path = encoded_path;
+  else
+    out.path = joined_path(out.segments);
   if (url.has_query()) {
     // params() decodes with '+' as space, the form encoding browsers use.
     for (auto p : url.params()) {

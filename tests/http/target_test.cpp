@@ -93,3 +93,25 @@ TEST(target, segments_keep_empty_and_trailing_pieces) {
   EXPECT_EQ(parse_target("/a//b")->path, "/a//b");
   EXPECT_EQ(parse_target("/health/live?x=1")->path, "/health/live");
 }
+
+// A target without escapes takes a shorter way (its segments and path are its own
+// bytes): it must come out as the same target written with escapes does.
+TEST(target, unescaped_and_escaped_spellings_parse_alike) {
+  const std::pair<const char*, const char*> spellings[] = {
+    {"/", "/"},
+    {"/a//", "/%61//"},
+    {"/a/", "/%61/"},
+    {"/a//b", "/%61//%62"},
+    {"/api/v1/users/42?x=1", "/api/v1/users/%342?x=1"},
+    {"http://example.com/users", "http://example.com/%75sers"},
+  };
+  for (const auto& [plain, escaped] : spellings) {
+    SCOPED_TRACE(plain);
+    const auto a = parse_target(plain);
+    const auto b = parse_target(escaped);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->segments, b->segments);
+    EXPECT_EQ(a->path, b->path);
+    EXPECT_EQ(a->query, b->query);
+  }
+}
