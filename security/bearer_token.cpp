@@ -1,13 +1,23 @@
 #include "security/bearer_token.hpp"
 
+#include <array>
+
 #include "domain/ascii_text.hpp"
 
 namespace svc::security {
 namespace {
 
+// A table: every request with auth on checks each character of its token.
+constexpr auto token68_chars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c)
+    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  return table;
+}();
+
 bool is_token68_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  return token68_chars[static_cast<unsigned char>(c)];
 }
 
 std::string_view trim_ows(std::string_view s) {

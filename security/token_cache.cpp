@@ -1,15 +1,44 @@
 #include "security/token_cache.hpp"
 
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 
 #include <openssl/evp.h>
 
 namespace svc::security {
 
+namespace {
+
+// OpenSSL 3 looks EVP_sha256() up in its provider store (under a lock) at every
+// EVP_Digest, which also allocates a context: together more than the hash of a
+// token itself. So: SHA-256 fetched once for the process, a context per thread.
+// About 9k -> 5k instructions per request with auth on (callgrind); measured by hand
+// 0.42-0.65 -> 0.20-0.24 µs per token.
+const EVP_MD* sha256() {
+  static EVP_MD* const md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!fetched)
+      throw std::runtime_error{"OpenSSL has no SHA-256"};
+    return fetched;
+  }();
+  return md;
+}
+
+struct md_ctx_deleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
 token_digest digest_of(std::string_view token) {
+  thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_deleter> ctx{EVP_MD_CTX_new()};
   token_digest d{};
   unsigned int size = 0;
-  EVP_Digest(token.data(), token.size(), d.data(), &size, EVP_sha256(), nullptr);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), token.data(), token.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), d.data(), &size) != 1)
+    throw std::runtime_error{"SHA-256 of a token failed"};
   return d;
 }
 

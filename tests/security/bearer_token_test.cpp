@@ -47,5 +47,17 @@ TEST(bearer_token, token68_charset) {
   EXPECT_FALSE(is_token68("a\nb"));
 }
 
+// Every byte, against RFC 9110's token68 characters: ALPHA DIGIT - . _ ~ + /
+// (bytes over 0x7F included: a char is signed here).
+TEST(bearer_token, token68_characters_byte_by_byte) {
+  const std::string_view allowed =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string text{'a', static_cast<char>(byte), 'a'};
+    const bool expected = allowed.find(static_cast<char>(byte)) != std::string_view::npos;
+    EXPECT_EQ(is_token68(text), expected) << "byte " << byte;
+  }
+}
+
 }  // namespace
 }  // namespace svc::security
