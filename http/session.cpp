@@ -72,6 +72,9 @@ bool usable_field_name(std::string_view name) {
 
 // CR or LF in a header would let a value start a header (or a body) of its own.
 std::string without_line_breaks(std::string s) {
+  // Two memchr first: every response has a few headers, and none has a line break.
+  if (s.find('\r') == std::string::npos && s.find('\n') == std::string::npos)
+    return s;
   for (auto& c : s)
     if (c == '\r' || c == '\n')
       c = ' ';
