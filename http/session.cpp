@@ -88,7 +88,7 @@ session::session(server::impl& srv, tcp::socket&& socket, std::string remote_ip,
     : srv_(srv),
       executor_(socket.get_executor()),
       tls_context_(std::move(tls)),
-      response_timer_(executor_),
+      deadline_timer_(executor_),
       remote_ip_(std::move(remote_ip)) {
   if (tls_context_)
     tls_.emplace(std::move(socket), *tls_context_);
@@ -112,7 +112,7 @@ void session::handshake() {
   // Counts as waiting for the first request: close_if_idle() may end it, and
   // the handshake shares the first request's header_timeout.
   phase_ = phase::awaiting;
-  tcp_layer().expires_after(srv_.opts.header_timeout);
+  set_deadline(srv_.opts.header_timeout);
   tls_->async_handshake(ssl::stream_base::server,
                         beast::bind_front_handler(&session::on_handshake, shared_from_this()));
 }
@@ -138,14 +138,13 @@ void session::read_request() {
     // The client already sent (part of) the next request.
     phase_ = phase::reading;
     count_in_flight();
-    tcp_layer().expires_after(srv_.opts.header_timeout);
     read_header();
     return;
   }
   phase_ = phase::awaiting;
   // A new connection has header_timeout for its whole first header; between
   // keep-alive requests the client may stay silent for idle_timeout.
-  tcp_layer().expires_after(first_request_ ? srv_.opts.header_timeout : srv_.opts.idle_timeout);
+  set_deadline(first_request_ ? srv_.opts.header_timeout : srv_.opts.idle_timeout);
   with_stream([this](auto& stream) {
     stream.async_read_some(buffer_.prepare(4096),
                            beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
@@ -166,10 +165,6 @@ void session::on_first_bytes(beast::error_code ec, std::size_t n) {
   // header: drain() must not return while a request is still arriving, or it
   // would be handled (and committed) after stop() closed its connection.
   count_in_flight();
-  // The first request keeps the deadline set at connect; a later one gets
-  // header_timeout from its first byte (slow-loris clients are cut off).
-  if (!first_request_)
-    tcp_layer().expires_after(srv_.opts.header_timeout);
   read_header();
 }
 
@@ -202,6 +197,12 @@ void session::read_header() {
     on_header(ec, 0);
     return;
   }
+  // The first request keeps the deadline set at connect; a later one gets
+  // header_timeout from its first byte (slow-loris clients are cut off). Set
+  // only here, when the header is incomplete: a whole one needs no deadline,
+  // and an earlier deadline per request would re-arm the timer per request.
+  if (!first_request_)
+    set_deadline(srv_.opts.header_timeout);
   with_stream([this](auto& stream) {
     bhttp::async_read_header(stream, buffer_, *parser_,
                              beast::bind_front_handler(&session::on_header, shared_from_this()));
@@ -230,7 +231,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
     // The client waits for this before sending the body (curl does for large
     // bodies). An oversized Content-Length never gets here: 413 came first.
     continue_ = {bhttp::status::continue_, version_};
-    tcp_layer().expires_after(srv_.opts.idle_timeout);
+    set_deadline(srv_.opts.idle_timeout);
     with_stream([this](auto& stream) {
       bhttp::async_write(
         stream, continue_,
@@ -255,7 +256,7 @@ void session::read_body() {
     on_body(ec, 0);
     return;
   }
-  tcp_layer().expires_after(srv_.opts.idle_timeout);
+  set_deadline(srv_.opts.idle_timeout);
   with_stream([this](auto& stream) {
     bhttp::async_read(stream, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_body, shared_from_this()));
@@ -329,13 +330,13 @@ void session::dispatch_request() {
 
   ++seq_;
   phase_ = phase::handling;
-  tcp_layer().expires_never();  // the handler's time is not the client's fault
   auto state = std::make_shared<responder_state>();
   state->target = weak_from_this();
   state->gate = srv_.gate;
   state->seq = seq_;
   if (auto* id = req.find_header("X-Request-ID"))
     state->request_id_header = *id;
+  request_id_header_ = state->request_id_header;
   try {
     srv_.handler(std::move(req), [state](response resp) { state->deliver(std::move(resp)); });
   } catch (const std::exception&) {
@@ -344,30 +345,23 @@ void session::dispatch_request() {
   } catch (...) {
     state->deliver(state->internal_error("internal error"));
   }
-  // Armed only now: an answer given during the handler call (health, metrics,
-  // routing errors) was written inline and needs no timer. An answer from
-  // another thread is posted to this one, so it cannot run before this point.
-  if (phase_ == phase::handling && !closed_) {
-    response_timer_.expires_after(srv_.opts.response_timeout);
-    response_timer_.async_wait(
-      [self = shared_from_this(), seq = seq_, id = state->request_id_header](beast::error_code ec) {
-        if (!ec)
-          self->on_response_timeout(seq, id);
-      });
-  }
+  // Set only now: an answer given during the handler call (health, metrics,
+  // routing errors) was written inline and set the write's deadline. An answer
+  // from another thread is posted to this one, so it cannot run before this point.
+  // The handler's time is not the client's fault: response_timeout, not the
+  // client's timeouts, bounds it.
+  if (phase_ == phase::handling && !closed_)
+    set_deadline(srv_.opts.response_timeout);
 }
 
 void session::deliver(std::uint64_t seq, response resp) {
   if (closed_ || phase_ != phase::handling || seq != seq_)
     return;  // a stale or duplicate answer
-  response_timer_.cancel();
   write(std::move(resp), true);
 }
 
-void session::on_response_timeout(std::uint64_t seq, const std::optional<std::string>& id_header) {
-  if (closed_ || phase_ != phase::handling || seq != seq_)
-    return;
-  auto id = request_id_from(id_header ? &*id_header : nullptr);
+void session::on_response_timeout() {
+  auto id = request_id_from(request_id_header_ ? &*request_id_header_ : nullptr);
   auto resp = error_response(error_code::service_unavailable, "service temporarily unavailable",
                              id);
   resp.set_header("X-Request-ID", id);
@@ -424,7 +418,7 @@ void session::prepare(response resp, bool keep_alive_allowed) {
   }
   phase_ = phase::writing;
   // A client that does not read its response is as idle as one that does not write.
-  tcp_layer().expires_after(srv_.opts.idle_timeout);
+  set_deadline(srv_.opts.idle_timeout);
   header_bytes(res_, head_);
   const auto out = header_and_body(head_, res_.body());
   with_stream([this, keep, &out](auto& stream) {
@@ -451,7 +445,7 @@ void session::linger() {
   // response before the client reads it (a 413 while the body still streams
   // in). So: half-close, read and discard briefly, then close.
   phase_ = phase::closing;
-  tcp_layer().expires_after(std::chrono::seconds{2});
+  set_deadline(std::chrono::seconds{2});
   if (tls_) {
     // TLS's own end first (close_notify), so that the client can tell the end of
     // the stream from a cut; it waits for the client's close_notify, or the timeout.
@@ -459,7 +453,7 @@ void session::linger() {
     return;
   }
   beast::error_code ec;
-  tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) {
     close();
     return;
@@ -477,6 +471,41 @@ void session::on_linger(beast::error_code ec, std::size_t) {
                               beast::bind_front_handler(&session::on_linger, shared_from_this()));
 }
 
+void session::set_deadline(std::chrono::steady_clock::duration after) {
+  deadline_ = std::chrono::steady_clock::now() + after;
+  // Lazy: a later deadline leaves the timer as it is; it finds the new one when
+  // it fires. Only an earlier one re-arms it.
+  if (deadline_ < timer_expiry_)
+    arm_deadline_timer();
+}
+
+void session::arm_deadline_timer() {
+  timer_expiry_ = deadline_;
+  deadline_timer_.expires_at(deadline_);  // a pending wait completes as aborted
+  deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->on_deadline_timer();
+  });
+}
+
+void session::on_deadline_timer() {
+  timer_expiry_ = std::chrono::steady_clock::time_point::max();
+  if (closed_)
+    return;
+  if (std::chrono::steady_clock::now() < deadline_) {
+    arm_deadline_timer();  // the deadline moved on since the timer was armed
+    return;
+  }
+  if (phase_ == phase::handling) {
+    on_response_timeout();
+    return;
+  }
+  // Idle, a slow header or body, a client not reading its response, a linger or a
+  // TLS handshake or shutdown past its time: closing the socket ends the pending
+  // operation, whose handler then finds the connection closed.
+  close();
+}
+
 void session::close_if_idle() {
   if (phase_ == phase::awaiting)
     close();
@@ -488,10 +517,10 @@ void session::close() {
   auto self = shared_from_this();  // unregister() may drop the last other owner
   closed_ = true;
   phase_ = phase::closing;
-  response_timer_.cancel();
+  deadline_timer_.cancel();
   beast::error_code ignored;
-  tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  tcp_layer().socket().close(ignored);
+  tcp_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp_layer().close(ignored);
   finish_in_flight();
   release_slot();
   srv_.unregister(this);
@@ -500,7 +529,7 @@ void session::close() {
 void session::force_close() {
   closed_ = true;
   beast::error_code ignored;
-  tcp_layer().socket().close(ignored);
+  tcp_layer().close(ignored);
   finish_in_flight();
   release_slot();
 }
