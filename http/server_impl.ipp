@@ -181,7 +181,8 @@ private:
   net::steady_timer deadline_timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   // What deadline_timer_ waits for; max() while no wait is pending.
-  std::chrono::steady_clock::time_point timer_expiry_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point timer_expiry_ =
+    std::chrono::steady_clock::time_point::max();
   std::optional<std::string> request_id_header_;  // of the request being handled
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

@@ -28,6 +28,8 @@
 #include "http/client.hpp"
 #include "http/envelope.hpp"
 #include "http/server.hpp"
+#include "support/raw_connection.hpp"
+#include "support/test_util.hpp"
 
 using namespace svc::http;
 using namespace std::chrono_literals;
@@ -151,6 +153,23 @@ TEST_F(tls_fixture, PlainHttpOnTheTlsPortGetsNoHttpAnswer) {
   }
   EXPECT_EQ(received.find("HTTP/1.1 200"), std::string::npos) << received;
   EXPECT_EQ(received.find("/hello"), std::string::npos) << "the request was served in plain text";
+}
+
+TEST_F(tls_fixture, AHandshakeThatStallsIsCutOffAfterTheHeaderTimeout) {
+  server_options opts;
+  opts.host = "127.0.0.1";
+  opts.tls = certificate;
+  opts.header_timeout = 1s;
+  server strict{opts, [](request&&, responder respond) { respond(ok_response({})); }};
+  strict.start();
+  svc_test::raw_connection c{strict.port()};
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.send(std::string{"\x16\x03\x01", 3}));  // a ClientHello's first bytes, no more
+  EXPECT_TRUE(c.wait_closed(6s));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 900ms);
+  EXPECT_LT(waited, 5s);
+  EXPECT_TRUE(svc_test::poll_until([&] { return strict.open_connections() == 0; }, 5s, 10ms));
 }
 
 TEST_F(tls_fixture, SpeaksTls12AndNewerOnly) {
