@@ -186,8 +186,8 @@ private:
   std::optional<std::string> request_id_header_;  // of the request being handled
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> res_;
-  std::string head_;  // res_'s status line and fields, as Beast serialises them
+  std::string head_;  // the response being written: status line and headers (frame_response)
+  std::string body_;  // and its body
   bhttp::response<bhttp::empty_body> continue_;
   std::array<char, 4096> discard_{};
   const std::string remote_ip_;

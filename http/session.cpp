@@ -2,9 +2,9 @@
 #include "http/server_impl.ipp"
 
 #include "domain/ascii_text.hpp"
-#include "http/header_bytes.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_id.hpp"
+#include "http/response_head.hpp"
 
 namespace svc::http {
 namespace {
@@ -57,28 +57,6 @@ struct responder_state {
 
 bool is_http_parse_error(const beast::error_code& ec) {
   return &ec.category() == &bhttp::make_error_code(bhttp::error::bad_target).category();
-}
-
-// A field name a handler may send: non-empty, without a blank, a colon or a line
-// break (one plain loop: find_first_of called memchr once per character).
-bool usable_field_name(std::string_view name) {
-  if (name.empty())
-    return false;
-  for (char c : name)
-    if (c == ' ' || c == ':' || c == '\r' || c == '\n')
-      return false;
-  return true;
-}
-
-// CR or LF in a header would let a value start a header (or a body) of its own.
-std::string without_line_breaks(std::string s) {
-  // Two memchr first: every response has a few headers, and none has a line break.
-  if (s.find('\r') == std::string::npos && s.find('\n') == std::string::npos)
-    return s;
-  for (auto& c : s)
-    if (c == '\r' || c == '\n')
-      c = ' ';
-  return s;
 }
 
 }  // namespace
@@ -377,51 +355,18 @@ void session::write(response resp, bool keep_alive_allowed) {
 }
 
 void session::prepare(response resp, bool keep_alive_allowed) {
-  res_ = {};
-  res_.version(version_);
-  auto status = resp.status;
-  bool sane = status >= 200 && status <= 599;  // a 1xx is never a final answer
-  res_.result(sane ? status : 500);
-  for (auto& h : resp.headers) {
-    // Framing belongs to the server; a handler's copy could only contradict it.
-    // A handler may still ask to end the connection with "Connection: close".
-    if (ascii_iequals(h.name, "Connection")) {
-      if (ascii_iequals(h.value, "close"))
-        keep_alive_allowed = false;
-      continue;
-    }
-    if (ascii_iequals(h.name, "Content-Length") || ascii_iequals(h.name, "Transfer-Encoding"))
-      continue;
-    if (!usable_field_name(h.name))
-      continue;
-    res_.insert(h.name, without_line_breaks(std::move(h.value)));
-  }
-  bool bodyless = res_.result_int() == 204 || res_.result_int() == 304;
-  if (!bodyless && !resp.body.empty()) {
-    if (res_.find(bhttp::field::content_type) == res_.end())
-      res_.set(bhttp::field::content_type, "application/json");
-    res_.body() = std::move(resp.body);
-  }
-  bool keep = keep_alive_allowed && request_keep_alive_ && !srv_.draining.load();
-  res_.keep_alive(keep);
-  // prepare_payload() would give a 204 "Content-Length: 0", which RFC 9110 8.6
-  // forbids there (and on a 304); the handler's framing headers were dropped above.
-  if (!bodyless)
-    res_.prepare_payload();
-  if (head_request_) {
-    // HEAD: the headers of the would-be answer, no body, so that the framing
-    // of the next request on this connection stays intact.
-    auto length = res_.body().size();
-    res_.body().clear();
-    if (!bodyless)
-      res_.content_length(length);
-  }
+  response_framing framing;
+  framing.version = version_;
+  framing.keep_alive = keep_alive_allowed && request_keep_alive_ && !srv_.draining.load();
+  framing.head_request = head_request_;
+  auto framed = frame_response(std::move(resp), framing);
+  head_ = std::move(framed.head);
+  body_ = std::move(framed.body);
   phase_ = phase::writing;
   // A client that does not read its response is as idle as one that does not write.
   set_deadline(srv_.opts.idle_timeout);
-  header_bytes(res_, head_);
-  const auto out = header_and_body(head_, res_.body());
-  with_stream([this, keep, &out](auto& stream) {
+  const std::array<net::const_buffer, 2> out{net::buffer(head_), net::buffer(body_)};
+  with_stream([this, keep = framed.keep_alive, &out](auto& stream) {
     net::async_write(stream, out,
                      beast::bind_front_handler(&session::on_write, shared_from_this(), keep));
   });
