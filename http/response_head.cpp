@@ -54,8 +54,8 @@ void append_status_line(std::string& out, unsigned version, unsigned status) {
   out.push_back(' ');
   append_number(out, status);
   out.push_back(' ');
-  const auto reason =
-    boost::beast::http::obsolete_reason(boost::beast::http::int_to_status(status));
+  const auto reason = boost::beast::http::obsolete_reason(
+    boost::beast::http::int_to_status(status));
   out.append(reason.data(), reason.size());
   out.append("\r\n");
 }

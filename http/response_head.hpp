@@ -24,8 +24,8 @@ struct response_framing {
 };
 
 struct framed_response {
-  std::string head;  // status line, header lines and the empty line
-  std::string body;  // empty for HEAD, 204 and 304
+  std::string head;        // status line, header lines and the empty line
+  std::string body;        // empty for HEAD, 204 and 304
   bool keep_alive = true;  // the connection stays open after this response
 };
 

@@ -49,6 +49,19 @@ struct echo_fixture : ::testing::Test {
         respond(ok_response({{"inline", true}}));
         return;
       }
+      if (req.target.rfind("/now/", 0) == 0) {  // the same, telling which request it was
+        respond(ok_response({{"target", req.target}}));
+        return;
+      }
+      if (req.target == "/big") {  // more than the socket buffers take at once
+        response big;
+        big.headers.push_back({"Content-Type", "text/plain"});
+        big.body.resize(std::size_t{16} << 20);
+        for (std::size_t i = 0; i < big.body.size(); ++i)
+          big.body[i] = static_cast<char>('a' + (i / 7) % 26);
+        respond(std::move(big));
+        return;
+      }
       if (req.target == "/hang") {
         std::lock_guard lock{held_mutex};
         held.push_back(std::move(respond));
@@ -118,6 +131,39 @@ TEST_F(echo_fixture, pipelined_requests_are_answered_in_order) {
     ASSERT_FALSE(c.read(res, 3s)) << target;
     EXPECT_EQ(nlohmann::json::parse(res.body())["data"]["target"], target);
   }
+}
+
+TEST_F(echo_fixture, many_pipelined_requests_answered_at_once_come_back_in_order) {
+  // Each answer is written during its handler call; the next request is already
+  // read. Thousands of them in one go must neither overflow the stack nor reorder.
+  constexpr int count = 3000;
+  std::string burst;
+  for (int i = 0; i < count; ++i)
+    burst += "GET /now/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  raw_connection c{srv->port()};
+  ASSERT_TRUE(c.send(burst));
+  for (int i = 0; i < count; ++i) {
+    beast_response res;
+    auto ec = c.read(res, 5s);
+    ASSERT_FALSE(ec) << i << ": " << ec.message() << "\n"
+                     << c.received().substr(c.received().size() - c.unread(), 400);
+    ASSERT_EQ(json::parse(res.body())["data"]["target"], "/now/" + std::to_string(i));
+  }
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/now")).result_int(), 200u);
+}
+
+TEST_F(echo_fixture, a_response_larger_than_the_socket_buffers_arrives_whole) {
+  raw_connection c{srv->port()};
+  ASSERT_FALSE(c.send_request(make_request(bhttp::verb::get, "/big")));
+  beast_response res;
+  ASSERT_FALSE(c.read(res, 20s));
+  ASSERT_EQ(res.body().size(), std::size_t{16} << 20);
+  std::size_t wrong = 0;
+  for (std::size_t i = 0; i < res.body().size(); ++i)
+    wrong += res.body()[i] != static_cast<char>('a' + (i / 7) % 26);
+  EXPECT_EQ(wrong, 0u);
+  // The connection goes on after the queued rest of the write.
+  EXPECT_EQ(c.round_trip(make_request(bhttp::verb::get, "/now")).result_int(), 200u);
 }
 
 TEST_F(echo_fixture, head_gets_headers_without_body) {

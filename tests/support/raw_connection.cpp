@@ -30,11 +30,11 @@ beast::error_code feed(response_parser& parser, std::string_view data, std::size
   beast::error_code ec;
   while (pos < data.size() && !parser.is_done()) {
     const auto n = parser.put(net::buffer(data.data() + pos, data.size() - pos), ec);
+    pos += n;  // also with need_more: the parser may have taken a part (a header, some body)
     if (ec == bhttp::error::need_more)
       return {};
     if (ec)
       return ec;
-    pos += n;
     if (n == 0)
       break;
   }
