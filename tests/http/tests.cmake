@@ -11,7 +11,6 @@ svc_test(http_tests
     ${CMAKE_CURRENT_LIST_DIR}/trace_context_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/server_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/server_lifecycle_test.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/server_deadline_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/response_head_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tls_test.cpp
   LIBS svc_http svc_test_support)
