@@ -8,7 +8,8 @@
 // allocation and red-black-tree insert per field, a hash lookup of each name,
 // then a walk over a dozen buffers). A response head is the status line and
 // "name: value" lines; Beast still parses every request, and its table gives the
-// reason phrase. Names and values are checked here, where Beast's fields did not.
+// reason phrase. Names and values are checked here, where Beast's fields did not;
+// tests/fuzz/fuzz_response_head.cpp parses what comes out with Beast's parser.
 #pragma once
 
 #include <string>
@@ -33,7 +34,8 @@ struct framed_response {
 // - a status outside 200..599 becomes 500 (a 1xx is never a final answer);
 // - the handler's Connection, Content-Length and Transfer-Encoding are dropped (framing is
 //   the server's), but "Connection: close" from it closes the connection after this
-//   response; headers with an unusable name are dropped, CR and LF in values become blanks;
+//   response; a header whose name is not a token is dropped, and a control character in a
+//   value (CR and LF included, HTAB not) becomes a blank;
 // - a body without Content-Type is sent as application/json;
 // - Content-Length on every response but 204 and 304 (RFC 9110 8.6 forbids it there);
 //   a HEAD response has the length of the body it would have had, and no body;

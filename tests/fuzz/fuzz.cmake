@@ -22,9 +22,10 @@ add_compile_options(-fsanitize=fuzzer-no-link ${SVC_FUZZ_SANITIZERS})
 
 add_subdirectory(domain)
 # Of svc_http only the router, the request-target parser (which also compiles
-# Boost.URL for svc_config) and the request framing rule: the Beast server and
+# Boost.URL for svc_config), the request framing rule and the response head: the Beast server and
 # client would double the build.
-add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing.cpp http/client_address.cpp)
+add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing.cpp http/client_address.cpp
+            http/response_head.cpp)
 target_include_directories(svc_http PUBLIC ${SVC_INCLUDE_ROOT})
 target_link_libraries(svc_http PUBLIC Boost::headers)
 add_subdirectory(config)
@@ -52,6 +53,7 @@ endfunction()
 
 svc_fuzzer(fuzz_request_target svc_http svc_domain)
 svc_fuzzer(fuzz_request_framing svc_http)
+svc_fuzzer(fuzz_response_head svc_http)
 svc_fuzzer(fuzz_user_body svc_domain)
 svc_fuzzer(fuzz_order_body svc_domain)
 svc_fuzzer(fuzz_config_loader svc_config)

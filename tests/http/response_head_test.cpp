@@ -151,12 +151,34 @@ TEST(response_head, a_value_cannot_start_a_header_or_a_body_of_its_own) {
 }
 
 TEST(response_head, headers_with_unusable_names_are_dropped) {
-  auto r = parsed(frame_response(
-    with(200, {{"", "x"}, {"Bad Name", "x"}, {"Bad:Name", "x"}, {"Bad\r\nName", "x"}, {"Ok", "y"}},
-         "{}"),
-    {}));
-  EXPECT_EQ(std::distance(r.begin(), r.end()), 3);  // Ok, Content-Type, Content-Length
-  EXPECT_EQ(r["Ok"], "y");
+  auto r = parsed(frame_response(with(200,
+                                      {{"", "x"},
+                                       {"Bad Name", "x"},
+                                       {"Bad:Name", "x"},
+                                       {"Bad\r\nName", "x"},
+                                       {"Bad(Name)", "x"},
+                                       {"Bad@Name", "x"},
+                                       {"B\xc3\xa4"
+                                        "d",
+                                        "x"},
+                                       {"Ok-Name_1.x~", "y"}},
+                                      "{}"),
+                                 {}));
+  EXPECT_EQ(std::distance(r.begin(), r.end()), 3);  // Ok-Name_1.x~, Content-Type, Content-Length
+  EXPECT_EQ(r["Ok-Name_1.x~"], "y");
+}
+
+TEST(response_head, control_characters_in_a_value_become_blanks_but_a_tab_stays) {
+  auto r = parsed(frame_response(with(200,
+                                      {{"X-Odd", std::string{"a\x01"
+                                                             "b\x7f"
+                                                             "c\td\0e",
+                                                             9}},
+                                       {"X-Utf8", "caf\xc3\xa9"}},
+                                      "{}"),
+                                 {}));
+  EXPECT_EQ(r["X-Odd"], "a b c\td e");
+  EXPECT_EQ(r["X-Utf8"], "caf\xc3\xa9");  // obs-text is no control character
 }
 
 TEST(response_head, repeated_headers_go_out_in_the_handlers_order) {
