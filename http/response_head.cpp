@@ -37,16 +37,24 @@ bool usable_field_name(std::string_view name) {
 // A control character in a value becomes a blank: CR or LF would let the value
 // start a header (or a body) of its own, and the others (HTAB aside) make a
 // field the client's parser refuses (RFC 9110 5.5).
+bool is_control(unsigned char c) {
+  return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 void append_field_value(std::string& out, std::string_view value) {
+  // First a read-only pass the compiler vectorises (no early exit, no store):
+  // no value a handler sends has such a character, and the per-character loop
+  // below cost about 1.8k instructions of a /health/live request.
+  unsigned char seen = 0;
+  for (unsigned char c : value)
+    seen |= static_cast<unsigned char>((c < 0x20) | (c == 0x7f));
   const auto start = out.size();
   out.append(value);
-  // No early exit: the compiler turns this into a few vector instructions per
-  // 16 bytes, and no value a handler sends has such a character.
-  for (auto i = start; i < out.size(); ++i) {
-    const auto c = static_cast<unsigned char>(out[i]);
-    const bool control = (c < 0x20 && c != '\t') || c == 0x7f;
-    out[i] = control ? ' ' : out[i];
-  }
+  if (seen == 0)
+    return;
+  for (auto i = start; i < out.size(); ++i)
+    if (is_control(static_cast<unsigned char>(out[i])))
+      out[i] = ' ';
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
