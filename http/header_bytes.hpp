@@ -1,6 +1,7 @@
 // The bytes of an HTTP message's start line and fields as Beast writes them,
 // so that the message goes out as two plain buffers (header, body) through
-// asio::async_write. bhttp::async_write walks Beast's view of a dozen buffers
+// asio::async_write. Used for http::client's requests; the server's responses
+// are framed by http/response_head.hpp, without Beast's fields. bhttp::async_write walks Beast's view of a dozen buffers
 // again at each step of a write: about a sixth of a GET's instructions went
 // there (docs/PERFORMANCE.md, "Instructions per request"). The header comes
 // from the fields' own writer (`Fields::writer` of Beast's Fields requirements,
