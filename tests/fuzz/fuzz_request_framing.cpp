@@ -15,6 +15,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "fuzz_check.hpp"
+#include "fuzz_text.hpp"
 #include "http/request_framing.hpp"
 
 namespace {
@@ -23,14 +24,6 @@ namespace bhttp = boost::beast::http;
 using svc::http::error_code;
 
 constexpr std::size_t header_limit = 1024;
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool is_tchar(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -55,7 +48,7 @@ std::string without_leading_zeros(std::string_view digits) {
 std::vector<std::string> values_of(const bhttp::request_header<>& h, std::string_view name) {
   std::vector<std::string> out;
   for (const auto& f : h)
-    if (lower(f.name_string()) == name)
+    if (svc::fuzz::ascii_lowered(f.name_string()) == name)
       out.emplace_back(f.value());
   return out;
 }
@@ -72,7 +65,7 @@ std::optional<std::vector<std::string>> codings(const std::vector<std::string>& 
       if (!element.empty()) {
         if (!std::all_of(element.begin(), element.end(), is_tchar))
           return std::nullopt;
-        out.push_back(lower(element));
+        out.push_back(svc::fuzz::ascii_lowered(element));
       }
       if (comma == std::string_view::npos)
         break;

@@ -16,22 +16,15 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "fuzz_check.hpp"
+#include "fuzz_text.hpp"
 #include "http/response_head.hpp"
 
 namespace {
 
 namespace bhttp = boost::beast::http;
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool is_framing(std::string_view name) {
-  const auto n = lower(name);
+  const auto n = svc::fuzz::ascii_lowered(name);
   return n == "connection" || n == "content-length" || n == "transfer-encoding";
 }
 
@@ -119,11 +112,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto first = value.find_first_not_of(" \t");
     const auto last = value.find_last_not_of(" \t");
     value = first == std::string::npos ? std::string{} : value.substr(first, last - first + 1);
-    expected[lower(h.name)].push_back(std::move(value));
+    expected[svc::fuzz::ascii_lowered(h.name)].push_back(std::move(value));
   }
   std::map<std::string, std::vector<std::string>> seen;
   for (const auto& field : msg)
-    seen[lower(field.name_string())].emplace_back(field.value());
+    seen[svc::fuzz::ascii_lowered(field.name_string())].emplace_back(field.value());
   for (auto& [name, values] : seen) {
     auto want = expected.count(name) ? expected[name] : std::vector<std::string>{};
     if (name == "content-type" && want.empty())
