@@ -1,13 +1,14 @@
 // The bytes of an HTTP message's start line and fields as Beast writes them,
 // so that the message goes out as two plain buffers (header, body) through
 // asio::async_write. Used for http::client's requests; the server's responses
-// are framed by http/response_head.hpp, without Beast's fields. bhttp::async_write walks Beast's view of a dozen buffers
-// again at each step of a write: about a sixth of a GET's instructions went
-// there (docs/PERFORMANCE.md, "Instructions per request"). The header comes
-// from the fields' own writer (`Fields::writer` of Beast's Fields requirements,
-// what its serializer writes the header with), copied in one pass: the
-// serializer's splitting and consuming machinery around it cost about as much
-// again. Internal to http/: it includes Beast.
+// are framed by http/response_head.hpp, without Beast's fields.
+// bhttp::async_write walks Beast's view of a dozen buffers again at each step
+// of a write: about a sixth of a GET's instructions went there
+// (docs/PERFORMANCE.md, "Instructions per request"). The header comes from the
+// fields' own writer (`Fields::writer` of Beast's Fields requirements, what its
+// serializer writes the header with), copied in one pass: the serializer's
+// splitting and consuming machinery around it cost about as much again.
+// Internal to http/: it includes Beast.
 #pragma once
 
 #include <array>

@@ -144,6 +144,7 @@ private:
   void on_read_error(beast::error_code ec);
   bool parse_buffered(bool whole_message, beast::error_code& ec);
   void dispatch_request();
+  response server_error(error_code code, std::string message) const;
   void send_server_error(error_code code, std::string message);
   void on_response_timeout();
   void set_deadline(std::chrono::steady_clock::duration after);
@@ -183,7 +184,6 @@ private:
   // What deadline_timer_ waits for; max() while no wait is pending.
   std::chrono::steady_clock::time_point timer_expiry_ =
     std::chrono::steady_clock::time_point::max();
-  std::optional<std::string> request_id_header_;  // of the request being handled
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string head_;  // the response being written: status line and headers (frame_response)

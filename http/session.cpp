@@ -281,11 +281,11 @@ void session::on_read_error(beast::error_code ec) {
   close();  // timeouts, resets, aborted reads
 }
 
-void session::send_server_error(error_code code, std::string message) {
-  count_in_flight();
+response session::server_error(error_code code, std::string message) const {
   std::optional<std::string> id_header;
   if (parser_) {
-    // Fields parsed before the error (all of them for a 413) are usable.
+    // Fields parsed before the error (all of them for a 413, and the handled
+    // request's until the next one is read) are usable.
     auto& msg = parser_->get();
     if (auto it = msg.find("X-Request-ID"); it != msg.end())
       id_header.emplace(it->value());
@@ -293,8 +293,13 @@ void session::send_server_error(error_code code, std::string message) {
   auto id = request_id_from(id_header ? &*id_header : nullptr);
   auto resp = error_response(code, std::move(message), id);
   resp.set_header("X-Request-ID", id);
+  return resp;
+}
+
+void session::send_server_error(error_code code, std::string message) {
+  count_in_flight();
   // The rest of the stream cannot be trusted (or is a body we refuse): close.
-  write(std::move(resp), false);
+  write(server_error(code, std::move(message)), false);
 }
 
 void session::dispatch_request() {
@@ -318,7 +323,6 @@ void session::dispatch_request() {
   state->seq = seq_;
   if (auto* id = req.find_header("X-Request-ID"))
     state->request_id_header = *id;
-  request_id_header_ = state->request_id_header;
   try {
     srv_.handler(std::move(req), [state](response resp) { state->deliver(std::move(resp)); });
   } catch (const std::exception&) {
@@ -343,11 +347,7 @@ void session::deliver(std::uint64_t seq, response resp) {
 }
 
 void session::on_response_timeout() {
-  auto id = request_id_from(request_id_header_ ? &*request_id_header_ : nullptr);
-  auto resp = error_response(error_code::service_unavailable, "service temporarily unavailable",
-                             id);
-  resp.set_header("X-Request-ID", id);
-  write(std::move(resp), true);
+  write(server_error(error_code::service_unavailable, "service temporarily unavailable"), true);
 }
 
 void session::write(response resp, bool keep_alive_allowed) {

@@ -22,8 +22,8 @@ add_compile_options(-fsanitize=fuzzer-no-link ${SVC_FUZZ_SANITIZERS})
 
 add_subdirectory(domain)
 # Of svc_http only the router, the request-target parser (which also compiles
-# Boost.URL for svc_config), the request framing rule and the response head: the Beast server and
-# client would double the build.
+# Boost.URL for svc_config), the request framing rule and the response head: the
+# Beast server and client would double the build.
 add_library(svc_http STATIC http/router.cpp http/target.cpp http/request_framing.cpp http/client_address.cpp
             http/response_head.cpp)
 target_include_directories(svc_http PUBLIC ${SVC_INCLUDE_ROOT})

@@ -39,6 +39,8 @@ void answer_ok(request&&, responder respond) {
   respond(ok_response(nlohmann::json::object()));
 }
 
+constexpr auto simple_get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
 // Holds the responders of parked requests until the test releases them.
 struct parking {
   std::mutex mutex;
@@ -280,10 +282,6 @@ TEST(server_lifecycle, a_server_on_shared_io_threads_stops_without_stopping_them
 // must not let the timer end a busy connection at the old time; a deadline moved
 // earlier must re-arm the timer, or a client could hold the connection for the
 // longer one.
-namespace {
-constexpr auto simple_get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-}  // namespace
-
 TEST(server_deadline, a_busy_keep_alive_connection_outlives_its_first_deadline) {
   // The timer is first armed for the connection's first header (1 s); every
   // request after that moves the deadline later without re-arming it.
