@@ -71,8 +71,7 @@ struct finisher {
       resp.set_header("X-RateLimit-Limit", std::to_string(ctx->rate_limit));
       resp.set_header("X-RateLimit-Remaining", std::to_string(*rate_remaining));
     }
-    for (auto& h : http::cors_headers(ctx->cors_allowed_origins, origin ? &*origin : nullptr))
-      resp.set_header(std::move(h.name), std::move(h.value));
+    http::add_cors_headers(resp, ctx->cors_allowed_origins, origin ? &*origin : nullptr);
     auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx->metrics) {

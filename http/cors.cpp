@@ -20,33 +20,29 @@ bool origin_allowed(const std::vector<std::string>& allowed, const std::string& 
                      [&](const std::string& a) { return ascii_iequals(a, origin); });
 }
 
-std::vector<header> cors_headers(const std::vector<std::string>& allowed,
-                                 const std::string* origin) {
-  std::vector<header> out;
+void add_cors_headers(response& resp, const std::vector<std::string>& allowed,
+                      const std::string* origin) {
+  bool cross_origin = origin && !origin->empty();
   if (allows_all(allowed)) {
     // "*" does not depend on the request, so caches need no Vary.
-    out.push_back({"Access-Control-Allow-Origin", "*"});
+    resp.set_header("Access-Control-Allow-Origin", "*");
+  } else if (cross_origin && origin_allowed(allowed, *origin)) {
+    resp.set_header("Access-Control-Allow-Origin", *origin);
+    resp.set_header("Vary", "Origin");
   } else {
-    if (origin && !origin->empty() && origin_allowed(allowed, *origin))
-      out.push_back({"Access-Control-Allow-Origin", *origin});
-    out.push_back({"Vary", "Origin"});
-    if (out.size() == 1)
-      return out;
+    resp.set_header("Vary", "Origin");
+    return;
   }
-  out.push_back({"Access-Control-Expose-Headers", cors_exposed_headers});
-  return out;
+  if (cross_origin)
+    resp.set_header("Access-Control-Expose-Headers", cors_exposed_headers);
 }
 
 response cors_preflight_response(const std::vector<std::string>& allowed,
                                  const std::string* origin) {
   response resp;
   resp.status = 204;
-  auto headers = cors_headers(allowed, origin);
-  bool granted = std::any_of(headers.begin(), headers.end(), [](const header& h) {
-    return h.name == "Access-Control-Allow-Origin";
-  });
-  for (auto& h : headers)
-    resp.set_header(std::move(h.name), std::move(h.value));
+  add_cors_headers(resp, allowed, origin);
+  bool granted = resp.find_header("Access-Control-Allow-Origin") != nullptr;
   // A refused origin learns nothing more: the browser fails the preflight.
   if (granted) {
     resp.set_header("Access-Control-Allow-Methods", cors_allowed_methods);

@@ -13,15 +13,17 @@ namespace svc::http {
 // scheme and host in lower case, an operator may not have typed them so).
 bool origin_allowed(const std::vector<std::string>& allowed, const std::string& origin);
 
-// Headers for a normal (simple or actual) response. `origin` is the request's
-// Origin header, nullptr when absent.
+// Sets the CORS headers of a normal (simple or actual) response on `resp`.
+// `origin` is the request's Origin header, nullptr when absent.
 //   "*" allowed   -> Access-Control-Allow-Origin: *
 //   origin listed -> Access-Control-Allow-Origin: <origin>, Vary: Origin
 //   otherwise     -> no allow-origin (only Vary: Origin when a list is configured,
 //                    because the answer still depends on the Origin header)
-// Access-Control-Expose-Headers accompanies every allow-origin.
-std::vector<header> cors_headers(const std::vector<std::string>& allowed,
-                                 const std::string* origin);
+// Access-Control-Expose-Headers goes with an allow-origin only when the request
+// named an Origin: only a browser's cross-origin request reads it, and a browser
+// always sends Origin with one. Every other client is spared its 130 bytes.
+void add_cors_headers(response& resp, const std::vector<std::string>& allowed,
+                      const std::string* origin);
 
 // The answer to an OPTIONS preflight: 204, empty body, the headers above plus
 // Access-Control-Allow-Methods/-Headers/-Max-Age when the origin is allowed.

@@ -179,10 +179,16 @@ TEST_F(Protocol, NormalResponsesCarryAllowOrigin) {
         client().get("/health", origin)}) {
     const auto allow = r.header("access-control-allow-origin");
     EXPECT_TRUE(allow == "*" || allow == "http://app.example.com") << describe(r);
+    // A browser's script reads the request id and the rest only when exposed.
+    EXPECT_TRUE(split_list(r.header("access-control-expose-headers")).count("X-REQUEST-ID"))
+      << describe(r);
   }
-  // With the default "*" the header does not depend on an Origin being sent.
-  const auto plain = client().get("/api/v1/users");
-  EXPECT_EQ(plain.header("access-control-allow-origin"), "*") << describe(plain);
+  // With the default "*" the header does not depend on an Origin being sent. The
+  // expose list does: only a cross-origin request, which names its Origin, reads it.
+  for (const auto& plain : {client().get("/api/v1/users"), client().get("/health/live")}) {
+    EXPECT_EQ(plain.header("access-control-allow-origin"), "*") << describe(plain);
+    EXPECT_FALSE(plain.has_header("access-control-expose-headers")) << describe(plain);
+  }
 }
 
 TEST_F(Protocol, EveryBodyIsJson) {

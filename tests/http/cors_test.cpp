@@ -6,11 +6,11 @@ using namespace svc::http;
 
 namespace {
 
-const std::string* find(const std::vector<header>& headers, std::string_view name) {
-  for (auto& h : headers)
-    if (h.name == name)
-      return &h.value;
-  return nullptr;
+// The CORS headers a normal response gets for a request with `origin`.
+response normal_response(const std::vector<std::string>& allowed, const std::string* origin) {
+  response resp;
+  add_cors_headers(resp, allowed, origin);
+  return resp;
 }
 
 const std::vector<std::string> all{"*"};
@@ -20,34 +20,57 @@ const std::vector<std::string> listed{"https://app.example.com", "http://localho
 
 TEST(cors, wildcard_allows_everyone_without_vary) {
   std::string origin = "https://evil.example";
-  auto h = cors_headers(all, &origin);
-  ASSERT_NE(find(h, "Access-Control-Allow-Origin"), nullptr);
-  EXPECT_EQ(*find(h, "Access-Control-Allow-Origin"), "*");
-  EXPECT_EQ(find(h, "Vary"), nullptr);
+  auto h = normal_response(all, &origin);
+  ASSERT_NE(h.find_header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(*h.find_header("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(h.find_header("Vary"), nullptr);
+  ASSERT_NE(h.find_header("Access-Control-Expose-Headers"), nullptr);
   EXPECT_EQ(
-    *find(h, "Access-Control-Expose-Headers"),
+    *h.find_header("Access-Control-Expose-Headers"),
     "X-Request-ID, ETag, Location, Link, Idempotent-Replayed, X-RateLimit-Limit, X-RateLimit-Remaining, Retry-After");
-  EXPECT_NE(find(cors_headers(all, nullptr), "Access-Control-Allow-Origin"), nullptr);
+}
+
+TEST(cors, a_request_without_origin_gets_the_allow_origin_but_no_expose_list) {
+  // The contract: normal responses carry the allow-origin header. The expose list
+  // is read only by a browser's cross-origin request, which always names its Origin.
+  auto h = normal_response(all, nullptr);
+  ASSERT_NE(h.find_header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(*h.find_header("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(h.find_header("Access-Control-Expose-Headers"), nullptr);
+  std::string empty;
+  EXPECT_EQ(normal_response(all, &empty).find_header("Access-Control-Expose-Headers"), nullptr);
+  auto listed_without_origin = normal_response(listed, nullptr);
+  EXPECT_EQ(listed_without_origin.find_header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(listed_without_origin.find_header("Access-Control-Expose-Headers"), nullptr);
+  EXPECT_EQ(*listed_without_origin.find_header("Vary"), "Origin");
 }
 
 TEST(cors, listed_origin_is_echoed_with_vary) {
   std::string origin = "http://localhost:3000";
-  auto h = cors_headers(listed, &origin);
-  EXPECT_EQ(*find(h, "Access-Control-Allow-Origin"), origin);
-  EXPECT_EQ(*find(h, "Vary"), "Origin");
-  EXPECT_NE(find(h, "Access-Control-Expose-Headers"), nullptr);
+  auto h = normal_response(listed, &origin);
+  EXPECT_EQ(*h.find_header("Access-Control-Allow-Origin"), origin);
+  EXPECT_EQ(*h.find_header("Vary"), "Origin");
+  EXPECT_NE(h.find_header("Access-Control-Expose-Headers"), nullptr);
   std::string upper = "HTTPS://App.Example.com";
-  EXPECT_EQ(*find(cors_headers(listed, &upper), "Access-Control-Allow-Origin"), upper);
+  EXPECT_EQ(*normal_response(listed, &upper).find_header("Access-Control-Allow-Origin"), upper);
 }
 
 TEST(cors, other_origin_gets_no_allow_origin) {
   std::string origin = "https://evil.example";
-  auto h = cors_headers(listed, &origin);
-  EXPECT_EQ(find(h, "Access-Control-Allow-Origin"), nullptr);
-  EXPECT_EQ(find(h, "Access-Control-Expose-Headers"), nullptr);
-  EXPECT_EQ(*find(h, "Vary"), "Origin");
-  EXPECT_EQ(find(cors_headers(listed, nullptr), "Access-Control-Allow-Origin"), nullptr);
-  EXPECT_EQ(find(cors_headers({}, &origin), "Access-Control-Allow-Origin"), nullptr);
+  auto h = normal_response(listed, &origin);
+  EXPECT_EQ(h.find_header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(h.find_header("Access-Control-Expose-Headers"), nullptr);
+  EXPECT_EQ(*h.find_header("Vary"), "Origin");
+  EXPECT_EQ(normal_response({}, &origin).find_header("Access-Control-Allow-Origin"), nullptr);
+}
+
+TEST(cors, a_handlers_own_headers_are_kept) {
+  std::string origin = "http://localhost:3000";
+  response resp;
+  resp.set_header("ETag", "\"3\"");
+  add_cors_headers(resp, listed, &origin);
+  ASSERT_NE(resp.find_header("ETag"), nullptr);
+  EXPECT_EQ(*resp.find_header("ETag"), "\"3\"");
 }
 
 TEST(cors, preflight_for_allowed_origin) {
