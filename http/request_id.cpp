@@ -1,5 +1,6 @@
 #include "http/request_id.hpp"
 
+#include <boost/random/mersenne_twister.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid.hpp>
 #include <boost/uuid/uuid_io.hpp>
@@ -18,8 +19,10 @@ bool valid_request_id(std::string_view id) {
 std::string new_request_id() {
   // Boost's random_generator asks the OS for entropy (a getrandom system call)
   // for every UUID. A request id needs uniqueness, not secrecy: each thread
-  // seeds a Mersenne twister from the OS once and draws from it.
-  thread_local boost::uuids::random_generator_mt19937 generator;
+  // seeds a Mersenne twister from the OS once and draws from it. The 64-bit
+  // twister fills the generator's 64-bit draws whole, two per UUID, where the
+  // 32-bit one needed two steps and their combining for each.
+  thread_local boost::uuids::basic_random_generator<boost::random::mt19937_64> generator;
   return boost::uuids::to_string(generator());
 }
 
