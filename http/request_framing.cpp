@@ -50,8 +50,21 @@ bool is_version_prefix(std::string_view s) {
 }  // namespace
 
 std::optional<std::string> framing_error(const bhttp::request_header<>& header) {
-  const auto transfer_encodings = header.count(bhttp::field::transfer_encoding);
-  const auto content_lengths = header.count(bhttp::field::content_length);
+  // One pass over the fields (Beast knows each known name's enum): three
+  // count() calls would each search the field set by name.
+  std::size_t transfer_encodings = 0, content_lengths = 0, hosts = 0;
+  bool content_length_list = false;
+  for (const auto& f : header) {
+    switch (f.name()) {
+      case bhttp::field::transfer_encoding: ++transfer_encodings; break;
+      case bhttp::field::content_length:
+        ++content_lengths;
+        content_length_list = content_length_list || f.value().find(',') != std::string_view::npos;
+        break;
+      case bhttp::field::host: ++hosts; break;
+      default: break;
+    }
+  }
   if (transfer_encodings > 0) {
     if (header.version() < 11)
       return "Transfer-Encoding in an HTTP/1.0 request";
@@ -60,10 +73,8 @@ std::optional<std::string> framing_error(const bhttp::request_header<>& header) 
     if (!codings_are_just_chunked(header))
       return "unsupported Transfer-Encoding (only chunked)";
   }
-  if (content_lengths > 1 || (content_lengths == 1 && header[bhttp::field::content_length].find(
-                                                        ',') != std::string_view::npos))
+  if (content_lengths > 1 || content_length_list)
     return "more than one Content-Length";
-  const auto hosts = header.count(bhttp::field::host);
   if (hosts > 1)
     return "more than one Host";
   if (hosts == 0 && header.version() >= 11)
