@@ -66,6 +66,8 @@ struct finisher {
   log::request_scope scope() const { return {request_id, trace.trace_id, trace.span_id, subject}; }
 
   void operator()(http::response resp) const {
+    // Room for the request id, the rate limit and the CORS headers at once.
+    resp.headers.reserve(resp.headers.size() + 6);
     resp.set_header("X-Request-ID", request_id);
     if (rate_remaining) {
       resp.set_header("X-RateLimit-Limit", std::to_string(ctx->rate_limit));

@@ -1,5 +1,7 @@
 #include "http/target.hpp"
 
+#include <algorithm>
+
 #include <boost/url.hpp>
 // Boost.URL is compiled into the program from this one translation unit (its
 // header-only mode). No other .cpp in the repository may include this too, or
@@ -16,6 +18,8 @@ std::vector<std::string> decoded_segments(std::string_view encoded_path) {
     encoded_path.remove_prefix(1);
   if (encoded_path.empty())
     return out;
+  out.reserve(1 +
+              static_cast<std::size_t>(std::count(encoded_path.begin(), encoded_path.end(), '/')));
   for (;;) {
     auto slash = encoded_path.find('/');
     // Valid escapes only: the whole target passed Boost.URL's grammar already. A
