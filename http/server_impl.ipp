@@ -123,6 +123,10 @@ public:
   ~session();
 
   net::any_io_executor executor() const { return executor_; }
+  bool running_in_this_thread() const {
+    const auto* io = executor_.target<net::io_context::executor_type>();
+    return io && io->running_in_this_thread();
+  }
   void start();
   void close_if_idle();
   void close();  // at once, whatever the phase (server::stop)

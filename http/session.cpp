@@ -28,10 +28,15 @@ struct responder_state {
     auto s = target.lock();
     if (!s)
       return;
-    // dispatch: an answer given on the connection's own thread (health, metrics,
-    // routing errors) is written at once; one from an actor thread is posted.
-    // Posting the first kind too would wake the other I/O thread per request.
-    net::dispatch(s->executor(), [s, seq = seq, resp = std::move(resp)]() mutable {
+    // An answer given on the connection's own thread (health, metrics, routing
+    // errors, an actor run by that thread) is written at once; one from another
+    // thread is posted. That is net::dispatch's choice, made here without first
+    // wrapping the response in a type-erased, allocated function.
+    if (s->running_in_this_thread()) {
+      s->deliver(seq, std::move(resp));
+      return;
+    }
+    net::post(s->executor(), [s, seq = seq, resp = std::move(resp)]() mutable {
       s->deliver(seq, std::move(resp));
     });
   }
