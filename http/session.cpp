@@ -388,13 +388,14 @@ void session::prepare(response resp, bool keep_alive_allowed) {
       return;
     }
     if (written == head_.size() + body_.size()) {
-      // Pipelined requests already read would be handled from here, inside this
-      // call, and so on for each: a posted continuation keeps the stack flat.
-      if (buffer_.size() > 0)
-        net::post(executor_, beast::bind_front_handler(&session::on_write, shared_from_this(), keep,
-                                                       beast::error_code{}, written));
-      else
-        on_write(keep, {}, written);
+      // The continuation, the next read, is posted: it runs after the work already
+      // queued on this thread (other connections' requests), by when this client has
+      // more often sent its next request. A read started at once finds nothing
+      // (asio tries it before waiting): a recvfrom per request for EAGAIN. Measured
+      // with wrk -c16: 1.73 recvfrom per /health/live request, 1.17 posted. It also
+      // keeps the stack flat when pipelined requests are already read.
+      net::post(executor_, beast::bind_front_handler(&session::on_write, shared_from_this(), keep,
+                                                     beast::error_code{}, written));
       return;
     }
     auto left = written;
