@@ -100,6 +100,18 @@ write_main_doc() {
           echo '```'
           grep -E 'task-clock|context-switches|cpu-migrations|page-faults|seconds time elapsed' "$pdir/perf-stat.txt" | sed 's/^ *//'
           echo '```'
+          local per_request
+          per_request=$(awk -F, -v rps="$rps" 'rps > 0 && $1 ~ /^[0-9]+$/ && $1 > 0 && $3 ~ /sys_enter_/ {
+              name = $3; sub(/.*sys_enter_/, "", name)
+              printf "%-12s %6.2f\n", name, $1 / (rps * 2) }' "$pdir/perf-syscalls.txt" 2>/dev/null)
+          if [[ -n $per_request ]]; then
+            echo
+            echo "System calls per request over the next 2 s of the same run (\`perf stat -e 'syscalls:sys_enter_*'\`, divided by the run's req/s):"
+            echo
+            echo '```'
+            echo "$per_request"
+            echo '```'
+          fi
         fi
         if [[ -s $pdir/perf-report.txt ]]; then
           echo

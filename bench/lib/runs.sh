@@ -155,6 +155,11 @@ profile_run() {
   if command -v perf >/dev/null 2>&1; then
     perf stat -e task-clock,context-switches,cpu-migrations,page-faults -p "$pid" -- sleep 2 \
       >"$pdir/perf-stat.txt" 2>&1 || true
+    # The system calls of the socket path, counted by their tracepoints over the
+    # next 2 s (needs tracefs and the rights to it; nothing is reported without).
+    local calls=recvfrom,recvmsg,read,sendmsg,sendto,writev,write,epoll_wait,epoll_ctl,futex
+    perf stat -x, -e "syscalls:sys_enter_${calls//,/,syscalls:sys_enter_}" -p "$pid" -- sleep 2 \
+      >"$pdir/perf-syscalls.txt" 2>&1 || true
   fi
   wait "$wrk_pid" 2>/dev/null || true
   untrack "$wrk_pid"
