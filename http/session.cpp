@@ -128,6 +128,13 @@ void session::read_request() {
     read_header();
     return;
   }
+  // Idle once more after draining began: closed, as close_if_idle() closes the
+  // connections idle when it begins. (Its call may have come while this response
+  // was being written, with keep-alive decided before the drain.)
+  if (srv_.draining.load()) {
+    close();
+    return;
+  }
   phase_ = phase::awaiting;
   // A new connection has header_timeout for its whole first header; between
   // keep-alive requests the client may stay silent for idle_timeout.
