@@ -22,17 +22,16 @@ bool origin_allowed(const std::vector<std::string>& allowed, const std::string& 
 
 void add_cors_headers(response& resp, const std::vector<std::string>& allowed,
                       const std::string* origin) {
-  bool cross_origin = origin && !origin->empty();
-  if (allows_all(allowed)) {
-    // "*" does not depend on the request, so caches need no Vary.
+  const bool cross_origin = origin && !origin->empty();
+  // The answer depends on the Origin header whatever the configuration (with "*",
+  // the expose list goes only to a request that names one): a cache must key on it.
+  resp.set_header("Vary", "Origin");
+  if (allows_all(allowed))
     resp.set_header("Access-Control-Allow-Origin", "*");
-  } else if (cross_origin && origin_allowed(allowed, *origin)) {
+  else if (cross_origin && origin_allowed(allowed, *origin))
     resp.set_header("Access-Control-Allow-Origin", *origin);
-    resp.set_header("Vary", "Origin");
-  } else {
-    resp.set_header("Vary", "Origin");
+  else
     return;
-  }
   if (cross_origin)
     resp.set_header("Access-Control-Expose-Headers", cors_exposed_headers);
 }

@@ -16,12 +16,12 @@ bool origin_allowed(const std::vector<std::string>& allowed, const std::string& 
 // Sets the CORS headers of a normal (simple or actual) response on `resp`.
 // `origin` is the request's Origin header, nullptr when absent.
 //   "*" allowed   -> Access-Control-Allow-Origin: *
-//   origin listed -> Access-Control-Allow-Origin: <origin>, Vary: Origin
-//   otherwise     -> no allow-origin (only Vary: Origin when a list is configured,
-//                    because the answer still depends on the Origin header)
+//   origin listed -> Access-Control-Allow-Origin: <origin>
+//   otherwise     -> no allow-origin
 // Access-Control-Expose-Headers goes with an allow-origin only when the request
 // named an Origin: only a browser's cross-origin request reads it, and a browser
-// always sends Origin with one. Every other client is spared its 130 bytes.
+// always sends Origin with one. Every other client is spared its 130 bytes. So the
+// answer depends on Origin in every case, and Vary: Origin always goes with it.
 void add_cors_headers(response& resp, const std::vector<std::string>& allowed,
                       const std::string* origin);
 

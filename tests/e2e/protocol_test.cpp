@@ -188,6 +188,8 @@ TEST_F(Protocol, NormalResponsesCarryAllowOrigin) {
   for (const auto& plain : {client().get("/api/v1/users"), client().get("/health/live")}) {
     EXPECT_EQ(plain.header("access-control-allow-origin"), "*") << describe(plain);
     EXPECT_FALSE(plain.has_header("access-control-expose-headers")) << describe(plain);
+    // So the answer depends on Origin: a cache must not give it to a browser's request.
+    EXPECT_EQ(plain.header("vary"), "Origin") << describe(plain);
   }
 }
 
