@@ -9,6 +9,16 @@
 namespace svc::http {
 namespace {
 
+// An error the server answers itself (not the handler), with the request's id:
+// the client's X-Request-ID when it sent a valid one, a new one otherwise.
+response error_with_request_id(error_code code, std::string message,
+                               const std::string* request_id_header) {
+  auto id = request_id_from(request_id_header);
+  auto resp = error_response(code, std::move(message), id);
+  resp.set_header("X-Request-ID", id);
+  return resp;
+}
+
 // The state shared by every copy of one request's responder.
 struct responder_state {
   std::weak_ptr<session> target;  // weak: a dead connection just drops the answer
@@ -42,10 +52,8 @@ struct responder_state {
   }
 
   response internal_error(std::string message) const {
-    auto id = request_id_from(request_id_header ? &*request_id_header : nullptr);
-    auto resp = error_response(error_code::internal_error, std::move(message), id);
-    resp.set_header("X-Request-ID", id);
-    return resp;
+    return error_with_request_id(error_code::internal_error, std::move(message),
+                                 request_id_header ? &*request_id_header : nullptr);
   }
 
   // A handler that lost its responder would leave the client waiting forever
@@ -302,10 +310,7 @@ response session::server_error(error_code code, std::string message) const {
     if (auto it = msg.find("X-Request-ID"); it != msg.end())
       id_header.emplace(it->value());
   }
-  auto id = request_id_from(id_header ? &*id_header : nullptr);
-  auto resp = error_response(code, std::move(message), id);
-  resp.set_header("X-Request-ID", id);
-  return resp;
+  return error_with_request_id(code, std::move(message), id_header ? &*id_header : nullptr);
 }
 
 void session::send_server_error(error_code code, std::string message) {
