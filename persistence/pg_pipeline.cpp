@@ -184,6 +184,8 @@ void pg_pipeline::submit(const db_statement& statement, pg_completion done) {
 void pg_pipeline::dispatch(queued q) {
   unflushed_ = true;
   if (q.statement.batch != db_statement::batching::alone) {
+    if (q.statement.batch == db_statement::batching::committed_together)
+      ++held_writes_;
     held_.push_back(std::move(q));  // sent by flush(), in a batch
     // A full batch goes now. Its statements then stay well inside the 8 kB at
     // which libpq sends part of its buffer by itself, ahead of the sync.
@@ -257,6 +259,7 @@ bool pg_pipeline::send_held() {
     return true;
   auto batch = std::move(held_);
   held_.clear();
+  held_writes_ = 0;
   for (std::size_t i = 0; i < batch.size(); ++i)
     if (!send_statement(std::move(batch[i]), true)) {
       // fail() answered those sent; the rest of the batch never left.
@@ -271,7 +274,7 @@ void pg_pipeline::flush() {
   if (state_ != state::ready)
     return;
   unflushed_ = false;
-  if (awaiting_answers() == 0 && !send_held())
+  if (held_may_go() && !send_held())
     return;
   const int flushed = PQflush(conn_);
   if (flushed < 0)
@@ -427,6 +430,7 @@ void pg_pipeline::close(const std::string& reason) {
   expected_.clear();
   waiting_.clear();
   held_.clear();
+  held_writes_ = 0;
   settling_.clear();
   batch_failed_ = false;
   pending_statements_ = 0;

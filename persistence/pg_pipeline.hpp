@@ -87,7 +87,7 @@ public:
   // submitted and not flushed yet, or held statements that no answer holds up
   // any longer.
   bool wants_write() const noexcept {
-    return want_write_ || unflushed_ || (!held_.empty() && awaiting_answers() == 0);
+    return want_write_ || unflushed_ || (!held_.empty() && held_may_go());
   }
 
   // Moves the connection on after its socket became ready (or spuriously):
@@ -100,13 +100,14 @@ public:
   // connection `done` runs at once (connection_lost).
   void submit(const db_statement& statement, pg_completion done);
 
-  // Sends the held statements as one batch, unless the server still owes
-  // answers to statements sent earlier (then they go when those answers are in:
-  // advance()), and what libpq buffered, as far as the socket takes it (the rest
-  // waits for wants_write() and advance()). Under load that is one send, and one
-  // wake-up of the server's backend, per batch of answers instead of one per
-  // statement; the server runs a connection's statements one after another
-  // anyway, so a held statement starts hardly later than it would have.
+  // Sends the held statements as one batch, and what libpq buffered, as far as
+  // the socket takes it (the rest waits for wants_write() and advance()). A batch
+  // with a write in it waits while the server still owes answers to statements
+  // sent earlier (it goes when those are in: advance()): the writes that gather
+  // meanwhile then commit in one transaction, one WAL flush, where each would
+  // otherwise wait for a flush of its own. A batch of reads only goes at once:
+  // holding it back for the answers owed made every read wait a whole round trip
+  // of the batch ahead of it (measured: docs/PERFORMANCE.md).
   void flush();
 
   // Statements sent and not answered yet.
@@ -150,6 +151,7 @@ private:
   // Sends one statement (without its sync); false when the connection failed.
   bool send_statement(queued q, bool in_batch);
   bool send_held();  // the held statements and their sync
+  bool held_may_go() const noexcept { return held_writes_ == 0 || awaiting_answers() == 0; }
   // At a batch's sync: answers its writes, or sends them again when the batch
   // failed; false when the connection failed.
   bool settle_batch();
@@ -169,6 +171,7 @@ private:
   std::deque<expected> expected_;   // what the server will answer, in order
   std::deque<queued> waiting_;      // submitted before the connection was ready
   std::deque<queued> held_;         // quick reads and writes for the next batch
+  std::size_t held_writes_ = 0;     // the writes among them
   std::vector<settling> settling_;  // writes of the batch being answered
   bool batch_failed_ = false;       // a statement of the batch being answered failed
   std::size_t pending_statements_ = 0;

@@ -238,20 +238,22 @@ TEST_F(PgPipeline, QuickReadsAreAnsweredBeforeASlowReadSentAfterThemEnds) {
 
 // While the server owes answers, new statements wait in the buffer (no write is
 // asked for) and go out together once the answers are in.
-TEST_F(PgPipeline, StatementsSubmittedWhileAnswersAreOwedWaitForThem) {
+// Quick reads do not wait for the answers the server owes: held back, each
+// would wait a whole round trip of the batch ahead of it. They go at the next
+// flush, as one batch under one sync.
+TEST_F(PgPipeline, QuickReadsSubmittedWhileAnswersAreOwedGoAtTheNextFlush) {
   pg_pipeline conn{prepared_, 5000ms};
   open_and_wait(conn);
   collected got;
   conn.submit(quick_read({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
   conn.flush();  // nothing owed: sent at once
   EXPECT_EQ(conn.awaiting_answers(), 1u);
-  EXPECT_FALSE(conn.wants_write());
   const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
   conn.submit(quick_read(started), got.add());
   conn.submit(quick_read(started), got.add());
+  EXPECT_EQ(conn.awaiting_answers(), 1u);  // held until the flush
   conn.flush();
-  EXPECT_EQ(conn.awaiting_answers(), 1u);  // held
-  EXPECT_FALSE(conn.wants_write());        // and no write wanted for them yet
+  EXPECT_EQ(conn.awaiting_answers(), 3u);  // sent, while the first is still owed
   drive(conn, [&] { return got.outcomes.size() == 3; });
   ASSERT_EQ(got.outcomes.size(), 3u) << conn.last_error();
   const auto started_at = first_values(got);
@@ -316,25 +318,48 @@ TEST_F(PgPipeline, AWriteFailingInABatchFailsAloneAndTheOthersAreCommitted) {
   EXPECT_EQ(conn.current(), pg_pipeline::state::ready);
 }
 
-// Held quick reads go out at 16 without waiting: a batch stays small enough that
-// libpq never sends part of it ahead of its sync.
-TEST_F(PgPipeline, AFullBatchOfQuickReadsGoesOutWhileAnswersAreOwed) {
+// Writes submitted while the server owes answers wait for them, and those that
+// gathered meanwhile commit together: one transaction, one WAL flush.
+TEST_F(PgPipeline, WritesSubmittedWhileAnswersAreOwedWaitForThemAndCommitTogether) {
+  fresh_items_table("items_held");
   pg_pipeline conn{unnamed_, 5000ms};
   open_and_wait(conn);
   collected got;
   conn.submit({{}, "SELECT pg_sleep(0.2)::text", {}}, got.add());
   conn.flush();
-  const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
+  EXPECT_EQ(conn.awaiting_answers(), 1u);
+  conn.submit(insert_item("items_held", "a"), got.add());
+  conn.submit(insert_item("items_held", "b"), got.add());
+  conn.flush();
+  EXPECT_EQ(conn.awaiting_answers(), 1u);  // held
+  EXPECT_FALSE(conn.wants_write());        // and no write wanted for them yet
+  drive(conn, [&] { return got.outcomes.size() == 3; });
+  ASSERT_EQ(got.outcomes.size(), 3u) << conn.last_error();
+  const auto transactions = first_values(got);
+  EXPECT_EQ(transactions[1], transactions[2]);
+  EXPECT_EQ(rows_in("items_held"), 2);
+}
+
+// Held writes go out at 16 without waiting: a batch stays small enough that
+// libpq never sends part of it ahead of its sync.
+TEST_F(PgPipeline, AFullBatchOfWritesGoesOutWhileAnswersAreOwed) {
+  fresh_items_table("items_full");
+  pg_pipeline conn{unnamed_, 5000ms};
+  open_and_wait(conn);
+  collected got;
+  conn.submit({{}, "SELECT pg_sleep(0.2)::text", {}}, got.add());
+  conn.flush();
   for (int i = 0; i < 20; ++i)
-    conn.submit(quick_read(started), got.add());
+    conn.submit(insert_item("items_full", std::to_string(i)), got.add());
   conn.flush();
   EXPECT_EQ(conn.awaiting_answers(), 17u);  // the slow one and a batch of 16; 4 held
   drive(conn, [&] { return got.outcomes.size() == 21; });
   ASSERT_EQ(got.outcomes.size(), 21u) << conn.last_error();
-  const auto started_at = first_values(got);
-  EXPECT_EQ(started_at[1], started_at[16]);  // one transaction: one batch
-  EXPECT_EQ(started_at[17], started_at[20]);
-  EXPECT_NE(started_at[16], started_at[17]);
+  const auto transactions = first_values(got);
+  EXPECT_EQ(transactions[1], transactions[16]);  // one transaction: one batch
+  EXPECT_EQ(transactions[17], transactions[20]);
+  EXPECT_NE(transactions[16], transactions[17]);
+  EXPECT_EQ(rows_in("items_full"), 20);
 }
 
 TEST_F(PgPipeline, PreparesTheCatalogAndSetsTheStatementTimeoutOnlyWhenPrepared) {
