@@ -18,14 +18,15 @@
 //    the batch failed, nothing of it was committed: each of its writes runs
 //    again alone and gets its own outcome.
 //
-// Batched statements are held here, not in libpq's output buffer, while the
-// server still owes answers: the batch goes out when they are in (or when 16
-// are held). Nothing without its sync is ever left in libpq's buffer, because
-// libpq sends what is there whenever it reads (PQconsumeInput flushes first):
-// a pooler in transaction mode (PgBouncer) hands the server connection back to
-// its pool at the last sync it has seen answered, and statements that arrived
-// ahead of their sync would be left on a server connection that other clients
-// get next.
+// Batched statements are held here, not in libpq's output buffer, until the
+// owner's next flush(); a batch with a write in it also while the server still
+// owes answers, so that the writes gathering meanwhile commit together: it goes
+// out when they are in (or when 16 are held). Nothing without its sync is ever
+// left in libpq's buffer, because libpq sends what is there whenever it reads
+// (PQconsumeInput flushes first): a pooler in transaction mode (PgBouncer)
+// hands the server connection back to its pool at the last sync it has seen
+// answered, and statements that arrived ahead of their sync would be left on a
+// server connection that other clients get next.
 //
 // No thread and no event loop here: the owner (the DB-pool actor) watches
 // socket() for what wants_read()/wants_write() ask and calls advance() when it
