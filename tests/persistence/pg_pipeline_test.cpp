@@ -238,6 +238,14 @@ TEST_F(PgPipeline, QuickReadsAreAnsweredBeforeASlowReadSentAfterThemEnds) {
 
 // While the server owes answers, new statements wait in the buffer (no write is
 // asked for) and go out together once the answers are in.
+// Sends a statement that keeps the server busy for 0.2 s, so that what is
+// submitted next is submitted while an answer is owed.
+void owe_a_slow_answer(pg_pipeline& conn, collected& got) {
+  conn.submit({{}, "SELECT pg_sleep(0.2)::text", {}}, got.add());
+  conn.flush();  // nothing owed: sent at once
+  EXPECT_EQ(conn.awaiting_answers(), 1u);
+}
+
 // Quick reads do not wait for the answers the server owes: held back, each
 // would wait a whole round trip of the batch ahead of it. They go at the next
 // flush, as one batch under one sync.
@@ -245,9 +253,7 @@ TEST_F(PgPipeline, QuickReadsSubmittedWhileAnswersAreOwedGoAtTheNextFlush) {
   pg_pipeline conn{prepared_, 5000ms};
   open_and_wait(conn);
   collected got;
-  conn.submit(quick_read({{}, "SELECT pg_sleep(0.2)::text", {}}), got.add());
-  conn.flush();  // nothing owed: sent at once
-  EXPECT_EQ(conn.awaiting_answers(), 1u);
+  owe_a_slow_answer(conn, got);
   const db_statement started{{}, "SELECT transaction_timestamp()::text", {}};
   conn.submit(quick_read(started), got.add());
   conn.submit(quick_read(started), got.add());
@@ -325,9 +331,7 @@ TEST_F(PgPipeline, WritesSubmittedWhileAnswersAreOwedWaitForThemAndCommitTogethe
   pg_pipeline conn{unnamed_, 5000ms};
   open_and_wait(conn);
   collected got;
-  conn.submit({{}, "SELECT pg_sleep(0.2)::text", {}}, got.add());
-  conn.flush();
-  EXPECT_EQ(conn.awaiting_answers(), 1u);
+  owe_a_slow_answer(conn, got);
   conn.submit(insert_item("items_held", "a"), got.add());
   conn.submit(insert_item("items_held", "b"), got.add());
   conn.flush();
@@ -347,8 +351,7 @@ TEST_F(PgPipeline, AFullBatchOfWritesGoesOutWhileAnswersAreOwed) {
   pg_pipeline conn{unnamed_, 5000ms};
   open_and_wait(conn);
   collected got;
-  conn.submit({{}, "SELECT pg_sleep(0.2)::text", {}}, got.add());
-  conn.flush();
+  owe_a_slow_answer(conn, got);
   for (int i = 0; i < 20; ++i)
     conn.submit(insert_item("items_full", std::to_string(i)), got.add());
   conn.flush();
