@@ -236,8 +236,6 @@ TEST_F(PgPipeline, QuickReadsAreAnsweredBeforeASlowReadSentAfterThemEnds) {
   EXPECT_EQ(got.outcomes[1].rows.at(0)[0].as<int>(), 2);
 }
 
-// While the server owes answers, new statements wait in the buffer (no write is
-// asked for) and go out together once the answers are in.
 // Sends a statement that keeps the server busy for 0.2 s, so that what is
 // submitted next is submitted while an answer is owed.
 void owe_a_slow_answer(pg_pipeline& conn, collected& got) {
