@@ -1,6 +1,6 @@
 // The listener and lifecycle of http::server. One connection is one `session`
-// (http/session.cpp); this file owns the acceptor, the registry of live sessions
-// and, unless they are shared, the I/O threads.
+// (http/session.cpp, session_response.cpp); this file owns the acceptor, the
+// registry of live sessions and, unless they are shared, the I/O threads.
 #include "http/server_impl.ipp"
 
 #include <future>

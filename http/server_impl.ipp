@@ -1,6 +1,6 @@
-// Private to server.cpp and session.cpp: the Beast-facing internals of
-// http::server. Named .ipp, not .hpp, because it pulls in Beast and Asio and
-// must never be included from outside http/.
+// Private to server.cpp, session.cpp and session_response.cpp: the Beast-facing
+// internals of http::server. Named .ipp, not .hpp, because it pulls in Beast and
+// Asio and must never be included from outside http/.
 #pragma once
 
 #include <array>
