@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -28,10 +27,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url.hpp>
 #include <openssl/ssl.h>
 
+#include "domain/ascii_text.hpp"
+#include "http/client_request.hpp"
 #include "http/header_bytes.hpp"
+#include "http/orphaned_threads.hpp"
 #include "http/tls.hpp"
 
 namespace svc::http {
@@ -44,68 +45,12 @@ namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using strand = net::strand<net::io_context::executor_type>;
 using outcome = client_result::outcome;
-using wire_request = bhttp::request<bhttp::string_body>;
-constexpr auto npos = std::string_view::npos;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != npos;
-  });
-}
-
-// Printable ASCII only: a CR or LF would let a caller's value start a header
-// line of its own, a space would break the request line.
-bool is_printable(std::string_view s, bool allow_space) {
-  auto ok = [&](char c) {
-    return (c > ' ' && c < 0x7f) || (allow_space && (c == ' ' || c == '\t'));
-  };
-  return std::all_of(s.begin(), s.end(), ok);
-}
 
 // Connections are pooled by scheme, host and port.
 std::string pool_key(const base_url& url) {
-  return lower((url.tls ? "https://" : "http://") + url.host + ":" + url.port);
-}
-
-// The wire request; `why` (and `bad`) set when it must not be sent.
-wire_request build_request(const std::string& method, const base_url& url,
-                           const std::string& target, const std::vector<header>& headers,
-                           std::string body, outcome& bad, std::string& why) {
-  wire_request req;
-  if (target.empty() || target.front() != '/' || !is_printable(target, false)) {
-    why = "target must be an absolute path without spaces or control characters";
-    return req;
-  }
-  bad = outcome::io_error;  // from here on a bad request, not a bad URL
-  if (!is_token(method))
-    why = "invalid method";
-  req.method_string(method);
-  req.target(url.prefix + target);
-  req.version(11);
-  for (const auto& h : headers)
-    if (!is_token(h.name) || !is_printable(h.value, true))
-      why = "invalid header " + h.name;
-    else
-      req.insert(h.name, h.value);
-  if (req.find(bhttp::field::host) == req.end())
-    req.set(bhttp::field::host, url.host_header);
-  if (req.find(bhttp::field::connection) == req.end())
-    req.set(bhttp::field::connection, "keep-alive");
-  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH")
-    req.content_length(body.size());
-  req.body() = std::move(body);
-  return req;
-}
-
-// RFC 9110 9.2.2: only these may be resent without the caller's say-so.
-bool is_idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
+  auto key = (url.tls ? "https://" : "http://") + url.host + ":" + url.port;
+  std::transform(key.begin(), key.end(), key.begin(), ascii_lower);
+  return key;
 }
 
 // What a pooled connection shows when the server closed it while it sat idle.
@@ -142,70 +87,6 @@ struct connection {
 };
 
 thread_local const client::impl* running_client = nullptr;  // set on the client's I/O threads
-
-// The I/O threads of clients stopped from one of those threads (see stop()),
-// which nobody else can join. They used to be detached, and a detached thread
-// could still be tearing its client down (the io_context, SSL_CTX_free) when
-// main returned: the exit handlers, OpenSSL's OPENSSL_cleanup among them, then
-// freed the OpenSSL state that thread was using (ThreadSanitizer, at the exit of
-// http_client_tests after destroyed_from_its_own_callback: a lock destroyed by
-// OPENSSL_cleanup while the client's thread held it in SSL_CTX_free). Here they
-// are joined instead: those already finished whenever another client is stopped
-// this way, the rest at exit, by this object's destructor. That runs before
-// OPENSSL_cleanup: exit handlers run in the reverse order of their registration,
-// and this object is made (client::client) after the client's SSL context, that
-// is after OpenSSL registered its cleanup.
-class orphaned_threads {
-public:
-  static orphaned_threads& get() {
-    static orphaned_threads instance;
-    return instance;
-  }
-
-  // From stop() on one of the client's threads, before the threads can end.
-  void adopt(std::vector<std::thread> threads) {
-    std::vector<std::thread> ended;
-    {
-      std::lock_guard lock{mutex_};
-      for (auto& t : threads)
-        threads_.push_back(std::move(t));
-      for (auto it = threads_.begin(); it != threads_.end();) {
-        auto done = std::find(finished_.begin(), finished_.end(), it->get_id());
-        if (done == finished_.end()) {
-          ++it;
-          continue;
-        }
-        finished_.erase(done);
-        ended.push_back(std::move(*it));
-        it = threads_.erase(it);
-      }
-    }
-    for (auto& t : ended)
-      t.join();  // past finished(): they only return
-  }
-
-  // The last thing an adopted thread does, after its reference to the impl is gone.
-  void finished() {
-    std::lock_guard lock{mutex_};
-    finished_.push_back(std::this_thread::get_id());
-  }
-
-  ~orphaned_threads() {
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard lock{mutex_};
-      threads.swap(threads_);
-    }
-    for (auto& t : threads)
-      t.get_id() == std::this_thread::get_id() ? t.detach() : t.join();  // exit() from a callback
-  }
-
-private:
-  orphaned_threads() = default;
-  std::mutex mutex_;
-  std::vector<std::thread> threads_;
-  std::vector<std::thread::id> finished_;  // of threads_, ended
-};
 
 client_result failure(outcome o, std::string error) {
   return {o, 0, {}, {}, std::move(error)};
@@ -446,47 +327,6 @@ struct client::impl::exchange : std::enable_shared_from_this<exchange> {
     finish(std::move(r));
   }
 };
-
-std::optional<base_url> base_url::parse(std::string_view text, std::string* why) {
-  auto fail = [&](const char* reason) -> std::optional<base_url> {
-    if (why)
-      *why = reason;
-    return std::nullopt;
-  };
-  auto parsed = boost::urls::parse_uri(boost::core::string_view{text.data(), text.size()});
-  if (!parsed)
-    return fail("malformed base URL");
-  const auto& u = *parsed;
-  const auto scheme = lower(std::string{u.scheme()});
-  if (scheme != "http" && scheme != "https")
-    return fail("base URL must start with http:// or https://");
-  if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo() || u.has_query() ||
-      u.has_fragment())
-    return fail("malformed base URL");
-  base_url b;
-  b.tls = scheme == "https";
-  const bool v6 = u.host_type() == boost::urls::host_type::ipv6;
-  b.host = u.host_address();  // decoded, without an IPv6 address's brackets
-  b.port = b.tls ? "443" : "80";
-  if (u.has_port()) {
-    // Boost.URL takes any digits ("99999"), or none after a bare ':'.
-    const std::string port{u.port()};
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) < 1 ||
-        std::stoul(port) > 65535)
-      return fail("malformed base URL");
-    b.port = port;
-  }
-  if (!is_printable(b.host, false) || b.host.find_first_of("@/?#[]") != npos)
-    return fail("malformed base URL");
-  b.prefix = std::string{u.encoded_path()};
-  while (b.prefix.ends_with('/'))
-    b.prefix.pop_back();
-  b.host_header = v6 ? "[" + b.host + "]" : b.host;
-  if (b.port != (b.tls ? "443" : "80"))
-    b.host_header += ":" + b.port;
-  return b;
-}
 
 client::client(const client_options& opts) : impl_{std::make_shared<impl>(opts)} {
   orphaned_threads::get();  // made after the impl's SSL context: see orphaned_threads
