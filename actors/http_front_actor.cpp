@@ -6,9 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include <array>
-
-#include "config/secret_mask.hpp"
+#include "actors/front_finisher.hpp"
 #include "domain/ascii_text.hpp"
 #include "http/bearer_auth.hpp"
 #include "http/cors.hpp"
@@ -33,115 +31,6 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
   if (auto* v = req.find_header(name))
     return *v;
   return std::nullopt;
-}
-
-// A client's own text on the access line is cut here, so that a log line stays
-// a line and not a client-sized blob (the header limit alone allows 16 KB).
-constexpr std::size_t max_logged_client_text = 256;
-
-// Everything a finished response needs, whatever produced it: the request id and
-// CORS headers, the access log line and the request metrics.
-struct finisher {
-  std::shared_ptr<front_context> ctx;
-  std::string request_id;
-  http::trace_context trace;
-  std::optional<std::string> origin;
-  std::string method;
-  std::string route = "unmatched";  // a template, never a raw path (metric label)
-  // For the access line only: the client address (the TCP peer, or the address
-  // a trusted proxy forwarded), the path as requested (ids and all: logs may
-  // hold it, metric labels may not) and the client's User-Agent.
-  std::string client;
-  std::string peer;  // the TCP peer, logged when it is not the client (a proxy)
-  std::string path;
-  std::string user_agent;
-  // With auth on: the token's subject (never the token), and why a token was
-  // refused ("expired", ...), which the client is not told.
-  std::string subject{};
-  std::string auth_failure{};
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  std::optional<long> rate_remaining{};  // set once the limiter answered (API routes)
-  http::responder respond;
-
-  log::request_scope scope() const { return {request_id, trace.trace_id, trace.span_id, subject}; }
-
-  void operator()(http::response resp) const {
-    // Room for the request id, the rate limit and the CORS headers at once.
-    resp.headers.reserve(resp.headers.size() + 6);
-    resp.set_header("X-Request-ID", request_id);
-    if (rate_remaining) {
-      resp.set_header("X-RateLimit-Limit", std::to_string(ctx->rate_limit));
-      resp.set_header("X-RateLimit-Remaining", std::to_string(*rate_remaining));
-    }
-    http::add_cors_headers(resp, ctx->cors_allowed_origins, origin ? &*origin : nullptr);
-    auto seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (ctx->metrics) {
-      ctx->metrics->request_finished(method, route, resp.status, seconds);
-      if (!resp.error_code.empty())
-        ctx->metrics->app_error(resp.error_code);
-    }
-    if (log::enabled(log::level::info)) {
-      std::array<std::optional<log::field>, 2> optional;
-      if (peer != client)
-        optional[0] = log::field{"peer", peer};
-      if (!auth_failure.empty())
-        optional[1] = log::field{"auth", auth_failure};
-      access_line_with(resp, seconds, optional);
-    }
-    respond(std::move(resp));
-  }
-
-  // The access line with those of `optional` that are set (log::fields is an
-  // initializer list: each combination is its own call, unrolled here).
-  template <std::size_t I = 0, class... Extra>
-  void access_line_with(const http::response& resp, double seconds,
-                        const std::array<std::optional<log::field>, 2>& optional,
-                        const Extra&... extra) const {
-    if constexpr (I == 2)
-      access_line(resp, seconds, extra...);
-    else if (optional[I])
-      access_line_with<I + 1>(resp, seconds, optional, extra..., *optional[I]);
-    else
-      access_line_with<I + 1>(resp, seconds, optional, extra...);
-  }
-
-  template <class... Extra>
-  void access_line(const http::response& resp, double seconds, const Extra&... extra) const {
-    log::info(scope(), "request",
-              {{"client", client},
-               {"method", method},
-               {"route", route},
-               {"path", path},
-               {"status", std::int64_t{resp.status}},
-               {"bytes", static_cast<std::int64_t>(resp.body.size())},
-               {"duration_ms", seconds * 1000.0},
-               {"user_agent", user_agent},
-               extra...});
-  }
-};
-
-// A front actor lives as long as the process, and CAF ends an actor whose handler
-// throws: an exception must cost its own request (a 500), not the actor and every
-// request dealt to it afterwards. The responder answers once, so a 500 after a
-// response that was already sent goes nowhere.
-template <class Fn>
-void shielded(const finisher& finish, Fn&& fn) noexcept {
-  try {
-    fn();
-    return;
-  } catch (const std::exception& e) {
-    log::error(finish.scope(), "unhandled exception in the front",
-               {{"error", mask_secrets(e.what())}});
-  } catch (...) {
-    log::error(finish.scope(), "unhandled exception in the front");
-  }
-  try {
-    finish(internal_error_response(finish.request_id));
-  } catch (...) {
-    // The responder itself failed: nothing is left to answer with. (Should it
-    // still be owed an answer, its last copy's destructor sends a 500.)
-  }
 }
 
 }  // namespace

@@ -7,9 +7,9 @@
 //   2. CORS         OPTIONS preflight answered here; allow-origin on every response
 //   3. recovery     the server answers 500 for a throwing handler or a lost responder;
 //                   resource actors guard their handlers (resource_actor.hpp: guarded),
-//                   front actors theirs (http_front_actor.cpp: shielded)
-//   4. access log   one line per response, whatever produced it (finisher)
-//   5. metrics      request count, duration, in-flight, error codes (finisher)
+//                   front actors theirs (front_finisher.hpp: shielded)
+//   4. access log   one line per response, whatever produced it (front_finisher.hpp)
+//   5. metrics      request count, duration, in-flight, error codes (front_finisher.hpp)
 //   6. probes       /health, /health/live, /health/ready, /metrics: before the limiter,
 //                   so probes and scrapes never see a 429; with MANAGEMENT_PORT on the
 //                   management listener only (listener_role), 404 on the API's
