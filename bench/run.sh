@@ -35,6 +35,14 @@
 #   BENCH_THREADS=2          wrk -t and pgbench -j
 #   BENCH_CONNECTIONS=16     wrk -c and pgbench -c
 #   BENCH_USERS=10000        seeded users
+#   BENCH_ROUNDS=3           the read scenarios (GET /health/live against nginx, GET by id
+#                            against pgbench -S, GET by id with auth on and over HTTPS
+#                            against the plain GET) alternate reference and service this
+#                            many times (odd); their row is the round with the median ratio,
+#                            and every round's ratio is noted. On a host whose speed drifts
+#                            from one minute to the next, one pair of runs is a coin toss
+#                            near a target. The write scenarios keep one pair: their runs
+#                            each need a settled table first
 #   BENCH_PGBENCH_SCALE=1    pgbench -i -s
 #   BENCH_PROFILE=1          profile the services that miss a target (0: never)
 #   BENCH_GROWTH_SIZES="10000 100000 1000000"   BENCH_GROWTH_DURATION=5
@@ -78,6 +86,7 @@ WARMUP=${BENCH_WARMUP:-2}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-16}
 USERS=${BENCH_USERS:-10000}
+ROUNDS=${BENCH_ROUNDS:-3}
 PGBENCH_SCALE=${BENCH_PGBENCH_SCALE:-1}
 PROFILE=${BENCH_PROFILE:-1}
 GROWTH_SIZES=${BENCH_GROWTH_SIZES:-10000 100000 1000000}
@@ -88,11 +97,11 @@ DB_POOL=${BENCH_DB_POOL:-default}
 [[ $DB_POOL == default || $DB_POOL =~ ^[1-9][0-9]*$ ]] \
   || { echo "bench: BENCH_DB_POOL must be a positive whole number or 'default', not '$DB_POOL'" >&2; exit 2; }
 
-for v in DURATION WARMUP THREADS CONNS USERS PGBENCH_SCALE GROWTH_DURATION JOBS; do
+for v in DURATION WARMUP THREADS CONNS USERS ROUNDS PGBENCH_SCALE GROWTH_DURATION JOBS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "bench: $v must be a whole number, not '${!v}'" >&2; exit 2; }
 done
-(( DURATION > 0 && THREADS > 0 && CONNS >= THREADS && USERS > 0 )) \
-  || { echo "bench: need BENCH_DURATION > 0, BENCH_CONNECTIONS >= BENCH_THREADS > 0, BENCH_USERS > 0" >&2; exit 2; }
+(( DURATION > 0 && THREADS > 0 && CONNS >= THREADS && USERS > 0 && ROUNDS % 2 == 1 )) \
+  || { echo "bench: need BENCH_DURATION > 0, BENCH_CONNECTIONS >= BENCH_THREADS > 0, BENCH_USERS > 0, BENCH_ROUNDS odd" >&2; exit 2; }
 
 # The harness is split into modules under bench/lib/ (bench/soak.sh uses them too);
 # they are sourced here, at the top level, in this order: later ones use earlier ones.

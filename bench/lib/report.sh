@@ -62,6 +62,10 @@ write_main_doc() {
     echo "- Breaker \`circuit_breaker_state{target=\"user-service\"}\` of order-service before / after the dead-user-service run: ${BREAKER_BEFORE:-?} / ${BREAKER_AFTER:-?} (2 = open). An order turned away by the open breaker is logged at info (not shown with LOG_LEVEL=warn); a failed call to user-service is a warning."
     [[ -z ${SEARCH_NOTE:-} ]] || echo "- \`GET /api/v1/users/{id}, a search running alongside\`: $SEARCH_NOTE."
     echo "- The two pgbench INSERT rows were measured separately, each right before its service run."
+    for id in "${S_ORDER[@]}"; do
+      [[ -n ${S_ROUND_RATIOS[$id]:-} ]] || continue
+      echo "- \`${S_NAME[$id]}\`: reference and service alternated $ROUNDS times; ratios in the order run: ${S_ROUND_RATIOS[$id]}. The row is the round with the median ratio."
+    done
     echo
     echo "### Commands (exact, in order)"
     echo

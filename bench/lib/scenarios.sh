@@ -6,6 +6,7 @@
 # --- the main scenarios ----------------------------------------------------------
 
 declare -A S_NAME=() S_REF=() S_TARGET=() S_SVC=() S_REFR=() S_RATIO=() S_PASS=() S_LOAD=() S_NOTE=()
+declare -A S_ROUND=() S_ROUND_RATIOS=()  # a round's stored figures (ID,SIDE,N); every round's ratio (ID)
 declare -a S_ORDER=()
 MISSES=0
 
@@ -13,6 +14,29 @@ MISSES=0
 # shellcheck disable=SC2153  # R_RPS is set by bench/lib/runs.sh, not a misspelling of a local
 store() { local v="$R_RPS|$R_P50|$R_P99|$R_ERRS|$R_CPU|${R_REQS:-}"; if [[ $2 == svc ]]; then S_SVC[$1]=$v; else S_REFR[$1]=$v; fi; }
 field() { local IFS='|'; local -a parts; read -r -a parts <<<"$1"; echo "${parts[$2]:-}"; }
+
+# keep_round ID SIDE(svc|ref) N: store, and keeps the figures as round N's.
+keep_round() {
+  store "$1" "$2"
+  if [[ $2 == svc ]]; then S_ROUND[$1,svc,$3]=${S_SVC[$1]}; else S_ROUND[$1,ref,$3]=${S_REFR[$1]}; fi
+}
+
+# median_round ID: of the ROUNDS kept, the round with the median ratio becomes the
+# scenario's figures (so its row shows one real pair of runs, not a blend); every
+# round's ratio, in the order run, goes to S_ROUND_RATIOS. Sets MEDIAN_ROUND.
+median_round() {
+  local id=$1 n ratio list=""
+  local -a by_ratio=()
+  for (( n = 1; n <= ROUNDS; n++ )); do
+    ratio=$(fmt '%.2f' "$(calc "$(field "${S_ROUND[$id,svc,$n]}" 0) / $(field "${S_ROUND[$id,ref,$n]}" 0)")")
+    by_ratio+=("$ratio $n")
+    list+="${list:+, }$ratio"
+  done
+  MEDIAN_ROUND=$(printf '%s\n' "${by_ratio[@]}" | sort -g | awk -v m=$(( (ROUNDS + 1) / 2 )) 'NR == m { print $2 }')
+  S_SVC[$id]=${S_ROUND[$id,svc,$MEDIAN_ROUND]}
+  S_REFR[$id]=${S_ROUND[$id,ref,$MEDIAN_ROUND]}
+  S_ROUND_RATIOS[$id]=$list
+}
 
 # judge ID [P99_MAX_MS]: ratio, pass/fail.
 judge() {
@@ -197,22 +221,35 @@ run_main() {
   run_id=$(date +%s)
 
   # 1. GET /health/live: nginx vs user-service.
+  # 1., 2., 6. and 7. alternate reference and service ROUNDS times (BENCH_ROUNDS).
   scenario health "GET /health/live" "nginx return 200" 0.85
-  mapfile -t CPU_PIDS < <(echo "$NGINX_PID"; pgrep -P "$NGINX_PID" || true)
-  run_wrk health-nginx "$N/health/live" ""; store health ref
-  CPU_PIDS=("$upid")
-  run_wrk health-user-service "$U/health/live" ""; store health svc
+  local -a nginx_pids
+  local round
+  mapfile -t nginx_pids < <(echo "$NGINX_PID"; pgrep -P "$NGINX_PID" || true)
+  for (( round = 1; round <= ROUNDS; round++ )); do
+    CPU_PIDS=("${nginx_pids[@]}")
+    run_wrk "health-nginx-r$round" "$N/health/live" ""; keep_round health ref "$round"
+    CPU_PIDS=("$upid")
+    run_wrk "health-user-service-r$round" "$U/health/live" ""; keep_round health svc "$round"
+  done
+  median_round health
   judge health
   [[ ${S_PASS[health]} == PASS ]] || profile_run health user-service "$U/health/live" ""
   stop_pid "$NGINX_PID" 5
 
   # 2. GET /api/v1/users/{id}: pgbench -S vs user-service.
   scenario get_user "GET /api/v1/users/{id}" "pgbench -S -M prepared" 0.60
-  run_pgbench get_user-pgbench -S -M prepared; store get_user ref
-  CPU_PIDS=("$upid")
-  run_wrk get_user-user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
-  store get_user svc
-  GET_P99=$R_P99 GET_MACHINE_US=$R_MACHINE_US GET_MACHINE_CS=$R_MACHINE_CS
+  local -A machine_us=() machine_cs=()
+  for (( round = 1; round <= ROUNDS; round++ )); do
+    run_pgbench "get_user-pgbench-r$round" -S -M prepared; keep_round get_user ref "$round"
+    CPU_PIDS=("$upid")
+    run_wrk "get_user-user-service-r$round" "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+    keep_round get_user svc "$round"
+    machine_us[$round]=$R_MACHINE_US machine_cs[$round]=$R_MACHINE_CS
+  done
+  median_round get_user
+  GET_P99=$(field "${S_SVC[get_user]}" 2)
+  GET_MACHINE_US=${machine_us[$MEDIAN_ROUND]} GET_MACHINE_CS=${machine_cs[$MEDIAN_ROUND]}
   judge get_user
   if [[ ${S_PASS[get_user]} != PASS ]] || ! le "$GET_P99" 2 || ! le "$GET_MACHINE_US" 80 || ! le "$GET_MACHINE_CS" 1.5; then
     profile_run get_user user-service "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI"
@@ -299,40 +336,43 @@ run_main() {
 
   # 6. What bearer-token authentication costs: GET by id with AUTH_MODE=jwt (HS256,
   # one token, which the service verifies once and then finds in its cache) against
-  # the same GET with auth off, back to back on a user-service started for each.
-  scenario get_user_auth "GET /api/v1/users/{id}, AUTH_MODE=jwt (HS256)" "the same GET, auth off" 0.90
-  start_service user-service
-  CPU_PIDS=("${SVC_PID[user-service]}")
-  run_wrk get_user_auth-off "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
-  store get_user_auth ref
-  stop_pid "${SVC_PID[user-service]}" 15
-  local secret_file=$WORK/hs256.secret token
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
-  token=$(hs256_token "$(<"$secret_file")" '{"sub":"bench","scope":"users:read","exp":'$(( $(date +%s) + 86400 ))'}')
-  start_service user-service AUTH_MODE=jwt "AUTH_HS256_SECRET_FILE=$secret_file"
-  CPU_PIDS=("${SVC_PID[user-service]}")
-  run_wrk get_user_auth-jwt "$U" "$lua/get_user_auth.lua" "$SEED_LO" "$SEED_HI" "$token" -- "$SEED_LO" "$SEED_HI" "$token"
-  store get_user_auth svc
-  judge get_user_auth
-  stop_pid "${SVC_PID[user-service]}" 15
-
+  # the same GET with auth off.
   # 7. What HTTPS costs: the same GET over TLS 1.3 (a self-signed P-256 certificate,
   # keep-alive connections, so the handshakes are few and the cost measured is the
-  # record layer's) against the plain GET of the row above, on a user-service
-  # started with TLS_CERT_FILE; its probes answer on a plain management port.
-  scenario get_user_tls "GET /api/v1/users/{id} over HTTPS" "the same GET over plain HTTP (row above)" 0.80
-  S_REFR[get_user_tls]=${S_REFR[get_user_auth]}
-  local m_port
+  # record layer's) against the same plain GET, on a user-service started with
+  # TLS_CERT_FILE; its probes answer on a plain management port.
+  # The three (plain, jwt, HTTPS) alternate ROUNDS times, each on a user-service
+  # started for it; both rows compare against the plain run of the same round.
+  scenario get_user_auth "GET /api/v1/users/{id}, AUTH_MODE=jwt (HS256)" "the same GET, auth off" 0.90
+  scenario get_user_tls "GET /api/v1/users/{id} over HTTPS" "the same GET, plain HTTP and auth off" 0.80
+  local secret_file=$WORK/hs256.secret token m_port
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
+  token=$(hs256_token "$(<"$secret_file")" '{"sub":"bench","scope":"users:read","exp":'$(( $(date +%s) + 86400 ))'}')
   free_port m_port 18091
   make_tls_pair "$WORK/tls"
-  SVC_PROBE_PORT[user-service]=$m_port
-  start_service user-service "TLS_CERT_FILE=$WORK/tls/cert.pem" "TLS_KEY_FILE=$WORK/tls/key.pem" "MANAGEMENT_PORT=$m_port"
-  unset 'SVC_PROBE_PORT[user-service]'
-  CPU_PIDS=("${SVC_PID[user-service]}")
-  run_wrk get_user_tls-https "https://127.0.0.1:$u_port" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
-  store get_user_tls svc
-  judge get_user_tls
-  stop_pid "${SVC_PID[user-service]}" 15
+  for (( round = 1; round <= ROUNDS; round++ )); do
+    start_service user-service
+    CPU_PIDS=("${SVC_PID[user-service]}")
+    run_wrk "get_user_auth-off-r$round" "$U" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+    keep_round get_user_auth ref "$round"; keep_round get_user_tls ref "$round"
+    stop_pid "${SVC_PID[user-service]}" 15
+
+    start_service user-service AUTH_MODE=jwt "AUTH_HS256_SECRET_FILE=$secret_file"
+    CPU_PIDS=("${SVC_PID[user-service]}")
+    run_wrk "get_user_auth-jwt-r$round" "$U" "$lua/get_user_auth.lua" "$SEED_LO" "$SEED_HI" "$token" -- "$SEED_LO" "$SEED_HI" "$token"
+    keep_round get_user_auth svc "$round"
+    stop_pid "${SVC_PID[user-service]}" 15
+
+    SVC_PROBE_PORT[user-service]=$m_port
+    start_service user-service "TLS_CERT_FILE=$WORK/tls/cert.pem" "TLS_KEY_FILE=$WORK/tls/key.pem" "MANAGEMENT_PORT=$m_port"
+    unset 'SVC_PROBE_PORT[user-service]'
+    CPU_PIDS=("${SVC_PID[user-service]}")
+    run_wrk "get_user_tls-https-r$round" "https://127.0.0.1:$u_port" "$lua/get_user.lua" "$SEED_LO" "$SEED_HI" -- "$SEED_LO" "$SEED_HI"
+    keep_round get_user_tls svc "$round"
+    stop_pid "${SVC_PID[user-service]}" 15
+  done
+  median_round get_user_auth; judge get_user_auth
+  median_round get_user_tls; judge get_user_tls
 }
 
 # make_tls_pair DIR: a self-signed P-256 certificate for 127.0.0.1 (DIR/cert.pem,
