@@ -8,17 +8,14 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/url.hpp>
 
+#include "domain/ascii_text.hpp"
+
 namespace svc::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
 using outcome = client_result::outcome;
 constexpr auto npos = std::string_view::npos;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -81,14 +78,14 @@ std::optional<base_url> base_url::parse(std::string_view text, std::string* why)
   if (!parsed)
     return fail("malformed base URL");
   const auto& u = *parsed;
-  const auto scheme = lower(std::string{u.scheme()});
-  if (scheme != "http" && scheme != "https")
+  const std::string_view scheme{u.scheme().data(), u.scheme().size()};
+  if (!ascii_iequals(scheme, "http") && !ascii_iequals(scheme, "https"))
     return fail("base URL must start with http:// or https://");
   if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo() || u.has_query() ||
       u.has_fragment())
     return fail("malformed base URL");
   base_url b;
-  b.tls = scheme == "https";
+  b.tls = ascii_iequals(scheme, "https");
   const bool v6 = u.host_type() == boost::urls::host_type::ipv6;
   b.host = u.host_address();  // decoded, without an IPv6 address's brackets
   b.port = b.tls ? "443" : "80";
