@@ -23,7 +23,8 @@
 #     the restart; peak RSS over the runs (VmHWM, and VmRSS polled every 250 ms).
 #  4. 10 000 users seeded with generate_series into the users database.
 #  5. Per scenario the reference and the service back to back, with the same wrk
-#     thread and connection counts; every measured run has a short warm-up first.
+#     thread and connection counts (the read scenarios alternate them BENCH_ROUNDS
+#     times); every measured run has a short warm-up first.
 #     When a service misses its target, one more short run is profiled (top, CPU
 #     per thread name from /proc, perf stat and perf record if perf is installed)
 #     and the pointer goes into the doc.

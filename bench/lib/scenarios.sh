@@ -15,6 +15,9 @@ MISSES=0
 store() { local v="$R_RPS|$R_P50|$R_P99|$R_ERRS|$R_CPU|${R_REQS:-}"; if [[ $2 == svc ]]; then S_SVC[$1]=$v; else S_REFR[$1]=$v; fi; }
 field() { local IFS='|'; local -a parts; read -r -a parts <<<"$1"; echo "${parts[$2]:-}"; }
 
+# ratio_of SVC REF: the service's req/s over the reference's (stored figures), two decimals.
+ratio_of() { fmt '%.2f' "$(calc "($(field "$2" 0) > 0) ? $(field "$1" 0) / $(field "$2" 0) : 0")"; }
+
 # keep_round ID SIDE(svc|ref) N: store, and keeps the figures as round N's.
 keep_round() {
   store "$1" "$2"
@@ -28,7 +31,7 @@ median_round() {
   local id=$1 n ratio list=""
   local -a by_ratio=()
   for (( n = 1; n <= ROUNDS; n++ )); do
-    ratio=$(fmt '%.2f' "$(calc "$(field "${S_ROUND[$id,svc,$n]}" 0) / $(field "${S_ROUND[$id,ref,$n]}" 0)")")
+    ratio=$(ratio_of "${S_ROUND[$id,svc,$n]}" "${S_ROUND[$id,ref,$n]}")
     by_ratio+=("$ratio $n")
     list+="${list:+, }$ratio"
   done
@@ -41,10 +44,8 @@ median_round() {
 # judge ID [P99_MAX_MS]: ratio, pass/fail.
 judge() {
   local id=$1 p99max=${2:-} svc=${S_SVC[$1]} ref=${S_REFR[$1]}
-  local s_rps r_rps ratio pass=PASS note=""
-  s_rps=$(field "$svc" 0); r_rps=$(field "$ref" 0)
-  ratio=$(calc "($r_rps > 0) ? $s_rps / $r_rps : 0")
-  ratio=$(fmt '%.2f' "$ratio")
+  local ratio pass=PASS note=""
+  ratio=$(ratio_of "$svc" "$ref")
   if awk -v r="$ratio" -v t="${S_TARGET[$id]}" 'BEGIN { exit !(r + 0 < t + 0) }'; then pass=FAIL; note="ratio below target"; fi
   if [[ -n $p99max ]] && awk -v p="$(field "$svc" 2)" -v m="$p99max" 'BEGIN { exit !(p + 0 > m + 0) }'; then
     pass=FAIL; note="${note:+$note; }p99 over $p99max ms"
