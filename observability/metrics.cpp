@@ -1,13 +1,8 @@
 #include "observability/metrics.hpp"
 
 #include <array>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <shared_mutex>
-#include <sstream>
-#include <sys/resource.h>
-#include <unistd.h>
 #include <unordered_map>
 
 #include <prometheus/counter.h>
@@ -15,6 +10,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#include "observability/process_collector.hpp"
 
 namespace svc {
 namespace {
@@ -25,106 +22,6 @@ using prometheus::Labels;
 // timeouts at the high end.
 const prometheus::Histogram::BucketBoundaries latency_buckets{
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-// process_* metrics from /proc/self, as the Prometheus client libraries define them.
-class process_collector : public prometheus::Collectable {
-public:
-  process_collector() : start_time_(read_start_time()) {}
-
-  std::vector<prometheus::MetricFamily> Collect() const override {
-    long ticks = sysconf(_SC_CLK_TCK);
-    auto stat = read_stat();
-    return {
-      family("process_resident_memory_bytes", "Resident memory size in bytes.",
-             prometheus::MetricType::Gauge,
-             static_cast<double>(stat.rss_pages) * sysconf(_SC_PAGESIZE)),
-      family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-             prometheus::MetricType::Gauge, static_cast<double>(stat.vsize_bytes)),
-      family("process_open_fds", "Number of open file descriptors.", prometheus::MetricType::Gauge,
-             static_cast<double>(open_fds())),
-      family("process_max_fds", "Maximum number of open file descriptors.",
-             prometheus::MetricType::Gauge, max_fds()),
-      family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-             prometheus::MetricType::Counter, static_cast<double>(stat.utime + stat.stime) / ticks),
-      family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-             prometheus::MetricType::Gauge, start_time_),
-    };
-  }
-
-private:
-  struct stat_fields {
-    unsigned long long utime = 0, stime = 0, starttime = 0, vsize_bytes = 0;
-    long long rss_pages = 0;
-  };
-
-  static std::size_t open_fds() {
-    std::error_code ec;
-    std::size_t n = 0;
-    for (std::filesystem::directory_iterator it{"/proc/self/fd", ec}, end; !ec && it != end;
-         it.increment(ec))
-      ++n;
-    return n;
-  }
-
-  static double max_fds() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
-      return 0;
-    return static_cast<double>(limit.rlim_cur);
-  }
-
-  static stat_fields read_stat() {
-    stat_fields f;
-    std::ifstream in{"/proc/self/stat"};
-    std::string line;
-    std::getline(in, line);
-    // Fields after the parenthesised command name, which may itself hold spaces.
-    auto close = line.rfind(')');
-    if (close == std::string::npos)
-      return f;
-    std::istringstream rest{line.substr(close + 2)};
-    std::string field;
-    for (int i = 3; rest >> field; ++i) {
-      if (i == 14)
-        f.utime = std::stoull(field);
-      if (i == 15)
-        f.stime = std::stoull(field);
-      if (i == 22)
-        f.starttime = std::stoull(field);
-      if (i == 23)
-        f.vsize_bytes = std::stoull(field);
-      if (i == 24) {
-        f.rss_pages = std::stoll(field);
-        break;
-      }
-    }
-    return f;
-  }
-
-  static double read_start_time() {
-    std::ifstream in{"/proc/stat"};
-    std::string key;
-    double boot_time = 0;
-    while (in >> key)
-      if (key == "btime") {
-        in >> boot_time;
-        break;
-      }
-    return boot_time + static_cast<double>(read_stat().starttime) / sysconf(_SC_CLK_TCK);
-  }
-
-  static prometheus::MetricFamily family(std::string name, std::string help,
-                                         prometheus::MetricType type, double value) {
-    prometheus::ClientMetric m;
-    if (type == prometheus::MetricType::Counter)
-      m.counter.value = value;
-    else
-      m.gauge.value = value;
-    return {std::move(name), std::move(help), type, {m}};
-  }
-
-  double start_time_;
-};
 
 // The children of a labelled family, looked up once and then reused.
 // prometheus-cpp's Family::Add builds a label map, hashes it and takes the

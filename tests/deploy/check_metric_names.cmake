@@ -1,25 +1,30 @@
 # check_metric_names.cmake: every metric the alerts, their tests and the dashboard
 # name is one the services export.
 #
-#   cmake "-DFILES=a.yml|b.json" -DMETRICS_SOURCE=observability/metrics.cpp -P check_metric_names.cmake
+#   cmake "-DFILES=a.yml|b.json" "-DMETRICS_SOURCES=observability/metrics.cpp|observability/process_collector.cpp" -P check_metric_names.cmake
 #
 # A metric name here is a lower-case identifier that ends in one of the suffixes the
 # contract's metrics use (_total, _seconds, _bytes, _state, _connections, _in_flight,
 # plus a histogram's _bucket/_count/_sum) or starts with one of their prefixes
 # (http_, app_, rate_limit_, circuit_breaker_, db_, process_), so that
 # `circuit_breaker_states` is caught too; upper-case setting names and label names
-# never match. Each must appear as a quoted name in METRICS_SOURCE, where the
+# never match. Each must appear as a quoted name in one of METRICS_SOURCES, where the
 # services register their metrics. `up` is Prometheus' own. A misspelt name in a
 # rule or panel would otherwise fail silently: a query over a series that does not
 # exist is simply empty, and the alert never fires.
 
 cmake_minimum_required(VERSION 3.25)  # policies of a script run with -P
 
-if(NOT FILES OR NOT METRICS_SOURCE)
-  message(FATAL_ERROR "usage: cmake -DFILES=f1|f2 -DMETRICS_SOURCE=file -P check_metric_names.cmake")
+if(NOT FILES OR NOT METRICS_SOURCES)
+  message(FATAL_ERROR "usage: cmake -DFILES=f1|f2 -DMETRICS_SOURCES=s1|s2 -P check_metric_names.cmake")
 endif()
 
-file(READ "${METRICS_SOURCE}" source)
+set(source "")
+string(REPLACE "|" ";" sources "${METRICS_SOURCES}")
+foreach(s IN LISTS sources)
+  file(READ "${s}" text)
+  string(APPEND source "${text}")
+endforeach()
 string(REPLACE "|" ";" files "${FILES}")
 
 set(errors "")
@@ -36,7 +41,7 @@ foreach(f IN LISTS files)
     string(REGEX REPLACE "_(bucket|count|sum)$" "" base "${name}")
     string(FIND "${source}" "\"${base}\"" at)
     if(at EQUAL -1)
-      string(APPEND errors "  - ${f}: ${name} (no metric \"${base}\" in ${METRICS_SOURCE})\n")
+      string(APPEND errors "  - ${f}: ${name} (no metric \"${base}\" in ${METRICS_SOURCES})\n")
     endif()
     list(APPEND checked ${base})
   endforeach()

@@ -10,7 +10,8 @@
 #   deploy_grafana_dashboard      dashboard.json: valid JSON, variables, panels, mappings,
 #                                 every query valid PromQL (check_dashboard.cmake)
 #   deploy_metric_names           every metric named by alerts and dashboard is exported
-#                                 by observability/metrics.cpp (check_metric_names.cmake)
+#                                 by observability/metrics.cpp or process_collector.cpp
+#                                 (check_metric_names.cmake)
 #   deploy_runbooks               every alert links its section of docs/RUNBOOK.md
 #                                 (check_runbooks.cmake)
 #   deploy_dockerfile             Dockerfile copies every source dir CMake needs, ...
@@ -51,11 +52,11 @@ add_test(NAME deploy_grafana_dashboard
           "-DOUT_DIR=${CMAKE_CURRENT_BINARY_DIR}/deploy-checks"
           -P "${SVC_DEPLOY_CHECKS}/check_dashboard.cmake")
 
-# FILES is '|'-separated: a ';' would split the argument in add_test.
+# FILES and METRICS_SOURCES are '|'-separated: a ';' would split the argument in add_test.
 add_test(NAME deploy_metric_names
   COMMAND "${CMAKE_COMMAND}"
           "-DFILES=${SVC_DEPLOY_DIR}/prometheus/alerts.yml|${SVC_DEPLOY_DIR}/prometheus/alerts_test.yml|${SVC_DEPLOY_DIR}/grafana/dashboard.json"
-          "-DMETRICS_SOURCE=${PROJECT_SOURCE_DIR}/observability/metrics.cpp"
+          "-DMETRICS_SOURCES=${PROJECT_SOURCE_DIR}/observability/metrics.cpp|${PROJECT_SOURCE_DIR}/observability/process_collector.cpp"
           -P "${SVC_DEPLOY_CHECKS}/check_metric_names.cmake")
 
 add_test(NAME deploy_runbooks
