@@ -13,11 +13,12 @@
 #   PEER_PIDS="drogon=$(cat drogon.pid) just-boost=$(cat just-boost.pid)" \
 #   bash bench/peers.sh
 #
-# What it does: a Release build of user-service in build-bench/ (as make bench); in
+# What it does: the Release build of make bench (build-bench/); in
 # the peers' cluster (PEERS_PG_URL, a superuser) it recreates the databases
 # peers_users (user-service's schema, PEERS_USERS seeded users) and peers_pgbench
 # (pgbench -i -s 1); starts user-service on a free loopback port as make bench does
-# (rate limits out of the way, LOG_LEVEL=warn, default pool); then PEERS_ROUNDS
+# (bench/lib/setup.sh: rate limits out of the way, LOG_LEVEL=warn, default pool,
+# BENCH_DB_POOL and BENCH_SERVICE_ENV honoured); then PEERS_ROUNDS
 # times, one after the other: pgbench -S -M prepared, each peer, user-service's GET
 # by id (ids drawn from the seeded ones), each with the same client settings and a
 # warm-up. Per run: requests per second, wrk's p99, the server's CPU (user-service,
@@ -35,9 +36,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
 WORK=${PEERS_WORK_DIR:-$ROOT/build-bench/peers}
 PG_SCRIPT=$ROOT/deploy/local-postgres.sh
+BENCH_DIR=$ROOT/bench
+BUILD_DIR=$ROOT/build-bench
 LOG_TAG=peers
-# shellcheck source=bench/lib/common.sh
-source "$ROOT/bench/lib/common.sh"
+DB_POOL=${BENCH_DB_POOL:-default}  # read by bench/lib/setup.sh, as in bench/run.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$BENCH_DIR/lib/common.sh"
+# shellcheck source=SCRIPTDIR/lib/setup.sh
+source "$BENCH_DIR/lib/setup.sh"
 
 PG_URL=${PEERS_PG_URL:-}
 ROUNDS=${PEERS_ROUNDS:-3}
@@ -73,11 +79,11 @@ done
 SERVERS+=(user-service)
 
 rm -rf "$WORK"
-mkdir -p "$WORK/results" "$WORK/user-service"
+mkdir -p "$WORK/results"
+mkfifo "$WORK/.nap"  # start_service's poll sleeps on it (nap, bench/lib/common.sh)
+exec {NAP_FD}<>"$WORK/.nap"
 
-log "release build of user-service in build-bench/ (jobs: $JOBS)"
-cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >"$WORK/configure.log"
-cmake --build "$ROOT/build-bench" -j"$JOBS" --target user-service >"$WORK/build.log"
+build
 
 psql_at() { psql -X -q -v ON_ERROR_STOP=1 "$PG_URL/$1" "${@:2}"; }
 for db in peers_users peers_pgbench; do
@@ -87,21 +93,13 @@ pgbench_db="$PG_URL/peers_pgbench"  # pgbench takes a connection URL as its data
 pgbench -i -q -s 1 "$pgbench_db" >"$WORK/pgbench-init.log" 2>&1
 
 free_port PORT 18481
+SVC_PORT[user-service]=$PORT
 log "user-service on 127.0.0.1:$PORT against $PG_URL/peers_users"
-env -i -C "$WORK/user-service" PATH=/usr/local/bin:/usr/bin:/bin HOME="${HOME:-/root}" \
-  HTTP_HOST=127.0.0.1 HTTP_PORT="$PORT" DATABASE_URL="$PG_URL/peers_users" \
-  RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 LOG_LEVEL=warn SHUTDOWN_TIMEOUT=5 \
-  "$ROOT/build-bench/bin/user-service" >"$WORK/user-service.log" 2>&1 &
-SERVICE_PID=$!
-BG_PIDS+=("$SERVICE_PID")
-for (( i = 0; i < 300; i++ )); do
-  http_code "$PORT" /health/ready && [[ $HTTP_CODE == 200 ]] && break
-  alive "$SERVICE_PID" || { tail -n 20 "$WORK/user-service.log" >&2; die "user-service exited"; }
-  sleep 0.1
-done
-[[ ${HTTP_CODE:-} == 200 ]] || die "user-service did not get ready"
+# As make bench starts it (bench/lib/setup.sh), on a database of this script's own:
+# the later DATABASE_URL wins.
+start_service user-service "DATABASE_URL=$PG_URL/peers_users"
 PEER_URL[user-service]=http://127.0.0.1:$PORT
-PEER_PID[user-service]=$SERVICE_PID
+PEER_PID[user-service]=${SVC_PID[user-service]}
 
 psql_at peers_users -v from=1 -v to="$USERS" -f "$ROOT/bench/sql/seed_users.sql" >/dev/null
 psql_at peers_users -c "VACUUM (ANALYZE) users" -c CHECKPOINT >/dev/null
