@@ -44,20 +44,22 @@ DB_POOL=${BENCH_DB_POOL:-default}  # read by bench/lib/setup.sh, as in bench/run
 source "$BENCH_DIR/lib/common.sh"
 # shellcheck source=SCRIPTDIR/lib/setup.sh
 source "$BENCH_DIR/lib/setup.sh"
+# shellcheck source=SCRIPTDIR/lib/runs.sh
+source "$BENCH_DIR/lib/runs.sh"
 
 PG_URL=${PEERS_PG_URL:-}
 ROUNDS=${PEERS_ROUNDS:-3}
 DURATION=${PEERS_DURATION:-10}
 WARMUP=${PEERS_WARMUP:-2}
 THREADS=${PEERS_THREADS:-2}
-CONNECTIONS=${PEERS_CONNECTIONS:-16}
+CONNS=${PEERS_CONNECTIONS:-16}  # the name wrk_cmd (bench/lib/runs.sh) reads
 USERS=${PEERS_USERS:-10000}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 [[ -n $PG_URL && -n ${PEER_URLS:-} ]] || die "set PEERS_PG_URL and PEER_URLS (see the header of $0)"
 [[ $PG_URL == postgres*://* ]] || die "PEERS_PG_URL is not a PostgreSQL URL: $PG_URL"
 PG_URL=${PG_URL%/}
-for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$CONNECTIONS" "$USERS"; do
+for n in "$ROUNDS" "$DURATION" "$WARMUP" "$THREADS" "$CONNS" "$USERS"; do
   [[ $n =~ ^[0-9]+$ ]] || die "the PEERS_* numbers must be whole numbers (got '$n')"
 done
 (( ROUNDS >= 1 && DURATION >= 1 && USERS >= 1 )) || die "PEERS_ROUNDS, PEERS_DURATION and PEERS_USERS must be at least 1"
@@ -102,32 +104,34 @@ PEER_URL[user-service]=http://127.0.0.1:$PORT
 PEER_PID[user-service]=${SVC_PID[user-service]}
 
 psql_at peers_users -v from=1 -v to="$USERS" -f "$ROOT/bench/sql/seed_users.sql" >/dev/null
-psql_at peers_users -c "VACUUM (ANALYZE) users" -c CHECKPOINT >/dev/null
+psql_at peers_users -c CHECKPOINT >/dev/null  # seed_users.sql has vacuumed
 curl -sf "http://127.0.0.1:$PORT/api/v1/users/1" >/dev/null || die "user-service does not serve GET /api/v1/users/1"
 for name in "${SERVERS[@]}"; do
   [[ $name == user-service ]] && continue
   curl -sf "${PEER_URL[$name]}" >/dev/null || die "$name does not answer ${PEER_URL[$name]}"
 done
 
-wrk_args() {   # the wrk command line of server NAME (duration $2)
-  local common=(wrk "-t$THREADS" "-c$CONNECTIONS" "-d${2}s" --timeout 10s --latency)
+wrk_for() {   # wrk_for NAME DURATION: server NAME's wrk command line in WRK_CMD
   if [[ $1 == user-service ]]; then
-    echo "${common[*]} -s $ROOT/bench/lua/get_user.lua ${PEER_URL[$1]} -- 1 $USERS"
+    wrk_cmd "$2" "${PEER_URL[$1]}" "$BENCH_DIR/lua/get_user.lua" 1 "$USERS"
   else
-    echo "${common[*]} ${PEER_URL[$1]}"
+    wrk_cmd "$2" "${PEER_URL[$1]}" ""
   fi
 }
 
 # measure NAME ROUND: one run; its figures in RATE P99 CPU BUSY_US BUSY_PCT
 measure() {
   local name=$1 out=$WORK/results/$1-r$2.txt b0 b1 t0 t1 c0=0 c1=0 pid=${PEER_PID[$1]:-}
+  local -a cmd
   if [[ $name == pgbench ]]; then
-    local cmd=(pgbench -n -S -M prepared "-c$CONNECTIONS" "-j$THREADS" "-T$DURATION" "$pgbench_db")
+    cmd=(pgbench -n -S -M prepared "-c$CONNS" "-j$THREADS" "-T$DURATION" "$pgbench_db")
   else
-    local -a cmd
-    read -r -a cmd <<<"$(wrk_args "$name" "$DURATION")"
-    local -a warm
-    (( WARMUP > 0 )) && { read -r -a warm <<<"$(wrk_args "$name" "$WARMUP")"; "${warm[@]}" >/dev/null 2>&1; }
+    if (( WARMUP > 0 )); then
+      wrk_for "$name" "$WARMUP"
+      "${WRK_CMD[@]}" >/dev/null 2>&1
+    fi
+    wrk_for "$name" "$DURATION"
+    cmd=("${WRK_CMD[@]}")
   fi
   read -r b0 _ < <(machine_counters)
   t0=$(now_us)
@@ -139,9 +143,9 @@ measure() {
   if [[ $name == pgbench ]]; then
     RATE=$(awk '/^tps/ { print $3; exit }' "$out"); P99=—
   else
-    RATE=$(awk '/^Requests\/sec/ { print $2 }' "$out")
-    P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-    grep -q 'Non-2xx\|Socket errors' "$out" && log "warning: $name had errors (see $out)"
+    wrk_figures "$out"
+    RATE=$R_RPS P99=$R_P99
+    (( R_ERRS == 0 )) || log "warning: $name had $R_ERRS errors (see $out)"
   fi
   [[ -n $RATE ]] || die "no rate in $out"
   local seconds
@@ -154,7 +158,7 @@ measure() {
 
 declare -A RATIOS=()
 printf '\nclient settings: wrk -t%s -c%s -d%ss (warm-up %ss), pgbench -S -M prepared -c%s -j%s -T%s; %s users; %s CPUs\n' \
-  "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" "$DURATION" "$USERS" "$(nproc)"
+  "$THREADS" "$CONNS" "$DURATION" "$WARMUP" "$CONNS" "$THREADS" "$DURATION" "$USERS" "$(nproc)"
 for (( r = 1; r <= ROUNDS; r++ )); do
   log "round $r of $ROUNDS"
   measure pgbench "$r"
