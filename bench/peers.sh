@@ -22,7 +22,8 @@
 # times, one after the other: pgbench -S -M prepared, each peer, user-service's GET
 # by id (ids drawn from the seeded ones), each with the same client settings and a
 # warm-up. Per run: requests per second, wrk's p99, the server's CPU (user-service,
-# and the peers named in PEER_PIDS), the whole machine's busy CPU per request and its
+# and the peers named in PEER_PIDS, name=pid or name=pid,pid,... for a server of
+# several processes), the whole machine's busy CPU per request and its
 # busy share. Each round's ratios are to that round's pgbench. Prints a Markdown
 # table per round and the median ratio of each server; raw outputs in PEERS_WORK_DIR.
 #
@@ -75,7 +76,7 @@ for pair in $PEER_URLS; do
   SERVERS+=("${pair%%=*}")
 done
 for pair in ${PEER_PIDS:-}; do
-  [[ $pair =~ ^[^=]+=[0-9]+$ ]] || die "PEER_PIDS entries are name=pid (got '$pair')"
+  [[ $pair =~ ^[^=]+=[0-9]+(,[0-9]+)*$ ]] || die "PEER_PIDS entries are name=pid[,pid...] (got '$pair')"
   PEER_PID[${pair%%=*}]=${pair#*=}
 done
 SERVERS+=(user-service)
@@ -121,8 +122,9 @@ wrk_for() {   # wrk_for NAME DURATION: server NAME's wrk command line in WRK_CMD
 
 # measure NAME ROUND: one run; its figures in RATE P99 CPU BUSY_US BUSY_PCT
 measure() {
-  local name=$1 out=$WORK/results/$1-r$2.txt b0 b1 t0 t1 c0=0 c1=0 pid=${PEER_PID[$1]:-}
-  local -a cmd
+  local name=$1 out=$WORK/results/$1-r$2.txt b0 b1 t0 t1 c0=0 c1=0
+  local -a cmd pids
+  IFS=, read -r -a pids <<<"${PEER_PID[$1]:-}"
   if [[ $name == pgbench ]]; then
     cmd=(pgbench -n -S -M prepared "-c$CONNS" "-j$THREADS" "-T$DURATION" "$pgbench_db")
   else
@@ -135,9 +137,9 @@ measure() {
   fi
   read -r b0 _ < <(machine_counters)
   t0=$(now_us)
-  [[ -n $pid ]] && c0=$(cpu_ticks "$pid")
+  (( ${#pids[@]} )) && c0=$(cpu_ticks "${pids[@]}")
   "${cmd[@]}" >"$out" 2>&1
-  [[ -n $pid ]] && c1=$(cpu_ticks "$pid")
+  (( ${#pids[@]} )) && c1=$(cpu_ticks "${pids[@]}")
   t1=$(now_us)
   read -r b1 _ < <(machine_counters)
   if [[ $name == pgbench ]]; then
@@ -151,7 +153,7 @@ measure() {
   local seconds
   seconds=$(calc "($t1 - $t0) / 1000000")
   CPU=—
-  [[ -n $pid ]] && CPU=$(fmt '%.2f' "$(calc "($c1 - $c0) / $CLK_TCK / $seconds")")
+  (( ${#pids[@]} )) && CPU=$(fmt '%.2f' "$(calc "($c1 - $c0) / $CLK_TCK / $seconds")")
   BUSY_US=$(fmt '%.1f' "$(calc "($b1 - $b0) / $CLK_TCK / ($RATE * $seconds) * 1000000")")
   BUSY_PCT=$(fmt '%.0f' "$(calc "100 * ($b1 - $b0) / $CLK_TCK / $seconds / $(nproc)")")
 }
