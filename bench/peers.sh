@@ -4,13 +4,15 @@
 # part of `make test` or `make bench`, and the peers are not in the repository.
 #
 # Issue 15 states its GET target against TechEmpower's entries (drogon: non-blocking,
-# pipelined libpq; just-boost: Beast with blocking libpq). Build them outside the
-# repository as their Dockerfiles say, against a `world` table of 10 000 rows in a
-# PostgreSQL cluster of your own, start them, and point this script at them:
+# pipelined libpq; just-boost: Beast with blocking libpq; fastify: Node with
+# postgres.js). Build them outside the repository as their Dockerfiles say, against a
+# `world` table of 10 000 rows in a PostgreSQL cluster of your own, start them, and
+# point this script at them (a server of several processes, as a node cluster, lists
+# them all: name=pid,pid,...):
 #
 #   PEERS_PG_URL=postgresql://postgres@127.0.0.1:5434 \
-#   PEER_URLS="drogon=http://127.0.0.1:18101/db just-boost=http://127.0.0.1:18102/db" \
-#   PEER_PIDS="drogon=$(cat drogon.pid) just-boost=$(cat just-boost.pid)" \
+#   PEER_URLS="drogon=http://127.0.0.1:18101/db fastify=http://127.0.0.1:18103/db" \
+#   PEER_PIDS="drogon=$(cat drogon.pid) fastify=$(pgrep -d, -g "$(cat fastify.pid)")" \
 #   bash bench/peers.sh
 #
 # What it does: the Release build of make bench (build-bench/); in
@@ -22,8 +24,7 @@
 # times, one after the other: pgbench -S -M prepared, each peer, user-service's GET
 # by id (ids drawn from the seeded ones), each with the same client settings and a
 # warm-up. Per run: requests per second, wrk's p99, the server's CPU (user-service,
-# and the peers named in PEER_PIDS, name=pid or name=pid,pid,... for a server of
-# several processes), the whole machine's busy CPU per request and its
+# and the peers named in PEER_PIDS), the whole machine's busy CPU per request and its
 # busy share. Each round's ratios are to that round's pgbench. Prints a Markdown
 # table per round and the median ratio of each server; raw outputs in PEERS_WORK_DIR.
 #
