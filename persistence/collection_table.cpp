@@ -68,11 +68,24 @@ db_statement delete_statement(const collection_table& t, std::int64_t id,
   return named(delete_name(t), id, versions_param(precondition));
 }
 
-std::string conditional_update_sql(const collection_table& t, std::string_view assignments,
+std::string conditional_update_sql(const collection_table& t,
+                                   const std::vector<column_update>& updates,
                                    std::string_view versions_param, std::string_view rule) {
-  return conditional_write_sql(
-    t, std::string{assignments} + ", version = version + 1, updated_at = now()", versions_param,
-    rule, t.columns);
+  std::string assignments;
+  std::string new_values;
+  std::string old_values;
+  for (const auto& u : updates) {
+    const char* separator = assignments.empty() ? "" : ", ";
+    assignments += separator + u.column + " = " + u.expression;
+    new_values += separator + u.expression;
+    old_values += separator + u.column;
+  }
+  // In SET, a column names its value before the update.
+  const std::string changes = "ROW(" + new_values + ") IS DISTINCT FROM ROW(" + old_values + ")";
+  assignments += ", version = version + CASE WHEN " + changes +
+                 " THEN 1 ELSE 0 END, updated_at = CASE WHEN " + changes +
+                 " THEN now() ELSE updated_at END";
+  return conditional_write_sql(t, assignments, versions_param, rule, t.columns);
 }
 
 write_result<bool> written(const pg_rows& rows) {

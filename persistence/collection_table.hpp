@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "persistence/pg_rows.hpp"
 #include "persistence/statements.hpp"
@@ -33,12 +34,21 @@ db_statement find_statement(const collection_table& t, std::int64_t id);
 db_statement delete_statement(const collection_table& t, std::int64_t id,
                               const version_precondition& precondition);
 
-// The SQL of a conditional update of row $1: `assignments` (e.g. "name =
-// COALESCE($2, name)"; version and updated_at are added), the If-Match versions
-// in `versions_param` (see versions_param()), and `rule`, an SQL condition on the
-// current row that must hold too (e.g. the order status lifecycle). Its result
-// is read by written().
-std::string conditional_update_sql(const collection_table& t, std::string_view assignments,
+// One column a conditional update sets: `column = expression`, the expression in
+// the statement's parameters and the row's current values (e.g. "COALESCE($2, name)").
+struct column_update {
+  std::string column;
+  std::string expression;
+};
+
+// The SQL of a conditional update of row $1: `updates` (version and updated_at are
+// added: moved on only when a column's value changes, so that a PUT of the values a
+// resource already has leaves its ETag, and other clients' If-Match, as they were),
+// the If-Match versions in `versions_param` (see versions_param()), and `rule`, an
+// SQL condition on the current row that must hold too (e.g. the order status
+// lifecycle). Its result is read by written().
+std::string conditional_update_sql(const collection_table& t,
+                                   const std::vector<column_update>& updates,
                                    std::string_view versions_param, std::string_view rule = "true");
 
 // The outcome of a conditional write (delete_statement, conditional_update_sql)

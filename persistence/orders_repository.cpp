@@ -131,14 +131,15 @@ const statement_list& orders_statements() {
        " VALUES ($1, $2, $3::integer, $4::numeric, $3::integer * $4::numeric, $5, $6, $6 = 'validated')"
        " RETURNING " ORDER_COLUMNS});
     s.push_back(
-      {update_order_sql, conditional_update_sql(orders_table(),
-                                                "product_name = COALESCE($2, product_name),"
-                                                " quantity = COALESCE($3::integer, quantity),"
-                                                " price = COALESCE($4::numeric, price),"
-                                                " total_amount = COALESCE($3::integer, quantity)"
-                                                " * COALESCE($4::numeric, price),"
-                                                " status = COALESCE($5, status)",
-                                                "$6", status_change_allowed_sql("$5"))});
+      {update_order_sql,
+       conditional_update_sql(
+         orders_table(),
+         {{"product_name", "COALESCE($2, product_name)"},
+          {"quantity", "COALESCE($3::integer, quantity)"},
+          {"price", "COALESCE($4::numeric, price)"},
+          {"total_amount", "COALESCE($3::integer, quantity) * COALESCE($4::numeric, price)"},
+          {"status", "COALESCE($5, status)"}},
+         "$6", status_change_allowed_sql("$5"))});
     s.push_back(
       {pending_user_checks_sql,
        "SELECT id, user_id, version FROM orders"

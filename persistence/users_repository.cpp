@@ -86,10 +86,10 @@ const statement_list& users_statements() {
        "INSERT INTO users (name, email, age, status) VALUES ($1, $2, $3, $4) RETURNING " USER_COLUMNS});
     s.push_back({update_user_sql, conditional_update_sql(
                                     users_table(),
-                                    "name = COALESCE($2, name),"
-                                    " email = COALESCE($3, email),"
-                                    " age = CASE WHEN $4::boolean THEN $5::integer ELSE age END,"
-                                    " status = COALESCE($6, status)",
+                                    {{"name", "COALESCE($2, name)"},
+                                     {"email", "COALESCE($3, email)"},
+                                     {"age", "CASE WHEN $4::boolean THEN $5::integer ELSE age END"},
+                                     {"status", "COALESCE($6, status)"}},
                                     "$7")});
     return s;
   }();

@@ -256,6 +256,16 @@ TEST_F(OrdersCrud, PutUpdatesPartiallyAndRecomputesTotal) {
   ASSERT_EQ(empty.status, 200u) << describe(empty);
   EXPECT_EQ(empty.json()["data"], o) << "PUT {} changes nothing";
 
+  const auto same = orders().request(
+    "PUT", path,
+    R"({"status": "confirmed", "quantity": 7, "price": 19.99, "product_name": ")" +
+      o.value("product_name", "") + R"("})",
+    {{"Content-Type", "application/json"}});
+  ASSERT_EQ(same.status, 200u) << describe(same);
+  EXPECT_EQ(same.json()["data"], o) << "a PUT of the current values changes nothing, updated_at "
+                                       "included";
+  EXPECT_EQ(same.header("etag"), r.header("etag")) << "nor the ETag";
+
   const auto got = orders().get(path);
   ASSERT_EQ(got.status, 200u) << describe(got);
   EXPECT_EQ(got.json()["data"], o) << "GET shows the last update";

@@ -1,4 +1,6 @@
 // PUT and DELETE /api/v1/users/{id}, ETag / If-Match and Idempotency-Key.
+#include <cctype>
+
 #include "e2e/e2e_fixture.hpp"
 
 namespace e2e {
@@ -153,6 +155,34 @@ TEST_F(UsersUpdate, ETagAndIfMatchGuardUpdatesAndDeletes) {
   r = client().del(path(u), {{"If-Match", etag2}});
   EXPECT_EQ(r.status, 204u) << "If-Match with the current ETag: " << describe(r);
   EXPECT_EQ(client().get(path(u)).status, 404u);
+}
+
+TEST_F(UsersUpdate, PutOfTheCurrentValuesKeepsETagAndUpdatedAt) {
+  const auto t = tag();
+  auto body = user_body("same", t);
+  body["age"] = 33;
+  const auto created = client().post("/api/v1/users", body);
+  ASSERT_EQ(created.status, 201u) << describe(created);
+  const auto u = created.json()["data"];
+  const auto etag = created.header("etag");
+  ASSERT_FALSE(etag.empty()) << describe(created);
+
+  // The same values once normalised: the name trimmed, the email lower-cased.
+  std::string email = u.value("email", "");
+  for (auto& c : email)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto r = client().put(path(u), {{"name", "  " + u.value("name", "") + " "},
+                                  {"email", email},
+                                  {"age", 33},
+                                  {"status", u["status"]}});
+  ASSERT_EQ(r.status, 200u) << describe(r);
+  EXPECT_EQ(r.json()["data"], u) << "nothing changed, updated_at included";
+  EXPECT_EQ(r.header("etag"), etag) << "the same version keeps its ETag";
+
+  r = client().put(path(u), {{"age", 34}}, {{"If-Match", etag}});
+  ASSERT_EQ(r.status, 200u) << "another client's If-Match still holds: " << describe(r);
+  EXPECT_NE(r.header("etag"), etag) << "a change moves the ETag";
+  EXPECT_NE(r.json()["data"]["updated_at"], u["updated_at"]) << "and updated_at";
 }
 
 TEST_F(UsersUpdate, IdempotencyKeyReplaysTheFirstResponse) {

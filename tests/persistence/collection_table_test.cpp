@@ -34,12 +34,12 @@ thing read_thing(const pg_row& row, int first) {
 }
 
 // A conditional update of `things` whose rule refuses any change away from "final".
-const std::string update_sql = conditional_update_sql(things, "status = COALESCE($2, status)", "$3",
-                                                      "(status <> 'final' OR $2::text IS NULL)");
+const std::string update_sql = conditional_update_sql(
+  things, {{"status", "COALESCE($2, status)"}}, "$3", "(status <> 'final' OR $2::text IS NULL)");
 
 std::string test_database() {
   static const std::string url = [] {
-    const auto url = svc_test::fresh_database("collection_table_test");
+    auto url = svc_test::fresh_database("collection_table_test");
     pqxx::connection db{url};
     pqxx::nontransaction setup{db};
     setup.exec(
@@ -61,6 +61,7 @@ connection_ptr connect() {
 pg_rows run(PGconn* conn, const std::string& sql,
             const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const auto& p : params)
     values.push_back(p ? p->c_str() : nullptr);
   auto* result = PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
@@ -119,6 +120,31 @@ TEST(CollectionTable, AConditionalUpdateSaysWhyItDidNotWrite) {
   EXPECT_EQ(refused.current_status, "final");
   EXPECT_EQ(run(conn.get(), find_statement(things, id))[0][2].as<std::int64_t>(), 3)
     << "nothing written";
+}
+
+TEST(CollectionTable, AnUpdateToTheCurrentValuesKeepsVersionAndUpdatedAt) {
+  auto conn = connect();
+  const auto id = new_thing(conn.get(), "open");
+  const std::string updated_at_of = "SELECT updated_at::text FROM things WHERE id = " +
+                                    std::to_string(id);
+  // A backdated updated_at: an update at the same now() would not show.
+  run(conn.get(),
+      "UPDATE things SET updated_at = now() - interval '1 hour' WHERE id = $1 RETURNING id",
+      {std::to_string(id)});
+  const auto before = run(conn.get(), updated_at_of, {})[0][0].as<std::string>();
+
+  auto same = update(conn.get(), id, "open", "1");
+  ASSERT_EQ(same.outcome, write_outcome::done) << "the If-Match still holds";
+  EXPECT_EQ(same.value.version, 1) << "no value changed";
+  EXPECT_EQ(run(conn.get(), updated_at_of, {})[0][0].as<std::string>(), before);
+  EXPECT_EQ(update(conn.get(), id, std::nullopt, "1").value.version, 1) << "nothing named";
+
+  auto changed = update(conn.get(), id, "closed", "1");
+  ASSERT_EQ(changed.outcome, write_outcome::done);
+  EXPECT_EQ(changed.value.version, 2);
+  EXPECT_NE(run(conn.get(), updated_at_of, {})[0][0].as<std::string>(), before);
+  EXPECT_EQ(update(conn.get(), id, "closed", "1").outcome, write_outcome::version_mismatch)
+    << "a stale If-Match is refused even when the values would not change";
 }
 
 TEST(CollectionTable, ASoftDeletedRowIsGoneForEveryWrite) {
