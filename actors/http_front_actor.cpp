@@ -65,6 +65,11 @@ struct api_call {
   api_request req;
   finisher finish;
   http::request credentials;  // the method and Authorization lines, with auth on
+  // An answer settled before the rate limit (a request the server refused, a CORS
+  // preflight): sent instead of checking the token and routing, once the limiter
+  // lets the call through. Rate limited all the same, so that it carries the
+  // X-RateLimit headers and a flood of them is cut off like any other.
+  std::optional<http::response> settled{};
 };
 
 namespace {
@@ -193,12 +198,22 @@ bool refused_by_auth(api_call& call) {
   return true;
 }
 
+// What follows the rate limit: the settled answer, or the bearer token, then
+// route and dispatch.
+void after_rate_limit(front_actor::pointer self, const std::shared_ptr<api_call>& call) {
+  if (call->settled) {
+    call->finish(std::move(*call->settled));
+    return;
+  }
+  if (!refused_by_auth(*call))
+    answer_routed(self, call);
+}
+
 // Sees one API call through: rate limit, then the bearer token, then route and dispatch.
 void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
   auto& ctx = call->ctx;
   if (!ctx->limiter) {
-    if (!refused_by_auth(*call))
-      answer_routed(self, call);
+    after_rate_limit(self, call);
     return;
   }
   self->request(ctx->limiter, caf::infinite, rate_check_atom::value, call->client)
@@ -208,9 +223,7 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
         shielded(finish, [&] {
           finish.rate_remaining = d.remaining;
           if (d.allowed) {
-            if (refused_by_auth(*call))
-              return;
-            answer_routed(self, call);
+            after_rate_limit(self, call);
             return;
           }
           auto resp = http::error_response(http::error_code::rate_limit_exceeded,
@@ -220,12 +233,7 @@ void run_api_call(front_actor::pointer self, std::shared_ptr<api_call> call) {
         });
       },
       // A limiter that does not answer must not take the API down with it.
-      [self, call](caf::error&) {
-        shielded(call->finish, [&] {
-          if (!refused_by_auth(*call))
-            answer_routed(self, call);
-        });
-      });
+      [self, call](caf::error&) { shielded(call->finish, [&] { after_rate_limit(self, call); }); });
 }
 
 // Spawned with an argument: CAF 0.17's spawn of an argument-less function binds
@@ -272,6 +280,16 @@ bool is_management_route(const http::route_match& m) {
   return m.outcome != http::route_outcome::not_found && m.route != "/openapi.json";
 }
 
+// An API call whose answer is settled already (api_call::settled): it only
+// passes the rate limit.
+void send_settled(const std::shared_ptr<front_context>& ctx, finisher finish,
+                  http::response answer) {
+  auto client = finish.client;
+  caf::anon_send(next_front(*ctx),
+                 std::make_shared<api_call>(api_call{
+                   ctx, std::move(client), {}, {}, std::move(finish), {}, std::move(answer)}));
+}
+
 // `live_body`: the /health/live answer, made once per handler (the probe is the
 // most frequent request of all).
 void handle(const std::shared_ptr<front_context>& ctx, listener_role role,
@@ -300,13 +318,30 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role,
     .respond = std::move(respond)};
   auto target = http::parse_target(req.target);
   finish.path = (target ? target->path : req.target).substr(0, max_logged_client_text);
-  if (!target) {
-    finish(http::error_response(http::error_code::bad_request, "malformed request target",
-                                finish.request_id));
+  const auto own = target ? builtin_routes().match(req.method, target->segments)
+                          : http::route_match{};
+  // Refused before routing: by the server (an oversized body or header, bad
+  // framing), or for a target that does not parse. Rate limited unless it was
+  // for a probe's or the scraper's path.
+  if (req.refused || !target) {
+    auto refusal = req.refused
+                     ? http::error_response(req.refused->code, req.refused->message,
+                                            finish.request_id)
+                     : http::error_response(http::error_code::bad_request,
+                                            "malformed request target", finish.request_id);
+    if (own.outcome != http::route_outcome::not_found)
+      finish.route = own.route;
+    else if (target)
+      if (auto match = ctx->router.match(req.method, target->segments);
+          match.outcome != http::route_outcome::not_found)
+        finish.route = match.route;
+    if (role == listener_role::management || own.outcome != http::route_outcome::not_found)
+      finish(std::move(refusal));
+    else
+      send_settled(ctx, std::move(finish), std::move(refusal));
     return;
   }
   const auto& path = target->path;
-  const auto own = builtin_routes().match(req.method, target->segments);
   // With a management listener, each listener serves its own paths only.
   if ((role == listener_role::api && is_management_route(own)) ||
       (role == listener_role::management && !is_management_route(own))) {
@@ -314,9 +349,24 @@ void handle(const std::shared_ptr<front_context>& ctx, listener_role role,
     return;
   }
   if (req.method == "OPTIONS") {
-    auto preflight = http::cors_preflight_response(ctx->cors_allowed_origins,
-                                                   finish.origin ? &*finish.origin : nullptr);
-    finish(std::move(preflight));
+    // A preflight for a path that some route serves, a 404 otherwise; under
+    // /api/ rate limited like the request it prepares.
+    const bool api = path.starts_with("/api/");
+    const auto match = api ? ctx->router.match(req.method, target->segments) : http::route_match{};
+    http::response answer;
+    if (own.outcome == http::route_outcome::not_found &&
+        match.outcome == http::route_outcome::not_found) {
+      answer = http::error_response(http::error_code::not_found, "no such route",
+                                    finish.request_id);
+    } else {
+      finish.route = api ? match.route : own.route;
+      answer = http::cors_preflight_response(ctx->cors_allowed_origins,
+                                             finish.origin ? &*finish.origin : nullptr);
+    }
+    if (api)
+      send_settled(ctx, std::move(finish), std::move(answer));
+    else
+      finish(std::move(answer));
     return;
   }
   if (own.outcome == http::route_outcome::method_not_allowed) {

@@ -14,6 +14,14 @@ struct header {
   std::string value;
 };
 
+enum class error_code;  // http/envelope.hpp
+
+// Why the server refused a request before reading it whole.
+struct request_refusal {
+  error_code code;  // PAYLOAD_TOO_LARGE, URI_TOO_LONG, ... or BAD_REQUEST
+  std::string message;
+};
+
 struct request {
   std::string method;  // upper case, e.g. "GET"
   std::string target;  // raw request-target, e.g. "/api/v1/users?page=2"
@@ -21,6 +29,13 @@ struct request {
   std::string body;
   std::string remote_ip;
   bool keep_alive = true;
+  // Set when the server refused the request before reading it whole (a body or
+  // header over its limit, framing that hides where the body ends, a malformed
+  // request): the handler answers with this error and adds its headers; method,
+  // target and headers hold what was parsed (maybe nothing), there is no body,
+  // and the connection closes after the answer (server_options::
+  // handler_answers_refusals).
+  std::optional<request_refusal> refused{};
 
   // Case-insensitive lookup; nullptr when the header is absent.
   const std::string* find_header(std::string_view name) const;

@@ -39,6 +39,10 @@ struct server_options {
   // for it (its late answer is dropped). Only a lost answer can take this long:
   // the actors behind the handler bound every wait they do themselves.
   std::chrono::seconds response_timeout{130};
+  // The handler answers the requests the server refuses (request::refused), so
+  // that they get the handler's headers, metrics and log line like any other
+  // answer; false: the server answers them itself, with the request id only.
+  bool handler_answers_refusals = false;
   // HTTPS: every connection is TLS with this certificate (http/tls.hpp); null: plain HTTP.
   std::shared_ptr<tls_certificate> tls{};
 };

@@ -148,6 +148,11 @@ private:
   void on_read_error(beast::error_code ec);
   bool parse_buffered(bool whole_message, beast::error_code& ec);
   void dispatch_request();
+  // A request refused before it was read whole: answered by the handler (with what
+  // was parsed of it) or by the server itself; the connection closes after it.
+  void refuse(error_code code, std::string message);
+  void hand_to_handler(request req);
+  request parsed_request() const;  // the method, target, headers and peer parsed so far
   response server_error(error_code code, std::string message) const;
   void send_server_error(error_code code, std::string message);
   void on_response_timeout();

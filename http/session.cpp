@@ -164,8 +164,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
   if (auto why = framing_error(msg)) {
     // Before any body byte is read: the bytes after this header cannot be told
     // apart from a next request, so nothing more is read from this connection.
-    head_request_ = false;
-    send_server_error(error_code::bad_request, std::move(*why));
+    refuse(error_code::bad_request, std::move(*why));
     return;
   }
   auto expect = msg.find(bhttp::field::expect);
@@ -215,11 +214,9 @@ void session::on_body(beast::error_code ec, std::size_t) {
 }
 
 void session::on_read_error(beast::error_code ec) {
-  head_request_ = false;
   if (ec == bhttp::error::body_limit) {
-    send_server_error(
-      error_code::payload_too_large,
-      "request body exceeds " + std::to_string(srv_.opts.max_body_bytes) + " bytes");
+    refuse(error_code::payload_too_large,
+           "request body exceeds " + std::to_string(srv_.opts.max_body_bytes) + " bytes");
     return;
   }
   if (ec == bhttp::error::header_limit) {
@@ -230,13 +227,13 @@ void session::on_read_error(beast::error_code ec) {
       !parser_->get().target().empty(),
       std::string_view{static_cast<const char*>(pending.data()), pending.size()},
       srv_.opts.max_header_bytes);
-    send_server_error(refusal.code, std::move(refusal.message));
+    refuse(refusal.code, std::move(refusal.message));
     return;
   }
   // end_of_stream / partial_message: the client went away; nobody to answer.
   if (is_http_parse_error(ec) && ec != bhttp::error::end_of_stream &&
       ec != bhttp::error::partial_message) {
-    send_server_error(error_code::bad_request, "malformed HTTP request");
+    refuse(error_code::bad_request, "malformed HTTP request");
     return;
   }
   close();  // timeouts, resets, aborted reads

@@ -88,19 +88,47 @@ void session::send_server_error(error_code code, std::string message) {
   write(server_error(code, std::move(message)), false);
 }
 
-void session::dispatch_request() {
-  auto& msg = parser_->get();
+request session::parsed_request() const {
   request req;
+  req.remote_ip = remote_ip_;
+  if (!parser_)
+    return req;
+  const auto& msg = parser_->get();
   req.method = std::string{msg.method_string()};
   req.target = std::string{msg.target()};
   for (const auto& field : msg)
     req.headers.push_back({std::string{field.name_string()}, std::string{field.value()}});
+  return req;
+}
+
+void session::refuse(error_code code, std::string message) {
+  head_request_ = false;  // the error's body is sent even for HEAD
+  if (!srv_.opts.handler_answers_refusals) {
+    send_server_error(code, std::move(message));
+    return;
+  }
+  count_in_flight();
+  // What the parser got before it stopped: the whole header for a 413 or a
+  // framing error, the request line at most for an oversized header.
+  auto req = parsed_request();
+  req.keep_alive = false;
+  req.refused = request_refusal{code, std::move(message)};
+  // The rest of the stream cannot be trusted (or is a body we refuse): close.
+  request_keep_alive_ = false;
+  hand_to_handler(std::move(req));
+}
+
+void session::dispatch_request() {
+  auto& msg = parser_->get();
+  auto req = parsed_request();
   req.body = std::move(msg.body());
-  req.remote_ip = remote_ip_;
   req.keep_alive = msg.keep_alive();
   request_keep_alive_ = req.keep_alive;
   head_request_ = msg.method() == bhttp::verb::head;
+  hand_to_handler(std::move(req));
+}
 
+void session::hand_to_handler(request req) {
   ++seq_;
   phase_ = phase::handling;
   auto state = std::make_shared<responder_state>();

@@ -90,6 +90,7 @@ startup prepare_database(const settings& cfg, const service_definition& service)
 
 http::server_options server_options_from(const settings& cfg) {
   http::server_options opts;
+  opts.handler_answers_refusals = true;  // the front: CORS, rate limit headers, metrics, log
   opts.host = cfg.http_host;
   opts.port = cfg.http_port;
   opts.threads = cfg.io_threads;

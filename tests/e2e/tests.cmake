@@ -30,6 +30,7 @@ svc_test(e2e_users_tests
     ${CMAKE_CURRENT_LIST_DIR}/users_input_rules_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/users_http_semantics_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/protocol_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/refusals_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/network_settings_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/secrets_test.cpp
