@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/front_finisher.hpp"
+#include "actors/front_health.hpp"
 #include "domain/ascii_text.hpp"
 #include "http/bearer_auth.hpp"
 #include "http/cors.hpp"
@@ -20,13 +21,6 @@
 namespace svc {
 namespace {
 
-http::response json_response(unsigned status, const nlohmann::json& body) {
-  http::response resp;
-  resp.status = status;
-  resp.body = body.dump();
-  return resp;
-}
-
 std::optional<std::string> header_value(const http::request& req, std::string_view name) {
   if (auto* v = req.find_header(name))
     return *v;
@@ -34,28 +28,6 @@ std::optional<std::string> header_value(const http::request& req, std::string_vi
 }
 
 }  // namespace
-
-// Collects one health report: the database check, then each breaker's state.
-struct health_report {
-  std::shared_ptr<front_context> ctx;
-  bool readiness;
-  finisher finish;
-  bool database_ok = false;
-  nlohmann::json breakers = nlohmann::json::object();
-
-  void send() const {
-    bool ok = database_ok && !(readiness && ctx->live.draining.load());
-    nlohmann::json body{{"status", ok ? "ok" : "unavailable"},
-                        {"service", ctx->service_name},
-                        {"checks", {{"database", database_ok ? "ok" : "unavailable"}}}};
-    if (readiness && ctx->live.draining.load())
-      body["reason"] = "draining";
-    // An open breaker degrades the service but does not make it unhealthy.
-    if (!ctx->breakers.empty())
-      body["circuit_breakers"] = breakers;
-    finish(json_response(ok ? 200 : 503, body));
-  }
-};
 
 // One API call on its way through a front actor.
 struct api_call {
@@ -73,76 +45,6 @@ struct api_call {
 };
 
 namespace {
-
-void collect_breakers(front_actor::pointer self, std::shared_ptr<health_report> report,
-                      std::size_t index) {
-  const auto& breakers = report->ctx->breakers;
-  if (index == breakers.size()) {
-    report->send();
-    return;
-  }
-  const auto& [name, breaker] = breakers[index];
-  self->request(breaker, std::chrono::seconds{5}, breaker_status_atom::value)
-    .then(
-      [=](breaker_status& st) {
-        shielded(report->finish, [&] {
-          report->breakers[report->ctx->breakers[index].first] = to_string(st.state);
-          collect_breakers(self, report, index + 1);
-        });
-      },
-      [=](caf::error&) {
-        shielded(report->finish, [&] {
-          report->breakers[report->ctx->breakers[index].first] = "unknown";
-          collect_breakers(self, report, index + 1);
-        });
-      });
-}
-
-// Runs one health check in the front actor `self`: the database, then the breakers.
-//
-// The database check pings through the pool, except that readiness does not
-// queue behind a saturated pool: every connection busy is load, not a dead
-// database, and a probe that then timed out on every replica at once would take
-// them all out of the load balancer and turn load into an outage. A saturated
-// pool's own view (its tasks succeed, or it has seen the database go) answers.
-void run_health_check(front_actor::pointer self, std::shared_ptr<health_report> report) {
-  auto after_ping = [self, report](bool database_ok) {
-    report->database_ok = database_ok;
-    shielded(report->finish, [&] { collect_breakers(self, report, 0); });
-  };
-  // The check runs where a read runs: on the pool's pipelined connections.
-  auto ping = [self, report, after_ping] {
-    run_db_query(
-      self, report->ctx->pool,
-      db_query{quick_read({{}, "SELECT 1", {}}), "health.ping", report->finish.scope()},
-      [after_ping](const pg_rows&) { after_ping(true); },
-      [after_ping](const caf::error&) { after_ping(false); });
-  };
-  if (!report->readiness) {
-    ping();
-    return;
-  }
-  self->request(report->ctx->pool, std::chrono::seconds{5}, pool_status_atom::value)
-    .then(
-      [ping, after_ping](db_pool_status& status) {
-        if (status.saturated)
-          after_ping(status.database_up);
-        else
-          ping();
-      },
-      [after_ping](caf::error&) { after_ping(false); });
-}
-
-// Answers /health (database check) and /health/ready (also false while draining).
-void check_health(const front_actor& front, const std::shared_ptr<front_context>& ctx,
-                  bool readiness, finisher finish) {
-  if (readiness && ctx->live.draining.load()) {
-    health_report{ctx, readiness, std::move(finish)}.send();
-    return;
-  }
-  caf::anon_send(front,
-                 std::make_shared<health_report>(health_report{ctx, readiness, std::move(finish)}));
-}
 
 // Answers a routed API request: routing errors at once, the rest by the resource actor.
 // The call is shared by the two continuations rather than its finisher copied
@@ -243,9 +145,7 @@ front_actor::behavior_type front(front_actor::pointer self, std::size_t /*index*
     [=](std::shared_ptr<api_call>& call) {
       shielded(call->finish, [&] { run_api_call(self, call); });
     },
-    [=](std::shared_ptr<health_report>& report) {
-      shielded(report->finish, [&] { run_health_check(self, report); });
-    },
+    [=](std::shared_ptr<health_report>& report) { run_health_check(self, std::move(report)); },
   };
 }
 

@@ -4,7 +4,8 @@
 //
 // The middleware chain, in this fixed order (this is the one place it is decided):
 //   1. request id   X-Request-ID taken from the request or generated (every response)
-//   2. CORS         OPTIONS preflight answered here; allow-origin on every response
+//   2. CORS         OPTIONS preflight answered here (under /api/ once the limiter, 7,
+//                   let it through); allow-origin on every response
 //   3. recovery     the server answers 500 for a throwing handler or a lost responder;
 //                   resource actors guard their handlers (resource_actor.hpp: guarded),
 //                   front actors theirs (front_finisher.hpp: shielded)
@@ -13,7 +14,9 @@
 //   6. probes       /health, /health/live, /health/ready, /metrics: before the limiter,
 //                   so probes and scrapes never see a 429; with MANAGEMENT_PORT on the
 //                   management listener only (listener_role), 404 on the API's
-//   7. rate limit   /api/ only: the limiter actor, 429 with Retry-After
+//   7. rate limit   /api/ only: the limiter actor, 429 with Retry-After; also for the
+//                   requests the server refused before routing (413, 414, 431,
+//                   bad framing) unless they named a probe's path
 //   8. auth         AUTH_MODE=jwt, /api/ only: the bearer token (401) and the route's
 //                   scope (403), in the front actor (cached tokens cost a hash), after
 //                   the limiter (an uncached RS256 check costs ~1 ms: floods of forged

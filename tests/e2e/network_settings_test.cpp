@@ -218,14 +218,20 @@ TEST_F(NetworkSettings, TheManagementPortReportsTheDrainAndClosesAfterTheApiPort
   std::this_thread::sleep_for(500ms);  // for the server to read the headers
 
   ASSERT_EQ(::kill(svc_.process->pid(), SIGTERM), 0);
-  unsigned ready = 0;
+  reply ready;
   EXPECT_TRUE(poll_until(
     [&] {
-      ready = http_client(management_port, 2s).get("/health/ready").status;
-      return ready == 503;
+      ready = http_client(management_port, 2s).get("/health/ready");
+      return ready.status == 503;
     },
     5s, 50ms))
-    << "readiness on the management port during the drain: " << ready;
+    << "readiness on the management port during the drain: " << describe(ready);
+  // The drain is the reason; the database still answers, and the checks say so.
+  if (is_json_body(ready)) {
+    EXPECT_EQ(ready.json().value("reason", ""), "draining") << ready.body;
+    EXPECT_EQ(ready.json().value("checks", json::object()), (json{{"database", "ok"}}))
+      << ready.body;
+  }
   EXPECT_EQ(http_client(management_port, 2s).get("/health/live").status, 200u);
   EXPECT_THROW(http_client(svc_.port, 2s).get("/api/v1/users"), std::runtime_error)
     << "the API listener is closed";

@@ -1,6 +1,8 @@
 // Database outage: the test cluster is stopped under a running user-service and
 // started again. Kept in the last source file so that it runs last; the cluster is
 // restarted whatever happens.
+#include <csignal>
+#include <fstream>
 #include <thread>
 
 #include "e2e/e2e_fixture.hpp"
@@ -99,6 +101,47 @@ TEST_F(DatabaseOutage, ApiAnswers503AndRecoversWithoutRestart) {
   EXPECT_EQ(list.json()["meta"]["total"], 2) << "nothing written during the outage: " << list.body;
   EXPECT_TRUE(service().running());
   EXPECT_EQ(service().pid(), pid) << "recovered without a restart";
+}
+
+// A database host that hangs (SIGSTOP on the postmaster and every backend): the
+// kernel still holds the connections open and accepts new ones, and nothing
+// answers. Readiness must say so within a probe's timeout (deploy/k8s: 2 s), not
+// after the statement timeout and the stuck-connection guard (15 s together).
+TEST_F(DatabaseOutage, ReadinessAnswers503WithinAProbesTimeoutWhileTheDatabaseHangs) {
+  ASSERT_EQ(client().get("/api/v1/users").status, 200u) << "the pool's connections are open";
+  ASSERT_EQ(client().get("/health/ready").status, 200u);
+  std::ifstream pid_file{svc_test::pg_dir() + "/data/postmaster.pid"};
+  long postmaster = 0;
+  ASSERT_TRUE(pid_file >> postmaster) << "no postmaster.pid";
+  const auto signal_cluster = [postmaster](const char* signal) {
+    const auto pid = std::to_string(postmaster);
+    return std::system(
+      ("pkill -" + std::string{signal} + " -P " + pid + "; kill -" + signal + " " + pid).c_str());
+  };
+  struct thaw_on_exit {
+    std::function<int(const char*)> signal;
+    ~thaw_on_exit() { signal("CONT"); }
+  } thaw{signal_cluster};
+  ASSERT_EQ(signal_cluster("STOP"), 0);
+
+  http_client probe{port(), std::chrono::seconds{20}};
+  for (const char* path : {"/health/ready", "/health"}) {
+    const auto asked = std::chrono::steady_clock::now();
+    const auto r = probe.get(path);
+    const auto waited = std::chrono::steady_clock::now() - asked;
+    EXPECT_EQ(r.status, 503u) << path << ": " << describe(r);
+    if (is_json_body(r))
+      EXPECT_EQ(r.json().value("checks", json::object()).value("database", ""), "unavailable")
+        << r.body;
+    EXPECT_LT(waited, 2s) << path << " took "
+                          << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
+                          << " ms";
+  }
+  EXPECT_EQ(probe.get("/health/live").status, 200u);
+
+  signal_cluster("CONT");
+  EXPECT_TRUE(poll_until([&] { return probe.get("/health/ready").status == 200; }, 15s))
+    << "readiness back once the database answers";
 }
 
 }  // namespace

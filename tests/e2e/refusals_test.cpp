@@ -37,15 +37,16 @@ TEST_F(Refusals, RefusedBeforeRoutingCarryTheApiHeadersAndAreCountedAndLogged) {
     std::string code;
   };
   const auto id = "refused-" + tag();
-  const std::string headers =
-    "Host: x\r\nOrigin: " + std::string{origin} + "\r\nX-Request-ID: " + id + "\r\n";
+  const std::string headers = "Host: x\r\nOrigin: " + std::string{origin} +
+                              "\r\nX-Request-ID: " + id + "\r\n";
   const std::vector<refused_case> cases = {
     {"body over the limit, from its length",
      "POST /api/v1/users HTTP/1.1\r\n" + headers +
        "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{\"name\":",
      413, "PAYLOAD_TOO_LARGE"},
-    {"header over the limit", "GET /api/v1/users HTTP/1.1\r\n" + headers + "X-Big: " + big + "\r\n\r\n",
-     431, "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+    {"header over the limit",
+     "GET /api/v1/users HTTP/1.1\r\n" + headers + "X-Big: " + big + "\r\n\r\n", 431,
+     "REQUEST_HEADER_FIELDS_TOO_LARGE"},
     {"request target over the limit",
      "GET /api/v1/users?search=" + big + " HTTP/1.1\r\n" + headers + "\r\n", 414, "URI_TOO_LONG"},
     {"Content-Length with Transfer-Encoding",
@@ -88,7 +89,8 @@ TEST_F(Refusals, PreflightsAreRateLimitedLikeTheirRequestAndUnknownRoutesAre404)
   for (const char* target : {"/api/v1/nothing", "/api/v1/users/1/orders", "/nope"}) {
     const auto unknown = client().request("OPTIONS", target, "", preflight);
     EXPECT_TRUE(is_error(unknown, 404, "NOT_FOUND")) << "OPTIONS " << target;
-    EXPECT_EQ(unknown.has_header("x-ratelimit-limit"), std::string_view{target}.starts_with("/api/"))
+    EXPECT_EQ(unknown.has_header("x-ratelimit-limit"),
+              std::string_view{target}.starts_with("/api/"))
       << describe(unknown);
   }
   // A probe's path is not rate limited, its preflight neither.
