@@ -76,9 +76,8 @@ void start_checks(front_actor::pointer self, const std::shared_ptr<health_report
   // (db_pool_actor.hpp: run_db_task) does not add up.
   auto ping = [self, report, after_ping] {
     self
-      ->request(
-        report->ctx->pool, health_database_timeout, query_atom::value,
-        db_query{quick_read({{}, "SELECT 1", {}}), "health.ping", report->finish.scope()})
+      ->request(report->ctx->pool, health_database_timeout, query_atom::value,
+                db_query{quick_read({{}, "SELECT 1", {}}), "health.ping", report->finish.scope()})
       .then([after_ping](pg_rows&) { after_ping(true); },
             [after_ping](caf::error&) { after_ping(false); });
   };
