@@ -65,9 +65,12 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
   auto& st = self->state;
   st.breaker = std::make_unique<circuit_breaker>(config.settings);
   st.config = std::move(config);
-  if (st.config.metrics)
-    st.config.metrics->breaker_state(st.config.target_name,
-                                     static_cast<int>(breaker_state::closed));
+  if (st.config.metrics) {
+    std::vector<std::pair<std::string_view, std::string_view>> transitions;
+    for (const auto& t : possible_breaker_transitions)
+      transitions.emplace_back(to_string(t.from), to_string(t.to));
+    st.config.metrics->declare_breaker(st.config.target_name, transitions);
+  }
   report_in_flight(self);
   return {
     [=](call_atom, outbound_call& call) -> caf::result<outbound_result> {

@@ -38,6 +38,13 @@ std::string_view code_name(error_code code) {
   return "INTERNAL_ERROR";  // unreachable for valid enumerators
 }
 
+std::vector<std::string_view> all_code_names() {
+  std::vector<std::string_view> names;
+  for (int c = 0; c <= static_cast<int>(error_code::service_unavailable); ++c)
+    names.push_back(code_name(static_cast<error_code>(c)));
+  return names;
+}
+
 unsigned http_status(error_code code) {
   switch (code) {
     case error_code::bad_request:

@@ -32,11 +32,14 @@ enum class error_code {
   rate_limit_exceeded,
   internal_error,
   circuit_open,
-  service_unavailable,
+  service_unavailable,  // the last (all_code_names)
 };
 
 // "BAD_REQUEST", "VALIDATION_ERROR", ... as written in the contract.
 std::string_view code_name(error_code code);
+
+// Every code's name, in the enum's order.
+std::vector<std::string_view> all_code_names();
 
 // 400, 401, 403, 404, 405, 409, 412, 413, 414, 429, 431, 500, 503.
 unsigned http_status(error_code code);

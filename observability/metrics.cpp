@@ -1,5 +1,6 @@
 #include "observability/metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <shared_mutex>
@@ -8,6 +9,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -78,28 +80,37 @@ std::string_view method_label(std::string_view method) {
 struct service_metrics::impl {
   std::string service;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  // The contract's families (API.md, "Metrics"), listed by render() even before
+  // their first series: prometheus-cpp leaves out a family with none, and a
+  // dashboard or a check of the contract's names would not find it.
+  std::vector<prometheus::MetricFamily> contract_families;
+
+  template <class Metric>
+  prometheus::Family<Metric>& contract_family(prometheus::detail::Builder<Metric> builder,
+                                              const char* name, const char* help,
+                                              prometheus::MetricType type) {
+    contract_families.push_back({name, help, type, {}});
+    return builder.Name(name).Help(help).Register(*registry);
+  }
+
   prometheus::Family<prometheus::Gauge>& build_info =
     prometheus::BuildGauge()
       .Name("service_build_info")
       .Help("Always 1; its labels say which service and version runs.")
       .Register(*registry);
-  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
-                                                        .Name("http_requests_total")
-                                                        .Help("HTTP requests answered.")
-                                                        .Register(*registry);
-  prometheus::Family<prometheus::Histogram>& durations =
-    prometheus::BuildHistogram()
-      .Name("http_request_duration_seconds")
-      .Help("Time from a complete request to its response.")
-      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& requests = contract_family(
+    prometheus::BuildCounter(), "http_requests_total", "HTTP requests answered.",
+    prometheus::MetricType::Counter);
+  prometheus::Family<prometheus::Histogram>& durations = contract_family(
+    prometheus::BuildHistogram(), "http_request_duration_seconds",
+    "Time from a complete request to its response.", prometheus::MetricType::Histogram);
   prometheus::Family<prometheus::Gauge>& in_flight = prometheus::BuildGauge()
                                                        .Name("http_requests_in_flight")
                                                        .Help("Requests being handled.")
                                                        .Register(*registry);
-  prometheus::Family<prometheus::Counter>& errors = prometheus::BuildCounter()
-                                                      .Name("app_errors_total")
-                                                      .Help("Error responses by error code.")
-                                                      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& errors = contract_family(
+    prometheus::BuildCounter(), "app_errors_total", "Error responses by error code.",
+    prometheus::MetricType::Counter);
   prometheus::Family<prometheus::Counter>& limited =
     prometheus::BuildCounter()
       .Name("rate_limit_rejected_total")
@@ -117,21 +128,15 @@ struct service_metrics::impl {
       .Help(
         "Rate limit checks decided by the local bucket because the shared one (Redis) was unreachable or late.")
       .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& breaker_states =
-    prometheus::BuildGauge()
-      .Name("circuit_breaker_state")
-      .Help("Circuit breaker state: 0 closed, 1 half-open, 2 open.")
-      .Register(*registry);
-  prometheus::Family<prometheus::Counter>& breaker_transitions =
-    prometheus::BuildCounter()
-      .Name("circuit_breaker_transitions_total")
-      .Help("Circuit breaker state changes.")
-      .Register(*registry);
-  prometheus::Family<prometheus::Counter>& breaker_rejections =
-    prometheus::BuildCounter()
-      .Name("circuit_breaker_rejected_total")
-      .Help("Calls refused at once because the circuit was open.")
-      .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& breaker_states = contract_family(
+    prometheus::BuildGauge(), "circuit_breaker_state",
+    "Circuit breaker state: 0 closed, 1 half-open, 2 open.", prometheus::MetricType::Gauge);
+  prometheus::Family<prometheus::Counter>& breaker_transitions = contract_family(
+    prometheus::BuildCounter(), "circuit_breaker_transitions_total",
+    "Circuit breaker state changes.", prometheus::MetricType::Counter);
+  prometheus::Family<prometheus::Counter>& breaker_rejections = contract_family(
+    prometheus::BuildCounter(), "circuit_breaker_rejected_total",
+    "Calls refused at once because the circuit was open.", prometheus::MetricType::Counter);
   prometheus::Family<prometheus::Gauge>& outbound_in_flight =
     prometheus::BuildGauge()
       .Name("outbound_calls_in_flight")
@@ -172,11 +177,9 @@ struct service_metrics::impl {
       .Name("db_pool_wait_seconds")
       .Help("Time a task waited for a free connection.")
       .Register(*registry);
-  prometheus::Family<prometheus::Histogram>& queries =
-    prometheus::BuildHistogram()
-      .Name("db_query_duration_seconds")
-      .Help("Time a database task held its connection.")
-      .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& queries = contract_family(
+    prometheus::BuildHistogram(), "db_query_duration_seconds",
+    "Time a database task held its connection.", prometheus::MetricType::Histogram);
   prometheus::Gauge& in_flight_gauge = in_flight.Add({{"service", service}});
   prometheus::Histogram& pool_wait_histogram = pool_waits.Add({{"service", service}},
                                                               latency_buckets);
@@ -247,6 +250,12 @@ void service_metrics::app_error(std::string_view code) {
   child_by_label(i.error_counters, i.errors, i.service, "code", code).Increment();
 }
 
+void service_metrics::declare_error_codes(const std::vector<std::string_view>& codes) {
+  auto& i = *impl_;
+  for (auto code : codes)
+    child_by_label(i.error_counters, i.errors, i.service, "code", code);
+}
+
 void service_metrics::rate_limited() {
   impl_->limited_counter.Increment();
 }
@@ -274,6 +283,20 @@ void service_metrics::rate_limit_fallback() {
 void service_metrics::breaker_state(std::string_view target, int state) {
   impl_->breaker_states.Add({{"service", impl_->service}, {"target", std::string{target}}})
     .Set(state);
+}
+
+void service_metrics::declare_breaker(
+  std::string_view target,
+  const std::vector<std::pair<std::string_view, std::string_view>>& transitions) {
+  auto& i = *impl_;
+  const std::string name{target};
+  i.breaker_states.Add({{"service", i.service}, {"target", name}}).Set(0);
+  i.breaker_rejections.Add({{"service", i.service}, {"target", name}});
+  for (const auto& [from, to] : transitions)
+    i.breaker_transitions.Add({{"service", i.service},
+                               {"target", name},
+                               {"from", std::string{from}},
+                               {"to", std::string{to}}});
 }
 
 void service_metrics::breaker_transition(std::string_view target, std::string_view from,
@@ -343,6 +366,10 @@ void service_metrics::query_duration(std::string_view operation, double seconds)
 
 std::string service_metrics::render() const {
   auto families = impl_->registry->Collect();
+  for (const auto& declared : impl_->contract_families)
+    if (std::none_of(families.begin(), families.end(),
+                     [&](const auto& f) { return f.name == declared.name; }))
+      families.push_back(declared);  // its HELP and TYPE lines, no sample yet
   for (auto& f : impl_->process.Collect())
     families.push_back(std::move(f));
   return prometheus::TextSerializer{}.Serialize(families);

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace svc {
 
@@ -23,6 +25,9 @@ public:
   void request_finished(std::string_view method, std::string_view route, unsigned status,
                         double seconds);
   void app_error(std::string_view code);
+  // Counts each of `codes` from 0 (app_errors_total), so that a rate or an alert
+  // over a code has its series before the first such error.
+  void declare_error_codes(const std::vector<std::string_view>& codes);
   void rate_limited();
   // Shared rate limit buckets (RATE_LIMIT_BACKEND=redis): whether Redis is in use
   // (rate_limit_backend_up), and a check the local bucket decided because it was
@@ -33,6 +38,11 @@ public:
 
   // Circuit breakers, by target service; state as the gauge's number
   // (0 closed, 1 half-open, 2 open).
+  // declare_breaker: its series from the start, at 0: the state (closed), the
+  // rejections, and each transition in `transitions` ({from, to}).
+  void declare_breaker(
+    std::string_view target,
+    const std::vector<std::pair<std::string_view, std::string_view>>& transitions);
   void breaker_state(std::string_view target, int state);
   void breaker_transition(std::string_view target, std::string_view from, std::string_view to);
   void breaker_rejected(std::string_view target);

@@ -7,6 +7,7 @@
 //   half_open --(a probe fails)--> open
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,6 +29,14 @@ struct breaker_transition {
   breaker_state from;
   breaker_state to;
 };
+
+// Every transition the state machine makes (the diagram above).
+inline constexpr std::array<breaker_transition, 4> possible_breaker_transitions{{
+  {breaker_state::closed, breaker_state::open},
+  {breaker_state::open, breaker_state::half_open},
+  {breaker_state::half_open, breaker_state::closed},
+  {breaker_state::half_open, breaker_state::open},
+}};
 
 class circuit_breaker {
 public:

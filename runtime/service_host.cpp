@@ -17,6 +17,7 @@
 #include "config/secret_mask.hpp"
 #include "config/settings_loader.hpp"
 #include "http/client_address.hpp"
+#include "http/envelope.hpp"
 #include "http/io_threads.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
@@ -254,6 +255,7 @@ int serve_on(const std::shared_ptr<http::io_threads>& io, const settings& cfg,
   front->io = io;
   front->openapi = service.openapi;
   front->metrics = std::make_shared<service_metrics>(service.name);
+  front->metrics->declare_error_codes(http::all_code_names());
   front->auth = auth.verifier;
   front->cors_allowed_origins = cfg.cors_allowed_origins;
   for (const auto& block : cfg.trusted_proxies)  // checked by the loader: each parses

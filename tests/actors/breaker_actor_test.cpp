@@ -65,6 +65,25 @@ protected:
 
 }  // namespace
 
+TEST_F(BreakerActor, ItsSeriesExistAtZeroFromTheStart) {
+  svc_test::fake_user_service users;
+  spawn(users.url(), 2);
+  EXPECT_EQ(state(), breaker_state::closed);
+  const auto text = metrics_->render();
+  const std::string labels = "service=\"order-service\",target=\"user-service\"";
+  EXPECT_NE(text.find("circuit_breaker_state{" + labels + "} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("circuit_breaker_rejected_total{" + labels + "} 0\n"), std::string::npos)
+    << text;
+  for (auto [from, to] : {std::pair{"closed", "open"}, std::pair{"open", "half_open"},
+                          std::pair{"half_open", "closed"}, std::pair{"half_open", "open"}})
+    EXPECT_NE(
+      text.find("circuit_breaker_transitions_total{from=\"" + std::string{from} +
+                "\",service=\"order-service\",target=\"user-service\",to=\"" + to + "\"} 0\n"),
+      std::string::npos)
+      << from << " -> " << to << "\n"
+      << text;
+}
+
 TEST_F(BreakerActor, AnswersPassThroughAndA404IsNotAFailure) {
   svc_test::fake_user_service users;
   spawn(users.url(), 1);

@@ -47,6 +47,36 @@ unsigned status_from(const std::string& source_ip, std::uint16_t port, const std
 
 }  // namespace
 
+// Dashboards and alerts written against the contract find every family it names
+// from the first scrape, not only after the first event of its kind: each error
+// code counted from 0, and the breaker families (declared; user-service has no
+// breaker, so no series). promtool accepts the families without samples.
+TEST(Operations, TheFirstScrapeListsEveryMetricFamilyOfTheContract) {
+  auto svc = start_user_service("ops_first_scrape");
+  http_client c{svc.port};
+  const auto metrics = c.get("/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  const auto& text = metrics.body;
+  for (auto family : {"http_requests_total counter", "http_request_duration_seconds histogram",
+                      "http_requests_in_flight gauge", "app_errors_total counter",
+                      "rate_limit_rejected_total counter", "circuit_breaker_state gauge",
+                      "circuit_breaker_transitions_total counter",
+                      "circuit_breaker_rejected_total counter", "db_pool_connections gauge",
+                      "db_pool_wait_seconds histogram", "db_query_duration_seconds histogram"})
+    EXPECT_NE(text.find("# TYPE " + std::string{family} + "\n"), std::string::npos) << family;
+  for (auto code : {"NOT_FOUND", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "SERVICE_UNAVAILABLE"})
+    EXPECT_NE(text.find("app_errors_total{code=\"" + std::string{code} +
+                        "\",service=\"user-service\"} 0\n"),
+              std::string::npos)
+      << code << "\n"
+      << text;
+  auto dir = temp_dir();
+  std::ofstream{dir + "/metrics.txt"} << text;
+  EXPECT_EQ(run("promtool check metrics < " + dir + "/metrics.txt > " + dir + "/promtool.out 2>&1"),
+            0)
+    << file_tail(dir + "/promtool.out");
+}
+
 TEST(Operations, MetricsAreValidPrometheusTextWithRouteTemplates) {
   auto svc = start_user_service("ops_metrics");
   http_client c{svc.port};
