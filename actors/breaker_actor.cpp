@@ -67,6 +67,7 @@ breaker_actor::behavior_type breaker(breaker_pointer self, breaker_config config
   st.config = std::move(config);
   if (st.config.metrics) {
     std::vector<std::pair<std::string_view, std::string_view>> transitions;
+    transitions.reserve(possible_breaker_transitions.size());
     for (const auto& t : possible_breaker_transitions)
       transitions.emplace_back(to_string(t.from), to_string(t.to));
     st.config.metrics->declare_breaker(st.config.target_name, transitions);
